@@ -1,1 +1,5 @@
-fn main() {}
+//! The `shmlab` command; everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    shmlab_checker::cli::main()
+}

@@ -1,0 +1,417 @@
+//! The command line: clap types, converted once into a [`Plan`] that the rest uses.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::catalogue::{self, LABS};
+use crate::exit_codes;
+use crate::report::{human, json, LabReport, Report, ScenarioReport};
+use crate::run::isolation::{self, IsolationRequest};
+use crate::run::{self, program::NOBODY, Environment, Program};
+use crate::scenario::{Check, Verdict};
+
+#[derive(Parser, Debug)]
+#[command(name = "shmlab", version, about = "Checks System V shared memory lab programs and says exactly what is wrong")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the labs, in order, with your status on each.
+    List(Common),
+    /// Check labs (all of them when none is named).
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+struct Common {
+    /// How scenarios are isolated: a private IPC namespace each, or unique keys.
+    #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
+    isolation: IsolationArg,
+    /// Seconds each run of a program may take before it is killed.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout)]
+    timeout: f64,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Labs to check: create, access, attach, detach, remove, stat, set.
+    #[arg(value_name = "LAB")]
+    labs: Vec<String>,
+    /// Check the reference solutions instead of your labs.
+    #[arg(long, conflicts_with_all = ["program", "dir"])]
+    solutions: bool,
+    /// Check this executable (C, Python, anything) for the one LAB named.
+    #[arg(long, value_name = "PATH", conflicts_with = "dir")]
+    program: Option<PathBuf>,
+    /// Check the executables named after the labs in DIR (DIR/create, DIR/access, ...).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Show each scenario's runs, snapshots and checks.
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum IsolationArg {
+    Auto,
+    Namespace,
+    Keys,
+}
+
+/// Report formats.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For a person: one line per scenario, failures expanded.
+    Human,
+    /// Gradescope results.json.
+    Json,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a number of seconds between 0 and 3600 (e.g. 5 or 0.5)")),
+    }
+}
+
+/// Where the programs come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The student's `labs` crate, built first.
+    Labs,
+    /// The reference solutions, built first.
+    Solutions,
+    /// One program, for one lab.
+    Program(PathBuf),
+    /// A directory of executables named after the labs.
+    Dir(PathBuf),
+}
+
+/// What to do, decided once from the command line.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The labs, in teaching order.
+    pub labs: Vec<&'static str>,
+    pub source: Source,
+    pub format: Format,
+    pub verbose: bool,
+    pub isolation: IsolationRequest,
+    pub timeout: Duration,
+    /// `list` rather than `check`.
+    pub listing: bool,
+}
+
+/// A problem with the command line or the environment, reported in one sentence.
+#[derive(Debug)]
+pub struct Fatal {
+    pub message: String,
+    pub code: u8,
+}
+
+fn usage(message: String) -> Fatal {
+    Fatal { message, code: exit_codes::USAGE }
+}
+
+fn plan_from(cli: Cli) -> Result<Plan, Fatal> {
+    let (args, common, listing) = match cli.command {
+        Command::List(common) => (None, common, true),
+        Command::Check(args) => {
+            let common = args.common.clone();
+            (Some(args), common, false)
+        }
+    };
+    let mut labs = Vec::new();
+    let mut source = Source::Labs;
+    let mut format = Format::Human;
+    let mut verbose = false;
+    if let Some(args) = args {
+        for name in &args.labs {
+            let lab = catalogue::find(name).ok_or_else(|| {
+                usage(format!(
+                    "unknown lab '{name}': did you mean '{}'? (`shmlab list` shows the labs)",
+                    catalogue::nearest(name)
+                ))
+            })?;
+            if !labs.contains(&lab.name) {
+                labs.push(lab.name);
+            }
+        }
+        format = args.format;
+        verbose = args.verbose;
+        source = if args.solutions {
+            Source::Solutions
+        } else if let Some(p) = args.program {
+            if labs.len() != 1 {
+                return Err(usage("--program checks one lab: name it, as in `shmlab check create --program ./a.out`".into()));
+            }
+            check_executable(&p)?;
+            Source::Program(p)
+        } else if let Some(d) = args.dir {
+            if !d.is_dir() {
+                return Err(usage(format!("--dir {}: no such directory: give the directory that holds the lab programs", d.display())));
+            }
+            Source::Dir(d)
+        } else {
+            Source::Labs
+        };
+    }
+    if labs.is_empty() {
+        labs = LABS.iter().map(|l| l.name).collect();
+    }
+    labs.sort_by_key(|n| LABS.iter().position(|l| l.name == *n));
+    Ok(Plan {
+        labs,
+        source,
+        format,
+        verbose,
+        isolation: match common.isolation {
+            IsolationArg::Auto => IsolationRequest::Auto,
+            IsolationArg::Namespace => IsolationRequest::Namespace,
+            IsolationArg::Keys => IsolationRequest::Keys,
+        },
+        timeout: Duration::from_secs_f64(common.timeout),
+        listing,
+    })
+}
+
+fn check_executable(p: &Path) -> Result<(), Fatal> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(p).map_err(|_| {
+        usage(format!("--program {}: no such file: give the path of the compiled program (e.g. ./a.out after `cc lab.c`)", p.display()))
+    })?;
+    if !meta.is_file() {
+        return Err(usage(format!("--program {}: not a file: give the path of the program itself", p.display())));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(usage(format!(
+            "--program {}: not executable: run `chmod +x {}` (a script also needs a #! line)",
+            p.display(),
+            p.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit_codes::USAGE } else { exit_codes::OK });
+        }
+    };
+    let outcome = plan_from(cli).and_then(|plan| execute(&plan));
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(fatal) => {
+            eprintln!("error: {}", fatal.message);
+            ExitCode::from(fatal.code)
+        }
+    }
+}
+
+/// A program per lab, or why there is none.
+type Programs = Vec<(&'static str, Result<(PathBuf, String), String>)>;
+
+fn resolve_programs(plan: &Plan) -> Result<Programs, Fatal> {
+    let built = |package: &str, prefix: &str, shown: &str| -> Result<Programs, Fatal> {
+        let ws = crate::cargo_build::find_workspace().ok_or_else(|| {
+            usage("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir".into())
+        })?;
+        match crate::cargo_build::build(&ws, package) {
+            Ok(bins) => Ok(plan
+                .labs
+                .iter()
+                .map(|lab| {
+                    let name = format!("{prefix}{lab}");
+                    let r = bins
+                        .get(&name)
+                        .map(|p| (p.clone(), format!("{shown}/{name}.rs")))
+                        .ok_or_else(|| format!("the {package} crate has no binary named {name}"));
+                    (*lab, r)
+                })
+                .collect()),
+            Err(e @ crate::cargo_build::BuildError::NoCargo(_)) => {
+                Err(Fatal { message: e.to_string(), code: exit_codes::ENVIRONMENT })
+            }
+            Err(e) => Ok(plan.labs.iter().map(|lab| (*lab, Err(e.to_string()))).collect()),
+        }
+    };
+    match &plan.source {
+        Source::Labs => built("shmlab-labs", "", "labs/src/bin"),
+        Source::Solutions => built("shmlab-solutions", "solution-", "solutions/src/bin"),
+        Source::Program(p) => Ok(vec![(plan.labs[0], Ok((p.clone(), p.display().to_string())))]),
+        Source::Dir(d) => Ok(plan
+            .labs
+            .iter()
+            .map(|lab| {
+                let p = d.join(lab);
+                let r = match check_executable(&p) {
+                    Ok(()) => Ok((p.clone(), p.display().to_string())),
+                    Err(_) if !p.exists() => Err(format!("{} not found: put the {lab} program there, named {lab}", p.display())),
+                    Err(_) => Err(format!("{} is not an executable file: compile it, or chmod +x it", p.display())),
+                };
+                (*lab, r)
+            })
+            .collect()),
+    }
+}
+
+fn source_text(source: &Source) -> String {
+    match source {
+        Source::Labs => "your labs (labs/src/bin)".into(),
+        Source::Solutions => "the reference solutions (solutions/src/bin)".into(),
+        Source::Program(p) => format!("the program {}", p.display()),
+        Source::Dir(d) => format!("the programs in {}", d.display()),
+    }
+}
+
+fn check_sysv() -> Result<(), Fatal> {
+    shm::list_segments().map(drop).map_err(|e| Fatal {
+        message: format!("System V shared memory is not available here ({e}): the kernel needs CONFIG_SYSVIPC, and the container must allow it"),
+        code: exit_codes::ENVIRONMENT,
+    })
+}
+
+/// Runs the plan and writes the report; returns the exit status.
+pub fn execute(plan: &Plan) -> Result<u8, Fatal> {
+    check_sysv()?;
+    let programs = resolve_programs(plan)?;
+    let choice = isolation::choose(plan.isolation).map_err(|m| Fatal { message: m, code: exit_codes::ENVIRONMENT })?;
+    // Programs are prepared (and copied where needed) before a user namespace is entered.
+    let prepared: Vec<(&'static str, Result<Program, String>)> = programs
+        .into_iter()
+        .map(|(lab, r)| (lab, r.map(|(path, shown)| Program::prepare(&path, shown))))
+        .collect();
+    let is_root = nix::unistd::geteuid().is_root();
+    let runs_as = runs_as_text(is_root, &prepared);
+    isolation::prepare(&choice).map_err(|e| Fatal {
+        message: format!("could not enter the user namespace that namespace isolation needs ({e}): use --isolation keys"),
+        code: exit_codes::ENVIRONMENT,
+    })?;
+    let env = Environment { isolation: choice.clone(), is_root, timeout: plan.timeout };
+    let mut labs = Vec::new();
+    for (lab, program) in &prepared {
+        labs.push(check_lab(&env, lab, program));
+    }
+    let report = Report { source: source_text(&plan.source), isolation: choice, runs_as, labs };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = if plan.listing {
+        render_list(&report, &mut out)
+    } else {
+        match plan.format {
+            Format::Human => {
+                let color = out.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                human::render(&report, human::Style { color, verbose: plan.verbose }, &mut out)
+            }
+            Format::Json => json::render(&report, &mut out),
+        }
+    };
+    match written {
+        Ok(()) => {}
+        // A closed pipe (`shmlab check | head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Fatal { message: format!("could not write the report: {e}"), code: exit_codes::ENVIRONMENT }),
+    }
+    let _ = out.flush();
+    let c = report.counts();
+    Ok(if plan.listing {
+        exit_codes::OK
+    } else if c.failed > 0 || report.labs.iter().any(|l| l.problem.is_some()) {
+        exit_codes::FAILED
+    } else if c.errors > 0 {
+        exit_codes::ENVIRONMENT
+    } else {
+        exit_codes::OK
+    })
+}
+
+fn runs_as_text(is_root: bool, prepared: &[(&'static str, Result<Program, String>)]) -> String {
+    if !is_root {
+        let uid = nix::unistd::geteuid();
+        return format!("your own uid {uid}, without capabilities, so permission checks apply");
+    }
+    let reasons: Vec<String> = prepared
+        .iter()
+        .filter_map(|(lab, p)| p.as_ref().ok().and_then(|p| p.unprivileged.as_ref().err().map(|r| format!("{lab}: {r}"))))
+        .collect();
+    if reasons.is_empty() {
+        format!("uid {NOBODY} (nobody), since the checker runs as root, so permission checks apply")
+    } else {
+        format!("uid {NOBODY} (nobody) where possible; as root for {}", reasons.join("; "))
+    }
+}
+
+fn check_lab(env: &Environment, lab: &'static str, program: &Result<Program, String>) -> LabReport {
+    let info = catalogue::find(lab).expect("labs in a plan exist");
+    let number = LABS.iter().position(|l| l.name == lab).unwrap_or(0) + 1;
+    let scenarios = catalogue::scenarios(lab);
+    let (program_shown, problem, results) = match program {
+        Err(problem) => {
+            let results = scenarios
+                .iter()
+                .map(|s| ScenarioReport {
+                    slug: s.slug,
+                    title: s.title,
+                    verdict: Verdict::Failed,
+                    checks: vec![Check {
+                        what: "the program".into(),
+                        field: "program",
+                        expected: "a program to run".into(),
+                        actual: problem.clone(),
+                        passed: false,
+                        hint: None,
+                    }],
+                    runs: Vec::new(),
+                    snapshots: Vec::new(),
+                })
+                .collect();
+            (None, Some(problem.clone()), results)
+        }
+        Ok(p) => {
+            let results = scenarios
+                .iter()
+                .map(|s| {
+                    let outcome = run::run_scenario(env, s, p);
+                    let (runs, snapshots) = outcome.observation.map(|o| (o.runs, o.snapshots)).unwrap_or_default();
+                    ScenarioReport { slug: s.slug, title: s.title, verdict: outcome.verdict, checks: outcome.checks, runs, snapshots }
+                })
+                .collect();
+            (Some(p.display.clone()), None, results)
+        }
+    };
+    LabReport { lab, number, summary: info.summary, program: program_shown, problem, scenarios: results }
+}
+
+fn render_list(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "The labs, in order ({}):", report.source)?;
+    for lab in &report.labs {
+        let c = lab.counts();
+        let status = if let Some(problem) = &lab.problem {
+            if problem.contains("does not compile") { "does not compile".to_string() } else { "missing".to_string() }
+        } else if lab.is_done() {
+            "done".to_string()
+        } else if c.passed == 0 && lab.scenarios.iter().any(|s| s.checks.iter().any(|ch| ch.hint.as_deref().is_some_and(|h| h.contains("not implemented yet")))) {
+            "not started".to_string()
+        } else {
+            format!("not done ({} of {} scenarios pass)", c.passed, c.graded() + c.errors)
+        };
+        writeln!(out, "  {}. {:<7} {:<34} {}", lab.number, lab.lab, status, lab.summary)?;
+    }
+    writeln!(out, "Next: `cargo shmlab check LAB` for details; the guides are in docs/labs/.")?;
+    Ok(())
+}

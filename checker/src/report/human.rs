@@ -1,0 +1,181 @@
+//! The report for a person at a terminal: one line per scenario, failures expanded.
+
+use std::io::{self, Write};
+
+use super::{LabReport, Report, ScenarioReport};
+use crate::catalogue::guide;
+use crate::run::process::Termination;
+use crate::scenario::{signal_meaning, Snapshot, Verdict};
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// Show every scenario's runs, snapshots and checks.
+    pub verbose: bool,
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn green(&self, t: &str) -> String {
+        self.wrap("32", t)
+    }
+    fn red(&self, t: &str) -> String {
+        self.wrap("31;1", t)
+    }
+    fn yellow(&self, t: &str) -> String {
+        self.wrap("33", t)
+    }
+    fn bold(&self, t: &str) -> String {
+        self.wrap("1", t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.wrap("2", t)
+    }
+}
+
+/// Writes `report` to `out`.
+pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let p = Paint { on: style.color };
+    writeln!(out, "Checking {}", report.source)?;
+    writeln!(out, "isolation: {} ({})", report.isolation.mode, report.isolation.why)?;
+    writeln!(out, "programs run as: {}", report.runs_as)?;
+    for lab in &report.labs {
+        writeln!(out)?;
+        render_lab(lab, style, &p, out)?;
+    }
+    writeln!(out)?;
+    let c = report.counts();
+    let line = report.summary();
+    let line = if c.failed > 0 || c.errors > 0 { p.red(&line) } else { p.green(&line) };
+    writeln!(out, "{line}")?;
+    Ok(())
+}
+
+fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let status = if lab.is_done() { p.green("done") } else { p.yellow("not done") };
+    writeln!(out, "{} — {} [{status}]", p.bold(&format!("Lab {}: {}", lab.number, lab.lab)), lab.summary)?;
+    if let Some(program) = &lab.program {
+        writeln!(out, "  {}", p.dim(&format!("program: {program}")))?;
+    }
+    if let Some(problem) = &lab.problem {
+        writeln!(out, "  {} {problem}", p.red("FAIL"))?;
+        return Ok(());
+    }
+    let width = lab.scenarios.iter().map(|s| s.slug.len()).max().unwrap_or(0);
+    for s in &lab.scenarios {
+        let tag = match &s.verdict {
+            Verdict::Passed => p.green("PASS"),
+            Verdict::Failed => p.red("FAIL"),
+            Verdict::Skipped(_) => p.yellow("SKIP"),
+            Verdict::Error(_) => p.red("ERR "),
+        };
+        writeln!(out, "  {tag}  {:width$}  {}", s.slug, s.title)?;
+        match &s.verdict {
+            Verdict::Skipped(reason) => writeln!(out, "        skipped: {reason}")?,
+            Verdict::Error(reason) => writeln!(out, "        the checker could not run this scenario: {reason}")?,
+            Verdict::Failed => render_failure(lab.lab, s, style, p, out)?,
+            Verdict::Passed if style.verbose => render_details(s, p, out)?,
+            Verdict::Passed => {}
+        }
+    }
+    Ok(())
+}
+
+fn render_failure(lab: &str, s: &ScenarioReport, style: Style, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    for run in &s.runs {
+        writeln!(out, "        $ {}", shell_words(&run.argv))?;
+    }
+    for check in s.checks.iter().filter(|c| !c.passed) {
+        writeln!(out, "        {} {}: expected {}, got {}", p.red("✗"), check.what, check.expected, check.actual)?;
+        if let Some(hint) = &check.hint {
+            writeln!(out, "          → {hint}")?;
+        }
+    }
+    if let Some(run) = s.runs.first() {
+        let stderr = run.stderr.trim_end();
+        if !stderr.is_empty() && !style.verbose {
+            let lines: Vec<&str> = stderr.lines().collect();
+            writeln!(out, "        stderr: {}", lines[0])?;
+            if lines.len() > 1 {
+                writeln!(out, "        {}", p.dim(&format!("(+{} more lines: --verbose shows them)", lines.len() - 1)))?;
+            }
+        }
+    }
+    writeln!(out, "        guide: {}#common-mistakes", guide(lab))?;
+    if style.verbose {
+        render_details(s, p, out)?;
+    }
+    Ok(())
+}
+
+fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    for (i, run) in s.runs.iter().enumerate() {
+        writeln!(out, "        run {}: $ {}", i + 1, shell_words(&run.argv))?;
+        writeln!(out, "          pid {}, {}", run.pid, termination_text(&run.termination))?;
+        writeln!(out, "          stdout: {:?}", run.stdout)?;
+        writeln!(out, "          stderr: {:?}", run.stderr)?;
+        if run.dropped > 0 {
+            writeln!(out, "          ({} bytes of output beyond the cap were dropped)", run.dropped)?;
+        }
+    }
+    for snap in &s.snapshots {
+        render_snapshot(snap, p, out)?;
+    }
+    for check in &s.checks {
+        let mark = if check.passed { p.green("✓") } else { p.red("✗") };
+        writeln!(out, "        {mark} {}: expected {}, got {}", check.what, check.expected, check.actual)?;
+    }
+    Ok(())
+}
+
+fn render_snapshot(snap: &Snapshot, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "        {}", p.dim(&format!("snapshot {}:", snap.label)))?;
+    if snap.segments.is_empty() {
+        writeln!(out, "          (no segments)")?;
+    }
+    for s in &snap.segments {
+        writeln!(
+            out,
+            "          id {} key {} size {} mode {} uid {} gid {} cuid {} cgid {} cpid {} lpid {} nattch {} atime {} dtime {} ctime {}",
+            s.id, s.key, s.size, s.mode, s.uid, s.gid, s.cuid, s.cgid, s.cpid, s.lpid, s.nattch, s.atime, s.dtime, s.ctime
+        )?;
+    }
+    Ok(())
+}
+
+/// A run's end, in words.
+pub fn termination_text(t: &Termination) -> String {
+    match t {
+        Termination::Exited { code } => format!("exited with status {code}"),
+        Termination::Signaled { signal, core_dumped } => {
+            format!("killed by {}{}", signal_meaning(*signal), if *core_dumped { " (core dumped)" } else { "" })
+        }
+        Termination::TimedOut { after_ms } => format!("timed out after {after_ms} ms and was killed"),
+    }
+}
+
+/// A command line as a user could paste it.
+pub fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

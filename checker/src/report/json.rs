@@ -1,0 +1,111 @@
+//! The report as a Gradescope `results.json`: one test per scenario.
+//!
+//! Skipped scenarios are listed with `max_score` 0 and no `status`, so they neither earn
+//! nor cost points and are never shown as passed; the reason is their `output`.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::{human, Report, ScenarioReport};
+use crate::scenario::Verdict;
+
+fn test_output(s: &ScenarioReport) -> String {
+    let mut lines = Vec::new();
+    match &s.verdict {
+        Verdict::Passed => lines.push("passed".to_string()),
+        Verdict::Skipped(r) => lines.push(format!("skipped: {r}")),
+        Verdict::Error(r) => lines.push(format!("the checker could not run this scenario: {r}")),
+        Verdict::Failed => {
+            for run in &s.runs {
+                lines.push(format!("$ {}", human::shell_words(&run.argv)));
+            }
+            for c in s.checks.iter().filter(|c| !c.passed) {
+                lines.push(format!("{}: expected {}, got {}", c.what, c.expected, c.actual));
+                if let Some(h) = &c.hint {
+                    lines.push(format!("  likely mistake: {h}"));
+                }
+            }
+            if let Some(run) = s.runs.first() {
+                if !run.stderr.trim().is_empty() {
+                    lines.push(format!("stderr: {}", run.stderr.trim_end()));
+                }
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+/// The whole document.
+pub fn document(report: &Report) -> Value {
+    let mut tests = Vec::new();
+    for lab in &report.labs {
+        if let Some(problem) = &lab.problem {
+            for s in &lab.scenarios {
+                tests.push(json!({
+                    "name": format!("{}: {}", s.slug, s.title),
+                    "score": 0,
+                    "max_score": 1,
+                    "status": "failed",
+                    "output": problem,
+                    "tags": [lab.lab],
+                    "extra_data": { "outcome": "failed", "lab": lab.lab },
+                }));
+            }
+            continue;
+        }
+        for s in &lab.scenarios {
+            let name = format!("{}: {}", s.slug, s.title);
+            let extra = json!({
+                "outcome": match s.verdict { Verdict::Passed => "passed", Verdict::Failed => "failed", Verdict::Skipped(_) => "skipped", Verdict::Error(_) => "error" },
+                "lab": lab.lab,
+                "checks": s.checks,
+                "runs": s.runs,
+                "snapshots": s.snapshots,
+            });
+            let mut test = json!({
+                "name": name,
+                "output": test_output(s),
+                "tags": [lab.lab],
+                "extra_data": extra,
+            });
+            let (score, max, status) = match s.verdict {
+                Verdict::Passed => (1, 1, Some("passed")),
+                Verdict::Failed | Verdict::Error(_) => (0, 1, Some("failed")),
+                Verdict::Skipped(_) => (0, 0, None),
+            };
+            test["score"] = json!(score);
+            test["max_score"] = json!(max);
+            if let Some(status) = status {
+                test["status"] = json!(status);
+            }
+            tests.push(test);
+        }
+    }
+    let score: u64 = tests.iter().map(|t| t["score"].as_u64().unwrap_or(0)).sum();
+    let max: u64 = tests.iter().map(|t| t["max_score"].as_u64().unwrap_or(0)).sum();
+    let labs: Vec<Value> = report
+        .labs
+        .iter()
+        .map(|l| json!({ "lab": l.lab, "done": l.is_done(), "program": l.program, "problem": l.problem, "counts": l.counts() }))
+        .collect();
+    json!({
+        "score": score,
+        "max_score": max,
+        "output": report.summary(),
+        "tests": tests,
+        "extra_data": {
+            "source": report.source,
+            "isolation": report.isolation,
+            "runs_as": report.runs_as,
+            "counts": report.counts(),
+            "labs": labs,
+        },
+    })
+}
+
+/// Writes the document, pretty-printed, and a newline.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    writeln!(out)
+}

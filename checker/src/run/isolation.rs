@@ -1,0 +1,137 @@
+//! Isolation of scenarios: a private IPC namespace each, or unique keys in the machine's
+//! namespace.
+//!
+//! Root makes a namespace with `unshare(CLONE_NEWIPC)`. Another user first enters a user
+//! namespace that maps only their own uid and gid (so programs they run keep their uid and
+//! have no capabilities: permission checks stay on), once, and then makes an IPC namespace
+//! per scenario. Many containers and CI machines forbid user namespaces: then keys mode.
+
+use std::fmt;
+
+use nix::sched::{unshare, CloneFlags};
+use nix::unistd::{getegid, geteuid};
+use serde::Serialize;
+
+use super::process;
+
+/// How scenarios are kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Isolation {
+    /// A fresh private IPC namespace per scenario.
+    Namespace,
+    /// The machine's IPC namespace, with unique random keys and removal by id.
+    Keys,
+}
+
+impl fmt::Display for Isolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Isolation::Namespace => "namespace",
+            Isolation::Keys => "keys",
+        })
+    }
+}
+
+/// What the user asked for with `--isolation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsolationRequest {
+    /// Namespace where allowed, else keys.
+    Auto,
+    /// Namespace, or fail.
+    Namespace,
+    /// Keys.
+    Keys,
+}
+
+/// The isolation that will run, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct IsolationChoice {
+    /// The mode.
+    pub mode: Isolation,
+    /// One sentence: why this mode (and why not the other, where relevant).
+    pub why: String,
+}
+
+/// Whether this process may make IPC namespaces; `Err` says why not.
+fn namespaces_allowed() -> Result<(), String> {
+    let root = geteuid().is_root();
+    // Try in a throwaway child so a half-made user namespace never sticks to the checker.
+    let status = process::in_child(move || match enter_user_namespace_if_needed(root) {
+        Ok(()) => match unshare(CloneFlags::CLONE_NEWIPC) {
+            Ok(()) => 0,
+            Err(_) => 3,
+        },
+        Err(_) => 2,
+    })
+    .map_err(|e| format!("could not fork to test namespaces: {e}"))?;
+    match (status, root) {
+        (0, _) => Ok(()),
+        (2, _) => Err("this user may not create user namespaces here (common in containers and on Ubuntu with AppArmor restrictions)".into()),
+        (3, true) => Err("unshare(CLONE_NEWIPC) is not permitted here (no CAP_SYS_ADMIN in this container)".into()),
+        (3, false) => Err("an IPC namespace could not be created inside the user namespace".into()),
+        (other, _) => Err(format!("the namespace probe failed (status {other})")),
+    }
+}
+
+fn enter_user_namespace_if_needed(root: bool) -> std::io::Result<()> {
+    if root {
+        return Ok(());
+    }
+    let uid = geteuid().as_raw();
+    let gid = getegid().as_raw();
+    unshare(CloneFlags::CLONE_NEWUSER)?;
+    std::fs::write("/proc/self/setgroups", "deny")?;
+    std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
+    std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
+    Ok(())
+}
+
+/// Decides the isolation for `request`; `Err` is a sentence for the user (exit status 3).
+pub fn choose(request: IsolationRequest) -> Result<IsolationChoice, String> {
+    let root = geteuid().is_root();
+    let how = if root {
+        "a private IPC namespace per scenario"
+    } else {
+        "a private IPC namespace per scenario, inside a user namespace that maps only your own uid"
+    };
+    match request {
+        IsolationRequest::Keys => Ok(IsolationChoice {
+            mode: Isolation::Keys,
+            why: "unique random keys in this machine's IPC namespace, as requested".into(),
+        }),
+        IsolationRequest::Namespace => match namespaces_allowed() {
+            Ok(()) => Ok(IsolationChoice {
+                mode: Isolation::Namespace,
+                why: how.into(),
+            }),
+            Err(reason) => Err(format!(
+                "--isolation namespace is not possible: {reason}; use --isolation keys (or auto)"
+            )),
+        },
+        IsolationRequest::Auto => Ok(match namespaces_allowed() {
+            Ok(()) => IsolationChoice {
+                mode: Isolation::Namespace,
+                why: how.into(),
+            },
+            Err(reason) => IsolationChoice {
+                mode: Isolation::Keys,
+                why: format!("unique random keys in this machine's IPC namespace, because {reason}"),
+            },
+        }),
+    }
+}
+
+/// Once per checker run in namespace mode: enter the user namespace a non-root user needs.
+pub fn prepare(choice: &IsolationChoice) -> std::io::Result<()> {
+    if choice.mode == Isolation::Namespace {
+        enter_user_namespace_if_needed(geteuid().is_root())?;
+    }
+    Ok(())
+}
+
+/// Per scenario in namespace mode: leave the previous IPC namespace (which dies with its
+/// segments once nothing is left in it) for a fresh, empty one.
+pub fn fresh_namespace() -> nix::Result<()> {
+    unshare(CloneFlags::CLONE_NEWIPC)
+}

@@ -1,0 +1,347 @@
+//! Running scenarios: isolation, setup, the program's runs, snapshots, cleanup.
+//!
+//! This module fills an [`Observation`] and knows nothing about reports. Whatever happens
+//! (the program crashes, hangs, forks, or the setup fails half-way), every segment the
+//! scenario made or the program created is removed before the next scenario starts.
+
+pub mod isolation;
+pub mod process;
+pub mod program;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use shm::{AtFlags, IpcFlags, Key, Mode, ShmId, ShmctlCmd};
+
+use crate::scenario::{
+    evaluate, Arg, Check, Need, Observation, Owner, RunRecord, Scenario, SegmentState, Snapshot,
+    Step, Verdict, OTHER_GID, OTHER_UID,
+};
+use isolation::{Isolation, IsolationChoice};
+pub use program::Program;
+
+/// What every scenario of a checker run shares.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// The isolation in force.
+    pub isolation: IsolationChoice,
+    /// Whether the checker runs as root.
+    pub is_root: bool,
+    /// Time allowed for each run of the program.
+    pub timeout: Duration,
+}
+
+/// The outcome of one scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioOutcome {
+    /// Passed, failed, skipped or error.
+    pub verdict: Verdict,
+    /// Every check, passed or not.
+    pub checks: Vec<Check>,
+    /// What was seen (absent when skipped before anything ran).
+    pub observation: Option<Observation>,
+}
+
+/// Key base in namespace mode: every namespace is fresh, so keys can be the same each time
+/// (and reports are reproducible).
+const NAMESPACE_KEY_BASE: i32 = 0x5eed_0000;
+/// High byte of keys in keys mode, so a segment made by the checker can be told apart.
+const KEYS_MODE_MARK: u32 = 0x5c00_0000;
+
+fn now_secs() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn random_u32() -> u32 {
+    let mut buf = [0u8; 4];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf))
+        .is_err()
+    {
+        let t = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        return t ^ std::process::id().rotate_left(16);
+    }
+    u32::from_ne_bytes(buf)
+}
+
+/// The keys of a scenario: one per setup segment, and one with no segment.
+struct Keys {
+    setup: Vec<Key>,
+    free: Key,
+}
+
+impl Keys {
+    fn all(&self) -> impl Iterator<Item = Key> + '_ {
+        self.setup.iter().copied().chain(std::iter::once(self.free))
+    }
+}
+
+fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, String> {
+    let make = |base: i32| Keys {
+        setup: (0..n).map(|i| Key::new(base + i as i32 + 1)).collect(),
+        free: Key::new(base + 0xff),
+    };
+    if mode == Isolation::Namespace {
+        return Ok(make(NAMESPACE_KEY_BASE));
+    }
+    for _ in 0..32 {
+        let base = (KEYS_MODE_MARK | (random_u32() & 0x00ff_ff00)) as i32;
+        let keys = make(base);
+        if keys.all().all(|k| shm::shmget(k, 0, IpcFlags::empty()) == Err(shm::Errno::ENOENT)) {
+            return Ok(keys);
+        }
+    }
+    Err("could not find unused keys in this machine's IPC namespace".into())
+}
+
+/// Runs `scenario` against `program`.
+pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -> ScenarioOutcome {
+    if let Some(reason) = unmet_need(env, scenario, program) {
+        return skipped(reason);
+    }
+    if env.isolation.mode == Isolation::Namespace {
+        if let Err(e) = isolation::fresh_namespace() {
+            return error(format!("could not create an IPC namespace: {e}"));
+        }
+    }
+    if scenario.needs.contains(&Need::Persistence) && shm::limits().is_ok_and(|l| l.shm_rmid_forced) {
+        return skipped(
+            "kernel.shm_rmid_forced is 1 here, so segments die when their creator exits and persistence cannot be checked; run with --isolation namespace, or set it to 0".into(),
+        );
+    }
+    let keys = match pick_keys(env.isolation.mode, scenario.setup.len()) {
+        Ok(k) => k,
+        Err(e) => return error(e),
+    };
+    let mut scene = Scene {
+        env,
+        keys,
+        setup_ids: Vec::new(),
+        pids: BTreeSet::new(),
+        seen: BTreeSet::new(),
+    };
+    let result = scene.play(scenario, program);
+    scene.clean_up();
+    match result {
+        Ok(obs) => {
+            let (verdict, checks) = evaluate(scenario, &obs);
+            ScenarioOutcome { verdict, checks, observation: Some(obs) }
+        }
+        Err(e) => error(e),
+    }
+}
+
+fn skipped(reason: String) -> ScenarioOutcome {
+    ScenarioOutcome { verdict: Verdict::Skipped(reason), checks: Vec::new(), observation: None }
+}
+
+fn error(reason: String) -> ScenarioOutcome {
+    ScenarioOutcome { verdict: Verdict::Error(reason), checks: Vec::new(), observation: None }
+}
+
+/// Why `scenario` cannot run here, if it cannot.
+fn unmet_need(env: &Environment, scenario: &Scenario, program: &Program) -> Option<String> {
+    for need in &scenario.needs {
+        match need {
+            Need::Unprivileged => {
+                if let Err(reason) = &program.unprivileged {
+                    return Some(reason.clone());
+                }
+            }
+            Need::OtherIds if !env.is_root => {
+                return Some(
+                    "needs segments owned by other users, which only root can arrange: run the checker as root (as CI does) to include it".into(),
+                );
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// One scenario in progress: what it created, so that cleanup finds everything.
+struct Scene<'a> {
+    env: &'a Environment,
+    keys: Keys,
+    setup_ids: Vec<ShmId>,
+    /// Pids of the program's runs.
+    pids: BTreeSet<i32>,
+    /// Every segment id that appeared in a snapshot.
+    seen: BTreeSet<i32>,
+}
+
+impl Scene<'_> {
+    fn play(&mut self, scenario: &Scenario, program: &Program) -> Result<Observation, String> {
+        let mut initial_contents = Vec::new();
+        for (i, spec) in scenario.setup.iter().enumerate() {
+            let key = self.keys.setup[i];
+            let id = shm::shmget(key, spec.size, IpcFlags::IPC_CREAT | IpcFlags::IPC_EXCL | Mode::new(0o600))
+                .map_err(|e| format!("setup: shmget({key}) failed: {e}"))?;
+            self.setup_ids.push(id);
+            let bytes = spec.initial_bytes();
+            if bytes.iter().any(|b| *b != 0) {
+                let a = shm::shmat(id, None, AtFlags::empty()).map_err(|e| format!("setup: shmat failed: {e}"))?;
+                let written = a.write_at(0, &bytes);
+                shm::shmdt(a).map_err(|e| format!("setup: shmdt failed: {e}"))?;
+                written.map_err(|e| format!("setup: {e}"))?;
+            }
+            initial_contents.push(bytes);
+            let (uid, gid) = match spec.owner {
+                Owner::Program => (program.uid, program.gid),
+                Owner::ProgramOtherGroup => (program.uid, if self.env.is_root { OTHER_GID } else { program.gid }),
+                Owner::Other => (OTHER_UID, OTHER_GID),
+            };
+            let mut st = shm::ipc_stat(id).map_err(|e| format!("setup: IPC_STAT failed: {e}"))?;
+            st.set_mode(Mode::new(spec.mode));
+            st.set_uid(uid);
+            st.set_gid(gid);
+            shm::shmctl(id, ShmctlCmd::IpcSet(&st)).map_err(|e| format!("setup: IPC_SET failed: {e}"))?;
+            if spec.history {
+                let status = process::in_child(move || {
+                    let Ok(a) = shm::shmat(id, None, AtFlags::SHM_RDONLY) else { return 1 };
+                    i32::from(shm::shmdt(a).is_err())
+                })
+                .map_err(|e| format!("setup: {e}"))?;
+                if status != 0 {
+                    return Err("setup: another process could not attach and detach the segment".into());
+                }
+            }
+        }
+        let held: Vec<ShmId> = scenario
+            .setup
+            .iter()
+            .zip(&self.setup_ids)
+            .flat_map(|(spec, id)| std::iter::repeat_n(*id, spec.held))
+            .collect();
+        let mut holder = if held.is_empty() {
+            None
+        } else {
+            Some(process::Holder::start(&held).map_err(|e| format!("setup: {e}"))?)
+        };
+
+        let mut snapshots = vec![self.snapshot("before")?];
+        let mut runs = Vec::new();
+        let mut contents = BTreeMap::new();
+        for step in &scenario.steps {
+            match step {
+                Step::Run(inv) => {
+                    let argv: Vec<String> = inv
+                        .args
+                        .iter()
+                        .map(|a| match a {
+                            Arg::Lit(s) => s.clone(),
+                            Arg::Key(n) => self.keys.setup[*n].to_string(),
+                            Arg::FreeKey => self.keys.free.to_string(),
+                        })
+                        .collect();
+                    let record = self.run_program(program, argv, inv.stdin.as_deref())?;
+                    runs.push(record);
+                    let label = format!("after run {}", runs.len());
+                    let snap = self.snapshot(&label)?;
+                    if runs.len() == 1 && scenario.read_contents {
+                        let before = &snapshots[0];
+                        for seg in &snap.segments {
+                            let is_setup = self.setup_ids.iter().any(|id| id.raw() == seg.id);
+                            if is_setup || before.by_id(seg.id).is_none() {
+                                if let Some(bytes) = read_contents(ShmId::new(seg.id)) {
+                                    contents.insert(seg.id, bytes);
+                                }
+                            }
+                        }
+                    }
+                    snapshots.push(snap);
+                }
+                Step::Checker(crate::scenario::Action::ReleaseHeld) => {
+                    if let Some(h) = holder.as_mut() {
+                        h.release().map_err(|e| format!("the checker could not detach: {e}"))?;
+                    }
+                    snapshots.push(self.snapshot("after the checker detached")?);
+                }
+            }
+        }
+        drop(holder.take());
+        Ok(Observation {
+            keys: self.keys.setup.clone(),
+            free_key: self.keys.free,
+            setup_ids: self.setup_ids.iter().map(|id| id.raw()).collect(),
+            program_uid: program.uid,
+            program_gid: program.gid,
+            snapshots,
+            runs,
+            contents,
+            initial_contents,
+        })
+    }
+
+    fn run_program(&mut self, program: &Program, argv: Vec<String>, stdin: Option<&[u8]>) -> Result<RunRecord, String> {
+        let mut cmd = Command::new(&program.path);
+        cmd.args(&argv)
+            .current_dir("/")
+            .env("LC_ALL", "C")
+            .env("RUST_BACKTRACE", "0");
+        if let Some((uid, gid)) = program.run_as {
+            cmd.uid(uid).gid(gid);
+        }
+        let started = now_secs();
+        let out = process::run(&mut cmd, stdin, self.env.timeout)
+            .map_err(|e| format!("could not run {}: {e}", program.display))?;
+        self.pids.insert(out.pid);
+        let mut shown = vec![program.display.clone()];
+        shown.extend(argv);
+        Ok(RunRecord {
+            argv: shown,
+            pid: out.pid,
+            termination: out.termination,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            dropped: out.dropped,
+            started,
+            stdout_raw: out.stdout,
+        })
+    }
+
+    /// Whether a listed segment belongs to this scenario. In a private namespace, all do; in
+    /// the machine's namespace, those with our keys or ids, or created by the program.
+    fn is_ours(&self, id: ShmId, st: &shm::SegmentStat) -> bool {
+        self.env.isolation.mode == Isolation::Namespace
+            || self.setup_ids.contains(&id)
+            || self.seen.contains(&id.raw())
+            || self.keys.all().any(|k| k == st.key())
+            || self.pids.contains(&st.cpid())
+    }
+
+    fn snapshot(&mut self, label: &str) -> Result<Snapshot, String> {
+        let all = shm::list_segments().map_err(|e| format!("could not list segments: {e}"))?;
+        let segments: Vec<SegmentState> = all
+            .iter()
+            .filter(|(id, st)| self.is_ours(*id, st))
+            .map(|(id, st)| SegmentState::new(*id, st))
+            .collect();
+        self.seen.extend(segments.iter().map(|s| s.id));
+        Ok(Snapshot { label: label.to_string(), segments })
+    }
+
+    /// Removes every segment of the scenario, by id. Segments still attached by a process
+    /// that escaped are marked for destruction and go when it dies.
+    fn clean_up(&mut self) {
+        let mut ids: BTreeSet<i32> = self.seen.clone();
+        ids.extend(self.setup_ids.iter().map(|id| id.raw()));
+        if let Ok(all) = shm::list_segments() {
+            ids.extend(all.iter().filter(|(id, st)| self.is_ours(*id, st)).map(|(id, _)| id.raw()));
+        }
+        for id in ids {
+            let _ = shm::shmctl(ShmId::new(id), ShmctlCmd::IpcRmid);
+        }
+    }
+}
+
+/// The bytes of a segment, read through a read-only attachment of the checker's own.
+fn read_contents(id: ShmId) -> Option<Vec<u8>> {
+    let a = shm::shmat(id, None, AtFlags::SHM_RDONLY).ok()?;
+    let mut buf = vec![0u8; a.len()];
+    let ok = a.read_at(0, &mut buf).is_ok();
+    let _ = shm::shmdt(a);
+    ok.then_some(buf)
+}

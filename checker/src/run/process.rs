@@ -1,0 +1,325 @@
+//! Process control: running a student's program with a timeout and captured output, and the
+//! small helper processes the checker forks (a holder of attachments, a one-shot attacher).
+//!
+//! This is the one module of the checker allowed `unsafe`: `fork` and `pidfd_open`. The
+//! checker is single-threaded whenever it forks (it never starts threads), so the child may
+//! run ordinary Rust code before it exits.
+#![allow(unsafe_code)]
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::fcntl::OFlag;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{killpg, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{fork, pipe2, ForkResult, Pid};
+
+/// How a run of the program ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Termination {
+    /// It exited with this status.
+    Exited { code: i32 },
+    /// A signal killed it.
+    Signaled { signal: i32, core_dumped: bool },
+    /// It ran past the timeout and was killed with its process group.
+    TimedOut { after_ms: u64 },
+}
+
+/// What one run of the program produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The program's pid.
+    pub pid: i32,
+    /// How it ended.
+    pub termination: Termination,
+    /// Captured standard output (at most the cap).
+    pub stdout: Vec<u8>,
+    /// Captured standard error (at most the cap).
+    pub stderr: Vec<u8>,
+    /// Bytes of output beyond the cap, counted and dropped.
+    pub dropped: u64,
+    /// Wall time from spawn to exit.
+    pub elapsed: Duration,
+}
+
+/// Bytes kept of each of stdout and stderr.
+pub const OUTPUT_CAP: usize = 64 * 1024;
+
+fn pidfd_open(pid: i32) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1; no memory is shared.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: the kernel just returned this fd to us; nothing else owns it.
+    Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Spawns `cmd` in its own process group with stdin from /dev/null (or `stdin`), captures
+/// stdout and stderr concurrently, and kills the whole group when the program exits (so no
+/// descendant survives) or when `timeout` passes.
+pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> io::Result<RunOutput> {
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id() as i32;
+    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        // Scripted input is small; a program that never reads it gets EPIPE, which is fine.
+        let _ = pipe.write_all(data);
+    }
+    let out = supervise(&mut child, start, timeout);
+    // Whatever happened, nothing of the run's process group outlives it.
+    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    let (termination, stdout, stderr, dropped) = out?;
+    Ok(RunOutput {
+        pid,
+        termination,
+        stdout,
+        stderr,
+        dropped,
+        elapsed: start.elapsed(),
+    })
+}
+
+type Supervised = (Termination, Vec<u8>, Vec<u8>, u64);
+
+fn supervise(child: &mut Child, start: Instant, timeout: Duration) -> io::Result<Supervised> {
+    let pid = child.id() as i32;
+    let mut streams: [Option<std::process::ChildStdout>; 1] = [child.stdout.take()];
+    let mut err_stream = child.stderr.take();
+    let pidfd = pidfd_open(pid);
+    let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut dropped = 0u64;
+    let mut exited: Option<std::process::ExitStatus> = None;
+    let mut timed_out = false;
+    // After the program exits, its group is killed and the pipes drain for a moment.
+    let mut drain_deadline: Option<Instant> = None;
+    loop {
+        let now = Instant::now();
+        let deadline = drain_deadline.unwrap_or(start + timeout);
+        if now >= deadline {
+            if exited.is_none() {
+                timed_out = true;
+                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                exited = Some(child.wait()?);
+            }
+            break;
+        }
+        if streams[0].is_none() && err_stream.is_none() && exited.is_some() {
+            break;
+        }
+        let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(3);
+        let mut which: Vec<u8> = Vec::with_capacity(3);
+        if let Some(s) = &streams[0] {
+            fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
+            which.push(0);
+        }
+        if let Some(s) = &err_stream {
+            fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
+            which.push(1);
+        }
+        let tick;
+        match (&pidfd, exited.is_none()) {
+            (Some(fd), true) => {
+                fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+                which.push(2);
+                tick = deadline - now;
+            }
+            // Without pidfd (Linux < 5.3) look at the child every few milliseconds.
+            (None, true) => tick = (deadline - now).min(Duration::from_millis(5)),
+            _ => tick = deadline - now,
+        }
+        let ms = tick.as_millis().clamp(1, i32::MAX as u128) as i32;
+        match poll(&mut fds, PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let ready: Vec<(u8, bool)> = fds
+            .iter()
+            .zip(&which)
+            .map(|(fd, w)| (*w, fd.revents().is_some_and(|r| !r.is_empty())))
+            .collect();
+        drop(fds);
+        for (w, is_ready) in ready {
+            if !is_ready {
+                continue;
+            }
+            match w {
+                0 | 1 => {
+                    let mut chunk = [0u8; 8192];
+                    let n = if w == 0 {
+                        streams[0].as_mut().map(|s| s.read(&mut chunk))
+                    } else {
+                        err_stream.as_mut().map(|s| s.read(&mut chunk))
+                    };
+                    match n {
+                        Some(Ok(0)) | Some(Err(_)) | None => {
+                            if w == 0 {
+                                streams[0] = None;
+                            } else {
+                                err_stream = None;
+                            }
+                        }
+                        Some(Ok(n)) => {
+                            let buf = &mut bufs[w as usize];
+                            let room = OUTPUT_CAP.saturating_sub(buf.len());
+                            let keep = n.min(room);
+                            buf.extend_from_slice(&chunk[..keep]);
+                            dropped += (n - keep) as u64;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if exited.is_none() {
+            if let Some(status) = child.try_wait()? {
+                exited = Some(status);
+                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                drain_deadline = Some(Instant::now() + Duration::from_millis(500));
+            }
+        }
+    }
+    let status = exited.expect("set before the loop ends");
+    let termination = if timed_out {
+        Termination::TimedOut {
+            after_ms: timeout.as_millis() as u64,
+        }
+    } else if let Some(signal) = status.signal() {
+        Termination::Signaled {
+            signal,
+            core_dumped: status.core_dumped(),
+        }
+    } else {
+        Termination::Exited {
+            code: status.code().unwrap_or(-1),
+        }
+    };
+    let [out, err] = bufs;
+    Ok((termination, out, err, dropped))
+}
+
+/// Forks a child that runs `body` and exits with its return value; returns the child's pid.
+///
+/// The caller must be single-threaded (the checker never starts threads).
+fn fork_with(body: impl FnOnce() -> i32) -> io::Result<Pid> {
+    // SAFETY: the checker is single-threaded when it forks, so the child has consistent
+    // copies of every lock (allocator included) and may run ordinary code; it leaves through
+    // `_exit`, never returning into the parent's stack.
+    match unsafe { fork() }? {
+        ForkResult::Parent { child } => Ok(child),
+        ForkResult::Child => {
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(101);
+            // SAFETY: _exit ends the child at once without running the parent's atexit
+            // handlers or flushing buffers the parent also holds.
+            unsafe { libc::_exit(code) }
+        }
+    }
+}
+
+/// Runs `body` in a forked child, waits for it, and returns its exit status.
+pub fn in_child(body: impl FnOnce() -> i32) -> io::Result<i32> {
+    let pid = fork_with(body)?;
+    loop {
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, code)) => return Ok(code),
+            Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(128 + sig as i32),
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// A forked process that keeps attachments to segments until told to let go, standing in
+/// for "another program is using this segment". The checker itself never attaches while a
+/// student program runs, so the program does not inherit (and disturb) an attachment.
+pub struct Holder {
+    pid: Pid,
+    commands: Option<std::fs::File>,
+    replies: std::fs::File,
+}
+
+impl Holder {
+    /// Forks the holder and waits until it has attached `ids` (an id listed twice is attached
+    /// twice).
+    pub fn start(ids: &[shm::ShmId]) -> io::Result<Holder> {
+        let (cmd_r, cmd_w) = pipe2(OFlag::O_CLOEXEC)?;
+        let (rep_r, rep_w) = pipe2(OFlag::O_CLOEXEC)?;
+        let ids = ids.to_vec();
+        let (cr, cw, rr, rw) = (cmd_r.as_raw_fd(), cmd_w.as_raw_fd(), rep_r.as_raw_fd(), rep_w.as_raw_fd());
+        let pid = fork_with(move || {
+            // SAFETY: in the child, these are the fork's copies of the four pipe ends; each is
+            // owned exactly once here (the parent's OwnedFds live in the parent's memory only).
+            let (mut commands, mut replies) = unsafe {
+                drop(OwnedFd::from_raw_fd(cw));
+                drop(OwnedFd::from_raw_fd(rr));
+                (std::fs::File::from_raw_fd(cr), std::fs::File::from_raw_fd(rw))
+            };
+            let mut held = Vec::new();
+            for id in ids {
+                match shm::shmat(id, None, shm::AtFlags::SHM_RDONLY) {
+                    Ok(a) => held.push(a),
+                    Err(_) => return 1,
+                }
+            }
+            let _ = replies.write_all(b"r");
+            let mut byte = [0u8];
+            while let Ok(1) = commands.read(&mut byte) {
+                for a in held.drain(..) {
+                    let _ = shm::shmdt(a);
+                }
+                let _ = replies.write_all(b"d");
+            }
+            0
+        })?;
+        drop(cmd_r);
+        drop(rep_w);
+        let mut holder = Holder {
+            pid,
+            commands: Some(std::fs::File::from(cmd_w)),
+            replies: std::fs::File::from(rep_r),
+        };
+        let mut byte = [0u8];
+        match holder.replies.read(&mut byte) {
+            Ok(1) if byte[0] == b'r' => Ok(holder),
+            _ => Err(io::Error::other("the holder process could not attach the segment")),
+        }
+    }
+
+    /// Detaches everything the holder attached; returns when it has.
+    pub fn release(&mut self) -> io::Result<()> {
+        let Some(commands) = self.commands.as_mut() else {
+            return Ok(());
+        };
+        commands.write_all(b"d")?;
+        let mut byte = [0u8];
+        match self.replies.read(&mut byte) {
+            Ok(1) => Ok(()),
+            _ => Err(io::Error::other("the holder process did not answer")),
+        }
+    }
+
+    /// The holder's pid.
+    pub fn pid(&self) -> i32 {
+        self.pid.as_raw()
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        // Closing the command pipe ends the holder; exiting detaches what it still holds.
+        self.commands = None;
+        let _ = waitpid(self.pid, None);
+    }
+}
