@@ -20,13 +20,34 @@ pub struct Lab {
 
 /// The labs, in teaching order.
 pub const LABS: [Lab; 7] = [
-    Lab { name: "create", summary: "create a segment with shmget(IPC_CREAT | mode)" },
-    Lab { name: "access", summary: "find an existing segment by its key with shmget(key, 0, 0)" },
-    Lab { name: "attach", summary: "attach with shmat and read or write the segment" },
-    Lab { name: "detach", summary: "attach, read, then detach explicitly with shmdt" },
-    Lab { name: "remove", summary: "remove a segment with shmctl(IPC_RMID)" },
-    Lab { name: "stat", summary: "print a segment's metadata from shmctl(IPC_STAT)" },
-    Lab { name: "set", summary: "change a segment's mode and owner with shmctl(IPC_SET)" },
+    Lab {
+        name: "create",
+        summary: "create a segment with shmget(IPC_CREAT | mode)",
+    },
+    Lab {
+        name: "access",
+        summary: "find an existing segment by its key with shmget(key, 0, 0)",
+    },
+    Lab {
+        name: "attach",
+        summary: "attach with shmat and read or write the segment",
+    },
+    Lab {
+        name: "detach",
+        summary: "attach, read, then detach explicitly with shmdt",
+    },
+    Lab {
+        name: "remove",
+        summary: "remove a segment with shmctl(IPC_RMID)",
+    },
+    Lab {
+        name: "stat",
+        summary: "print a segment's metadata from shmctl(IPC_STAT)",
+    },
+    Lab {
+        name: "set",
+        summary: "change a segment's mode and owner with shmctl(IPC_SET)",
+    },
 ];
 
 /// The guide of `lab`, relative to the workspace.
@@ -42,14 +63,22 @@ pub fn find(name: &str) -> Option<&'static Lab> {
 /// The lab name closest to `name`, for "did you mean".
 pub fn nearest(name: &str) -> &'static str {
     LABS.iter()
-        .map(|l| (strsim::damerau_levenshtein(&name.to_lowercase(), l.name), l.name))
+        .map(|l| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), l.name),
+                l.name,
+            )
+        })
         .min()
         .map(|(_, n)| n)
         .unwrap_or("create")
 }
 
 fn args(list: &[Arg]) -> Step {
-    Step::Run(Invocation { args: list.to_vec(), stdin: None })
+    Step::Run(Invocation {
+        args: list.to_vec(),
+        stdin: None,
+    })
 }
 
 fn lit(s: &str) -> Arg {
@@ -73,7 +102,15 @@ struct Def {
 }
 
 fn def(slug: &'static str, title: &'static str, expect: fn(&mut Ctx<'_>)) -> Def {
-    Def { slug, title, needs: Vec::new(), setup: Vec::new(), steps: Vec::new(), read_contents: false, expect }
+    Def {
+        slug,
+        title,
+        needs: Vec::new(),
+        setup: Vec::new(),
+        steps: Vec::new(),
+        read_contents: false,
+        expect,
+    }
 }
 
 impl Def {
@@ -133,7 +170,14 @@ pub fn scenarios(lab: &str) -> Vec<Scenario> {
 fn stdout_line(c: &mut Ctx<'_>, line: &str, hint: impl FnOnce(&str) -> String) -> bool {
     let actual = c.run().stdout.clone();
     let ok = actual == format!("{line}\n") || actual == line;
-    c.check("stdout", "standard output", show(&format!("{line}\n")), show(&actual), ok, || hint(&actual))
+    c.check(
+        "stdout",
+        "standard output",
+        show(&format!("{line}\n")),
+        show(&actual),
+        ok,
+        || hint(&actual),
+    )
 }
 
 fn stdout_empty(c: &mut Ctx<'_>) -> bool {
@@ -159,9 +203,13 @@ fn id_hint(actual: &str, id: i32, what: &str) -> String {
 
 fn mode_hint(expected: u32, actual: u32, flag: &str) -> String {
     if actual == 0 {
-        "IPC_CREAT alone gives mode 0000: OR the permission bits into the flags (IPC_CREAT | 0644)".into()
+        "IPC_CREAT alone gives mode 0000: OR the permission bits into the flags (IPC_CREAT | 0644)"
+            .into()
     } else if actual == (decimal_as_octal(expected) & 0o777) {
-        format!("the mode was read as a decimal number: parse {flag} in base 8 ({:o} means 0{:o})", expected, expected)
+        format!(
+            "the mode was read as a decimal number: parse {flag} in base 8 ({:o} means 0{:o})",
+            expected, expected
+        )
     } else if actual == 0o644 && expected != 0o644 {
         format!("the mode is the default 0644: the value of {flag} was not passed to the call")
     } else {
@@ -180,14 +228,21 @@ fn not_implemented_or(c: &mut Ctx<'_>, expected: i32) -> bool {
 
 /// A failed-call scenario: the status is 1, stderr names `errno`, and nothing changed.
 fn fails_with(c: &mut Ctx<'_>, call: &str, errno: &'static str) {
-    let errno_hint = format!("{call} fails with {errno} here; the program must report it and exit with status 1");
-    c.status_hinted(1, |code, _| (code == 0).then(|| format!("{errno_hint}, not 0: check the call's result (-1 in C, Err in Rust)")));
+    let errno_hint = format!(
+        "{call} fails with {errno} here; the program must report it and exit with status 1"
+    );
+    c.status_hinted(1, |code, _| {
+        (code == 0)
+            .then(|| format!("{errno_hint}, not 0: check the call's result (-1 in C, Err in Rust)"))
+    });
     c.errno(call, errno);
 }
 
 fn missing_key(c: &mut Ctx<'_>, call: &str) {
     fails_with(c, call, "ENOENT");
-    c.nothing_created("a missing key must not create a segment: only the create lab passes IPC_CREAT");
+    c.nothing_created(
+        "a missing key must not create a segment: only the create lab passes IPC_CREAT",
+    );
 }
 
 fn missing_key_def(lab: &'static str) -> Def {
@@ -199,7 +254,9 @@ fn missing_key_def(lab: &'static str) -> Def {
         "stat" => "stat/missing-key",
         _ => "set/missing-key",
     };
-    let d = def(slug, "a key with no segment fails with ENOENT", |c| missing_key(c, "shmget"));
+    let d = def(slug, "a key with no segment fails with ENOENT", |c| {
+        missing_key(c, "shmget")
+    });
     if lab == "set" {
         d.run(&[FREE, lit("--mode"), lit("600")])
     } else {
@@ -239,22 +296,41 @@ fn check_new_segment(c: &mut Ctx<'_>, size: usize, mode: u32, flag: &str) {
     c.field("size", "size of the new segment (shm_segsz)", size, seg.size, || {
         format!("shm_segsz is exactly the size passed to shmget ({size}), not rounded: pass SIZE from the command line")
     });
-    c.field("mode", "permission bits of the new segment", format!("{mode:04o}"), format!("{:04o}", seg.perms()), || mode_hint(mode, seg.perms(), flag));
+    c.field(
+        "mode",
+        "permission bits of the new segment",
+        format!("{mode:04o}"),
+        format!("{:04o}", seg.perms()),
+        || mode_hint(mode, seg.perms(), flag),
+    );
     c.field("cpid", "creator pid (shm_cpid)", pid, seg.cpid, || {
         "the segment was created by another process, not by the program the checker ran: did it fork, or run another program?".into()
     });
-    c.field("uid", "owner (shm_perm.uid)", uid, seg.uid, || "the owner should be the user who ran the program".into());
-    c.field("gid", "group (shm_perm.gid)", gid, seg.gid, || "the group should be the group of the user who ran the program".into());
+    c.field("uid", "owner (shm_perm.uid)", uid, seg.uid, || {
+        "the owner should be the user who ran the program".into()
+    });
+    c.field("gid", "group (shm_perm.gid)", gid, seg.gid, || {
+        "the group should be the group of the user who ran the program".into()
+    });
     c.field("nattch", "attachments after the program exited", 0u64, seg.nattch, || {
         "something still has the segment attached after the program exited: a child process left running?".into()
     });
     if let Some(bytes) = c.obs.contents.get(&seg.id) {
         let nonzero = bytes.iter().position(|b| *b != 0);
-        c.check("contents", "contents of the new segment", "all zero bytes", nonzero.map_or("all zero bytes".to_string(), |i| format!("byte {i} is {:#04x}", bytes[i])), nonzero.is_none(), || {
-            "a new segment starts zero-filled, and the create lab must not write to it".into()
-        });
+        c.check(
+            "contents",
+            "contents of the new segment",
+            "all zero bytes",
+            nonzero.map_or("all zero bytes".to_string(), |i| {
+                format!("byte {i} is {:#04x}", bytes[i])
+            }),
+            nonzero.is_none(),
+            || "a new segment starts zero-filled, and the create lab must not write to it".into(),
+        );
     }
-    stdout_line(c, &seg.id.to_string(), |actual| id_hint(actual, seg.id, "the new segment's id"));
+    stdout_line(c, &seg.id.to_string(), |actual| {
+        id_hint(actual, seg.id, "the new segment's id")
+    });
 }
 
 fn check_existing_unchanged(c: &mut Ctx<'_>, hint: &str) {
@@ -265,10 +341,21 @@ fn check_existing_unchanged(c: &mut Ctx<'_>, hint: &str) {
 
 fn contents_unchanged(c: &mut Ctx<'_>, n: usize, hint: &str) {
     let id = c.obs.setup_ids[n];
-    let Some(actual) = c.obs.contents.get(&id) else { return };
+    let Some(actual) = c.obs.contents.get(&id) else {
+        return;
+    };
     let expected = c.obs.initial_contents[n].clone();
     let first = expected.iter().zip(actual).position(|(a, b)| a != b);
-    c.check("contents", "contents of the segment", "unchanged", first.map_or("unchanged".to_string(), |i| format!("changed from byte {i}")), first.is_none(), || hint.to_string());
+    c.check(
+        "contents",
+        "contents of the segment",
+        "unchanged",
+        first.map_or("unchanged".to_string(), |i| {
+            format!("changed from byte {i}")
+        }),
+        first.is_none(),
+        || hint.to_string(),
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -350,16 +437,30 @@ fn attached_by_program(c: &mut Ctx<'_>) {
     let id = c.obs.setup_ids[0];
     let pid = c.run().pid;
     let started = c.run().started;
-    let Some(seg) = c.after().by_id(id).cloned() else { return };
+    let Some(seg) = c.after().by_id(id).cloned() else {
+        return;
+    };
     c.field("lpid", "last attach/detach pid (shm_lpid)", pid, seg.lpid, || {
         "the program never attached the segment: lpid would be its pid after shmat (and after the exit that detaches it)".into()
     });
-    c.check("atime", "last attach time (shm_atime)", format!("at or after the run started ({started})"), seg.atime, seg.atime >= started, || {
-        "shm_atime did not move: the segment was never attached with shmat".into()
-    });
-    c.field("nattch", "attachments after the program exited", 0u64, seg.nattch, || {
-        "the segment is still attached after the program exited: did a child process keep it?".into()
-    });
+    c.check(
+        "atime",
+        "last attach time (shm_atime)",
+        format!("at or after the run started ({started})"),
+        seg.atime,
+        seg.atime >= started,
+        || "shm_atime did not move: the segment was never attached with shmat".into(),
+    );
+    c.field(
+        "nattch",
+        "attachments after the program exited",
+        0u64,
+        seg.nattch,
+        || {
+            "the segment is still attached after the program exited: did a child process keep it?"
+                .into()
+        },
+    );
 }
 
 fn write_hint(expected: &[u8], actual: &[u8], text: &[u8]) -> String {
@@ -371,13 +472,20 @@ fn write_hint(expected: &[u8], actual: &[u8], text: &[u8]) -> String {
         return "the text was written without its terminating NUL: copy strlen(TEXT) + 1 bytes (strcpy does), so readers know where it ends".into();
     }
     if let Some(off) = actual.windows(n).position(|w| w == text).filter(|o| *o > 0) {
-        return format!("the text landed at offset {off}: write it at offset 0, the address shmat returned");
+        return format!(
+            "the text landed at offset {off}: write it at offset 0, the address shmat returned"
+        );
     }
     if actual.get(..=n) == expected.get(..=n) {
-        let last = actual.iter().zip(expected).rposition(|(a, b)| a != b).unwrap_or(n);
+        let last = actual
+            .iter()
+            .zip(expected)
+            .rposition(|(a, b)| a != b)
+            .unwrap_or(n);
         return format!("bytes after the text's NUL were changed (up to offset {last}): write TEXT and its NUL only, not a whole buffer");
     }
-    "the bytes at offset 0 are not TEXT followed by a NUL: copy exactly the text given with --write".into()
+    "the bytes at offset 0 are not TEXT followed by a NUL: copy exactly the text given with --write"
+        .into()
 }
 
 /// What a segment held before the program wrote `n + 1` bytes: the marker everywhere.
@@ -403,7 +511,8 @@ fn read_hint(actual: &str, text: &str, size: Option<usize>) -> String {
         };
     }
     if text.starts_with(actual.trim_end_matches('\n')) {
-        return "the text was cut short: read up to the first NUL, not a fixed number of bytes".into();
+        return "the text was cut short: read up to the first NUL, not a fixed number of bytes"
+            .into();
     }
     "print the text the segment holds, read from offset 0 of the attachment".into()
 }
@@ -471,16 +580,27 @@ fn detached_by_program(c: &mut Ctx<'_>, before_nattch: u64) {
     let id = c.obs.setup_ids[0];
     let pid = c.run().pid;
     let started = c.run().started;
-    let Some(seg) = c.after().by_id(id).cloned() else { return };
+    let Some(seg) = c.after().by_id(id).cloned() else {
+        return;
+    };
     c.field("nattch", "attachments after the run", before_nattch, seg.nattch, || {
         format!("nattch should be back to {before_nattch}, what it was before the run: shmdt the attachment the program made, and only that one")
     });
-    c.field("lpid", "last attach/detach pid (shm_lpid)", pid, seg.lpid, || {
-        "the program never attached or detached this segment: lpid would be its pid".into()
-    });
-    c.check("dtime", "last detach time (shm_dtime)", format!("at or after the run started ({started})"), seg.dtime, seg.dtime >= started, || {
-        "shm_dtime did not move: the segment was never detached".into()
-    });
+    c.field(
+        "lpid",
+        "last attach/detach pid (shm_lpid)",
+        pid,
+        seg.lpid,
+        || "the program never attached or detached this segment: lpid would be its pid".into(),
+    );
+    c.check(
+        "dtime",
+        "last detach time (shm_dtime)",
+        format!("at or after the run started ({started})"),
+        seg.dtime,
+        seg.dtime >= started,
+        || "shm_dtime did not move: the segment was never detached".into(),
+    );
 }
 
 fn detach() -> Vec<Def> {
@@ -492,11 +612,15 @@ fn detach() -> Vec<Def> {
         })
         .setup(SegmentSpec::new(64, 0o644).holding(b"detach me\0"))
         .run(&[key(0)]),
-        def("detach/other-attachment-kept", "another process's attachment is left alone", |c| {
-            c.status(0);
-            c.stdout("shared\n", |a| read_hint(a, "shared", None));
-            detached_by_program(c, 1);
-        })
+        def(
+            "detach/other-attachment-kept",
+            "another process's attachment is left alone",
+            |c| {
+                c.status(0);
+                c.stdout("shared\n", |a| read_hint(a, "shared", None));
+                detached_by_program(c, 1);
+            },
+        )
         .setup(SegmentSpec::new(64, 0o644).holding(b"shared\0").held(1))
         .run(&[key(0)]),
         missing_key_def("detach"),
@@ -558,7 +682,8 @@ fn remove() -> Vec<Def> {
 // Lab 6: stat
 
 const STAT_FIELDS: [&str; 14] = [
-    "key", "shmid", "size", "mode", "uid", "gid", "cuid", "cgid", "cpid", "lpid", "nattch", "atime", "dtime", "ctime",
+    "key", "shmid", "size", "mode", "uid", "gid", "cuid", "cgid", "cpid", "lpid", "nattch",
+    "atime", "dtime", "ctime",
 ];
 
 fn stat_values(seg: &SegmentState) -> [String; 14] {
@@ -580,11 +705,24 @@ fn stat_values(seg: &SegmentState) -> [String; 14] {
     ]
 }
 
-fn stat_hint(field: &str, expected: &str, actual: Option<&str>, values: &[String; 14], seg: &SegmentState) -> String {
+fn stat_hint(
+    field: &str,
+    expected: &str,
+    actual: Option<&str>,
+    values: &[String; 14],
+    seg: &SegmentState,
+) -> String {
     let Some(actual) = actual else {
-        return format!("the line `{field}: ...` is missing: print all 14 lines, in the contract's order");
+        return format!(
+            "the line `{field}: ...` is missing: print all 14 lines, in the contract's order"
+        );
     };
-    if let Some(other) = STAT_FIELDS.iter().zip(values).find(|(f, v)| **f != field && v.as_str() == actual && actual != expected).map(|(f, _)| *f) {
+    if let Some(other) = STAT_FIELDS
+        .iter()
+        .zip(values)
+        .find(|(f, v)| **f != field && v.as_str() == actual && actual != expected)
+        .map(|(f, _)| *f)
+    {
         return format!("the value printed for {field} is the segment's {other}: check which shmid_ds field goes on which line (shm_perm.{field} vs {other})");
     }
     match field {
@@ -602,14 +740,18 @@ fn stat_hint(field: &str, expected: &str, actual: Option<&str>, values: &[String
 fn check_stat(c: &mut Ctx<'_>) {
     c.status(0);
     let id = c.obs.setup_ids[0];
-    let Some(seg) = c.after().by_id(id).cloned() else { return };
+    let Some(seg) = c.after().by_id(id).cloned() else {
+        return;
+    };
     let out = c.run().stdout.clone();
     let lines: Vec<&str> = out.lines().collect();
     let values = stat_values(&seg);
     let mut all_ok = true;
     for (i, (field, expected)) in STAT_FIELDS.iter().zip(&values).enumerate() {
         let line = lines.get(i).copied();
-        let printed = line.and_then(|l| l.strip_prefix(&format!("{field}:"))).map(str::trim);
+        let printed = line
+            .and_then(|l| l.strip_prefix(&format!("{field}:")))
+            .map(str::trim);
         let label_ok = line.is_some_and(|l| l.starts_with(&format!("{field}:")));
         let actual = match (line, printed) {
             (None, _) => "(missing)".to_string(),
@@ -627,27 +769,50 @@ fn check_stat(c: &mut Ctx<'_>) {
         });
     }
     if lines.len() > 14 {
-        c.check("stdout", "lines on stdout", 14, lines.len(), false, || "print exactly the 14 lines and nothing else".into());
+        c.check("stdout", "lines on stdout", 14, lines.len(), false, || {
+            "print exactly the 14 lines and nothing else".into()
+        });
     }
     let _ = all_ok;
 }
 
 fn field_name(f: &str) -> &'static str {
-    STAT_FIELDS.iter().copied().find(|x| *x == f).unwrap_or("stdout")
+    STAT_FIELDS
+        .iter()
+        .copied()
+        .find(|x| *x == f)
+        .unwrap_or("stdout")
 }
 
 fn stat() -> Vec<Def> {
     vec![
-        def("stat/fresh", "prints the metadata of a fresh segment", check_stat)
-            .setup(SegmentSpec::new(1234, 0o640))
-            .run(&[key(0)]),
-        def("stat/with-history", "prints times, lpid and nattch of a segment in use", check_stat)
-            .setup(SegmentSpec::new(4096, 0o644).with_history().held(1))
-            .run(&[key(0)]),
-        def("stat/owner-differs", "owner and creator differ: uid/gid vs cuid/cgid", check_stat)
-            .needs(&[Need::OtherIds])
-            .setup(SegmentSpec::new(2048, 0o644).owned_by(Owner::Other).with_history().held(1))
-            .run(&[key(0)]),
+        def(
+            "stat/fresh",
+            "prints the metadata of a fresh segment",
+            check_stat,
+        )
+        .setup(SegmentSpec::new(1234, 0o640))
+        .run(&[key(0)]),
+        def(
+            "stat/with-history",
+            "prints times, lpid and nattch of a segment in use",
+            check_stat,
+        )
+        .setup(SegmentSpec::new(4096, 0o644).with_history().held(1))
+        .run(&[key(0)]),
+        def(
+            "stat/owner-differs",
+            "owner and creator differ: uid/gid vs cuid/cgid",
+            check_stat,
+        )
+        .needs(&[Need::OtherIds])
+        .setup(
+            SegmentSpec::new(2048, 0o644)
+                .owned_by(Owner::Other)
+                .with_history()
+                .held(1),
+        )
+        .run(&[key(0)]),
         missing_key_def("stat"),
     ]
 }
@@ -670,7 +835,14 @@ fn check_set(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32>) {
     stdout_empty(c);
     let before = c.setup_before(0).clone();
     let Some(after) = c.after().by_id(before.id).cloned() else {
-        c.check("segment-exists", "the segment after the run", "still there", "gone", false, || "the set lab must not remove the segment".into());
+        c.check(
+            "segment-exists",
+            "the segment after the run",
+            "still there",
+            "gone",
+            false,
+            || "the set lab must not remove the segment".into(),
+        );
         return;
     };
     c.field("mode", "permission bits after IPC_SET", format!("{mode:04o}"), format!("{:04o}", after.perms()), || {
@@ -688,7 +860,8 @@ fn check_set(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32>) {
         } else if after.uid == 0 {
             ZEROED.into()
         } else {
-            "IPC_SET changed the owner: keep shm_perm.uid as IPC_STAT read it unless --uid is given".into()
+            "IPC_SET changed the owner: keep shm_perm.uid as IPC_STAT read it unless --uid is given"
+                .into()
         }
     });
     c.field("gid", "group (shm_perm.gid)", want_gid, after.gid, || {
@@ -697,17 +870,30 @@ fn check_set(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32>) {
         } else if after.gid == 0 {
             ZEROED.into()
         } else {
-            "IPC_SET changed the group: keep shm_perm.gid as IPC_STAT read it unless --gid is given".into()
+            "IPC_SET changed the group: keep shm_perm.gid as IPC_STAT read it unless --gid is given"
+                .into()
         }
     });
-    for (field, b, a) in [("cuid", before.cuid, after.cuid), ("cgid", before.cgid, after.cgid)] {
-        c.field(field, format!("{field} (never changes)"), b, a, || "the creator's ids never change".into());
+    for (field, b, a) in [
+        ("cuid", before.cuid, after.cuid),
+        ("cgid", before.cgid, after.cgid),
+    ] {
+        c.field(field, format!("{field} (never changes)"), b, a, || {
+            "the creator's ids never change".into()
+        });
     }
-    c.field("size", "size", before.size, after.size, || "IPC_SET cannot change the size; something else replaced the segment".into());
-    let started = c.run().started;
-    c.check("ctime", "change time (shm_ctime)", format!("at or after the run started ({started})"), after.ctime, after.ctime >= started, || {
-        "shm_ctime did not move: IPC_SET was never applied".into()
+    c.field("size", "size", before.size, after.size, || {
+        "IPC_SET cannot change the size; something else replaced the segment".into()
     });
+    let started = c.run().started;
+    c.check(
+        "ctime",
+        "change time (shm_ctime)",
+        format!("at or after the run started ({started})"),
+        after.ctime,
+        after.ctime >= started,
+        || "shm_ctime did not move: IPC_SET was never applied".into(),
+    );
 }
 
 fn set() -> Vec<Def> {
@@ -746,7 +932,11 @@ mod tests {
             for s in list {
                 assert!(s.slug.starts_with(&format!("{}/", lab.name)), "{}", s.slug);
                 assert!(seen.insert(s.slug), "duplicate slug {}", s.slug);
-                assert!(s.steps.iter().any(|st| matches!(st, Step::Run(_))), "{} runs nothing", s.slug);
+                assert!(
+                    s.steps.iter().any(|st| matches!(st, Step::Run(_))),
+                    "{} runs nothing",
+                    s.slug
+                );
             }
         }
     }

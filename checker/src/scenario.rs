@@ -174,7 +174,9 @@ pub struct Scenario {
 
 impl std::fmt::Debug for Scenario {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scenario").field("slug", &self.slug).finish_non_exhaustive()
+        f.debug_struct("Scenario")
+            .field("slug", &self.slug)
+            .finish_non_exhaustive()
     }
 }
 
@@ -331,7 +333,9 @@ pub fn errno_text(name: &str) -> &'static str {
     }
 }
 
-const KNOWN_ERRNOS: [&str; 7] = ["ENOENT", "EEXIST", "EINVAL", "EACCES", "EPERM", "ENOSPC", "EIDRM"];
+const KNOWN_ERRNOS: [&str; 7] = [
+    "ENOENT", "EEXIST", "EINVAL", "EACCES", "EPERM", "ENOSPC", "EIDRM",
+];
 
 /// The errno a stderr text names, if any.
 pub fn errno_in(stderr: &str) -> Option<&'static str> {
@@ -455,7 +459,14 @@ impl<'a> Ctx<'a> {
                 false
             }
             Termination::Signaled { signal, .. } => {
-                self.check("signal", "the program finished", "a normal exit", format!("killed by {}", signal_name(signal)), false, || signal_meaning(signal));
+                self.check(
+                    "signal",
+                    "the program finished",
+                    "a normal exit",
+                    format!("killed by {}", signal_name(signal)),
+                    false,
+                    || signal_meaning(signal),
+                );
                 self.stopped = true;
                 false
             }
@@ -469,14 +480,25 @@ impl<'a> Ctx<'a> {
                 }
                 if code == 101 && stderr.contains("panicked") {
                     self.check("status", "exit status", expected, code, false, || {
-                        format!("the program panicked: {}", first_line_with(&stderr, "panicked").unwrap_or_default())
+                        format!(
+                            "the program panicked: {}",
+                            first_line_with(&stderr, "panicked").unwrap_or_default()
+                        )
                     });
                     self.stopped = true;
                     return false;
                 }
-                self.check("status", "exit status", expected, code, code == expected, || {
-                    special(code, &stderr).unwrap_or_else(|| status_hint(expected, code, &stderr))
-                })
+                self.check(
+                    "status",
+                    "exit status",
+                    expected,
+                    code,
+                    code == expected,
+                    || {
+                        special(code, &stderr)
+                            .unwrap_or_else(|| status_hint(expected, code, &stderr))
+                    },
+                )
             }
         }
     }
@@ -485,7 +507,14 @@ impl<'a> Ctx<'a> {
     pub fn stdout(&mut self, expected: &str, hint: impl FnOnce(&str) -> String) -> bool {
         let actual = self.run().stdout.clone();
         let ok = actual == expected;
-        self.check("stdout", "standard output", show(expected), show(&actual), ok, || hint(&actual))
+        self.check(
+            "stdout",
+            "standard output",
+            show(expected),
+            show(&actual),
+            ok,
+            || hint(&actual),
+        )
     }
 
     /// Checks that stderr names the errno `name` (by name or its text).
@@ -513,9 +542,20 @@ impl<'a> Ctx<'a> {
         let actual = if created.is_empty() {
             "none".to_string()
         } else {
-            created.iter().map(|s| format!("key {} (id {})", s.key, s.id)).collect::<Vec<_>>().join(", ")
+            created
+                .iter()
+                .map(|s| format!("key {} (id {})", s.key, s.id))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        self.check("segments-created", "segments created by the run", "none", actual, created.is_empty(), || hint.to_string())
+        self.check(
+            "segments-created",
+            "segments created by the run",
+            "none",
+            actual,
+            created.is_empty(),
+            || hint.to_string(),
+        )
     }
 
     /// Checks that setup segment `n` is unchanged from before the run in every field that
@@ -524,14 +564,35 @@ impl<'a> Ctx<'a> {
         let before = self.setup_before(n).clone();
         let after = self.after().by_id(before.id).cloned();
         let Some(after) = after else {
-            return self.check("segment-exists", format!("segment {} after the run", before.key), "still there, unchanged", "gone (removed)", false, || hint.to_string());
+            return self.check(
+                "segment-exists",
+                format!("segment {} after the run", before.key),
+                "still there, unchanged",
+                "gone (removed)",
+                false,
+                || hint.to_string(),
+            );
         };
         let mut ok = true;
         for (field, b, a) in diff_fields(&before, &after) {
-            ok &= self.check(field, format!("{field} of segment {}", before.key), b, a, false, || hint.to_string());
+            ok &= self.check(
+                field,
+                format!("{field} of segment {}", before.key),
+                b,
+                a,
+                false,
+                || hint.to_string(),
+            );
         }
         if ok {
-            self.check("segment-exists", format!("segment {}", before.key), "unchanged", "unchanged", true, String::new);
+            self.check(
+                "segment-exists",
+                format!("segment {}", before.key),
+                "unchanged",
+                "unchanged",
+                true,
+                String::new,
+            );
         }
         ok
     }
@@ -546,7 +607,14 @@ impl<'a> Ctx<'a> {
         hint: impl FnOnce() -> String,
     ) -> bool {
         let ok = expected == actual;
-        self.check(field, what, expected.to_string(), actual.to_string(), ok, hint)
+        self.check(
+            field,
+            what,
+            expected.to_string(),
+            actual.to_string(),
+            ok,
+            hint,
+        )
     }
 }
 
@@ -562,7 +630,9 @@ pub fn is_todo(stderr: &str) -> bool {
 }
 
 fn first_line_with(text: &str, needle: &str) -> Option<String> {
-    text.lines().find(|l| l.contains(needle)).map(|l| l.trim().to_string())
+    text.lines()
+        .find(|l| l.contains(needle))
+        .map(|l| l.trim().to_string())
 }
 
 fn status_hint(expected: i32, actual: i32, stderr: &str) -> String {

@@ -49,7 +49,11 @@ impl Paint {
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let p = Paint { on: style.color };
     writeln!(out, "Checking {}", report.source)?;
-    writeln!(out, "isolation: {} ({})", report.isolation.mode, report.isolation.why)?;
+    writeln!(
+        out,
+        "isolation: {} ({})",
+        report.isolation.mode, report.isolation.why
+    )?;
     writeln!(out, "programs run as: {}", report.runs_as)?;
     for lab in &report.labs {
         writeln!(out)?;
@@ -58,14 +62,27 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
     writeln!(out)?;
     let c = report.counts();
     let line = report.summary();
-    let line = if c.failed > 0 || c.errors > 0 { p.red(&line) } else { p.green(&line) };
+    let line = if c.failed > 0 || c.errors > 0 {
+        p.red(&line)
+    } else {
+        p.green(&line)
+    };
     writeln!(out, "{line}")?;
     Ok(())
 }
 
 fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
-    let status = if lab.is_done() { p.green("done") } else { p.yellow("not done") };
-    writeln!(out, "{} — {} [{status}]", p.bold(&format!("Lab {}: {}", lab.number, lab.lab)), lab.summary)?;
+    let status = if lab.is_done() {
+        p.green("done")
+    } else {
+        p.yellow("not done")
+    };
+    writeln!(
+        out,
+        "{} — {} [{status}]",
+        p.bold(&format!("Lab {}: {}", lab.number, lab.lab)),
+        lab.summary
+    )?;
     if let Some(program) = &lab.program {
         writeln!(out, "  {}", p.dim(&format!("program: {program}")))?;
     }
@@ -73,7 +90,13 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
         writeln!(out, "  {} {problem}", p.red("FAIL"))?;
         return Ok(());
     }
-    let width = lab.scenarios.iter().map(|s| s.slug.len()).max().unwrap_or(0);
+    let width = lab
+        .scenarios
+        .iter()
+        .map(|s| s.slug.len())
+        .max()
+        .unwrap_or(0);
+    let mut previous_hints: Option<Vec<&str>> = None;
     for s in &lab.scenarios {
         let tag = match &s.verdict {
             Verdict::Passed => p.green("PASS"),
@@ -84,8 +107,26 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
         writeln!(out, "  {tag}  {:width$}  {}", s.slug, s.title)?;
         match &s.verdict {
             Verdict::Skipped(reason) => writeln!(out, "        skipped: {reason}")?,
-            Verdict::Error(reason) => writeln!(out, "        the checker could not run this scenario: {reason}")?,
-            Verdict::Failed => render_failure(lab.lab, s, style, p, out)?,
+            Verdict::Error(reason) => writeln!(
+                out,
+                "        the checker could not run this scenario: {reason}"
+            )?,
+            Verdict::Failed => {
+                // A lab that fails every scenario the same way (not implemented yet, say)
+                // says so once.
+                let hints: Vec<&str> = s
+                    .checks
+                    .iter()
+                    .filter(|c| !c.passed)
+                    .filter_map(|c| c.hint.as_deref())
+                    .collect();
+                if !style.verbose && previous_hints.as_ref() == Some(&hints) && !hints.is_empty() {
+                    writeln!(out, "        {}", p.dim("same mistake as above"))?;
+                } else {
+                    render_failure(lab.lab, s, style, p, out)?;
+                }
+                previous_hints = Some(hints);
+            }
             Verdict::Passed if style.verbose => render_details(s, p, out)?,
             Verdict::Passed => {}
         }
@@ -93,12 +134,25 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
     Ok(())
 }
 
-fn render_failure(lab: &str, s: &ScenarioReport, style: Style, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+fn render_failure(
+    lab: &str,
+    s: &ScenarioReport,
+    style: Style,
+    p: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for run in &s.runs {
         writeln!(out, "        $ {}", shell_words(&run.argv))?;
     }
     for check in s.checks.iter().filter(|c| !c.passed) {
-        writeln!(out, "        {} {}: expected {}, got {}", p.red("✗"), check.what, check.expected, check.actual)?;
+        writeln!(
+            out,
+            "        {} {}: expected {}, got {}",
+            p.red("✗"),
+            check.what,
+            check.expected,
+            check.actual
+        )?;
         if let Some(hint) = &check.hint {
             writeln!(out, "          → {hint}")?;
         }
@@ -106,10 +160,21 @@ fn render_failure(lab: &str, s: &ScenarioReport, style: Style, p: &Paint, out: &
     if let Some(run) = s.runs.first() {
         let stderr = run.stderr.trim_end();
         if !stderr.is_empty() && !style.verbose {
-            let lines: Vec<&str> = stderr.lines().collect();
-            writeln!(out, "        stderr: {}", lines[0])?;
+            let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+            let shown = lines
+                .iter()
+                .position(|l| l.contains("not yet implemented"))
+                .unwrap_or(0);
+            writeln!(out, "        stderr: {}", lines[shown])?;
             if lines.len() > 1 {
-                writeln!(out, "        {}", p.dim(&format!("(+{} more lines: --verbose shows them)", lines.len() - 1)))?;
+                writeln!(
+                    out,
+                    "        {}",
+                    p.dim(&format!(
+                        "(+{} more lines: --verbose shows them)",
+                        lines.len() - 1
+                    ))
+                )?;
             }
         }
     }
@@ -123,25 +188,46 @@ fn render_failure(lab: &str, s: &ScenarioReport, style: Style, p: &Paint, out: &
 fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     for (i, run) in s.runs.iter().enumerate() {
         writeln!(out, "        run {}: $ {}", i + 1, shell_words(&run.argv))?;
-        writeln!(out, "          pid {}, {}", run.pid, termination_text(&run.termination))?;
+        writeln!(
+            out,
+            "          pid {}, {}",
+            run.pid,
+            termination_text(&run.termination)
+        )?;
         writeln!(out, "          stdout: {:?}", run.stdout)?;
         writeln!(out, "          stderr: {:?}", run.stderr)?;
         if run.dropped > 0 {
-            writeln!(out, "          ({} bytes of output beyond the cap were dropped)", run.dropped)?;
+            writeln!(
+                out,
+                "          ({} bytes of output beyond the cap were dropped)",
+                run.dropped
+            )?;
         }
     }
     for snap in &s.snapshots {
         render_snapshot(snap, p, out)?;
     }
     for check in &s.checks {
-        let mark = if check.passed { p.green("✓") } else { p.red("✗") };
-        writeln!(out, "        {mark} {}: expected {}, got {}", check.what, check.expected, check.actual)?;
+        let mark = if check.passed {
+            p.green("✓")
+        } else {
+            p.red("✗")
+        };
+        writeln!(
+            out,
+            "        {mark} {}: expected {}, got {}",
+            check.what, check.expected, check.actual
+        )?;
     }
     Ok(())
 }
 
 fn render_snapshot(snap: &Snapshot, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "        {}", p.dim(&format!("snapshot {}:", snap.label)))?;
+    writeln!(
+        out,
+        "        {}",
+        p.dim(&format!("snapshot {}:", snap.label))
+    )?;
     if snap.segments.is_empty() {
         writeln!(out, "          (no segments)")?;
     }
@@ -159,10 +245,19 @@ fn render_snapshot(snap: &Snapshot, p: &Paint, out: &mut dyn Write) -> io::Resul
 pub fn termination_text(t: &Termination) -> String {
     match t {
         Termination::Exited { code } => format!("exited with status {code}"),
-        Termination::Signaled { signal, core_dumped } => {
-            format!("killed by {}{}", signal_meaning(*signal), if *core_dumped { " (core dumped)" } else { "" })
+        Termination::Signaled {
+            signal,
+            core_dumped,
+        } => {
+            format!(
+                "killed by {}{}",
+                signal_meaning(*signal),
+                if *core_dumped { " (core dumped)" } else { "" }
+            )
         }
-        Termination::TimedOut { after_ms } => format!("timed out after {after_ms} ms and was killed"),
+        Termination::TimedOut { after_ms } => {
+            format!("timed out after {after_ms} ms and was killed")
+        }
     }
 }
 
@@ -170,7 +265,10 @@ pub fn termination_text(t: &Termination) -> String {
 pub fn shell_words(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
-            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+            {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', "'\\''"))

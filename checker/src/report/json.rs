@@ -21,7 +21,10 @@ fn test_output(s: &ScenarioReport) -> String {
                 lines.push(format!("$ {}", human::shell_words(&run.argv)));
             }
             for c in s.checks.iter().filter(|c| !c.passed) {
-                lines.push(format!("{}: expected {}, got {}", c.what, c.expected, c.actual));
+                lines.push(format!(
+                    "{}: expected {}, got {}",
+                    c.what, c.expected, c.actual
+                ));
                 if let Some(h) = &c.hint {
                     lines.push(format!("  likely mistake: {h}"));
                 }
@@ -83,7 +86,10 @@ pub fn document(report: &Report) -> Value {
         }
     }
     let score: u64 = tests.iter().map(|t| t["score"].as_u64().unwrap_or(0)).sum();
-    let max: u64 = tests.iter().map(|t| t["max_score"].as_u64().unwrap_or(0)).sum();
+    let max: u64 = tests
+        .iter()
+        .map(|t| t["max_score"].as_u64().unwrap_or(0))
+        .sum();
     let labs: Vec<Value> = report
         .labs
         .iter()

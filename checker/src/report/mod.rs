@@ -90,24 +90,34 @@ impl LabReport {
 impl Report {
     /// Counts over every lab.
     pub fn counts(&self) -> Counts {
-        self.labs.iter().map(LabReport::counts).fold(Counts::default(), |a, b| Counts {
-            passed: a.passed + b.passed,
-            failed: a.failed + b.failed,
-            skipped: a.skipped + b.skipped,
-            errors: a.errors + b.errors,
-        })
+        self.labs
+            .iter()
+            .map(LabReport::counts)
+            .fold(Counts::default(), |a, b| Counts {
+                passed: a.passed + b.passed,
+                failed: a.failed + b.failed,
+                skipped: a.skipped + b.skipped,
+                errors: a.errors + b.errors,
+            })
     }
 
     /// Names of the labs done.
     pub fn labs_done(&self) -> Vec<&'static str> {
-        self.labs.iter().filter(|l| l.is_done()).map(|l| l.lab).collect()
+        self.labs
+            .iter()
+            .filter(|l| l.is_done())
+            .map(|l| l.lab)
+            .collect()
     }
 
     /// The one-line summary every format ends with.
     pub fn summary(&self) -> String {
         let c = self.counts();
         let total = c.passed + c.failed + c.skipped + c.errors;
-        let mut parts = vec![format!("{} passed", c.passed), format!("{} failed", c.failed)];
+        let mut parts = vec![
+            format!("{} passed", c.passed),
+            format!("{} failed", c.failed),
+        ];
         if c.skipped > 0 {
             parts.push(format!("{} skipped", c.skipped));
         }
@@ -115,7 +125,11 @@ impl Report {
             parts.push(format!("{} could not run", c.errors));
         }
         let done = self.labs_done();
-        let done_text = if done.is_empty() { String::new() } else { format!(" ({})", done.join(", ")) };
+        let done_text = if done.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", done.join(", "))
+        };
         format!(
             "{total} scenarios: {}. Labs done: {} of {}{done_text}.",
             parts.join(", "),

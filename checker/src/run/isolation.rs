@@ -53,8 +53,15 @@ pub struct IsolationChoice {
     pub why: String,
 }
 
+/// Set (non-empty), the checker behaves as on a machine that forbids namespaces; the tests
+/// use it to exercise the fallback.
+pub const FORBID_NAMESPACES: &str = "SHMLAB_FORBID_NAMESPACES";
+
 /// Whether this process may make IPC namespaces; `Err` says why not.
 fn namespaces_allowed() -> Result<(), String> {
+    if std::env::var_os(FORBID_NAMESPACES).is_some_and(|v| !v.is_empty()) {
+        return Err(format!("{FORBID_NAMESPACES} is set (it makes the checker behave as where namespaces are forbidden)"));
+    }
     let root = geteuid().is_root();
     // Try in a throwaway child so a half-made user namespace never sticks to the checker.
     let status = process::in_child(move || match enter_user_namespace_if_needed(root) {
@@ -116,7 +123,9 @@ pub fn choose(request: IsolationRequest) -> Result<IsolationChoice, String> {
             },
             Err(reason) => IsolationChoice {
                 mode: Isolation::Keys,
-                why: format!("unique random keys in this machine's IPC namespace, because {reason}"),
+                why: format!(
+                    "unique random keys in this machine's IPC namespace, because {reason}"
+                ),
             },
         }),
     }

@@ -51,7 +51,9 @@ const NAMESPACE_KEY_BASE: i32 = 0x5eed_0000;
 const KEYS_MODE_MARK: u32 = 0x5c00_0000;
 
 fn now_secs() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn random_u32() -> u32 {
@@ -60,7 +62,9 @@ fn random_u32() -> u32 {
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf))
         .is_err()
     {
-        let t = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         return t ^ std::process::id().rotate_left(16);
     }
     u32::from_ne_bytes(buf)
@@ -89,7 +93,10 @@ fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, String> {
     for _ in 0..32 {
         let base = (KEYS_MODE_MARK | (random_u32() & 0x00ff_ff00)) as i32;
         let keys = make(base);
-        if keys.all().all(|k| shm::shmget(k, 0, IpcFlags::empty()) == Err(shm::Errno::ENOENT)) {
+        if keys
+            .all()
+            .all(|k| shm::shmget(k, 0, IpcFlags::empty()) == Err(shm::Errno::ENOENT))
+        {
             return Ok(keys);
         }
     }
@@ -106,7 +113,8 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
             return error(format!("could not create an IPC namespace: {e}"));
         }
     }
-    if scenario.needs.contains(&Need::Persistence) && shm::limits().is_ok_and(|l| l.shm_rmid_forced) {
+    if scenario.needs.contains(&Need::Persistence) && shm::limits().is_ok_and(|l| l.shm_rmid_forced)
+    {
         return skipped(
             "kernel.shm_rmid_forced is 1 here, so segments die when their creator exits and persistence cannot be checked; run with --isolation namespace, or set it to 0".into(),
         );
@@ -127,18 +135,30 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
     match result {
         Ok(obs) => {
             let (verdict, checks) = evaluate(scenario, &obs);
-            ScenarioOutcome { verdict, checks, observation: Some(obs) }
+            ScenarioOutcome {
+                verdict,
+                checks,
+                observation: Some(obs),
+            }
         }
         Err(e) => error(e),
     }
 }
 
 fn skipped(reason: String) -> ScenarioOutcome {
-    ScenarioOutcome { verdict: Verdict::Skipped(reason), checks: Vec::new(), observation: None }
+    ScenarioOutcome {
+        verdict: Verdict::Skipped(reason),
+        checks: Vec::new(),
+        observation: None,
+    }
 }
 
 fn error(reason: String) -> ScenarioOutcome {
-    ScenarioOutcome { verdict: Verdict::Error(reason), checks: Vec::new(), observation: None }
+    ScenarioOutcome {
+        verdict: Verdict::Error(reason),
+        checks: Vec::new(),
+        observation: None,
+    }
 }
 
 /// Why `scenario` cannot run here, if it cannot.
@@ -177,12 +197,17 @@ impl Scene<'_> {
         let mut initial_contents = Vec::new();
         for (i, spec) in scenario.setup.iter().enumerate() {
             let key = self.keys.setup[i];
-            let id = shm::shmget(key, spec.size, IpcFlags::IPC_CREAT | IpcFlags::IPC_EXCL | Mode::new(0o600))
-                .map_err(|e| format!("setup: shmget({key}) failed: {e}"))?;
+            let id = shm::shmget(
+                key,
+                spec.size,
+                IpcFlags::IPC_CREAT | IpcFlags::IPC_EXCL | Mode::new(0o600),
+            )
+            .map_err(|e| format!("setup: shmget({key}) failed: {e}"))?;
             self.setup_ids.push(id);
             let bytes = spec.initial_bytes();
             if bytes.iter().any(|b| *b != 0) {
-                let a = shm::shmat(id, None, AtFlags::empty()).map_err(|e| format!("setup: shmat failed: {e}"))?;
+                let a = shm::shmat(id, None, AtFlags::empty())
+                    .map_err(|e| format!("setup: shmat failed: {e}"))?;
                 let written = a.write_at(0, &bytes);
                 shm::shmdt(a).map_err(|e| format!("setup: shmdt failed: {e}"))?;
                 written.map_err(|e| format!("setup: {e}"))?;
@@ -190,22 +215,34 @@ impl Scene<'_> {
             initial_contents.push(bytes);
             let (uid, gid) = match spec.owner {
                 Owner::Program => (program.uid, program.gid),
-                Owner::ProgramOtherGroup => (program.uid, if self.env.is_root { OTHER_GID } else { program.gid }),
+                Owner::ProgramOtherGroup => (
+                    program.uid,
+                    if self.env.is_root {
+                        OTHER_GID
+                    } else {
+                        program.gid
+                    },
+                ),
                 Owner::Other => (OTHER_UID, OTHER_GID),
             };
             let mut st = shm::ipc_stat(id).map_err(|e| format!("setup: IPC_STAT failed: {e}"))?;
             st.set_mode(Mode::new(spec.mode));
             st.set_uid(uid);
             st.set_gid(gid);
-            shm::shmctl(id, ShmctlCmd::IpcSet(&st)).map_err(|e| format!("setup: IPC_SET failed: {e}"))?;
+            shm::shmctl(id, ShmctlCmd::IpcSet(&st))
+                .map_err(|e| format!("setup: IPC_SET failed: {e}"))?;
             if spec.history {
                 let status = process::in_child(move || {
-                    let Ok(a) = shm::shmat(id, None, AtFlags::SHM_RDONLY) else { return 1 };
+                    let Ok(a) = shm::shmat(id, None, AtFlags::SHM_RDONLY) else {
+                        return 1;
+                    };
                     i32::from(shm::shmdt(a).is_err())
                 })
                 .map_err(|e| format!("setup: {e}"))?;
                 if status != 0 {
-                    return Err("setup: another process could not attach and detach the segment".into());
+                    return Err(
+                        "setup: another process could not attach and detach the segment".into(),
+                    );
                 }
             }
         }
@@ -255,7 +292,8 @@ impl Scene<'_> {
                 }
                 Step::Checker(crate::scenario::Action::ReleaseHeld) => {
                     if let Some(h) = holder.as_mut() {
-                        h.release().map_err(|e| format!("the checker could not detach: {e}"))?;
+                        h.release()
+                            .map_err(|e| format!("the checker could not detach: {e}"))?;
                     }
                     snapshots.push(self.snapshot("after the checker detached")?);
                 }
@@ -275,7 +313,12 @@ impl Scene<'_> {
         })
     }
 
-    fn run_program(&mut self, program: &Program, argv: Vec<String>, stdin: Option<&[u8]>) -> Result<RunRecord, String> {
+    fn run_program(
+        &mut self,
+        program: &Program,
+        argv: Vec<String>,
+        stdin: Option<&[u8]>,
+    ) -> Result<RunRecord, String> {
         let mut cmd = Command::new(&program.path);
         cmd.args(&argv)
             .current_dir("/")
@@ -288,7 +331,11 @@ impl Scene<'_> {
         let out = process::run(&mut cmd, stdin, self.env.timeout)
             .map_err(|e| format!("could not run {}: {e}", program.display))?;
         self.pids.insert(out.pid);
-        let mut shown = vec![program.display.clone()];
+        let name = program.path.file_name().map_or_else(
+            || program.display.clone(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let mut shown = vec![name];
         shown.extend(argv);
         Ok(RunRecord {
             argv: shown,
@@ -320,7 +367,10 @@ impl Scene<'_> {
             .map(|(id, st)| SegmentState::new(*id, st))
             .collect();
         self.seen.extend(segments.iter().map(|s| s.id));
-        Ok(Snapshot { label: label.to_string(), segments })
+        Ok(Snapshot {
+            label: label.to_string(),
+            segments,
+        })
     }
 
     /// Removes every segment of the scenario, by id. Segments still attached by a process
@@ -329,7 +379,11 @@ impl Scene<'_> {
         let mut ids: BTreeSet<i32> = self.seen.clone();
         ids.extend(self.setup_ids.iter().map(|id| id.raw()));
         if let Ok(all) = shm::list_segments() {
-            ids.extend(all.iter().filter(|(id, st)| self.is_ours(*id, st)).map(|(id, _)| id.raw()));
+            ids.extend(
+                all.iter()
+                    .filter(|(id, st)| self.is_ours(*id, st))
+                    .map(|(id, _)| id.raw()),
+            );
         }
         for id in ids {
             let _ = shm::shmctl(ShmId::new(id), ShmctlCmd::IpcRmid);

@@ -65,10 +65,14 @@ fn pidfd_open(pid: i32) -> Option<OwnedFd> {
 /// stdout and stderr concurrently, and kills the whole group when the program exits (so no
 /// descendant survives) or when `timeout` passes.
 pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> io::Result<RunOutput> {
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .process_group(0);
     let start = Instant::now();
     let mut child = cmd.spawn()?;
     let pid = child.id() as i32;
@@ -139,7 +143,10 @@ fn supervise(child: &mut Child, start: Instant, timeout: Duration) -> io::Result
             _ => tick = deadline - now,
         }
         let ms = tick.as_millis().clamp(1, i32::MAX as u128) as i32;
-        match poll(&mut fds, PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)) {
+        match poll(
+            &mut fds,
+            PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+        ) {
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(e.into()),
@@ -257,14 +264,22 @@ impl Holder {
         let (cmd_r, cmd_w) = pipe2(OFlag::O_CLOEXEC)?;
         let (rep_r, rep_w) = pipe2(OFlag::O_CLOEXEC)?;
         let ids = ids.to_vec();
-        let (cr, cw, rr, rw) = (cmd_r.as_raw_fd(), cmd_w.as_raw_fd(), rep_r.as_raw_fd(), rep_w.as_raw_fd());
+        let (cr, cw, rr, rw) = (
+            cmd_r.as_raw_fd(),
+            cmd_w.as_raw_fd(),
+            rep_r.as_raw_fd(),
+            rep_w.as_raw_fd(),
+        );
         let pid = fork_with(move || {
             // SAFETY: in the child, these are the fork's copies of the four pipe ends; each is
             // owned exactly once here (the parent's OwnedFds live in the parent's memory only).
             let (mut commands, mut replies) = unsafe {
                 drop(OwnedFd::from_raw_fd(cw));
                 drop(OwnedFd::from_raw_fd(rr));
-                (std::fs::File::from_raw_fd(cr), std::fs::File::from_raw_fd(rw))
+                (
+                    std::fs::File::from_raw_fd(cr),
+                    std::fs::File::from_raw_fd(rw),
+                )
             };
             let mut held = Vec::new();
             for id in ids {
@@ -293,7 +308,9 @@ impl Holder {
         let mut byte = [0u8];
         match holder.replies.read(&mut byte) {
             Ok(1) if byte[0] == b'r' => Ok(holder),
-            _ => Err(io::Error::other("the holder process could not attach the segment")),
+            _ => Err(io::Error::other(
+                "the holder process could not attach the segment",
+            )),
         }
     }
 

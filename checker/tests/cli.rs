@@ -1,0 +1,127 @@
+//! The command line: usage errors are one plain sentence and exit status 2.
+
+mod common;
+
+use common::shmlab;
+use predicates::prelude::*;
+
+#[test]
+fn unknown_lab_names_the_nearest_one() {
+    shmlab()
+        .args(["check", "atach"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown lab 'atach': did you mean 'attach'?",
+        ));
+}
+
+#[test]
+fn missing_program_is_a_usage_error() {
+    shmlab()
+        .args(["check", "create", "--program", "/no/such/a.out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--program /no/such/a.out: no such file",
+        ));
+}
+
+#[test]
+fn non_executable_program_says_to_chmod() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("lab.py");
+    std::fs::write(&p, "print(1)\n").unwrap();
+    shmlab()
+        .args(["check", "create", "--program"])
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not executable: run `chmod +x"));
+}
+
+#[test]
+fn program_needs_exactly_one_lab() {
+    shmlab()
+        .args(["check", "--program", "/bin/true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--program checks one lab"));
+    shmlab()
+        .args(["check", "create", "stat", "--program", "/bin/true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--program checks one lab"));
+}
+
+#[test]
+fn missing_dir_is_a_usage_error() {
+    shmlab()
+        .args(["check", "--dir", "/no/such/dir"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such directory"));
+}
+
+#[test]
+fn bad_timeout_and_isolation_are_usage_errors() {
+    shmlab()
+        .args(["check", "--timeout", "soon"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a number of seconds"));
+    shmlab()
+        .args(["check", "--isolation", "jail"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'jail'"));
+}
+
+#[test]
+fn solutions_and_program_conflict() {
+    shmlab()
+        .args(["check", "create", "--solutions", "--program", "/bin/true"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn forbidden_namespaces_with_namespace_isolation_is_an_environment_error() {
+    shmlab()
+        .env("SHMLAB_FORBID_NAMESPACES", "1")
+        .args([
+            "check",
+            "create",
+            "--program",
+            "/bin/true",
+            "--isolation",
+            "namespace",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "--isolation namespace is not possible",
+        ));
+}
+
+#[test]
+fn a_missing_program_in_dir_fails_its_lab_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    shmlab()
+        .args(["check", "stat", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "not found: put the stat program there",
+        ));
+}
+
+#[test]
+fn help_lists_the_commands() {
+    shmlab()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("check").and(predicate::str::contains("list")));
+}

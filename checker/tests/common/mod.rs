@@ -1,0 +1,126 @@
+//! One place for what every integration test needs: the checker command with a fixed
+//! environment, the built programs, and the filters that make reports reproducible.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+
+pub const LABS: [&str; 7] = [
+    "create", "access", "attach", "detach", "remove", "stat", "set",
+];
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `shmlab` with a fixed environment: no colour, no backtraces, run from the workspace.
+pub fn shmlab() -> Command {
+    let mut cmd = Command::cargo_bin("shmlab").unwrap();
+    cmd.current_dir(workspace())
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("SHMLAB_FORBID_NAMESPACES");
+    cmd
+}
+
+/// Builds `package` once per test binary and returns its binaries by name.
+pub fn built(package: &'static str) -> BTreeMap<String, PathBuf> {
+    static CACHE: OnceLock<std::sync::Mutex<BTreeMap<&'static str, BTreeMap<String, PathBuf>>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(package)
+        .or_insert_with(|| {
+            shmlab_checker::cargo_build::build(&workspace(), package).expect("the package builds")
+        })
+        .clone()
+}
+
+/// A directory every user can enter, holding copies of `package`'s lab binaries named after
+/// the labs (`prefix` + lab → lab), for `--dir` and for runs as another user.
+pub fn lab_dir(package: &'static str, prefix: &str) -> tempfile::TempDir {
+    let bins = built(package);
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-test-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for lab in LABS {
+        let from = &bins[&format!("{prefix}{lab}")];
+        let to = dir.path().join(lab);
+        std::fs::copy(from, &to).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
+
+/// A copy of the `shmlab` binary where every user can run it.
+pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-bin-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let to = dir.path().join("shmlab");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("shmlab"), &to).unwrap();
+    std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, to)
+}
+
+/// Whether this test process is root.
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Runs the checker with `--format json` and returns its exit status and document.
+pub fn json_report(cmd: &mut Command) -> (i32, serde_json::Value) {
+    let out = cmd.args(["--format", "json"]).output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); status {code}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, doc)
+}
+
+/// The outcome of each scenario in a JSON report, by slug.
+pub fn outcomes(doc: &serde_json::Value) -> BTreeMap<String, String> {
+    doc["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let name = t["name"].as_str().unwrap();
+            let slug = name.split(':').next().unwrap().to_string();
+            (
+                slug,
+                t["extra_data"]["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Filters for human reports: pids, ids, times, paths and random keys become placeholders.
+pub fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"thread 'main' \(\d+\)", "thread 'main' ([PID])"),
+        (r"\bpid \d+", "pid [PID]"),
+        (r"\b(atime|dtime|ctime) \d{9,}", "$1 [TIME]"),
+        (r"\(\d{9,}\)", "([TIME])"),
+        (r"got \d{9,}", "got [TIME]"),
+        (r"/tmp/[^\s/]+", "[TMP]"),
+        (r"0x5c[0-9a-f]{6}", "[KEY]"),
+    ]
+}

@@ -1,0 +1,195 @@
+//! The checker on real programs: the reference solutions pass, the untouched starters fail,
+//! in every isolation mode and as root or not.
+
+mod common;
+
+use common::{is_root, json_report, lab_dir, outcomes, reachable_checker, shmlab, LABS};
+
+fn assert_all_pass(doc: &serde_json::Value, expect_skipped: usize) {
+    let outcomes = outcomes(doc);
+    let failed: Vec<_> = outcomes
+        .iter()
+        .filter(|(_, o)| *o != "passed" && *o != "skipped")
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "scenarios not passed: {failed:?}\n{doc:#}"
+    );
+    let skipped = outcomes.values().filter(|o| *o == "skipped").count();
+    assert_eq!(skipped, expect_skipped, "{outcomes:?}");
+    for lab in LABS {
+        assert!(
+            outcomes
+                .keys()
+                .filter(|s| s.starts_with(&format!("{lab}/")))
+                .count()
+                >= 3,
+            "{lab}"
+        );
+    }
+    assert_eq!(doc["score"], doc["max_score"]);
+}
+
+#[test]
+fn solutions_pass_every_scenario_in_namespace_mode() {
+    let (code, doc) =
+        json_report(shmlab().args(["check", "--solutions", "--isolation", "namespace"]));
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["extra_data"]["isolation"]["mode"], "namespace");
+    assert_all_pass(&doc, if is_root() { 0 } else { 4 });
+}
+
+#[test]
+fn solutions_pass_every_scenario_in_keys_mode() {
+    let (code, doc) = json_report(shmlab().args(["check", "--solutions", "--isolation", "keys"]));
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["extra_data"]["isolation"]["mode"], "keys");
+    assert_all_pass(&doc, if is_root() { 0 } else { 4 });
+}
+
+#[test]
+fn auto_falls_back_to_keys_where_namespaces_are_forbidden() {
+    let (code, doc) = json_report(shmlab().env("SHMLAB_FORBID_NAMESPACES", "1").args([
+        "check",
+        "--solutions",
+        "stat",
+    ]));
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["extra_data"]["isolation"]["mode"], "keys");
+    assert!(doc["extra_data"]["isolation"]["why"]
+        .as_str()
+        .unwrap()
+        .contains("SHMLAB_FORBID_NAMESPACES"));
+}
+
+#[test]
+fn untouched_starters_fail_every_lab_as_not_implemented() {
+    let (code, doc) = json_report(shmlab().args(["check"]));
+    assert_eq!(code, 1);
+    for lab in doc["extra_data"]["labs"].as_array().unwrap() {
+        assert_eq!(lab["done"], false, "{lab}");
+    }
+    let not_implemented = doc["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["output"]
+                .as_str()
+                .unwrap()
+                .contains("this lab is not implemented yet")
+        })
+        .count();
+    assert!(
+        not_implemented >= 20,
+        "{not_implemented} scenarios say not implemented"
+    );
+    assert!(doc["score"].as_u64().unwrap() < doc["max_score"].as_u64().unwrap() / 3);
+}
+
+#[test]
+fn list_shows_every_lab_not_started_on_a_fresh_clone() {
+    let out = shmlab().arg("list").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for (i, lab) in LABS.iter().enumerate() {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{}. {lab} ", i + 1)))
+            .unwrap_or_else(|| panic!("{lab} missing:\n{text}"));
+        assert!(line.contains("not started"), "{line}");
+    }
+}
+
+/// Runs the checker as uid 65534 (when this test runs as root) on copies of the solutions.
+fn as_unprivileged(
+    extra_env: &[(&str, &str)],
+    isolation: &str,
+) -> Option<(i32, serde_json::Value)> {
+    if !is_root() {
+        eprintln!("not root: the other tests already run the checker unprivileged");
+        return None;
+    }
+    let dir = lab_dir("shmlab-solutions", "solution-");
+    let (_bin_dir, checker) = reachable_checker();
+    let mut cmd = assert_cmd::Command::new("setpriv");
+    cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .arg(&checker)
+        .args(["check", "--isolation", isolation, "--dir"])
+        .arg(dir.path())
+        .current_dir("/")
+        .env("NO_COLOR", "1");
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    Some(json_report(&mut cmd))
+}
+
+#[test]
+fn unprivileged_checker_uses_a_user_namespace_and_skips_what_needs_root() {
+    let Some((code, doc)) = as_unprivileged(&[], "auto") else {
+        return;
+    };
+    assert_eq!(code, 0, "{doc:#}");
+    let iso = &doc["extra_data"]["isolation"];
+    // Where user namespaces are allowed (this machine, CI), auto picks them.
+    assert_eq!(iso["mode"], "namespace", "{iso}");
+    assert!(iso["why"].as_str().unwrap().contains("user namespace"));
+    assert_all_pass(&doc, 4);
+    let skipped: Vec<_> = doc["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["extra_data"]["outcome"] == "skipped")
+        .collect();
+    for t in skipped {
+        assert_eq!(t["max_score"], 0);
+        assert!(
+            t.get("status").is_none(),
+            "a skipped test never says passed: {t}"
+        );
+        assert!(
+            t["output"]
+                .as_str()
+                .unwrap()
+                .contains("only root can arrange"),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn unprivileged_checker_without_namespaces_uses_keys() {
+    let Some((code, doc)) = as_unprivileged(&[("SHMLAB_FORBID_NAMESPACES", "1")], "auto") else {
+        return;
+    };
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["extra_data"]["isolation"]["mode"], "keys");
+    assert_all_pass(&doc, 4);
+}
+
+#[test]
+fn root_checker_runs_programs_as_nobody_even_from_an_unreachable_directory() {
+    if !is_root() {
+        return;
+    }
+    // A directory only root may enter, as /root is: the checker must copy the program.
+    let private = tempfile::tempdir().unwrap();
+    let bins = common::built("shmlab-solutions");
+    let inner = private.path().join("inner");
+    std::fs::create_dir(&inner).unwrap();
+    std::fs::copy(&bins["solution-remove"], inner.join("remove")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let (code, doc) = json_report(
+        shmlab()
+            .args(["check", "remove", "--program"])
+            .arg(inner.join("remove")),
+    );
+    assert_eq!(code, 0, "{doc:#}");
+    assert!(doc["extra_data"]["runs_as"]
+        .as_str()
+        .unwrap()
+        .contains("uid 65534"));
+    assert_eq!(outcomes(&doc)["remove/not-owner"], "passed");
+}
