@@ -117,10 +117,42 @@ pub fn filters() -> Vec<(&'static str, &'static str)> {
     vec![
         (r"thread 'main' \(\d+\)", "thread 'main' ([PID])"),
         (r"\bpid \d+", "pid [PID]"),
+        (r"\b(cpid|lpid) [1-9]\d*", "$1 [PID]"),
         (r"\b(atime|dtime|ctime) \d{9,}", "$1 [TIME]"),
         (r"\(\d{9,}\)", "([TIME])"),
         (r"got \d{9,}", "got [TIME]"),
         (r"/tmp/[^\s/]+", "[TMP]"),
         (r"0x5c[0-9a-f]{6}", "[KEY]"),
     ]
+}
+
+/// Replaces pids and times in a JSON report by placeholders: `pid`, `cpid`, `lpid` values
+/// that are not 0, the actual and expected values of checks on those fields, and times.
+pub fn redact_json(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let field = map.get("field").and_then(Value::as_str).map(str::to_string);
+            if matches!(field.as_deref(), Some("cpid" | "lpid")) {
+                for k in ["actual", "expected"] {
+                    map.insert(k.into(), "[PID]".into());
+                }
+            }
+            for (k, val) in map.iter_mut() {
+                match (k.as_str(), &*val) {
+                    ("pid" | "cpid" | "lpid", Value::Number(n)) if n.as_i64() != Some(0) => *val = "[PID]".into(),
+                    ("atime" | "dtime" | "ctime", Value::Number(n)) if n.as_i64() != Some(0) => *val = "[TIME]".into(),
+                    ("argv", _) => {
+                        if let Some(first) = val.get_mut(0) {
+                            *first = "[PROGRAM]".into();
+                        }
+                    }
+                    ("source" | "program", Value::String(_)) => *val = "[PROGRAM]".into(),
+                    _ => redact_json(val),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
 }

@@ -1,0 +1,118 @@
+//! Deliberately buggy lab programs (C and Rust, `checker/fixtures/`) each fail their lab in
+//! the scenarios the manifest names, with the expected field flagged and a diagnosis, and
+//! still pass the scenarios their bug does not touch.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{json_report, outcomes, shmlab, workspace};
+use serde_json::Value;
+
+fn manifest() -> Vec<Value> {
+    let text = std::fs::read_to_string(workspace().join("checker/fixtures/manifest.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Compiles every C fixture once, with the system `cc`, into a directory all users can enter.
+fn c_dir() -> &'static tempfile::TempDir {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::Builder::new().prefix("shmlab-fixtures-").tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        for f in manifest() {
+            let source = f["source"].as_str().unwrap();
+            if let Some(file) = source.strip_prefix("c/") {
+                let out = dir.path().join(file.trim_end_matches(".c"));
+                let status = Command::new("cc")
+                    .args(["-Wall", "-Wextra", "-O1", "-o"])
+                    .arg(&out)
+                    .arg(workspace().join("checker/fixtures/c").join(file))
+                    .status()
+                    .expect("the system C compiler (cc) runs");
+                assert!(status.success(), "{file} compiles");
+            }
+        }
+        dir
+    })
+}
+
+fn program(f: &Value) -> PathBuf {
+    let source = f["source"].as_str().unwrap();
+    if let Some(bin) = source.strip_prefix("rust:") {
+        common::built("shmlab-fixtures")[bin].clone()
+    } else {
+        c_dir().path().join(source.trim_start_matches("c/").trim_end_matches(".c"))
+    }
+}
+
+fn check_fixture(f: &Value, isolation: &str) -> Vec<String> {
+    let name = f["name"].as_str().unwrap();
+    let lab = f["lab"].as_str().unwrap();
+    let (code, doc) = json_report(shmlab().args(["check", lab, "--isolation", isolation, "--program"]).arg(program(f)));
+    let got = outcomes(&doc);
+    let mut problems = Vec::new();
+    if code != 1 {
+        problems.push(format!("{name}: exit status {code}, expected 1"));
+    }
+    for slug in f["fails"].as_array().unwrap() {
+        let slug = slug.as_str().unwrap();
+        // Scenarios that need root are skipped elsewhere, which is fine.
+        match got.get(slug).map(String::as_str) {
+            Some("failed") => {}
+            Some("skipped") if !common::is_root() => {}
+            other => problems.push(format!("{name}: {slug} should fail, was {other:?}")),
+        }
+    }
+    for slug in f["passes"].as_array().unwrap() {
+        let slug = slug.as_str().unwrap();
+        match got.get(slug).map(String::as_str) {
+            Some("passed") => {}
+            Some("skipped") if !common::is_root() => {}
+            other => problems.push(format!("{name}: {slug} should pass, was {other:?}")),
+        }
+    }
+    let field = f["field"].as_str().unwrap();
+    let diagnosis = f["diagnosis"].as_str().unwrap_or("");
+    let first_fail = f["fails"][0].as_str().unwrap();
+    let test = doc["tests"].as_array().unwrap().iter().find(|t| t["name"].as_str().unwrap().starts_with(&format!("{first_fail}:")));
+    if let Some(test) = test.filter(|t| t["extra_data"]["outcome"] == "failed") {
+        let checks = test["extra_data"]["checks"].as_array().unwrap();
+        let flagged: Vec<&str> = checks.iter().filter(|c| c["passed"] == false).map(|c| c["field"].as_str().unwrap()).collect();
+        if !flagged.contains(&field) {
+            problems.push(format!("{name}: {first_fail} should flag `{field}`, flagged {flagged:?}"));
+        }
+        let output = test["output"].as_str().unwrap();
+        if !output.contains(diagnosis) {
+            problems.push(format!("{name}: {first_fail} should diagnose {diagnosis:?}, said:\n{output}"));
+        }
+    }
+    problems
+}
+
+fn check_all(isolation: &str) {
+    let mut problems = Vec::new();
+    let fixtures: Vec<Value> = manifest().into_iter().filter(|f| f["needs_trace"] != true).collect();
+    assert!(fixtures.len() >= 14, "at least two fixtures per lab");
+    for lab in common::LABS {
+        let n = fixtures.iter().filter(|f| f["lab"] == lab).count();
+        assert!(n >= 2, "{lab} has {n} fixtures");
+    }
+    for f in &fixtures {
+        problems.extend(check_fixture(f, isolation));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn buggy_fixtures_fail_with_the_right_diagnosis_in_namespace_mode() {
+    check_all("namespace");
+}
+
+#[test]
+fn buggy_fixtures_fail_with_the_right_diagnosis_in_keys_mode() {
+    check_all("keys");
+}

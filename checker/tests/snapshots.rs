@@ -1,0 +1,79 @@
+//! Reports as a person and a grader see them, pinned with insta. Volatile values (pids,
+//! times, temporary paths) are replaced by placeholders; ids and keys are stable because
+//! each scenario runs in a fresh IPC namespace, where ids start at 0.
+
+mod common;
+
+use common::{filters, shmlab};
+
+fn human(args: &[&str]) -> String {
+    let out = shmlab().args(args).output().unwrap();
+    format!(
+        "exit status: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    for (re, with) in filters() {
+        s.add_filter(re, with);
+    }
+    s
+}
+
+fn runs_as_root() -> bool {
+    // Reports name the uid the programs ran as; the snapshots are taken as root, as in CI.
+    common::is_root()
+}
+
+#[test]
+fn untouched_starter_report() {
+    if !runs_as_root() {
+        return;
+    }
+    settings().bind(|| insta::assert_snapshot!(human(&["check", "create", "--isolation", "namespace"])));
+}
+
+#[test]
+fn solutions_report_for_stat() {
+    if !runs_as_root() {
+        return;
+    }
+    settings().bind(|| insta::assert_snapshot!(human(&["check", "stat", "--solutions", "--isolation", "namespace"])));
+}
+
+#[test]
+fn verbose_report_shows_runs_and_snapshots() {
+    if !runs_as_root() {
+        return;
+    }
+    settings().bind(|| insta::assert_snapshot!(human(&["check", "remove", "--solutions", "--isolation", "namespace", "--verbose"])));
+}
+
+#[test]
+fn json_report_of_a_failing_c_program() {
+    if !runs_as_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("create");
+    let status = std::process::Command::new("cc")
+        .args(["-O1", "-o"])
+        .arg(&exe)
+        .arg(common::workspace().join("checker/fixtures/c/create_mode_zero.c"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = shmlab()
+        .args(["check", "create", "--isolation", "namespace", "--format", "json", "--program"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let mut doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    common::redact_json(&mut doc);
+    settings().bind(|| insta::assert_json_snapshot!(doc));
+}
