@@ -381,7 +381,11 @@ fn create() -> Vec<Def> {
         .run(&[key(0), lit("4096")])
         .reading_contents(),
         def("create/exclusive-existing", "--exclusive on an existing key fails with EEXIST", |c| {
-            c.status_hinted(1, |code, _| (code == 0).then(|| "--exclusive must add IPC_EXCL: with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST when the key already has a segment".into()));
+            c.status_hinted(1, |code, stderr| match (code, crate::scenario::errno_in(stderr)) {
+                (0, Some("EEXIST")) => Some("shmget failed with EEXIST, as it should, but the program exited with status 0: exit with status 1 when a call fails".into()),
+                (0, _) => Some("--exclusive must add IPC_EXCL: with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST when the key already has a segment".into()),
+                _ => None,
+            });
             c.errno("shmget", "EEXIST");
             check_existing_unchanged(c, "a failed shmget changes nothing: the program must stop after the error");
         })
@@ -603,10 +607,18 @@ fn detached_by_program(c: &mut Ctx<'_>, before_nattch: u64) {
     );
 }
 
+fn detach_status(c: &mut Ctx<'_>) {
+    c.status_hinted(0, |code, stderr| {
+        (code == 1 && stderr.contains("shmdt") && crate::scenario::errno_in(stderr) == Some("EINVAL")).then(|| {
+            "shmdt failed with EINVAL: it needs the exact address shmat returned, so keep that pointer unchanged and read through a copy".into()
+        })
+    });
+}
+
 fn detach() -> Vec<Def> {
     vec![
         def("detach/read-and-detach", "prints the text, detaches", |c| {
-            c.status(0);
+            detach_status(c);
             c.stdout("detach me\n", |a| read_hint(a, "detach me", None));
             detached_by_program(c, 0);
         })
@@ -632,10 +644,18 @@ fn detach() -> Vec<Def> {
 
 const NO_RMID: &str = "IPC_RMID was not called on this segment: call shmctl(id, IPC_RMID, NULL) with the id shmget returned";
 
+fn remove_status(c: &mut Ctx<'_>) {
+    c.status_hinted(0, |code, stderr| {
+        (code == 1 && stderr.contains("shmctl") && crate::scenario::errno_in(stderr) == Some("EINVAL")).then(|| {
+            "shmctl failed with EINVAL: no segment has that id; pass the id shmget returned, not the key".into()
+        })
+    });
+}
+
 fn remove() -> Vec<Def> {
     vec![
         def("remove/unattached", "an unattached segment is gone after the run", |c| {
-            c.status(0);
+            remove_status(c);
             stdout_empty(c);
             let id = c.obs.setup_ids[0];
             let after = c.after().by_id(id).cloned();
@@ -645,7 +665,7 @@ fn remove() -> Vec<Def> {
         .setup(SegmentSpec::new(4096, 0o644))
         .run(&[key(0)]),
         def("remove/attached-elsewhere", "an attached segment is marked SHM_DEST and goes at its last detach", |c| {
-            c.status(0);
+            remove_status(c);
             let id = c.obs.setup_ids[0];
             match c.after().by_id(id).cloned() {
                 None => {
@@ -705,10 +725,31 @@ fn stat_values(seg: &SegmentState) -> [String; 14] {
     ]
 }
 
+/// The C name of a stat line's field.
+fn c_field(field: &str) -> &'static str {
+    match field {
+        "key" => "shm_perm.__key",
+        "shmid" => "the id shmget returned",
+        "size" => "shm_segsz",
+        "mode" => "shm_perm.mode",
+        "uid" => "shm_perm.uid",
+        "gid" => "shm_perm.gid",
+        "cuid" => "shm_perm.cuid",
+        "cgid" => "shm_perm.cgid",
+        "cpid" => "shm_cpid",
+        "lpid" => "shm_lpid",
+        "nattch" => "shm_nattch",
+        "atime" => "shm_atime",
+        "dtime" => "shm_dtime",
+        _ => "shm_ctime",
+    }
+}
+
 fn stat_hint(
     field: &str,
     expected: &str,
     actual: Option<&str>,
+    printed: &[Option<String>],
     values: &[String; 14],
     seg: &SegmentState,
 ) -> String {
@@ -717,23 +758,43 @@ fn stat_hint(
             "the line `{field}: ...` is missing: print all 14 lines, in the contract's order"
         );
     };
-    if let Some(other) = STAT_FIELDS
-        .iter()
-        .zip(values)
-        .find(|(f, v)| **f != field && v.as_str() == actual && actual != expected)
-        .map(|(f, _)| *f)
-    {
-        return format!("the value printed for {field} is the segment's {other}: check which shmid_ds field goes on which line (shm_perm.{field} vs {other})");
+    let me = STAT_FIELDS.iter().position(|f| *f == field).unwrap_or(0);
+    // A true swap first: this line shows the other field's value and the other line this one's.
+    let swapped = (0..14)
+        .find(|&o| o != me && values[o] == actual && printed[o].as_deref() == Some(expected));
+    // Else any other field with this value, unless the value is too common to tell (0).
+    let same_value = || (0..14).find(|&o| o != me && values[o] == actual && actual != "0");
+    if let Some(o) = swapped.or_else(same_value) {
+        let other = STAT_FIELDS[o];
+        return format!(
+            "the value printed for {field} is the segment's {other}: print {} on the {field} line, not {}",
+            c_field(field),
+            c_field(other)
+        );
     }
+    let decimal = seg.perms().to_string();
     match field {
-        "mode" if actual == seg.perms().to_string() => "the mode was printed in decimal: print it in octal with 4 digits (%04o)".into(),
-        "mode" if actual == format!("{:o}", seg.perms()) => "print the mode with 4 octal digits, zero-padded (%04o)".into(),
-        "mode" if actual == format!("{:04o}", seg.raw_mode) => "print only the nine permission bits (mode & 0777)".into(),
-        "key" if actual.trim_start_matches("0x").parse::<u64>().ok() == Some(seg.raw_key as u32 as u64) || actual == (seg.raw_key as u32).to_string() => {
-            "print the key as 0x followed by 8 hexadecimal digits (%#010x is not the same: use 0x%08x)".into()
+        "mode" if actual.trim_start_matches('0') == decimal => {
+            "the mode was printed in decimal: print it in octal with 4 digits (%04o)".into()
+        }
+        "mode" if actual == format!("{:o}", seg.perms()) => {
+            "print the mode with 4 octal digits, zero-padded (%04o)".into()
+        }
+        "mode" if actual == format!("{:04o}", seg.raw_mode) => {
+            "print only the nine permission bits (mode & 0777)".into()
+        }
+        "key"
+            if actual.trim_start_matches("0x").parse::<u64>().ok()
+                == Some(seg.raw_key as u32 as u64)
+                || actual == (seg.raw_key as u32).to_string() =>
+        {
+            "print the key in hexadecimal as 0x followed by 8 digits (0x%08x)".into()
         }
         "key" => "print the key as 0x%08x".into(),
-        _ => format!("{field} should be {expected}, the value IPC_STAT reports"),
+        _ => format!(
+            "{field} should be {expected}, the value IPC_STAT reports in {}",
+            c_field(field)
+        ),
     }
 }
 
@@ -746,6 +807,16 @@ fn check_stat(c: &mut Ctx<'_>) {
     let out = c.run().stdout.clone();
     let lines: Vec<&str> = out.lines().collect();
     let values = stat_values(&seg);
+    let printed_all: Vec<Option<String>> = STAT_FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            lines
+                .get(i)
+                .and_then(|l| l.strip_prefix(&format!("{f}:")))
+                .map(|v| v.trim().to_string())
+        })
+        .collect();
     let mut all_ok = true;
     for (i, (field, expected)) in STAT_FIELDS.iter().zip(&values).enumerate() {
         let line = lines.get(i).copied();
@@ -764,7 +835,7 @@ fn check_stat(c: &mut Ctx<'_>) {
             if line.is_some() && !label_ok {
                 format!("line {} should start with `{field}: `: print the 14 lines in the contract's order, each as `name: value`", i + 1)
             } else {
-                stat_hint(field, expected, hint_actual, &values, &seg)
+                stat_hint(field, expected, hint_actual, &printed_all, &values, &seg)
             }
         });
     }

@@ -21,7 +21,10 @@ fn c_dir() -> &'static tempfile::TempDir {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::Builder::new().prefix("shmlab-fixtures-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("shmlab-fixtures-")
+            .tempdir()
+            .unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         for f in manifest() {
             let source = f["source"].as_str().unwrap();
@@ -45,14 +48,20 @@ fn program(f: &Value) -> PathBuf {
     if let Some(bin) = source.strip_prefix("rust:") {
         common::built("shmlab-fixtures")[bin].clone()
     } else {
-        c_dir().path().join(source.trim_start_matches("c/").trim_end_matches(".c"))
+        c_dir()
+            .path()
+            .join(source.trim_start_matches("c/").trim_end_matches(".c"))
     }
 }
 
 fn check_fixture(f: &Value, isolation: &str) -> Vec<String> {
     let name = f["name"].as_str().unwrap();
     let lab = f["lab"].as_str().unwrap();
-    let (code, doc) = json_report(shmlab().args(["check", lab, "--isolation", isolation, "--program"]).arg(program(f)));
+    let (code, doc) = json_report(
+        shmlab()
+            .args(["check", lab, "--isolation", isolation, "--program"])
+            .arg(program(f)),
+    );
     let got = outcomes(&doc);
     let mut problems = Vec::new();
     if code != 1 {
@@ -78,16 +87,29 @@ fn check_fixture(f: &Value, isolation: &str) -> Vec<String> {
     let field = f["field"].as_str().unwrap();
     let diagnosis = f["diagnosis"].as_str().unwrap_or("");
     let first_fail = f["fails"][0].as_str().unwrap();
-    let test = doc["tests"].as_array().unwrap().iter().find(|t| t["name"].as_str().unwrap().starts_with(&format!("{first_fail}:")));
+    let test = doc["tests"].as_array().unwrap().iter().find(|t| {
+        t["name"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{first_fail}:"))
+    });
     if let Some(test) = test.filter(|t| t["extra_data"]["outcome"] == "failed") {
         let checks = test["extra_data"]["checks"].as_array().unwrap();
-        let flagged: Vec<&str> = checks.iter().filter(|c| c["passed"] == false).map(|c| c["field"].as_str().unwrap()).collect();
+        let flagged: Vec<&str> = checks
+            .iter()
+            .filter(|c| c["passed"] == false)
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
         if !flagged.contains(&field) {
-            problems.push(format!("{name}: {first_fail} should flag `{field}`, flagged {flagged:?}"));
+            problems.push(format!(
+                "{name}: {first_fail} should flag `{field}`, flagged {flagged:?}"
+            ));
         }
         let output = test["output"].as_str().unwrap();
         if !output.contains(diagnosis) {
-            problems.push(format!("{name}: {first_fail} should diagnose {diagnosis:?}, said:\n{output}"));
+            problems.push(format!(
+                "{name}: {first_fail} should diagnose {diagnosis:?}, said:\n{output}"
+            ));
         }
     }
     problems
@@ -95,7 +117,10 @@ fn check_fixture(f: &Value, isolation: &str) -> Vec<String> {
 
 fn check_all(isolation: &str) {
     let mut problems = Vec::new();
-    let fixtures: Vec<Value> = manifest().into_iter().filter(|f| f["needs_trace"] != true).collect();
+    let fixtures: Vec<Value> = manifest()
+        .into_iter()
+        .filter(|f| f["needs_trace"] != true)
+        .collect();
     assert!(fixtures.len() >= 14, "at least two fixtures per lab");
     for lab in common::LABS {
         let n = fixtures.iter().filter(|f| f["lab"] == lab).count();

@@ -34,7 +34,8 @@ fn untouched_starter_report() {
     if !runs_as_root() {
         return;
     }
-    settings().bind(|| insta::assert_snapshot!(human(&["check", "create", "--isolation", "namespace"])));
+    settings()
+        .bind(|| insta::assert_snapshot!(human(&["check", "create", "--isolation", "namespace"])));
 }
 
 #[test]
@@ -42,7 +43,15 @@ fn solutions_report_for_stat() {
     if !runs_as_root() {
         return;
     }
-    settings().bind(|| insta::assert_snapshot!(human(&["check", "stat", "--solutions", "--isolation", "namespace"])));
+    settings().bind(|| {
+        insta::assert_snapshot!(human(&[
+            "check",
+            "stat",
+            "--solutions",
+            "--isolation",
+            "namespace"
+        ]))
+    });
 }
 
 #[test]
@@ -50,7 +59,16 @@ fn verbose_report_shows_runs_and_snapshots() {
     if !runs_as_root() {
         return;
     }
-    settings().bind(|| insta::assert_snapshot!(human(&["check", "remove", "--solutions", "--isolation", "namespace", "--verbose"])));
+    settings().bind(|| {
+        insta::assert_snapshot!(human(&[
+            "check",
+            "remove",
+            "--solutions",
+            "--isolation",
+            "namespace",
+            "--verbose"
+        ]))
+    });
 }
 
 #[test]
@@ -68,7 +86,15 @@ fn json_report_of_a_failing_c_program() {
         .unwrap();
     assert!(status.success());
     let out = shmlab()
-        .args(["check", "create", "--isolation", "namespace", "--format", "json", "--program"])
+        .args([
+            "check",
+            "create",
+            "--isolation",
+            "namespace",
+            "--format",
+            "json",
+            "--program",
+        ])
         .arg(&exe)
         .output()
         .unwrap();

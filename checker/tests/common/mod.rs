@@ -140,8 +140,12 @@ pub fn redact_json(v: &mut serde_json::Value) {
             }
             for (k, val) in map.iter_mut() {
                 match (k.as_str(), &*val) {
-                    ("pid" | "cpid" | "lpid", Value::Number(n)) if n.as_i64() != Some(0) => *val = "[PID]".into(),
-                    ("atime" | "dtime" | "ctime", Value::Number(n)) if n.as_i64() != Some(0) => *val = "[TIME]".into(),
+                    ("pid" | "cpid" | "lpid", Value::Number(n)) if n.as_i64() != Some(0) => {
+                        *val = "[PID]".into()
+                    }
+                    ("atime" | "dtime" | "ctime", Value::Number(n)) if n.as_i64() != Some(0) => {
+                        *val = "[TIME]".into()
+                    }
                     ("argv", _) => {
                         if let Some(first) = val.get_mut(0) {
                             *first = "[PROGRAM]".into();
