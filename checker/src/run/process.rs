@@ -131,17 +131,16 @@ fn supervise(child: &mut Child, start: Instant, timeout: Duration) -> io::Result
             fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
             which.push(1);
         }
-        let tick;
-        match (&pidfd, exited.is_none()) {
+        let tick = match (&pidfd, exited.is_none()) {
             (Some(fd), true) => {
                 fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
                 which.push(2);
-                tick = deadline - now;
+                deadline - now
             }
             // Without pidfd (Linux < 5.3) look at the child every few milliseconds.
-            (None, true) => tick = (deadline - now).min(Duration::from_millis(5)),
-            _ => tick = deadline - now,
-        }
+            (None, true) => (deadline - now).min(Duration::from_millis(5)),
+            _ => deadline - now,
+        };
         let ms = tick.as_millis().clamp(1, i32::MAX as u128) as i32;
         match poll(
             &mut fds,
