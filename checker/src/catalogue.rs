@@ -554,10 +554,14 @@ fn attach() -> Vec<Def> {
         .setup(SegmentSpec::new(16, 0o644).holding(b"ABCDEFGHIJKLMNOP"))
         .run(&[key(0)]),
         def("attach/readonly", "--readonly attaches with SHM_RDONLY and reads", |c| {
-            c.status_hinted(0, |code, stderr| {
-                (code == 1 && crate::scenario::errno_in(stderr) == Some("EACCES")).then(|| {
-                    "--readonly must attach with SHM_RDONLY: the segment's mode 0444 grants read only, so a read-write shmat fails with EACCES".into()
-                })
+            c.status_hinted(0, |code, stderr| match (code, crate::scenario::errno_in(stderr)) {
+                (1, Some("EACCES")) if stderr.contains("shmget") => Some(
+                    "shmget failed with EACCES: mode bits in the flags of shmget ask for that access to an existing segment; look it up with flags 0".into(),
+                ),
+                (1, Some("EACCES")) => Some(
+                    "--readonly must attach with SHM_RDONLY: the segment's mode 0444 grants read only, so a read-write shmat fails with EACCES".into(),
+                ),
+                _ => None,
             });
             c.stdout("read me\n", |a| read_hint(a, "read me", None));
         })
@@ -585,8 +589,14 @@ fn detached_by_program(c: &mut Ctx<'_>, before_nattch: u64) {
     let pid = c.run().pid;
     let started = c.run().started;
     let Some(seg) = c.after().by_id(id).cloned() else {
+        c.check("segment-exists", "the segment after the run", "still there", "gone", false, || {
+            "the segment was removed: the detach lab detaches with shmdt and must not call IPC_RMID".into()
+        });
         return;
     };
+    c.check("mode", "SHM_DEST flag (mode & 01000)", "not set", if seg.is_marked_for_destruction() { "set" } else { "not set" }, !seg.is_marked_for_destruction(), || {
+        "the segment was marked for removal: the detach lab detaches with shmdt and must not call IPC_RMID".into()
+    });
     c.field("nattch", "attachments after the run", before_nattch, seg.nattch, || {
         format!("nattch should be back to {before_nattch}, what it was before the run: shmdt the attachment the program made, and only that one")
     });

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{human, Report, ScenarioReport};
 use crate::scenario::Verdict;
 
-fn test_output(s: &ScenarioReport) -> String {
+fn test_output(lab: &str, s: &ScenarioReport) -> String {
     let mut lines = Vec::new();
     match &s.verdict {
         Verdict::Passed => lines.push("passed".to_string()),
@@ -34,6 +34,10 @@ fn test_output(s: &ScenarioReport) -> String {
                     lines.push(format!("stderr: {}", run.stderr.trim_end()));
                 }
             }
+            lines.push(format!(
+                "guide: {}#common-mistakes",
+                crate::catalogue::guide(lab)
+            ));
         }
     }
     lines.join("\n")
@@ -68,14 +72,15 @@ pub fn document(report: &Report) -> Value {
             });
             let mut test = json!({
                 "name": name,
-                "output": test_output(s),
+                "output": test_output(lab.lab, s),
                 "tags": [lab.lab],
                 "extra_data": extra,
             });
             let (score, max, status) = match s.verdict {
                 Verdict::Passed => (1, 1, Some("passed")),
-                Verdict::Failed | Verdict::Error(_) => (0, 1, Some("failed")),
-                Verdict::Skipped(_) => (0, 0, None),
+                Verdict::Failed => (0, 1, Some("failed")),
+                // Neither earns nor costs points: the student's work was not judged.
+                Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, None),
             };
             test["score"] = json!(score);
             test["max_score"] = json!(max);

@@ -113,10 +113,10 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
             return error(format!("could not create an IPC namespace: {e}"));
         }
     }
-    if scenario.needs.contains(&Need::Persistence) && shm::limits().is_ok_and(|l| l.shm_rmid_forced)
-    {
+    let persists = !scenario.setup.is_empty() || scenario.needs.contains(&Need::Persistence);
+    if persists && shm::limits().is_ok_and(|l| l.shm_rmid_forced) {
         return skipped(
-            "kernel.shm_rmid_forced is 1 here, so segments die when their creator exits and persistence cannot be checked; run with --isolation namespace, or set it to 0".into(),
+            "kernel.shm_rmid_forced is 1 in this IPC namespace, so a segment is destroyed as soon as nothing is attached to it and this scenario's segments cannot persist; use --isolation namespace (a fresh namespace has it at 0), or set it to 0".into(),
         );
     }
     let keys = match pick_keys(env.isolation.mode, scenario.setup.len()) {
