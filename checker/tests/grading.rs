@@ -193,3 +193,86 @@ fn root_checker_runs_programs_as_nobody_even_from_an_unreachable_directory() {
         .contains("uid 65534"));
     assert_eq!(outcomes(&doc)["remove/not-owner"], "passed");
 }
+
+fn script(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+fn world_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-test-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn a_hanging_program_is_killed_at_the_timeout_with_its_children() {
+    let dir = world_dir();
+    let marker = format!("shmlab-hang-{}", std::process::id());
+    // A sleep whose name carries the marker, so that pgrep finds every copy still running.
+    let sleeper = dir.path().join(&marker);
+    std::fs::copy("/bin/sleep", &sleeper).unwrap();
+    // A child in the background, then a parent that never ends.
+    let s = sleeper.display();
+    let p = script(
+        dir.path(),
+        "access",
+        &format!("#!/bin/sh\n{s} 30 &\nexec {s} 31\n"),
+    );
+    let (code, doc) = json_report(
+        shmlab()
+            .args(["check", "access", "--timeout", "0.3", "--program"])
+            .arg(&p),
+    );
+    assert_eq!(code, 1);
+    let out = doc["tests"][0]["output"].as_str().unwrap();
+    assert!(out.contains("still running after 300 ms, killed"), "{out}");
+    assert!(out.contains("never finished"), "{out}");
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", &marker])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "processes left: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}
+
+#[test]
+fn a_crash_is_reported_with_the_signal_and_its_usual_meaning() {
+    let dir = world_dir();
+    let p = script(dir.path(), "stat", "#!/bin/sh\nkill -SEGV $$\n");
+    let (code, doc) = json_report(shmlab().args(["check", "stat", "--program"]).arg(&p));
+    assert_eq!(code, 1);
+    let out = doc["tests"][0]["output"].as_str().unwrap();
+    assert!(out.contains("killed by SIGSEGV"), "{out}");
+    assert!(out.contains("SHM_RDONLY"), "{out}");
+}
+
+#[test]
+fn a_python_program_is_graded_like_any_other() {
+    if !std::path::Path::new("/usr/bin/python3").exists() {
+        eprintln!("no /usr/bin/python3: skipped");
+        return;
+    }
+    let dir = world_dir();
+    let source =
+        std::fs::read_to_string(common::workspace().join("checker/fixtures/python/access.py"))
+            .unwrap();
+    let p = script(
+        dir.path(),
+        "access",
+        &source.replacen("#!/usr/bin/env python3", "#!/usr/bin/python3", 1),
+    );
+    let (code, doc) = json_report(shmlab().args(["check", "access", "--program"]).arg(&p));
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["score"], 3);
+}

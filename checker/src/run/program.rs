@@ -8,6 +8,7 @@
 //! the scenarios that need an unprivileged program are then skipped, with that reason.
 
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -49,22 +50,35 @@ fn reachable(path: &Path) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-use std::os::unix::process::CommandExt;
-
-/// The interpreter a script names on its `#!` line.
+/// The interpreter a script names on its `#!` line; for `#!/usr/bin/env NAME`, NAME as
+/// found on `PATH`.
 fn interpreter(path: &Path) -> Option<PathBuf> {
     let mut head = [0u8; 256];
     let n = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
-    let text = std::str::from_utf8(&head[..n]).ok().or_else(|| {
-        std::str::from_utf8(&head[..n.min(head.iter().position(|b| *b == b'\n').unwrap_or(n))]).ok()
-    })?;
-    let line = text.strip_prefix("#!")?.lines().next()?;
-    line.split_whitespace().next().map(PathBuf::from)
+    let first_line = head[..n].split(|b| *b == b'\n').next()?;
+    let line = std::str::from_utf8(first_line).ok()?.strip_prefix("#!")?;
+    let mut words = line.split_whitespace();
+    let interp = PathBuf::from(words.next()?);
+    if interp.file_name().is_some_and(|f| f == "env") {
+        let name = words.find(|w| !w.starts_with('-'))?;
+        let found = std::env::var_os("PATH")
+            .map(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join(name))
+                    .find(|c| c.is_file())
+            })
+            .unwrap_or_default();
+        return Some(found.unwrap_or_else(|| PathBuf::from(name)));
+    }
+    Some(interp)
 }
 
 impl Program {
     /// Prepares `path` to run; `display` is how reports name it.
     pub fn prepare(path: &Path, display: String) -> Program {
+        // Programs run from `/`, so a relative path must be made absolute first.
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let path = absolute.as_path();
         if !geteuid().is_root() {
             return Program {
                 display,
