@@ -8,6 +8,7 @@ use crate::scenario::{
     show, Action, Arg, Ctx, Invocation, Need, Owner, Scenario, SegmentSpec, SegmentState, Step,
     MARKER, OTHER_GID, OTHER_UID,
 };
+use crate::trace::{shmat_flags, shmctl_cmd, shmget_flags, Call, Return, TraceEvent};
 
 /// A lab: one operation, one program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,15 +360,170 @@ fn contents_unchanged(c: &mut Ctx<'_>, n: usize, hint: &str) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Timeline expectations: what the program did while it ran, from the trace.
+
+fn calls<'a>(
+    events: &'a [TraceEvent],
+    pred: impl Fn(&Call) -> bool + 'a,
+) -> impl Iterator<Item = &'a TraceEvent> + 'a {
+    events.iter().filter(move |e| pred(&e.call))
+}
+
+fn shmgets(events: &[TraceEvent]) -> Vec<&TraceEvent> {
+    calls(events, |c| matches!(c, Call::Shmget { .. })).collect()
+}
+
+fn flags_of(e: &TraceEvent) -> i32 {
+    match e.call {
+        Call::Shmget { flags, .. } | Call::Shmat { flags, .. } => flags,
+        _ => 0,
+    }
+}
+
+/// One shmget, with (`creates`) or without IPC_CREAT, and IPC_EXCL exactly when `exclusive`.
+fn timeline_shmget(c: &mut Ctx<'_>, creates: bool, exclusive: bool) {
+    c.with_timeline("the program's shmget calls", |c, events| {
+        let gets = shmgets(events);
+        c.check("timeline", "number of shmget calls", 1, gets.len(), gets.len() == 1, || match gets.len() {
+            0 => "the program never called shmget".into(),
+            n => format!("shmget was called {n} times: one call does it (with IPC_CREAT it creates or opens)"),
+        });
+        let Some(get) = gets.first() else { return };
+        let flags = flags_of(get);
+        let shown = shmget_flags(flags);
+        let has_creat = flags & libc::IPC_CREAT != 0;
+        let has_excl = flags & libc::IPC_EXCL != 0;
+        if creates {
+            c.check("timeline", "IPC_CREAT in shmget's flags", "IPC_CREAT", &shown, has_creat, || {
+                "create must pass IPC_CREAT, or shmget only looks the key up".into()
+            });
+            let expected = if exclusive { "IPC_EXCL" } else { "no IPC_EXCL" };
+            c.check("timeline", "IPC_EXCL in shmget's flags", expected, &shown, has_excl == exclusive, || {
+                if exclusive {
+                    "--exclusive must add IPC_EXCL to the flags: IPC_CREAT | IPC_EXCL | mode".into()
+                } else {
+                    "IPC_EXCL was passed without --exclusive: then an existing key fails with EEXIST instead of giving back its id".into()
+                }
+            });
+        } else {
+            c.check("timeline", "shmget's flags", "no IPC_CREAT (flags 0)", &shown, !has_creat, || {
+                "access must not pass IPC_CREAT: shmget(key, 0, 0) looks the key up and never creates".into()
+            });
+        }
+    });
+}
+
+/// Exactly one shmat, with SHM_RDONLY exactly when `readonly`, and nattch up by one right after.
+fn timeline_shmat(c: &mut Ctx<'_>, readonly: bool) {
+    let before = c.setup_before(0).nattch;
+    c.with_timeline("the program's shmat calls", |c, events| {
+        let ats: Vec<&TraceEvent> = calls(events, |c| matches!(c, Call::Shmat { .. })).collect();
+        c.check("timeline", "number of shmat calls", 1, ats.len(), ats.len() == 1, || match ats.len() {
+            0 => "the program never called shmat".into(),
+            n => format!("shmat was called {n} times: attach once, and use the address it returns"),
+        });
+        let Some(at) = ats.first() else { return };
+        let flags = flags_of(at);
+        let has_rdonly = flags & libc::SHM_RDONLY != 0;
+        let expected = if readonly { "SHM_RDONLY" } else { "0 (read-write)" };
+        c.check("timeline", "shmat's flags", expected, shmat_flags(flags), has_rdonly == readonly, || {
+            if readonly {
+                "--readonly was given but shmat was called without SHM_RDONLY: pass SHM_RDONLY as shmat's flags".into()
+            } else {
+                "SHM_RDONLY was passed without --readonly: a read-only attachment cannot be written".into()
+            }
+        });
+        if at.ret.is_some_and(|r| r.is_ok()) {
+            let after = at.segment.as_ref().map_or(0, |s| s.nattch);
+            c.check("timeline", "nattch right after shmat", before + 1, after, after == before + 1, || {
+                "nattch did not go up by one when the program attached".into()
+            });
+        }
+    });
+}
+
+/// shmdt with the address shmat returned, successful, and nattch back down while alive.
+fn timeline_shmdt(c: &mut Ctx<'_>, before_nattch: u64) {
+    c.with_timeline("the program's shmdt call", |c, events| {
+        let attached: Vec<u64> = calls(events, |c| matches!(c, Call::Shmat { .. }))
+            .filter_map(|e| match e.ret {
+                Some(Return::Value(v)) => Some(v as u64),
+                _ => None,
+            })
+            .collect();
+        let dts: Vec<&TraceEvent> = calls(events, |c| matches!(c, Call::Shmdt { .. })).collect();
+        let good = dts.iter().find(|e| matches!(e.call, Call::Shmdt { addr } if attached.contains(&addr)) && e.ret.is_some_and(|r| r.is_ok()));
+        let shown = if dts.is_empty() {
+            "no shmdt call".to_string()
+        } else {
+            dts.iter().map(|e| e.line()).collect::<Vec<_>>().join("; ")
+        };
+        c.check("timeline", "shmdt with the address shmat returned", "a successful shmdt", shown, good.is_some(), || {
+            if dts.is_empty() {
+                "your program exited without calling shmdt: the kernel detached it for you, but the lab asks you to detach explicitly".into()
+            } else {
+                "shmdt was not called with the address shmat returned: pass exactly that pointer".into()
+            }
+        });
+        if let Some(dt) = good {
+            let after = dt.segment.as_ref().map_or(0, |s| s.nattch);
+            c.check("timeline", "nattch right after shmdt, while the program still ran", before_nattch, after, after == before_nattch, || {
+                "nattch did not go back down when the program detached".into()
+            });
+        }
+    });
+}
+
+/// A successful shmctl with `cmd` on setup segment 0's id.
+fn timeline_shmctl(c: &mut Ctx<'_>, cmd: i32) {
+    let id = c.obs.setup_ids[0];
+    c.with_timeline("the program's shmctl calls", |c, events| {
+        let ctls: Vec<&TraceEvent> = calls(events, |c| matches!(c, Call::Shmctl { .. })).collect();
+        let name = shmctl_cmd(cmd);
+        let found = ctls.iter().find(|e| matches!(e.call, Call::Shmctl { id: i, cmd: k, .. } if i == id && k == cmd));
+        let shown = if ctls.is_empty() {
+            "no shmctl call".to_string()
+        } else {
+            ctls.iter().map(|e| e.call.text()).collect::<Vec<_>>().join("; ")
+        };
+        c.check("timeline", format!("shmctl({id}, {name}) called"), format!("shmctl({id}, {name}, ...)"), shown, found.is_some(), || {
+            let other_id = ctls.iter().find_map(|e| match e.call {
+                Call::Shmctl { id: i, cmd: k, .. } if k == cmd && i != id => Some(i),
+                _ => None,
+            });
+            match other_id {
+                Some(i) => format!("{name} was called on {i}, not on the segment's id {id}: pass the id shmget returned"),
+                None => format!("{name} was never called: call shmctl(id, {name}, ...) with the id shmget returned"),
+            }
+        });
+        if cmd == libc::IPC_SET {
+            let set_at = ctls.iter().position(|e| matches!(e.call, Call::Shmctl { cmd: libc::IPC_SET, .. }));
+            let stat_first = set_at.is_some_and(|i| ctls[..i].iter().any(|e| matches!(e.call, Call::Shmctl { cmd: libc::IPC_STAT, .. })));
+            if set_at.is_some() {
+                c.check("timeline", "IPC_STAT before IPC_SET", "IPC_STAT first", if stat_first { "IPC_STAT first" } else { "IPC_SET without IPC_STAT" }, stat_first, || {
+                    "IPC_SET was not preceded by IPC_STAT: fill the buffer with the segment's current values first, then change the mode".into()
+                });
+            }
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------
 // Lab 1: create
 
 fn create() -> Vec<Def> {
     vec![
-        def("create/default-mode", "creates a new segment with mode 0644", |c| check_new_segment(c, 4096, 0o644, "the default (0644)"))
+        def("create/default-mode", "creates a new segment with mode 0644", |c| {
+            check_new_segment(c, 4096, 0o644, "the default (0644)");
+            timeline_shmget(c, true, false);
+        })
             .needs(&[Need::Persistence])
             .run(&[FREE, lit("4096")])
             .reading_contents(),
-        def("create/mode-600", "--mode 600 and an odd size are used as given", |c| check_new_segment(c, 5000, 0o600, "--mode"))
+        def("create/mode-600", "--mode 600 and an odd size are used as given", |c| {
+            check_new_segment(c, 5000, 0o600, "--mode");
+            timeline_shmget(c, true, false);
+        })
             .needs(&[Need::Persistence])
             .run(&[FREE, lit("5000"), lit("--mode"), lit("600")])
             .reading_contents(),
@@ -376,6 +532,7 @@ fn create() -> Vec<Def> {
             let id = c.obs.setup_ids[0];
             stdout_line(c, &id.to_string(), |a| id_hint(a, id, "the existing segment's id"));
             check_existing_unchanged(c, "opening an existing segment must not change it: shmget ignores the mode bits for an existing key, so nothing else may touch it");
+            timeline_shmget(c, true, false);
         })
         .setup(SegmentSpec::new(4096, 0o640).holding(b"existing data\0"))
         .run(&[key(0), lit("4096")])
@@ -388,6 +545,7 @@ fn create() -> Vec<Def> {
             });
             c.errno("shmget", "EEXIST");
             check_existing_unchanged(c, "a failed shmget changes nothing: the program must stop after the error");
+            timeline_shmget(c, true, true);
         })
         .setup(SegmentSpec::new(4096, 0o640).holding(b"existing data\0"))
         .run(&[key(0), lit("4096"), lit("--exclusive")])
@@ -418,12 +576,14 @@ fn access() -> Vec<Def> {
             stdout_line(c, &id.to_string(), |a| id_hint(a, id, "the segment's id"));
             c.nothing_created("access must never create a segment: call shmget(key, 0, 0), without IPC_CREAT");
             c.unchanged(0, "access only looks the segment up: it must not attach, change or remove it");
+            timeline_shmget(c, false, false);
         })
         .setup(SegmentSpec::new(4096, 0o644).marked())
         .run(&[key(0)]),
         def("access/missing-key", "a key with no segment fails with ENOENT, creates nothing", |c| {
             fails_with(c, "shmget", "ENOENT");
             c.nothing_created("access must never create a segment: IPC_CREAT was passed, so a missing key made a new one");
+            timeline_shmget(c, false, false);
         })
         .run(&[FREE]),
         def("access/missing-arguments", "no KEY: usage error, status 2", |c| {
@@ -534,6 +694,7 @@ fn attach() -> Vec<Def> {
                 c.check("contents", "segment bytes after --write hello", "\"hello\\0\" at offset 0, every other byte untouched", first.map_or("as expected".to_string(), |i| format!("differs from byte {i}: {}", show(&String::from_utf8_lossy(&actual[..actual.len().min(16)])))), first.is_none(), || write_hint(&expected, &actual, b"hello"));
             }
             attached_by_program(c);
+            timeline_shmat(c, false);
         })
         .setup(SegmentSpec::new(64, 0o644).marked())
         .run(&[key(0), lit("--write"), lit("hello")])
@@ -543,6 +704,7 @@ fn attach() -> Vec<Def> {
             let text = "greetings from the checker";
             c.stdout(&format!("{text}\n"), |a| read_hint(a, text, None));
             attached_by_program(c);
+            timeline_shmat(c, false);
         })
         .setup(SegmentSpec::new(64, 0o644).holding(b"greetings from the checker\0"))
         .run(&[key(0)]),
@@ -564,6 +726,7 @@ fn attach() -> Vec<Def> {
                 _ => None,
             });
             c.stdout("read me\n", |a| read_hint(a, "read me", None));
+            timeline_shmat(c, true);
         })
         .needs(&[Need::Unprivileged])
         .setup(SegmentSpec::new(64, 0o444).holding(b"read me\0"))
@@ -631,6 +794,7 @@ fn detach() -> Vec<Def> {
             detach_status(c);
             c.stdout("detach me\n", |a| read_hint(a, "detach me", None));
             detached_by_program(c, 0);
+            timeline_shmdt(c, 0);
         })
         .setup(SegmentSpec::new(64, 0o644).holding(b"detach me\0"))
         .run(&[key(0)]),
@@ -638,9 +802,10 @@ fn detach() -> Vec<Def> {
             "detach/other-attachment-kept",
             "another process's attachment is left alone",
             |c| {
-                c.status(0);
+                detach_status(c);
                 c.stdout("shared\n", |a| read_hint(a, "shared", None));
                 detached_by_program(c, 1);
+                timeline_shmdt(c, 1);
             },
         )
         .setup(SegmentSpec::new(64, 0o644).holding(b"shared\0").held(1))
@@ -671,6 +836,7 @@ fn remove() -> Vec<Def> {
             let after = c.after().by_id(id).cloned();
             c.check("segment-exists", "the segment after the run", "gone", if after.is_some() { "still there" } else { "gone" }, after.is_none(), || NO_RMID.into());
             c.nothing_created("a new segment appeared: the remove lab only looks up the key, without IPC_CREAT");
+            timeline_shmctl(c, libc::IPC_RMID);
         })
         .setup(SegmentSpec::new(4096, 0o644))
         .run(&[key(0)]),
@@ -693,6 +859,7 @@ fn remove() -> Vec<Def> {
             c.check("segment-exists", "the segment after the checker detached", "gone", if gone { "gone" } else { "still there" }, gone, || {
                 "the segment survived its last detach, so it was never marked for destruction: IPC_RMID was not called on it".into()
             });
+            timeline_shmctl(c, libc::IPC_RMID);
         })
         .setup(SegmentSpec::new(4096, 0o644).held(1))
         .run(&[key(0)])
@@ -809,6 +976,11 @@ fn stat_hint(
 }
 
 fn check_stat(c: &mut Ctx<'_>) {
+    check_stat_lines(c);
+    timeline_shmctl(c, libc::IPC_STAT);
+}
+
+fn check_stat_lines(c: &mut Ctx<'_>) {
     c.status(0);
     let id = c.obs.setup_ids[0];
     let Some(seg) = c.after().by_id(id).cloned() else {
@@ -912,6 +1084,11 @@ fn set_status(c: &mut Ctx<'_>) {
 }
 
 fn check_set(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32>) {
+    check_set_state(c, mode, uid, gid);
+    timeline_shmctl(c, libc::IPC_SET);
+}
+
+fn check_set_state(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32>) {
     set_status(c);
     stdout_empty(c);
     let before = c.setup_before(0).clone();

@@ -31,6 +31,23 @@ enum Command {
     List(Common),
     /// Check labs (all of them when none is named).
     Check(CheckArgs),
+    /// Run any program under the tracer, in a private IPC namespace, and print every shm
+    /// call it (and its children) made, with the segment's state after each.
+    Trace(TraceArgs),
+}
+
+#[derive(Args, Debug)]
+struct TraceArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The program and its arguments (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM"
+    )]
+    command: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -60,9 +77,12 @@ struct CheckArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Show each scenario's runs, snapshots and checks.
+    /// Show each scenario's runs, timelines, snapshots and checks.
     #[arg(long, short)]
     verbose: bool,
+    /// Do not trace the programs: the checks on what happened during a run are skipped.
+    #[arg(long)]
+    no_trace: bool,
     #[command(flatten)]
     common: Common,
 }
@@ -117,6 +137,10 @@ pub struct Plan {
     pub timeout: Duration,
     /// `list` rather than `check`.
     pub listing: bool,
+    /// Trace the programs' shm calls.
+    pub trace: bool,
+    /// For `trace`: the command to run.
+    pub command: Option<Vec<String>>,
 }
 
 /// A problem with the command line or the environment, reported in one sentence.
@@ -134,13 +158,19 @@ fn usage(message: String) -> Fatal {
 }
 
 fn plan_from(cli: Cli) -> Result<Plan, Fatal> {
+    let mut command = None;
     let (args, common, listing) = match cli.command {
         Command::List(common) => (None, common, true),
         Command::Check(args) => {
             let common = args.common.clone();
             (Some(args), common, false)
         }
+        Command::Trace(t) => {
+            command = Some(t.command);
+            (None, t.common, false)
+        }
     };
+    let mut trace = true;
     let mut labs = Vec::new();
     let mut source = Source::Labs;
     let mut format = Format::Human;
@@ -159,6 +189,7 @@ fn plan_from(cli: Cli) -> Result<Plan, Fatal> {
         }
         format = args.format;
         verbose = args.verbose;
+        trace = !args.no_trace;
         source = if args.solutions {
             Source::Solutions
         } else if let Some(p) = args.program {
@@ -195,6 +226,8 @@ fn plan_from(cli: Cli) -> Result<Plan, Fatal> {
         },
         timeout: Duration::from_secs_f64(common.timeout),
         listing,
+        trace,
+        command,
     })
 }
 
@@ -232,7 +265,10 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    let outcome = plan_from(cli).and_then(|plan| execute(&plan));
+    let outcome = plan_from(cli).and_then(|plan| match &plan.command {
+        Some(command) => trace_command(&plan, command),
+        None => execute(&plan),
+    });
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(fatal) => {
@@ -338,10 +374,16 @@ pub fn execute(plan: &Plan) -> Result<u8, Fatal> {
         message: format!("could not enter the user namespace that namespace isolation needs ({e}): use --isolation keys"),
         code: exit_codes::ENVIRONMENT,
     })?;
+    let tracing = if plan.trace {
+        run::process::tracer::probe()
+    } else {
+        Err("tracing was switched off with --no-trace".to_string())
+    };
     let env = Environment {
         isolation: choice.clone(),
         is_root,
         timeout: plan.timeout,
+        tracing: tracing.clone(),
     };
     let mut labs = Vec::new();
     for (lab, program) in &prepared {
@@ -351,6 +393,7 @@ pub fn execute(plan: &Plan) -> Result<u8, Fatal> {
         source: source_text(&plan.source),
         isolation: choice,
         runs_as,
+        tracing: tracing.err(),
         labs,
     };
     let stdout = std::io::stdout();
@@ -439,6 +482,7 @@ fn check_lab(env: &Environment, lab: &'static str, program: &Result<Program, Str
                         expected: "a program to run".into(),
                         actual: problem.clone(),
                         passed: false,
+                        skipped: None,
                         hint: None,
                     }],
                     runs: Vec::new(),
@@ -527,4 +571,81 @@ fn render_list(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         "Next: `cargo shmlab check LAB` for details; the guides are in docs/labs/."
     )?;
     Ok(())
+}
+
+/// `shmlab trace -- PROGRAM ARGS...`: the timeline of any program.
+fn trace_command(plan: &Plan, command: &[String]) -> Result<u8, Fatal> {
+    check_sysv()?;
+    let choice = isolation::choose(plan.isolation).map_err(|m| Fatal {
+        message: m,
+        code: exit_codes::ENVIRONMENT,
+    })?;
+    run::process::tracer::probe().map_err(|reason| Fatal {
+        message: format!("cannot trace: {reason}; `shmlab check --no-trace` still checks the labs"),
+        code: exit_codes::ENVIRONMENT,
+    })?;
+    let env_err = |e: std::io::Error| Fatal {
+        message: format!("could not enter a private IPC namespace ({e}): use --isolation keys"),
+        code: exit_codes::ENVIRONMENT,
+    };
+    isolation::prepare(&choice).map_err(env_err)?;
+    let place = if choice.mode == isolation::Isolation::Namespace {
+        isolation::fresh_namespace().map_err(|e| env_err(e.into()))?;
+        "in a private IPC namespace (its segments vanish when it ends)".to_string()
+    } else {
+        format!(
+            "in this machine's IPC namespace, because {}; its segments stay",
+            choice.why
+        )
+    };
+    let mut cmd = std::process::Command::new(&command[0]);
+    cmd.args(&command[1..]);
+    let (out, events) = match run::process::tracer::run(&mut cmd, None, plan.timeout) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(usage(format!(
+                "{}: no such program: give a path, or a name on PATH",
+                command[0]
+            )));
+        }
+        Err(e) => {
+            return Err(Fatal {
+                message: format!("could not run {}: {e}", command[0]),
+                code: exit_codes::ENVIRONMENT,
+            })
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    let mut print = || -> std::io::Result<()> {
+        writeln!(w, "shmlab trace: `{}` {place}", human::shell_words(command))?;
+        if events.is_empty() {
+            writeln!(w, "(no shm calls)")?;
+        }
+        for e in &events {
+            writeln!(w, "{}", e.line())?;
+        }
+        writeln!(
+            w,
+            "[{}] {}",
+            out.pid,
+            human::termination_text(&out.termination)
+        )?;
+        writeln!(w, "--- stdout")?;
+        w.write_all(&out.stdout)?;
+        writeln!(w, "--- stderr")?;
+        w.write_all(&out.stderr)?;
+        Ok(())
+    };
+    match print() {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            return Err(Fatal {
+                message: format!("could not write: {e}"),
+                code: exit_codes::ENVIRONMENT,
+            })
+        }
+    }
+    Ok(exit_codes::OK)
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod trace;
 
 /// Exit statuses of `shmlab`, documented in `docs/checker.md`.
 pub mod exit_codes {

@@ -11,6 +11,7 @@ use serde::Serialize;
 use shm::Key;
 
 use crate::run::process::Termination;
+use crate::trace::TraceEvent;
 
 /// What a scenario needs from the environment; unmet, it is skipped with the reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -270,6 +271,9 @@ pub struct RunRecord {
     pub started: i64,
     #[serde(skip)]
     pub stdout_raw: Vec<u8>,
+    /// Every shm call of the run, when it was traced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<TraceEvent>>,
 }
 
 /// Everything a scenario observed.
@@ -292,6 +296,8 @@ pub struct Observation {
     pub contents: BTreeMap<i32, Vec<u8>>,
     /// What each setup segment held before the run, by index.
     pub initial_contents: Vec<Vec<u8>>,
+    /// Whether runs were traced; `Err` says why not.
+    pub tracing: Result<(), String>,
 }
 
 /// One expectation and how it came out.
@@ -304,6 +310,9 @@ pub struct Check {
     pub expected: String,
     pub actual: String,
     pub passed: bool,
+    /// Not judged, and why (a timeline check where tracing is not possible).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     /// The likely mistake, in one sentence, when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
@@ -392,9 +401,42 @@ impl<'a> Ctx<'a> {
             expected: expected.to_string(),
             actual: actual.to_string(),
             passed,
+            skipped: None,
             hint,
         });
         passed
+    }
+
+    /// The first run's timeline, or why there is none.
+    pub fn timeline(&self) -> Result<&'a [TraceEvent], String> {
+        match (&self.obs.tracing, &self.run().timeline) {
+            (Err(reason), _) => Err(reason.clone()),
+            (Ok(()), Some(events)) => Ok(events),
+            (Ok(()), None) => Err("no timeline was recorded for this run".into()),
+        }
+    }
+
+    /// Runs timeline checks, or records them as skipped with the reason.
+    pub fn with_timeline(
+        &mut self,
+        what: &str,
+        checks: impl FnOnce(&mut Ctx<'a>, &'a [TraceEvent]),
+    ) {
+        if self.stopped {
+            return;
+        }
+        match self.timeline() {
+            Ok(events) => checks(self, events),
+            Err(reason) => self.checks.push(Check {
+                what: what.into(),
+                field: "timeline",
+                expected: "checked on the timeline".into(),
+                actual: "not traced".into(),
+                passed: false,
+                skipped: Some(reason),
+                hint: None,
+            }),
+        }
     }
 
     /// The first run.
@@ -689,7 +731,8 @@ pub enum Verdict {
 pub fn evaluate(scenario: &Scenario, obs: &Observation) -> (Verdict, Vec<Check>) {
     let mut ctx = Ctx::new(obs, scenario.lab);
     (scenario.expect)(&mut ctx);
-    let verdict = if ctx.checks.iter().all(|c| c.passed) && !ctx.checks.is_empty() {
+    let judged: Vec<&Check> = ctx.checks.iter().filter(|c| c.skipped.is_none()).collect();
+    let verdict = if judged.iter().all(|c| c.passed) && !judged.is_empty() {
         Verdict::Passed
     } else {
         Verdict::Failed

@@ -54,20 +54,33 @@ fn program(f: &Value) -> PathBuf {
     }
 }
 
-fn check_fixture(f: &Value, isolation: &str) -> Vec<String> {
+fn check_fixture(f: &Value, isolation: &str, extra: &[&str]) -> Vec<String> {
     let name = f["name"].as_str().unwrap();
     let lab = f["lab"].as_str().unwrap();
     let (code, doc) = json_report(
         shmlab()
-            .args(["check", lab, "--isolation", isolation, "--program"])
+            .args(["check", lab, "--isolation", isolation])
+            .args(extra)
+            .arg("--program")
             .arg(program(f)),
     );
+    if f["needs"] == "trace" && doc["extra_data"]["tracing"]["on"] != true {
+        eprintln!("{name}: tracing is off, so its mistake cannot be seen");
+        return Vec::new();
+    }
     let got = outcomes(&doc);
     let mut problems = Vec::new();
     if code != 1 {
         problems.push(format!("{name}: exit status {code}, expected 1"));
     }
-    for slug in f["fails"].as_array().unwrap() {
+    let traced = doc["extra_data"]["tracing"]["on"] == true;
+    let fails = f["fails"].as_array().unwrap().iter();
+    // Mistakes only the timeline shows: failed when traced, passed when not.
+    let fails_traced: Vec<&Value> = f["fails_traced"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    for slug in fails.chain(fails_traced.iter().copied().filter(|_| traced)) {
         let slug = slug.as_str().unwrap();
         // Scenarios that need root are skipped elsewhere, which is fine.
         match got.get(slug).map(String::as_str) {
@@ -76,7 +89,8 @@ fn check_fixture(f: &Value, isolation: &str) -> Vec<String> {
             other => problems.push(format!("{name}: {slug} should fail, was {other:?}")),
         }
     }
-    for slug in f["passes"].as_array().unwrap() {
+    let passes = f["passes"].as_array().unwrap().iter();
+    for slug in passes.chain(fails_traced.iter().copied().filter(|_| !traced)) {
         let slug = slug.as_str().unwrap();
         match got.get(slug).map(String::as_str) {
             Some("passed") => {}
@@ -115,7 +129,7 @@ fn check_fixture(f: &Value, isolation: &str) -> Vec<String> {
     problems
 }
 
-fn check_all(isolation: &str) {
+fn check_all(isolation: &str, extra: &[&str]) {
     let mut problems = Vec::new();
     let fixtures: Vec<Value> = manifest()
         .into_iter()
@@ -127,17 +141,60 @@ fn check_all(isolation: &str) {
         assert!(n >= 2, "{lab} has {n} fixtures");
     }
     for f in &fixtures {
-        problems.extend(check_fixture(f, isolation));
+        problems.extend(check_fixture(f, isolation, extra));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
 fn buggy_fixtures_fail_with_the_right_diagnosis_in_namespace_mode() {
-    check_all("namespace");
+    check_all("namespace", &[]);
 }
 
 #[test]
 fn buggy_fixtures_fail_with_the_right_diagnosis_in_keys_mode() {
-    check_all("keys");
+    check_all("keys", &[]);
+}
+
+#[test]
+fn buggy_fixtures_fail_on_the_after_the_run_checks_alone_without_tracing() {
+    check_all("namespace", &["--no-trace"]);
+}
+
+#[test]
+fn without_tracing_the_timeline_checks_are_skipped_with_the_reason() {
+    let f = manifest()
+        .into_iter()
+        .find(|f| f["name"] == "c-detach-never-shmdt")
+        .unwrap();
+    let (_, doc) = json_report(
+        shmlab()
+            .args(["check", "detach", "--no-trace", "--program"])
+            .arg(program(&f)),
+    );
+    assert_eq!(doc["extra_data"]["tracing"]["on"], false);
+    assert!(doc["extra_data"]["tracing"]["why"]
+        .as_str()
+        .unwrap()
+        .contains("--no-trace"));
+    let test = &doc["tests"][0];
+    let skipped: Vec<&Value> = test["extra_data"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["skipped"].is_string())
+        .collect();
+    assert!(!skipped.is_empty(), "{test:#}");
+    for c in skipped {
+        assert_eq!(c["field"], "timeline");
+        assert!(c["skipped"].as_str().unwrap().contains("--no-trace"));
+    }
+    // The after-the-run checks still ran: the program's output was judged.
+    let judged = test["extra_data"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["field"] == "stdout")
+        .count();
+    assert_eq!(judged, 1);
 }

@@ -103,3 +103,46 @@ fn json_report_of_a_failing_c_program() {
     common::redact_json(&mut doc);
     settings().bind(|| insta::assert_json_snapshot!(doc));
 }
+
+/// The timeline of every reference solution in turn, run by one shell in one namespace, and
+/// of a program that forks while attached: `shmlab trace` as a student would use it.
+#[test]
+fn trace_of_every_solution_and_of_a_forking_program() {
+    if !runs_as_root() {
+        return;
+    }
+    let bins = common::built("shmlab-solutions");
+    let s = |lab: &str| bins[&format!("solution-{lab}")].display().to_string();
+    let script = format!(
+        "{c} 0x1234 4096 && {a} 0x1234 && {at} 0x1234 --write hi && {at} 0x1234 --readonly && {d} 0x1234 && {st} 0x1234 >/dev/null && {se} 0x1234 --mode 600 && {r} 0x1234",
+        c = s("create"),
+        a = s("access"),
+        at = s("attach"),
+        d = s("detach"),
+        st = s("stat"),
+        se = s("set"),
+        r = s("remove")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fork = dir.path().join("trace_fork");
+    let status = std::process::Command::new("cc")
+        .args(["-O1", "-o"])
+        .arg(&fork)
+        .arg(common::workspace().join("checker/fixtures/c/trace_fork.c"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut s = settings();
+    s.add_filter(r"/\S*/target/[a-z]+/", "[TARGET]/");
+    s.add_filter(r"/\S*/trace_fork", "[TMP]/trace_fork");
+    s.bind(|| {
+        insta::assert_snapshot!(
+            "trace_solutions",
+            human(&["trace", "--", "sh", "-c", &script])
+        );
+        insta::assert_snapshot!(
+            "trace_fork",
+            human(&["trace", "--", fork.to_str().unwrap()])
+        );
+    });
+}

@@ -55,6 +55,16 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         report.isolation.mode, report.isolation.why
     )?;
     writeln!(out, "programs run as: {}", report.runs_as)?;
+    match &report.tracing {
+        None => writeln!(
+            out,
+            "tracing: on (every shm call of a run is recorded, with the segment's state after it)"
+        )?,
+        Some(reason) => writeln!(
+            out,
+            "tracing: off ({reason}); the checks on what happened during a run are skipped"
+        )?,
+    }
     for lab in &report.labs {
         writeln!(out)?;
         render_lab(lab, style, &p, out)?;
@@ -117,7 +127,7 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
                 let hints: Vec<&str> = s
                     .checks
                     .iter()
-                    .filter(|c| !c.passed)
+                    .filter(|c| !c.passed && c.skipped.is_none())
                     .filter_map(|c| c.hint.as_deref())
                     .collect();
                 if !style.verbose && previous_hints.as_ref() == Some(&hints) && !hints.is_empty() {
@@ -144,7 +154,7 @@ fn render_failure(
     for run in &s.runs {
         writeln!(out, "        $ {}", shell_words(&run.argv))?;
     }
-    for check in s.checks.iter().filter(|c| !c.passed) {
+    for check in s.checks.iter().filter(|c| !c.passed && c.skipped.is_none()) {
         writeln!(
             out,
             "        {} {}: expected {}, got {}",
@@ -203,11 +213,29 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
                 run.dropped
             )?;
         }
+        if let Some(timeline) = &run.timeline {
+            writeln!(out, "          timeline:")?;
+            if timeline.is_empty() {
+                writeln!(out, "            (no shm calls)")?;
+            }
+            for event in timeline {
+                writeln!(out, "            {}", event.line())?;
+            }
+        }
     }
     for snap in &s.snapshots {
         render_snapshot(snap, p, out)?;
     }
     for check in &s.checks {
+        if let Some(reason) = &check.skipped {
+            writeln!(
+                out,
+                "        {} {}: skipped ({reason})",
+                p.yellow("-"),
+                check.what
+            )?;
+            continue;
+        }
         let mark = if check.passed {
             p.green("✓")
         } else {

@@ -20,7 +20,7 @@ fn test_output(lab: &str, s: &ScenarioReport) -> String {
             for run in &s.runs {
                 lines.push(format!("$ {}", human::shell_words(&run.argv)));
             }
-            for c in s.checks.iter().filter(|c| !c.passed) {
+            for c in s.checks.iter().filter(|c| !c.passed && c.skipped.is_none()) {
                 lines.push(format!(
                     "{}: expected {}, got {}",
                     c.what, c.expected, c.actual
@@ -109,6 +109,10 @@ pub fn document(report: &Report) -> Value {
             "source": report.source,
             "isolation": report.isolation,
             "runs_as": report.runs_as,
+            "tracing": match &report.tracing {
+                None => json!({ "on": true }),
+                Some(reason) => json!({ "on": false, "why": reason }),
+            },
             "counts": report.counts(),
             "labs": labs,
         },

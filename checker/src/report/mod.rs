@@ -17,6 +17,8 @@ pub struct Report {
     pub isolation: IsolationChoice,
     /// Whom the programs ran as, in words.
     pub runs_as: String,
+    /// Why the programs were not traced (`None`: they were).
+    pub tracing: Option<String>,
     /// One per lab checked, in teaching order.
     pub labs: Vec<LabReport>,
 }

@@ -31,6 +31,8 @@ pub struct Environment {
     pub is_root: bool,
     /// Time allowed for each run of the program.
     pub timeout: Duration,
+    /// Whether runs are traced; `Err` says why not.
+    pub tracing: Result<(), String>,
 }
 
 /// The outcome of one scenario.
@@ -310,6 +312,7 @@ impl Scene<'_> {
             runs,
             contents,
             initial_contents,
+            tracing: self.env.tracing.clone(),
         })
     }
 
@@ -328,8 +331,15 @@ impl Scene<'_> {
             cmd.uid(uid).gid(gid);
         }
         let started = now_secs();
-        let out = process::run(&mut cmd, stdin, self.env.timeout)
-            .map_err(|e| format!("could not run {}: {e}", program.display))?;
+        let (out, timeline) = if self.env.tracing.is_ok() {
+            let (out, events) = process::tracer::run(&mut cmd, stdin, self.env.timeout)
+                .map_err(|e| format!("could not run {} under the tracer: {e}", program.display))?;
+            (out, Some(events))
+        } else {
+            let out = process::run(&mut cmd, stdin, self.env.timeout)
+                .map_err(|e| format!("could not run {}: {e}", program.display))?;
+            (out, None)
+        };
         self.pids.insert(out.pid);
         let name = program.path.file_name().map_or_else(
             || program.display.clone(),
@@ -346,6 +356,7 @@ impl Scene<'_> {
             dropped: out.dropped,
             started,
             stdout_raw: out.stdout,
+            timeline,
         })
     }
 

@@ -6,6 +6,8 @@
 //! run ordinary Rust code before it exits.
 #![allow(unsafe_code)]
 
+pub mod tracer;
+
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -61,10 +63,85 @@ fn pidfd_open(pid: i32) -> Option<OwnedFd> {
     Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
+/// How the program's main process ended, before timeouts are considered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Exit status.
+    Code(i32),
+    /// Killed by a signal; whether it dumped core.
+    Signal(i32, bool),
+}
+
+impl From<std::process::ExitStatus> for Ended {
+    fn from(status: std::process::ExitStatus) -> Ended {
+        match status.signal() {
+            Some(sig) => Ended::Signal(sig, status.core_dumped()),
+            None => Ended::Code(status.code().unwrap_or(-1)),
+        }
+    }
+}
+
+/// Something that knows when the program's processes change state: a pidfd, or the tracer.
+pub trait Watch {
+    /// Readable when there may be news.
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>>;
+    /// Handles what happened; `Some` once the main process has ended.
+    fn check(&mut self) -> io::Result<Option<Ended>>;
+    /// Kills every process of the run.
+    fn kill_all(&mut self);
+    /// Waits until the main process has ended (after `kill_all`).
+    fn finish(&mut self) -> io::Result<Ended>;
+    /// Whether every process the watcher follows is gone.
+    fn settled(&self) -> bool;
+}
+
+/// Watches an untraced child through a pidfd (or by polling where there is none).
+struct PidWatch<'a> {
+    child: &'a mut Child,
+    pidfd: Option<OwnedFd>,
+}
+
+impl Watch for PidWatch<'_> {
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.pidfd.as_ref().map(|f| f.as_fd())
+    }
+    fn check(&mut self) -> io::Result<Option<Ended>> {
+        Ok(self.child.try_wait()?.map(Ended::from))
+    }
+    fn kill_all(&mut self) {
+        let _ = killpg(Pid::from_raw(self.child.id() as i32), Signal::SIGKILL);
+    }
+    fn finish(&mut self) -> io::Result<Ended> {
+        Ok(self.child.wait()?.into())
+    }
+    fn settled(&self) -> bool {
+        true
+    }
+}
+
 /// Spawns `cmd` in its own process group with stdin from /dev/null (or `stdin`), captures
 /// stdout and stderr concurrently, and kills the whole group when the program exits (so no
 /// descendant survives) or when `timeout` passes.
 pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> io::Result<RunOutput> {
+    prepare(cmd, stdin);
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id() as i32;
+    feed(&mut child, stdin);
+    let mut capture = Capture::new(&mut child);
+    let pidfd = pidfd_open(pid);
+    let mut watch = PidWatch {
+        child: &mut child,
+        pidfd,
+    };
+    let out = supervise(&mut watch, &mut capture, start, timeout);
+    // Whatever happened, nothing of the run's process group outlives it.
+    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    Ok(capture.into_output(pid, out?, start))
+}
+
+/// Sets up stdio and the process group of a run.
+pub(crate) fn prepare(cmd: &mut Command, stdin: Option<&[u8]>) {
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -73,71 +150,123 @@ pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> io::Re
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .process_group(0);
-    let start = Instant::now();
-    let mut child = cmd.spawn()?;
-    let pid = child.id() as i32;
-    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        // Scripted input is small; a program that never reads it gets EPIPE, which is fine.
-        let _ = pipe.write_all(data);
-    }
-    let out = supervise(&mut child, start, timeout);
-    // Whatever happened, nothing of the run's process group outlives it.
-    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-    let (termination, stdout, stderr, dropped) = out?;
-    Ok(RunOutput {
-        pid,
-        termination,
-        stdout,
-        stderr,
-        dropped,
-        elapsed: start.elapsed(),
-    })
 }
 
-type Supervised = (Termination, Vec<u8>, Vec<u8>, u64);
+/// Writes scripted input; a program that never reads it gets EPIPE, which is fine.
+pub(crate) fn feed(child: &mut Child, stdin: Option<&[u8]>) {
+    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let _ = pipe.write_all(data);
+    }
+}
 
-fn supervise(child: &mut Child, start: Instant, timeout: Duration) -> io::Result<Supervised> {
-    let pid = child.id() as i32;
-    let mut streams: [Option<std::process::ChildStdout>; 1] = [child.stdout.take()];
-    let mut err_stream = child.stderr.take();
-    let pidfd = pidfd_open(pid);
-    let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-    let mut dropped = 0u64;
-    let mut exited: Option<std::process::ExitStatus> = None;
-    let mut timed_out = false;
+/// The program's stdout and stderr, read as they come, up to [`OUTPUT_CAP`] each.
+pub(crate) struct Capture {
+    out: Option<std::process::ChildStdout>,
+    err: Option<std::process::ChildStderr>,
+    bufs: [Vec<u8>; 2],
+    dropped: u64,
+}
+
+impl Capture {
+    pub(crate) fn new(child: &mut Child) -> Capture {
+        Capture {
+            out: child.stdout.take(),
+            err: child.stderr.take(),
+            bufs: [Vec::new(), Vec::new()],
+            dropped: 0,
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.out.is_some() || self.err.is_some()
+    }
+
+    fn read(&mut self, which: usize) {
+        let mut chunk = [0u8; 8192];
+        let n = if which == 0 {
+            self.out.as_mut().map(|s| s.read(&mut chunk))
+        } else {
+            self.err.as_mut().map(|s| s.read(&mut chunk))
+        };
+        match n {
+            Some(Ok(0)) | Some(Err(_)) | None => {
+                if which == 0 {
+                    self.out = None;
+                } else {
+                    self.err = None;
+                }
+            }
+            Some(Ok(n)) => {
+                let buf = &mut self.bufs[which];
+                let keep = n.min(OUTPUT_CAP.saturating_sub(buf.len()));
+                buf.extend_from_slice(&chunk[..keep]);
+                self.dropped += (n - keep) as u64;
+            }
+        }
+    }
+
+    pub(crate) fn into_output(
+        self,
+        pid: i32,
+        termination: Termination,
+        start: Instant,
+    ) -> RunOutput {
+        let [stdout, stderr] = self.bufs;
+        RunOutput {
+            pid,
+            termination,
+            stdout,
+            stderr,
+            dropped: self.dropped,
+            elapsed: start.elapsed(),
+        }
+    }
+}
+
+/// Reads output and follows the processes until the main one has ended and its output is
+/// drained, or the timeout passes.
+pub(crate) fn supervise(
+    watch: &mut dyn Watch,
+    capture: &mut Capture,
+    start: Instant,
+    timeout: Duration,
+) -> io::Result<Termination> {
+    let mut ended: Option<Ended> = None;
     // After the program exits, its group is killed and the pipes drain for a moment.
     let mut drain_deadline: Option<Instant> = None;
+    let mut timed_out = false;
     loop {
+        if ended.is_some() && !capture.is_open() && watch.settled() {
+            break;
+        }
         let now = Instant::now();
         let deadline = drain_deadline.unwrap_or(start + timeout);
         if now >= deadline {
-            if exited.is_none() {
+            if ended.is_none() {
                 timed_out = true;
-                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-                exited = Some(child.wait()?);
+                watch.kill_all();
+                ended = Some(watch.finish()?);
             }
-            break;
-        }
-        if streams[0].is_none() && err_stream.is_none() && exited.is_some() {
             break;
         }
         let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(3);
-        let mut which: Vec<u8> = Vec::with_capacity(3);
-        if let Some(s) = &streams[0] {
+        let mut which: Vec<usize> = Vec::with_capacity(3);
+        if let Some(s) = &capture.out {
             fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
             which.push(0);
         }
-        if let Some(s) = &err_stream {
+        if let Some(s) = &capture.err {
             fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
             which.push(1);
         }
-        let tick = match (&pidfd, exited.is_none()) {
+        let watched = watch.fd();
+        let tick = match (&watched, ended.is_none() || !watch.settled()) {
             (Some(fd), true) => {
-                fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+                fds.push(PollFd::new(*fd, PollFlags::POLLIN));
                 which.push(2);
                 deadline - now
             }
-            // Without pidfd (Linux < 5.3) look at the child every few milliseconds.
+            // Without a pidfd (Linux < 5.3), look every few milliseconds.
             (None, true) => (deadline - now).min(Duration::from_millis(5)),
             _ => deadline - now,
         };
@@ -150,69 +279,40 @@ fn supervise(child: &mut Child, start: Instant, timeout: Duration) -> io::Result
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(e.into()),
         }
-        let ready: Vec<(u8, bool)> = fds
+        let ready: Vec<usize> = fds
             .iter()
             .zip(&which)
-            .map(|(fd, w)| (*w, fd.revents().is_some_and(|r| !r.is_empty())))
+            .filter(|(fd, _)| fd.revents().is_some_and(|r| !r.is_empty()))
+            .map(|(_, w)| *w)
             .collect();
         drop(fds);
-        for (w, is_ready) in ready {
-            if !is_ready {
-                continue;
-            }
-            match w {
-                0 | 1 => {
-                    let mut chunk = [0u8; 8192];
-                    let n = if w == 0 {
-                        streams[0].as_mut().map(|s| s.read(&mut chunk))
-                    } else {
-                        err_stream.as_mut().map(|s| s.read(&mut chunk))
-                    };
-                    match n {
-                        Some(Ok(0)) | Some(Err(_)) | None => {
-                            if w == 0 {
-                                streams[0] = None;
-                            } else {
-                                err_stream = None;
-                            }
-                        }
-                        Some(Ok(n)) => {
-                            let buf = &mut bufs[w as usize];
-                            let room = OUTPUT_CAP.saturating_sub(buf.len());
-                            let keep = n.min(room);
-                            buf.extend_from_slice(&chunk[..keep]);
-                            dropped += (n - keep) as u64;
-                        }
-                    }
-                }
-                _ => {}
-            }
+        for w in ready.iter().filter(|w| **w < 2) {
+            capture.read(*w);
         }
-        if exited.is_none() {
-            if let Some(status) = child.try_wait()? {
-                exited = Some(status);
-                let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-                drain_deadline = Some(Instant::now() + Duration::from_millis(500));
+        if ended.is_none() || !watch.settled() {
+            if let Some(e) = watch.check()? {
+                if ended.is_none() {
+                    ended = Some(e);
+                    watch.kill_all();
+                    drain_deadline = Some(Instant::now() + Duration::from_millis(500));
+                }
             }
         }
     }
-    let status = exited.expect("set before the loop ends");
-    let termination = if timed_out {
-        Termination::TimedOut {
-            after_ms: timeout.as_millis() as u64,
-        }
-    } else if let Some(signal) = status.signal() {
-        Termination::Signaled {
-            signal,
-            core_dumped: status.core_dumped(),
-        }
-    } else {
-        Termination::Exited {
-            code: status.code().unwrap_or(-1),
-        }
+    let ended = match ended {
+        Some(e) => e,
+        None => watch.finish()?,
     };
-    let [out, err] = bufs;
-    Ok((termination, out, err, dropped))
+    Ok(match (timed_out, ended) {
+        (true, _) => Termination::TimedOut {
+            after_ms: timeout.as_millis() as u64,
+        },
+        (false, Ended::Signal(signal, core_dumped)) => Termination::Signaled {
+            signal,
+            core_dumped,
+        },
+        (false, Ended::Code(code)) => Termination::Exited { code },
+    })
 }
 
 /// Forks a child that runs `body` and exits with its return value; returns the child's pid.

@@ -123,6 +123,9 @@ pub fn filters() -> Vec<(&'static str, &'static str)> {
         (r"got \d{9,}", "got [TIME]"),
         (r"/tmp/[^\s/]+", "[TMP]"),
         (r"0x5c[0-9a-f]{6}", "[KEY]"),
+        (r"0x[0-9a-f]{9,}", "[ADDR]"),
+        (r"\[\d+\] ", "[PID] "),
+        (r"= \d{3,}\b", "= [PID]"),
     ]
 }
 
@@ -159,4 +162,15 @@ pub fn redact_json(v: &mut serde_json::Value) {
         Value::Array(items) => items.iter_mut().for_each(redact_json),
         _ => {}
     }
+}
+
+/// Pids inside a timeline's effect text (`lpid 4242`, `nattch 1`) become placeholders.
+fn regex_lite_replace(text: &str) -> String {
+    text.split(", ")
+        .map(|part| match part.strip_prefix("lpid ") {
+            Some(pid) if pid != "0" => "lpid [PID]".to_string(),
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

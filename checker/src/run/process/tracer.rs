@@ -1,0 +1,586 @@
+//! The tracer: the program (and every process it forks) runs under ptrace with a seccomp
+//! filter that stops it only at `shmget`, `shmat`, `shmdt` and `shmctl`; every other system
+//! call runs at full speed. At each stop the call is decoded, and right after it returns the
+//! segment it concerned is read with IPC_STAT, so the timeline shows the kernel's view after
+//! every step, while the program is still alive.
+//!
+//! Part of the process-control module, so `unsafe` is allowed here: the pre-exec hook (raw
+//! `ptrace`, `prctl` and `seccomp` calls between fork and exec) and `PTRACE_GET_SYSCALL_INFO`.
+#![allow(unsafe_code)]
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::fs::FileExt;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use nix::sys::ptrace::{self, Options};
+use nix::sys::signal::{kill, killpg, SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+
+use super::{feed, prepare, supervise, Capture, Ended, RunOutput, Watch};
+use crate::scenario::SegmentState;
+use crate::trace::{self, Call, Return, SetFields, TraceEvent};
+
+// BPF opcodes and offsets of `struct seccomp_data` (linux/filter.h, linux/seccomp.h).
+const BPF_LD_W_ABS: u16 = 0x20;
+const BPF_JEQ_K: u16 = 0x15;
+const BPF_RET_K: u16 = 0x06;
+const DATA_NR: u32 = 0;
+const DATA_ARCH: u32 = 4;
+const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+
+/// `AUDIT_ARCH_*` of this machine (linux/audit.h).
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH: u32 = 0xc000_003e;
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH: u32 = 0xc000_00b7;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("the tracer knows the syscall numbers of x86_64 and aarch64 only");
+
+fn stmt(code: u16, k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+/// The filter: the four shm calls of this architecture stop for the tracer; all else runs.
+fn filter() -> Vec<libc::sock_filter> {
+    let calls = trace::nr::ALL;
+    let n = calls.len() as u8;
+    let mut prog = vec![
+        stmt(BPF_LD_W_ABS, DATA_ARCH),
+        // Another ABI (e.g. 32-bit calls): allow, since its numbers differ.
+        libc::sock_filter {
+            code: BPF_JEQ_K,
+            jt: 1,
+            jf: 0,
+            k: AUDIT_ARCH,
+        },
+        stmt(BPF_RET_K, SECCOMP_RET_ALLOW),
+        stmt(BPF_LD_W_ABS, DATA_NR),
+    ];
+    for (i, nr) in calls.iter().enumerate() {
+        // Jump forward to the TRACE return past the remaining comparisons and the ALLOW.
+        let to_trace = n - i as u8;
+        prog.push(libc::sock_filter {
+            code: BPF_JEQ_K,
+            jt: to_trace,
+            jf: 0,
+            k: *nr as u32,
+        });
+    }
+    prog.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
+    prog.push(stmt(BPF_RET_K, SECCOMP_RET_TRACE));
+    prog
+}
+
+/// Makes `cmd` start traced: between fork and exec the child asks to be traced by the
+/// checker and installs the seccomp filter. The first stop is the exec itself.
+fn hook(cmd: &mut Command) {
+    let prog = Box::leak(filter().into_boxed_slice());
+    let fprog = Box::leak(Box::new(libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_mut_ptr(),
+    }));
+    let fprog_addr = fprog as *const libc::sock_fprog as usize;
+    // SAFETY: the closure runs in the child between fork and exec and makes only raw system
+    // calls (async-signal-safe, no allocation). The filter it points to was allocated before
+    // the fork and leaked, so it is valid in the child's copy of memory.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            let r = libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                0,
+                fprog_addr as *const libc::sock_fprog,
+            );
+            if r == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// `PTRACE_GET_SYSCALL_INFO` (nix passes a size of 0, so it is called directly).
+fn syscall_info(pid: Pid) -> nix::Result<libc::ptrace_syscall_info> {
+    let mut info = std::mem::MaybeUninit::<libc::ptrace_syscall_info>::zeroed();
+    let size = std::mem::size_of::<libc::ptrace_syscall_info>();
+    // SAFETY: the kernel writes at most `size` bytes into the buffer, which is that large.
+    let r = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GET_SYSCALL_INFO,
+            pid.as_raw(),
+            size,
+            info.as_mut_ptr(),
+        )
+    };
+    nix::errno::Errno::result(r)?;
+    // SAFETY: zero-initialised, then filled by the kernel; every bit pattern is valid.
+    Ok(unsafe { info.assume_init() })
+}
+
+/// The fields `IPC_SET` reads, from the buffer at `addr` in process `pid`'s memory.
+fn read_set_fields(pid: i32, addr: u64) -> Option<SetFields> {
+    let file = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut bytes = [0u8; std::mem::size_of::<libc::shmid_ds>()];
+    file.read_exact_at(&mut bytes, addr).ok()?;
+    // SAFETY: shmid_ds is plain integers; any byte pattern is a valid value, and
+    // read_unaligned does not require the buffer's alignment.
+    let ds: libc::shmid_ds = unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast()) };
+    Some(SetFields {
+        uid: ds.shm_perm.uid,
+        gid: ds.shm_perm.gid,
+        mode: u32::from(ds.shm_perm.mode),
+    })
+}
+
+/// The state of segment `id` now, whatever its mode.
+fn state_of(id: i32) -> Option<SegmentState> {
+    match shm::ipc_stat(shm::ShmId::new(id)) {
+        Ok(st) => Some(SegmentState::new(shm::ShmId::new(id), &st)),
+        Err(shm::Errno::EACCES) => shm::list_segments()
+            .ok()?
+            .into_iter()
+            .find(|(i, _)| i.raw() == id)
+            .map(|(i, st)| SegmentState::new(i, &st)),
+        Err(_) => None,
+    }
+}
+
+/// The live (not removed) segment with `key`, for a shmget that may open or create it.
+fn state_by_key(key: i32) -> Option<SegmentState> {
+    if key == libc::IPC_PRIVATE {
+        return None;
+    }
+    shm::list_segments()
+        .ok()?
+        .into_iter()
+        .find(|(_, st)| st.key().raw() == key && !st.is_marked_for_destruction())
+        .map(|(i, st)| SegmentState::new(i, &st))
+}
+
+struct Pending {
+    call: Call,
+    id: Option<i32>,
+    before: Option<SegmentState>,
+}
+
+/// Follows the traced processes and records their shm calls.
+struct Tracer<'a> {
+    child: &'a mut Child,
+    main: i32,
+    signals: SignalFd,
+    tracees: BTreeSet<i32>,
+    pending: HashMap<i32, Pending>,
+    /// Attach addresses of each process, with the segment id.
+    attached: HashMap<i32, BTreeMap<u64, i32>>,
+    events: Vec<TraceEvent>,
+    ended: Option<Ended>,
+}
+
+impl Tracer<'_> {
+    fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
+        if ptrace::cont(pid, sig).is_err() {
+            // It died meanwhile; its exit is reported by waitpid.
+        }
+    }
+
+    fn on_seccomp(&mut self, pid: Pid) {
+        let Ok(info) = syscall_info(pid) else {
+            return self.resume(pid, None);
+        };
+        if info.op != libc::PTRACE_SYSCALL_INFO_SECCOMP {
+            return self.resume(pid, None);
+        }
+        // SAFETY: op says the seccomp member of the union is the one filled.
+        let (nr, args) = unsafe { (info.u.seccomp.nr as i64, info.u.seccomp.args) };
+        let Some(mut call) = Call::decode(nr, args) else {
+            return self.resume(pid, None);
+        };
+        let raw = pid.as_raw();
+        let (id, before) = match &mut call {
+            Call::Shmget { key, .. } => {
+                let b = state_by_key(*key);
+                (b.as_ref().map(|s| s.id), b)
+            }
+            Call::Shmdt { addr } => {
+                let id = self.attached.get(&raw).and_then(|m| m.get(addr)).copied();
+                (id, id.and_then(state_of))
+            }
+            Call::Shmctl { id, cmd, buf, set } => {
+                if *cmd == libc::IPC_SET && *buf != 0 {
+                    *set = read_set_fields(raw, *buf);
+                }
+                (Some(*id), state_of(*id))
+            }
+            Call::Shmat { id, .. } => (Some(*id), state_of(*id)),
+            Call::Fork { .. } | Call::Exec | Call::Exit { .. } => (None, None),
+        };
+        self.pending.insert(raw, Pending { call, id, before });
+        // Run the call to its syscall-exit stop, to see the result and the state after.
+        if ptrace::syscall(pid, None).is_err() {
+            self.pending.remove(&raw);
+        }
+    }
+
+    fn on_syscall_exit(&mut self, pid: Pid) {
+        let raw = pid.as_raw();
+        let Some(p) = self.pending.remove(&raw) else {
+            return self.resume(pid, None);
+        };
+        let info = syscall_info(pid)
+            .ok()
+            .filter(|i| i.op == libc::PTRACE_SYSCALL_INFO_EXIT);
+        // SAFETY: op says the exit member of the union is the one filled.
+        let ret = info.map(|i| unsafe { Return::from_raw(i.u.exit.sval, i.u.exit.is_error != 0) });
+        let id = match (&p.call, ret) {
+            (Call::Shmget { .. }, Some(Return::Value(v))) => Some(v as i32),
+            _ => p.id,
+        };
+        match (&p.call, ret) {
+            (Call::Shmat { id, .. }, Some(Return::Value(addr))) => {
+                self.attached
+                    .entry(raw)
+                    .or_default()
+                    .insert(addr as u64, *id);
+            }
+            (Call::Shmdt { addr }, Some(Return::Value(_))) => {
+                if let Some(m) = self.attached.get_mut(&raw) {
+                    m.remove(addr);
+                }
+            }
+            _ => {}
+        }
+        let after = id.and_then(state_of);
+        let before = match &p.call {
+            // A shmget that created the segment had nothing before it.
+            Call::Shmget { .. } if p.before.as_ref().map(|b| b.id) != id => None,
+            _ => p.before,
+        };
+        let effect = if ret.is_some_and(|r| r.is_ok()) {
+            let mut text = trace::effect(before.as_ref(), after.as_ref());
+            if let (Some(note), true) = (trace::time_note(&p.call), after.is_some()) {
+                text = if text == "no change" || text.is_empty() {
+                    note.to_string()
+                } else {
+                    format!("{text}, {note}")
+                };
+            }
+            text
+        } else {
+            String::new()
+        };
+        self.events.push(TraceEvent {
+            pid: raw,
+            call: p.call,
+            ret,
+            segment: after,
+            segment_id: id,
+            effect,
+        });
+        self.resume(pid, None);
+    }
+
+    fn on_fork(&mut self, pid: Pid) {
+        let raw = pid.as_raw();
+        if let Ok(child) = ptrace::getevent(pid) {
+            let child = child as i32;
+            self.tracees.insert(child);
+            let inherited = self.attached.get(&raw).cloned().unwrap_or_default();
+            let ids: BTreeSet<i32> = inherited.values().copied().collect();
+            let effect = ids
+                .iter()
+                .filter_map(|id| {
+                    state_of(*id).map(|s| format!("inherits segment {id}: nattch {}", s.nattch))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            self.attached.insert(child, inherited);
+            self.events.push(TraceEvent {
+                pid: raw,
+                call: Call::Fork { child },
+                ret: None,
+                segment: None,
+                segment_id: None,
+                effect,
+            });
+        }
+        self.resume(pid, None);
+    }
+
+    fn on_exec(&mut self, pid: Pid) {
+        let raw = pid.as_raw();
+        let dropped = self.attached.remove(&raw).unwrap_or_default();
+        let program = std::fs::read(format!("/proc/{raw}/cmdline"))
+            .map(|b| {
+                b.split(|c| *c == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        let mut effect = format!("runs `{program}`");
+        for id in dropped.values().collect::<BTreeSet<_>>() {
+            if let Some(s) = state_of(*id) {
+                effect.push_str(&format!(
+                    "; detached from segment {id}: nattch {}",
+                    s.nattch
+                ));
+            }
+        }
+        self.events.push(TraceEvent {
+            pid: raw,
+            call: Call::Exec,
+            ret: None,
+            segment: None,
+            segment_id: None,
+            effect,
+        });
+        self.resume(pid, None);
+    }
+
+    fn on_exit_stop(&mut self, pid: Pid) {
+        let raw = pid.as_raw();
+        let held = self.attached.get(&raw).cloned().unwrap_or_default();
+        if !held.is_empty() {
+            let status = ptrace::getevent(pid).map_or(0, |s| (s as i32) >> 8);
+            let ids: BTreeSet<i32> = held.values().copied().collect();
+            let effect = ids
+                .iter()
+                .filter_map(|id| state_of(*id).map(|s| format!("still attached to segment {id} (nattch {}): the kernel detaches it as the process ends", s.nattch)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            self.events.push(TraceEvent {
+                pid: raw,
+                call: Call::Exit { status },
+                ret: None,
+                segment: None,
+                segment_id: ids.iter().next().copied(),
+                effect,
+            });
+        }
+        self.resume(pid, None);
+    }
+
+    fn on_gone(&mut self, pid: i32, how: Ended) {
+        self.tracees.remove(&pid);
+        self.pending.remove(&pid);
+        self.attached.remove(&pid);
+        if pid == self.main {
+            self.ended = Some(how);
+        }
+    }
+
+    /// Handles every state change waiting to be collected.
+    fn reap(&mut self, block: bool) -> io::Result<()> {
+        loop {
+            let flags = WaitPidFlag::__WALL
+                | if block {
+                    WaitPidFlag::empty()
+                } else {
+                    WaitPidFlag::WNOHANG
+                };
+            let status = match waitpid(None::<Pid>, Some(flags)) {
+                Ok(s) => s,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::ECHILD) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            };
+            match status {
+                WaitStatus::StillAlive => return Ok(()),
+                WaitStatus::PtraceEvent(pid, _, ev) if ev == libc::PTRACE_EVENT_SECCOMP => {
+                    self.on_seccomp(pid)
+                }
+                WaitStatus::PtraceEvent(pid, _, ev)
+                    if ev == libc::PTRACE_EVENT_FORK
+                        || ev == libc::PTRACE_EVENT_VFORK
+                        || ev == libc::PTRACE_EVENT_CLONE =>
+                {
+                    self.on_fork(pid)
+                }
+                WaitStatus::PtraceEvent(pid, _, ev) if ev == libc::PTRACE_EVENT_EXEC => {
+                    self.on_exec(pid)
+                }
+                WaitStatus::PtraceEvent(pid, _, ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                    self.on_exit_stop(pid)
+                }
+                WaitStatus::PtraceEvent(pid, _, _) => self.resume(pid, None),
+                WaitStatus::PtraceSyscall(pid) => self.on_syscall_exit(pid),
+                WaitStatus::Stopped(pid, sig) => {
+                    // A new tracee's first stop is SIGSTOP; anything else is a signal for it.
+                    let new = self.tracees.insert(pid.as_raw());
+                    let deliver = if new && sig == Signal::SIGSTOP {
+                        None
+                    } else {
+                        Some(sig)
+                    };
+                    self.resume(pid, deliver);
+                }
+                WaitStatus::Exited(pid, code) => self.on_gone(pid.as_raw(), Ended::Code(code)),
+                WaitStatus::Signaled(pid, sig, core) => {
+                    self.on_gone(pid.as_raw(), Ended::Signal(sig as i32, core))
+                }
+                WaitStatus::Continued(_) => {}
+            }
+            if block && self.ended.is_some() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl Watch for Tracer<'_> {
+    fn fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.signals.as_fd())
+    }
+    fn check(&mut self) -> io::Result<Option<Ended>> {
+        while let Ok(Some(_)) = self.signals.read_signal() {}
+        self.reap(false)?;
+        Ok(self.ended)
+    }
+    fn kill_all(&mut self) {
+        let _ = killpg(Pid::from_raw(self.main), Signal::SIGKILL);
+        for pid in &self.tracees {
+            let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
+        }
+    }
+    fn finish(&mut self) -> io::Result<Ended> {
+        while self.ended.is_none() {
+            self.reap(true)?;
+            if self.ended.is_none()
+                && waitpid(
+                    Pid::from_raw(self.main),
+                    Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL),
+                ) == Err(nix::errno::Errno::ECHILD)
+            {
+                // Reaped elsewhere; its status is lost.
+                self.ended = Some(Ended::Signal(libc::SIGKILL, false));
+            }
+        }
+        let _ = self.child.try_wait();
+        Ok(self.ended.expect("set by the loop"))
+    }
+    fn settled(&self) -> bool {
+        self.tracees.is_empty()
+    }
+}
+
+/// Runs `cmd` like [`super::run`], under the tracer; returns the output and the timeline.
+/// An `Err` from spawning means tracing is not allowed here (ptrace or seccomp refused).
+pub fn run(
+    cmd: &mut Command,
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
+    let mut mask = SigSet::empty();
+    mask.add(Signal::SIGCHLD);
+    // SIGCHLD is taken through a signalfd, so that poll wakes for every tracee's stop.
+    nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)?;
+    let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
+    prepare(cmd, stdin);
+    hook(cmd);
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id() as i32;
+    let main = Pid::from_raw(pid);
+    // The first stop is the SIGTRAP after exec; set the options there.
+    loop {
+        match waitpid(main, Some(WaitPidFlag::__WALL)) {
+            Ok(WaitStatus::Stopped(_, Signal::SIGTRAP)) => break,
+            Ok(WaitStatus::Stopped(_, _)) => {
+                let _ = ptrace::cont(main, None);
+            }
+            Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => {
+                return Err(io::Error::other(
+                    "the program ended before it could be traced",
+                ));
+            }
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let options = Options::PTRACE_O_TRACESYSGOOD
+        | Options::PTRACE_O_TRACESECCOMP
+        | Options::PTRACE_O_TRACEFORK
+        | Options::PTRACE_O_TRACEVFORK
+        | Options::PTRACE_O_TRACECLONE
+        | Options::PTRACE_O_TRACEEXEC
+        | Options::PTRACE_O_TRACEEXIT
+        | Options::PTRACE_O_EXITKILL;
+    if let Err(e) = ptrace::setoptions(main, options) {
+        let _ = killpg(main, Signal::SIGKILL);
+        let _ = child.wait();
+        return Err(e.into());
+    }
+    let _ = ptrace::cont(main, None);
+    feed(&mut child, stdin);
+    let mut capture = Capture::new(&mut child);
+    let mut tracer = Tracer {
+        child: &mut child,
+        main: pid,
+        signals,
+        tracees: BTreeSet::from([pid]),
+        pending: HashMap::new(),
+        attached: HashMap::new(),
+        events: Vec::new(),
+        ended: None,
+    };
+    let out = supervise(&mut tracer, &mut capture, start, timeout);
+    tracer.kill_all();
+    // Collect what is left, so no traced process outlives the run.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !tracer.tracees.is_empty() && Instant::now() < deadline {
+        if tracer.reap(false).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let events = std::mem::take(&mut tracer.events);
+    Ok((capture.into_output(pid, out?, start), events))
+}
+
+/// Whether tracing works here: runs `/bin/true` under the tracer. `Err` says why not.
+pub fn probe() -> Result<(), String> {
+    let mut cmd = Command::new("/bin/true");
+    match run(&mut cmd, None, Duration::from_secs(5)) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "ptrace or seccomp is not allowed here ({e}), as in some containers"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_jumps_land_on_the_trace_return() {
+        let prog = filter();
+        let trace_at = prog.len() - 1;
+        assert_eq!(prog[trace_at].k, SECCOMP_RET_TRACE);
+        for (i, ins) in prog.iter().enumerate().skip(4) {
+            if ins.code == BPF_JEQ_K {
+                assert_eq!(i + 1 + ins.jt as usize, trace_at, "instruction {i}");
+            }
+        }
+    }
+}

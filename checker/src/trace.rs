@@ -1,0 +1,467 @@
+//! The timeline of a run: every shm call a program (and its children) made, decoded, with
+//! the kernel's view of the segment right after it. The tracer (in `run::process::tracer`)
+//! records raw numbers; everything here is pure and testable on made-up values.
+
+use serde::Serialize;
+
+use crate::scenario::SegmentState;
+
+/// The shm calls, by this machine's syscall numbers.
+pub mod nr {
+    /// `shmget`.
+    pub const SHMGET: i64 = libc::SYS_shmget;
+    /// `shmat`.
+    pub const SHMAT: i64 = libc::SYS_shmat;
+    /// `shmdt`.
+    pub const SHMDT: i64 = libc::SYS_shmdt;
+    /// `shmctl`.
+    pub const SHMCTL: i64 = libc::SYS_shmctl;
+    /// All four.
+    pub const ALL: [i64; 4] = [SHMGET, SHMAT, SHMDT, SHMCTL];
+}
+
+/// The fields `IPC_SET` takes from its buffer, read from the program's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SetFields {
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+}
+
+/// One call, decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum Call {
+    Shmget {
+        key: i32,
+        size: u64,
+        flags: i32,
+    },
+    Shmat {
+        id: i32,
+        addr: u64,
+        flags: i32,
+    },
+    Shmdt {
+        addr: u64,
+    },
+    Shmctl {
+        id: i32,
+        cmd: i32,
+        buf: u64,
+        set: Option<SetFields>,
+    },
+    /// A new process (fork, vfork or clone) that inherits the attachments.
+    Fork {
+        child: i32,
+    },
+    /// The process replaced itself with another program (its attachments are detached).
+    Exec,
+    /// The process is exiting while still attached (the kernel detaches for it).
+    Exit {
+        status: i32,
+    },
+}
+
+/// `IPC_64`, which some C libraries OR into `shmctl`'s command.
+const IPC_64: i32 = 0x100;
+
+impl Call {
+    /// Decodes syscall `nr` with raw arguments `args`; `None` for any other call.
+    pub fn decode(nr: i64, args: [u64; 6]) -> Option<Call> {
+        Some(match nr {
+            n if n == nr::SHMGET => Call::Shmget {
+                key: args[0] as i32,
+                size: args[1],
+                flags: args[2] as i32,
+            },
+            n if n == nr::SHMAT => Call::Shmat {
+                id: args[0] as i32,
+                addr: args[1],
+                flags: args[2] as i32,
+            },
+            n if n == nr::SHMDT => Call::Shmdt { addr: args[0] },
+            n if n == nr::SHMCTL => Call::Shmctl {
+                id: args[0] as i32,
+                cmd: args[1] as i32 & !IPC_64,
+                buf: args[2],
+                set: None,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The segment id the call names, where it names one.
+    pub fn id(&self) -> Option<i32> {
+        match self {
+            Call::Shmat { id, .. } | Call::Shmctl { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// The call as C would write it: `shmat(3, NULL, SHM_RDONLY)`.
+    pub fn text(&self) -> String {
+        match self {
+            Call::Shmget { key, size, flags } => format!(
+                "shmget({}, {size}, {})",
+                key_text(*key),
+                shmget_flags(*flags)
+            ),
+            Call::Shmat { id, addr, flags } => {
+                format!("shmat({id}, {}, {})", addr_text(*addr), shmat_flags(*flags))
+            }
+            Call::Shmdt { addr } => format!("shmdt({})", addr_text(*addr)),
+            Call::Shmctl { id, cmd, buf, set } => {
+                let buf = match (set, *cmd) {
+                    (Some(s), _) => format!(
+                        "{{uid={}, gid={}, mode={:04o}}}",
+                        s.uid,
+                        s.gid,
+                        s.mode & 0o777
+                    ),
+                    (None, libc::IPC_RMID) if *buf == 0 => "NULL".to_string(),
+                    (None, _) => addr_text(*buf),
+                };
+                format!("shmctl({id}, {}, {buf})", shmctl_cmd(*cmd))
+            }
+            Call::Fork { .. } => "fork()".to_string(),
+            Call::Exec => "execve(...)".to_string(),
+            Call::Exit { status } => format!("exit({status})"),
+        }
+    }
+}
+
+/// A key as `ipcs` shows it, or `IPC_PRIVATE`.
+pub fn key_text(key: i32) -> String {
+    if key == libc::IPC_PRIVATE {
+        "IPC_PRIVATE".into()
+    } else {
+        format!("0x{:08x}", key as u32)
+    }
+}
+
+/// An address, or `NULL`.
+pub fn addr_text(addr: u64) -> String {
+    if addr == 0 {
+        "NULL".into()
+    } else {
+        format!("{addr:#x}")
+    }
+}
+
+fn names(value: i32, known: &[(i32, &str)], rest_octal: bool) -> String {
+    let mut parts = Vec::new();
+    let mut left = value;
+    for (bit, name) in known {
+        if left & bit == *bit && *bit != 0 {
+            parts.push((*name).to_string());
+            left &= !bit;
+        }
+    }
+    if rest_octal {
+        let perms = left & 0o777;
+        left &= !0o777;
+        if left != 0 {
+            parts.push(format!("{left:#o}"));
+        }
+        if value != 0 {
+            parts.push(format!("{perms:04o}"));
+        }
+    } else if left != 0 {
+        parts.push(format!("{left:#x}"));
+    }
+    if parts.is_empty() {
+        "0".into()
+    } else {
+        parts.join("|")
+    }
+}
+
+/// `shmget` flags: `IPC_CREAT|IPC_EXCL|0644`.
+pub fn shmget_flags(flags: i32) -> String {
+    names(
+        flags,
+        &[
+            (libc::IPC_CREAT, "IPC_CREAT"),
+            (libc::IPC_EXCL, "IPC_EXCL"),
+            (libc::SHM_HUGETLB, "SHM_HUGETLB"),
+            (libc::SHM_NORESERVE, "SHM_NORESERVE"),
+        ],
+        true,
+    )
+}
+
+/// `shmat` flags: `SHM_RDONLY`, `SHM_RND`, or `0`.
+pub fn shmat_flags(flags: i32) -> String {
+    names(
+        flags,
+        &[
+            (libc::SHM_RDONLY, "SHM_RDONLY"),
+            (libc::SHM_RND, "SHM_RND"),
+            (libc::SHM_REMAP, "SHM_REMAP"),
+            (libc::SHM_EXEC, "SHM_EXEC"),
+        ],
+        false,
+    )
+}
+
+/// A `shmctl` command by name.
+pub fn shmctl_cmd(cmd: i32) -> String {
+    match cmd {
+        libc::IPC_RMID => "IPC_RMID".into(),
+        libc::IPC_SET => "IPC_SET".into(),
+        libc::IPC_STAT => "IPC_STAT".into(),
+        libc::IPC_INFO => "IPC_INFO".into(),
+        libc::SHM_LOCK => "SHM_LOCK".into(),
+        libc::SHM_UNLOCK => "SHM_UNLOCK".into(),
+        shm::consts::SHM_STAT => "SHM_STAT".into(),
+        shm::consts::SHM_INFO => "SHM_INFO".into(),
+        shm::consts::SHM_STAT_ANY => "SHM_STAT_ANY".into(),
+        other => other.to_string(),
+    }
+}
+
+/// An errno's name (`EEXIST`) from its number.
+pub fn errno_name(errno: i32) -> String {
+    let e = nix::errno::Errno::from_raw(errno);
+    if e == nix::errno::Errno::UnknownErrno {
+        format!("errno {errno}")
+    } else {
+        format!("{e:?}")
+    }
+}
+
+/// What a call returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Return {
+    /// The value (an id, an address, 0).
+    Value(i64),
+    /// -1 with this errno.
+    Errno(i32),
+}
+
+impl Return {
+    /// Whether the call succeeded.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Return::Value(_))
+    }
+
+    /// From the kernel's return value (`-errno` on failure).
+    pub fn from_raw(value: i64, is_error: bool) -> Return {
+        if is_error {
+            Return::Errno((-value) as i32)
+        } else {
+            Return::Value(value)
+        }
+    }
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TraceEvent {
+    /// The process that made the call.
+    pub pid: i32,
+    pub call: Call,
+    /// What it returned (none for fork and exec).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ret: Option<Return>,
+    /// The segment the call concerned, as IPC_STAT showed it right after; `None` when it is
+    /// gone or the call named none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<SegmentState>,
+    /// The segment's id, when the call concerned one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_id: Option<i32>,
+    /// What changed in the kernel's view, in words: `nattch 1, lpid 4242, atime set`.
+    pub effect: String,
+}
+
+impl TraceEvent {
+    /// The event as one line: `shmat(3, NULL, SHM_RDONLY) = 0x7f… → nattch 1, lpid 4242, atime set`.
+    pub fn line(&self) -> String {
+        let ret = match (&self.call, self.ret) {
+            (Call::Fork { child }, _) => format!(" = {child}"),
+            (_, None) => String::new(),
+            (Call::Shmat { .. }, Some(Return::Value(v))) => format!(" = {}", addr_text(v as u64)),
+            (_, Some(Return::Value(v))) => format!(" = {v}"),
+            (_, Some(Return::Errno(e))) => {
+                let text = nix::errno::Errno::from_raw(e).desc();
+                format!(" = -1 {} ({text})", errno_name(e))
+            }
+        };
+        let effect = if self.effect.is_empty() {
+            String::new()
+        } else {
+            format!(" → {}", self.effect)
+        };
+        format!("[{}] {}{ret}{effect}", self.pid, self.call.text())
+    }
+}
+
+/// What changed between two states of one segment, in words. Times are left out (they
+/// move in whole seconds, so a diff would depend on the clock); [`time_note`] names the
+/// time a call sets.
+pub fn effect(before: Option<&SegmentState>, after: Option<&SegmentState>) -> String {
+    match (before, after) {
+        (None, None) => String::new(),
+        (Some(_), None) => "segment destroyed".into(),
+        (None, Some(a)) => format!(
+            "new segment: key {}, size {}, mode {}",
+            a.key, a.size, a.mode
+        ),
+        (Some(b), Some(a)) => {
+            let mut parts = Vec::new();
+            if b.key != a.key {
+                parts.push(format!("key {}", a.key));
+            }
+            if b.mode != a.mode {
+                if a.is_marked_for_destruction() && !b.is_marked_for_destruction() {
+                    parts.push("marked for destruction (SHM_DEST)".into());
+                }
+                if b.perms() != a.perms() {
+                    parts.push(format!("mode {:04o}", a.perms()));
+                }
+            }
+            for (name, x, y) in [("uid", b.uid, a.uid), ("gid", b.gid, a.gid)] {
+                if x != y {
+                    parts.push(format!("{name} {y}"));
+                }
+            }
+            if b.nattch != a.nattch {
+                parts.push(format!("nattch {}", a.nattch));
+            }
+            if b.lpid != a.lpid {
+                parts.push(format!("lpid {}", a.lpid));
+            }
+            if parts.is_empty() {
+                "no change".into()
+            } else {
+                parts.join(", ")
+            }
+        }
+    }
+}
+
+/// The time field a successful call sets: `shmat` the attach time, `shmdt` the detach time,
+/// `IPC_SET` the change time.
+pub fn time_note(call: &Call) -> Option<&'static str> {
+    match call {
+        Call::Shmat { .. } => Some("atime set"),
+        Call::Shmdt { .. } => Some("dtime set"),
+        Call::Shmctl {
+            cmd: libc::IPC_SET, ..
+        } => Some("ctime set"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shmget_flags_name_bits_and_show_the_mode() {
+        assert_eq!(
+            shmget_flags(libc::IPC_CREAT | libc::IPC_EXCL | 0o644),
+            "IPC_CREAT|IPC_EXCL|0644"
+        );
+        assert_eq!(shmget_flags(libc::IPC_CREAT), "IPC_CREAT|0000");
+        assert_eq!(shmget_flags(0), "0");
+        assert_eq!(shmget_flags(0o600), "0600");
+        assert_eq!(
+            shmget_flags(libc::IPC_CREAT | 0o100644),
+            "IPC_CREAT|0o100000|0644"
+        );
+        assert_eq!(
+            shmget_flags(0o1644),
+            "IPC_CREAT|0644",
+            "01000 is IPC_CREAT itself"
+        );
+    }
+
+    #[test]
+    fn shmat_flags_and_commands_have_names() {
+        assert_eq!(shmat_flags(0), "0");
+        assert_eq!(shmat_flags(libc::SHM_RDONLY), "SHM_RDONLY");
+        assert_eq!(
+            shmat_flags(libc::SHM_RDONLY | libc::SHM_RND),
+            "SHM_RDONLY|SHM_RND"
+        );
+        assert_eq!(shmctl_cmd(libc::IPC_RMID), "IPC_RMID");
+        assert_eq!(shmctl_cmd(libc::IPC_SET), "IPC_SET");
+        assert_eq!(shmctl_cmd(libc::IPC_STAT), "IPC_STAT");
+        assert_eq!(shmctl_cmd(15), "SHM_STAT_ANY");
+        assert_eq!(shmctl_cmd(99), "99");
+    }
+
+    #[test]
+    fn errnos_have_names() {
+        assert_eq!(errno_name(libc::EEXIST), "EEXIST");
+        assert_eq!(errno_name(libc::ENOENT), "ENOENT");
+        assert_eq!(errno_name(libc::EINVAL), "EINVAL");
+        assert_eq!(errno_name(libc::EACCES), "EACCES");
+        assert_eq!(errno_name(libc::EPERM), "EPERM");
+    }
+
+    #[test]
+    fn calls_decode_from_raw_arguments() {
+        let c = Call::decode(
+            nr::SHMGET,
+            [0x1234, 4096, (libc::IPC_CREAT | 0o644) as u64, 0, 0, 0],
+        )
+        .unwrap();
+        assert_eq!(c.text(), "shmget(0x00001234, 4096, IPC_CREAT|0644)");
+        let c = Call::decode(nr::SHMGET, [0, 16, libc::IPC_CREAT as u64, 0, 0, 0]).unwrap();
+        assert_eq!(c.text(), "shmget(IPC_PRIVATE, 16, IPC_CREAT|0000)");
+        let c = Call::decode(nr::SHMAT, [3, 0, libc::SHM_RDONLY as u64, 0, 0, 0]).unwrap();
+        assert_eq!(c.text(), "shmat(3, NULL, SHM_RDONLY)");
+        let c = Call::decode(nr::SHMDT, [0x7f00_1000, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(c.text(), "shmdt(0x7f001000)");
+        let c = Call::decode(nr::SHMCTL, [3, (libc::IPC_RMID | 0x100) as u64, 0, 0, 0, 0]).unwrap();
+        assert_eq!(c.text(), "shmctl(3, IPC_RMID, NULL)");
+        assert_eq!(Call::decode(libc::SYS_getpid, [0; 6]), None);
+        let set = Call::Shmctl {
+            id: 0,
+            cmd: libc::IPC_SET,
+            buf: 0x1000,
+            set: Some(SetFields {
+                uid: 0,
+                gid: 0,
+                mode: 0o640,
+            }),
+        };
+        assert_eq!(set.text(), "shmctl(0, IPC_SET, {uid=0, gid=0, mode=0640})");
+    }
+
+    #[test]
+    fn lines_show_results_and_effects() {
+        let e = TraceEvent {
+            pid: 42,
+            call: Call::Shmget {
+                key: 0x1234,
+                size: 10,
+                flags: libc::IPC_CREAT | libc::IPC_EXCL | 0o600,
+            },
+            ret: Some(Return::Errno(libc::EEXIST)),
+            segment: None,
+            segment_id: None,
+            effect: String::new(),
+        };
+        assert_eq!(
+            e.line(),
+            "[42] shmget(0x00001234, 10, IPC_CREAT|IPC_EXCL|0600) = -1 EEXIST (File exists)"
+        );
+        let e = TraceEvent {
+            call: Call::Shmat {
+                id: 0,
+                addr: 0,
+                flags: 0,
+            },
+            ret: Some(Return::Value(0x7f00_0000)),
+            effect: "nattch 1".into(),
+            ..e
+        };
+        assert_eq!(e.line(), "[42] shmat(0, NULL, 0) = 0x7f000000 → nattch 1");
+    }
+}
