@@ -1,0 +1,139 @@
+//! `cargo bench -p shmlab-checker --bench trace`: what tracing costs.
+//!
+//! Runs one program (100 000 `getppid` system calls and five shm calls) bare, through the
+//! checker without tracing, under the checker's tracer (seccomp stops only at shm calls),
+//! and under `strace -f -e trace=%ipc` when strace is installed, and prints the median and
+//! fastest wall time of each with the ratio to bare. The variants take turns, run after run,
+//! so that a busy moment of the machine falls on all of them alike. A second table runs the
+//! program with no ordinary calls: the fixed cost per run. The target: the tracer within
+//! 1.2x of bare. It prints figures; it asserts nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use shmlab_checker::run::process;
+
+const RUNS: usize = 40;
+
+fn workload() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let exe = dir.path().join("workload");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/workload.c");
+    let ok = Command::new("cc")
+        .args(["-O2", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "cc could not compile {}", src.display());
+    (dir, exe)
+}
+
+type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
+fn main() {
+    // `cargo bench` passes --bench; anything else (a filter) is ignored.
+    let (_dir, exe) = workload();
+    let tracing = process::tracer::probe();
+    if let Err(reason) = &tracing {
+        println!("tracer: not measured ({reason})");
+    }
+    let strace = Command::new("strace")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !strace {
+        println!("strace: not installed, not measured");
+    }
+    for calls in ["100000", "0"] {
+        table(&exe, calls, tracing.is_ok(), strace);
+    }
+}
+
+fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
+    let timeout = Duration::from_secs(30);
+    let cmd = move || {
+        let mut c = Command::new(exe);
+        c.arg(calls);
+        c
+    };
+    let mut variants: Vec<Variant<'_>> = vec![
+        (
+            "bare",
+            Box::new(move || {
+                let s = cmd()
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(s.success());
+            }),
+        ),
+        (
+            "checker, not traced",
+            Box::new(move || {
+                let out = process::run(&mut cmd(), None, timeout).unwrap();
+                assert_eq!(out.termination, process::Termination::Exited { code: 0 });
+            }),
+        ),
+    ];
+    if tracing {
+        variants.push((
+            "checker, traced",
+            Box::new(move || {
+                let (out, events) = process::tracer::run(&mut cmd(), None, timeout).unwrap();
+                assert_eq!(out.termination, process::Termination::Exited { code: 0 });
+                assert_eq!(events.len(), 5, "the five shm calls are recorded");
+            }),
+        ));
+    }
+    if strace {
+        variants.push((
+            "strace -f -e trace=%ipc",
+            Box::new(move || {
+                let s = Command::new("strace")
+                    .args(["-f", "-qq", "-e", "trace=%ipc", "-o", "/dev/null"])
+                    .arg(exe)
+                    .arg(calls)
+                    .stdout(Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(s.success());
+            }),
+        ));
+    }
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
+    for round in 0..=RUNS {
+        for (i, (_, once)) in variants.iter_mut().enumerate() {
+            let t = Instant::now();
+            once();
+            // Round 0 warms up.
+            if round > 0 {
+                times[i].push(t.elapsed());
+            }
+        }
+    }
+    println!("\n{RUNS} runs each of {calls} getppid() + 5 shm calls");
+    println!(
+        "{:<26} {:>12} {:>12} {:>10}",
+        "", "median", "fastest", "vs bare"
+    );
+    let mut bare = 0.0;
+    for ((name, _), t) in variants.iter().zip(times.iter_mut()) {
+        t.sort();
+        let (med, min) = (t[t.len() / 2].as_secs_f64(), t[0].as_secs_f64());
+        if bare == 0.0 {
+            bare = med;
+        }
+        println!(
+            "{:<26} {:>9.2} ms {:>9.2} ms {:>9.2}x",
+            name,
+            med * 1e3,
+            min * 1e3,
+            med / bare
+        );
+    }
+}
