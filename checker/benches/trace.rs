@@ -84,7 +84,7 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
         variants.push((
             "checker, traced",
             Box::new(move || {
-                let (out, events) = process::tracer::run(&mut cmd(), None, timeout).unwrap();
+                let (out, events) = process::tracer::run(&mut cmd(), None, timeout, 8).unwrap();
                 assert_eq!(out.termination, process::Termination::Exited { code: 0 });
                 assert_eq!(events.len(), 5, "the five shm calls are recorded");
             }),

@@ -265,6 +265,8 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    // Orphans of the programs come to the checker, which kills and reaps them.
+    let _ = run::process::become_subreaper();
     let outcome = plan_from(cli).and_then(|plan| match &plan.command {
         Some(command) => trace_command(&plan, command),
         None => execute(&plan),
@@ -573,6 +575,9 @@ fn render_list(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Processes a traced program may start before `shmlab trace` stops it as a fork loop.
+const TRACE_MAX_CHILDREN: usize = 1000;
+
 /// `shmlab trace -- PROGRAM ARGS...`: the timeline of any program.
 fn trace_command(plan: &Plan, command: &[String]) -> Result<u8, Fatal> {
     check_sysv()?;
@@ -600,21 +605,22 @@ fn trace_command(plan: &Plan, command: &[String]) -> Result<u8, Fatal> {
     };
     let mut cmd = std::process::Command::new(&command[0]);
     cmd.args(&command[1..]);
-    let (out, events) = match run::process::tracer::run(&mut cmd, None, plan.timeout) {
-        Ok(r) => r,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(usage(format!(
-                "{}: no such program: give a path, or a name on PATH",
-                command[0]
-            )));
-        }
-        Err(e) => {
-            return Err(Fatal {
-                message: format!("could not run {}: {e}", command[0]),
-                code: exit_codes::ENVIRONMENT,
-            })
-        }
-    };
+    let (out, events) =
+        match run::process::tracer::run(&mut cmd, None, plan.timeout, TRACE_MAX_CHILDREN) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(usage(format!(
+                    "{}: no such program: give a path, or a name on PATH",
+                    command[0]
+                )));
+            }
+            Err(e) => {
+                return Err(Fatal {
+                    message: format!("could not run {}: {e}", command[0]),
+                    code: exit_codes::ENVIRONMENT,
+                })
+            }
+        };
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     let mut print = || -> std::io::Result<()> {

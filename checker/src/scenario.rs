@@ -274,6 +274,11 @@ pub struct RunRecord {
     /// Every shm call of the run, when it was traced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<TraceEvent>>,
+    /// Processes it started that were still running when it exited (killed by the checker).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub survivors: Vec<i32>,
+    /// Processes it started, when traced.
+    pub children: usize,
 }
 
 /// Everything a scenario observed.
@@ -492,6 +497,15 @@ impl<'a> Ctx<'a> {
         let run = self.run();
         let lab = self.lab;
         let stderr = run.stderr.clone();
+        let max = crate::run::program::MAX_CHILDREN;
+        if run.children > max && !matches!(run.termination, Termination::Exited { .. }) {
+            let n = run.children;
+            self.check("processes", "processes the program started", format!("at most {max}"), n, false, || {
+                "too many processes: the program kept forking (a fork() in a loop?) and the checker stopped it".into()
+            });
+            self.stopped = true;
+            return false;
+        }
         match run.termination {
             Termination::TimedOut { after_ms } => {
                 self.check("status", "the program finished", "an exit within the timeout", format!("still running after {} ms, killed", after_ms), false, || {
@@ -530,7 +544,7 @@ impl<'a> Ctx<'a> {
                     self.stopped = true;
                     return false;
                 }
-                self.check(
+                let ok = self.check(
                     "status",
                     "exit status",
                     expected,
@@ -540,8 +554,46 @@ impl<'a> Ctx<'a> {
                         special(code, &stderr)
                             .unwrap_or_else(|| status_hint(expected, code, &stderr))
                     },
-                )
+                );
+                self.housekeeping();
+                ok
             }
+        }
+    }
+
+    /// What every run must also get right: leave no process behind, and print a sane amount.
+    fn housekeeping(&mut self) {
+        let run = self.run();
+        let (survivors, dropped, children) = (run.survivors.clone(), run.dropped, run.children);
+        if !survivors.is_empty() {
+            let list = survivors
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.check("processes", "processes left running after the program exited", "none", format!("{} (pids {list}), killed by the checker", survivors.len()), false, || {
+                if children > crate::run::program::MAX_CHILDREN {
+                    format!("the program started {children} processes and hit the process limit: look for a fork() in a loop")
+                } else {
+                    "the program left child processes running: wait for them (waitpid) before exiting".into()
+                }
+            });
+        }
+        if dropped > 0 {
+            self.check(
+                "stdout",
+                "size of the output",
+                format!(
+                    "at most {} KiB per stream",
+                    crate::run::process::OUTPUT_CAP / 1024
+                ),
+                format!("{dropped} bytes more, dropped"),
+                false,
+                || {
+                    "the program printed far more than the lab asks for: look for a print in a loop"
+                        .into()
+                },
+            );
         }
     }
 

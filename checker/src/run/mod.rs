@@ -133,6 +133,9 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
         seen: BTreeSet::new(),
     };
     let result = scene.play(scenario, program);
+    // No process of the scenario outlives it (the holder is gone by now, so every child left
+    // is the program's).
+    process::sweep();
     scene.clean_up();
     match result {
         Ok(obs) => {
@@ -330,10 +333,17 @@ impl Scene<'_> {
         if let Some((uid, gid)) = program.run_as {
             cmd.uid(uid).gid(gid);
         }
+        process::limit(
+            &mut cmd,
+            process::Limits::for_run(self.env.timeout, Some(program.process_limit)),
+        );
         let started = now_secs();
         let (out, timeline) = if self.env.tracing.is_ok() {
-            let (out, events) = process::tracer::run(&mut cmd, stdin, self.env.timeout)
-                .map_err(|e| format!("could not run {} under the tracer: {e}", program.display))?;
+            let (out, events) =
+                process::tracer::run(&mut cmd, stdin, self.env.timeout, program::MAX_CHILDREN)
+                    .map_err(|e| {
+                        format!("could not run {} under the tracer: {e}", program.display)
+                    })?;
             (out, Some(events))
         } else {
             let out = process::run(&mut cmd, stdin, self.env.timeout)
@@ -357,6 +367,8 @@ impl Scene<'_> {
             started,
             stdout_raw: out.stdout,
             timeline,
+            survivors: out.survivors,
+            children: out.children,
         })
     }
 

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use nix::fcntl::OFlag;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{killpg, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::signal::{kill, killpg, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, pipe2, ForkResult, Pid};
 
 /// How a run of the program ended.
@@ -48,6 +48,11 @@ pub struct RunOutput {
     pub dropped: u64,
     /// Wall time from spawn to exit.
     pub elapsed: Duration,
+    /// Processes the program started that were still running when it exited (then killed);
+    /// known only when traced.
+    pub survivors: Vec<i32>,
+    /// Processes the program started (fork, vfork, clone); known only when traced.
+    pub children: usize,
 }
 
 /// Bytes kept of each of stdout and stderr.
@@ -219,6 +224,8 @@ impl Capture {
             stderr,
             dropped: self.dropped,
             elapsed: start.elapsed(),
+            survivors: Vec::new(),
+            children: 0,
         }
     }
 }
@@ -313,6 +320,144 @@ pub(crate) fn supervise(
         },
         (false, Ended::Code(code)) => Termination::Exited { code },
     })
+}
+
+/// Resource limits set on the program between fork and exec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// CPU seconds (SIGXCPU at the soft limit, SIGKILL a second later).
+    pub cpu_secs: u64,
+    /// Bytes of address space.
+    pub address_space: u64,
+    /// Processes of the program's uid (a fork loop stops at it); `None` leaves it alone.
+    pub processes: Option<u64>,
+    /// Largest file it may write, in bytes.
+    pub file_size: u64,
+    /// Open files.
+    pub open_files: u64,
+}
+
+impl Limits {
+    /// The limits for a run with `timeout`, allowing `processes` processes of its uid.
+    pub fn for_run(timeout: Duration, processes: Option<u64>) -> Limits {
+        Limits {
+            cpu_secs: timeout.as_secs() + 2,
+            address_space: 2 << 30,
+            processes,
+            file_size: 16 << 20,
+            open_files: 256,
+        }
+    }
+}
+
+/// Sets `limits` on the program `cmd` starts, between fork and exec (after the switch to
+/// another uid, so the process count is the new user's).
+pub fn limit(cmd: &mut Command, limits: Limits) {
+    let set = move |resource: libc::__rlimit_resource_t, soft: u64, hard: u64| -> io::Result<()> {
+        let lim = libc::rlimit {
+            rlim_cur: soft,
+            rlim_max: hard,
+        };
+        // SAFETY: setrlimit reads the struct on our stack; it is async-signal-safe.
+        if unsafe { libc::setrlimit(resource, &lim) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: the closure runs between fork and exec and only calls setrlimit, which is
+    // async-signal-safe and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            set(libc::RLIMIT_CPU, limits.cpu_secs, limits.cpu_secs + 1)?;
+            set(libc::RLIMIT_AS, limits.address_space, limits.address_space)?;
+            set(libc::RLIMIT_FSIZE, limits.file_size, limits.file_size)?;
+            set(libc::RLIMIT_NOFILE, limits.open_files, limits.open_files)?;
+            set(libc::RLIMIT_CORE, 0, 0)?;
+            if let Some(n) = limits.processes {
+                set(libc::RLIMIT_NPROC, n, n)?;
+            }
+            Ok(())
+        });
+    }
+}
+
+/// How many processes `uid` has now (from /proc), to set a process limit above it.
+pub fn processes_of(uid: u32) -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut n = 0;
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let real = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u32>().ok());
+        if real == Some(uid) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Makes the checker the reaper of every process its programs leave behind: an orphan is
+/// re-parented to the checker (not to init, which in some containers never reaps), so the
+/// checker can kill and reap it, and nothing is left in the process table.
+pub fn become_subreaper() -> io::Result<()> {
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes integers only.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The checker's children, from /proc.
+fn children() -> Vec<i32> {
+    let mut out = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+                out.extend(
+                    text.split_whitespace()
+                        .filter_map(|p| p.parse::<i32>().ok()),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Kills and reaps every child of the checker (at the end of a scenario none should be
+/// left: a program's descendant that escaped its process group, say with setsid, ends up
+/// here once its parent is gone). Returns how many it killed.
+pub fn sweep() -> usize {
+    let mut killed = 0;
+    for _ in 0..50 {
+        let left = children();
+        if left.is_empty() {
+            break;
+        }
+        for pid in &left {
+            if kill(Pid::from_raw(*pid), Signal::SIGKILL).is_ok() {
+                killed += 1;
+            }
+        }
+        // Reap them, and any zombie already there.
+        for _ in 0..left.len() + 1 {
+            match waitpid(None::<Pid>, Some(WaitPidFlag::__WALL)) {
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    killed
 }
 
 /// Forks a child that runs `body` and exits with its return value; returns the child's pid.

@@ -17,6 +17,17 @@ use nix::unistd::{getegid, geteuid};
 /// The uid and gid programs run as when the checker is root (`nobody`).
 pub const NOBODY: u32 = 65534;
 
+/// How many processes a program may add to those its user already has (RLIMIT_NPROC).
+pub const EXTRA_PROCESSES: u64 = 64;
+
+/// How many processes a traced program may start before the checker stops it as a fork
+/// loop (below [`EXTRA_PROCESSES`], so the checker, not the kernel's limit, says so).
+pub const MAX_CHILDREN: usize = 32;
+
+fn process_limit(uid: u32) -> u64 {
+    super::process::processes_of(uid) + EXTRA_PROCESSES
+}
+
 /// A program ready to run.
 #[derive(Debug)]
 pub struct Program {
@@ -32,6 +43,9 @@ pub struct Program {
     pub gid: u32,
     /// Whether it runs without CAP_IPC_OWNER; `Err` says why not.
     pub unprivileged: Result<(), String>,
+    /// RLIMIT_NPROC for its runs: the processes its uid has now plus [`EXTRA_PROCESSES`],
+    /// so a fork loop stops there (root is exempt, which is one more reason to run as nobody).
+    pub process_limit: u64,
     /// Keeps the copy's directory alive.
     _copy: Option<tempfile::TempDir>,
 }
@@ -87,6 +101,7 @@ impl Program {
                 uid: geteuid().as_raw(),
                 gid: getegid().as_raw(),
                 unprivileged: Ok(()),
+                process_limit: process_limit(geteuid().as_raw()),
                 _copy: None,
             };
         }
@@ -97,6 +112,7 @@ impl Program {
             uid: 0,
             gid: 0,
             unprivileged: Err(reason),
+            process_limit: process_limit(0),
             _copy: None,
         };
         if let Some(interp) = interpreter(path) {
@@ -114,6 +130,7 @@ impl Program {
             uid: NOBODY,
             gid: NOBODY,
             unprivileged: Ok(()),
+            process_limit: process_limit(NOBODY),
             _copy: copy,
         };
         if reachable(path) {

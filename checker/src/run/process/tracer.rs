@@ -192,6 +192,12 @@ struct Tracer<'a> {
     attached: HashMap<i32, BTreeMap<u64, i32>>,
     events: Vec<TraceEvent>,
     ended: Option<Ended>,
+    /// Tracees still alive when the main process ended.
+    survivors: Vec<i32>,
+    /// Processes started during the run.
+    children: usize,
+    /// More than this many, and every process of the run is killed (a fork loop).
+    max_children: usize,
 }
 
 impl Tracer<'_> {
@@ -302,6 +308,11 @@ impl Tracer<'_> {
         if let Ok(child) = ptrace::getevent(pid) {
             let child = child as i32;
             self.tracees.insert(child);
+            self.children += 1;
+            if self.children > self.max_children {
+                // A fork loop: stop it here, whatever uid it runs as (root ignores RLIMIT_NPROC).
+                self.kill_all();
+            }
             let inherited = self.attached.get(&raw).cloned().unwrap_or_default();
             let ids: BTreeSet<i32> = inherited.values().copied().collect();
             let effect = ids
@@ -385,6 +396,7 @@ impl Tracer<'_> {
         self.attached.remove(&pid);
         if pid == self.main {
             self.ended = Some(how);
+            self.survivors = self.tracees.iter().copied().collect();
         }
     }
 
@@ -483,11 +495,13 @@ impl Watch for Tracer<'_> {
 }
 
 /// Runs `cmd` like [`super::run`], under the tracer; returns the output and the timeline.
+/// More than `max_children` processes started, and the whole run is killed.
 /// An `Err` from spawning means tracing is not allowed here (ptrace or seccomp refused).
 pub fn run(
     cmd: &mut Command,
     stdin: Option<&[u8]>,
     timeout: Duration,
+    max_children: usize,
 ) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
     let mut mask = SigSet::empty();
     mask.add(Signal::SIGCHLD);
@@ -542,6 +556,9 @@ pub fn run(
         attached: HashMap::new(),
         events: Vec::new(),
         ended: None,
+        survivors: Vec::new(),
+        children: 0,
+        max_children,
     };
     let out = supervise(&mut tracer, &mut capture, start, timeout);
     tracer.kill_all();
@@ -554,13 +571,17 @@ pub fn run(
         std::thread::sleep(Duration::from_millis(1));
     }
     let events = std::mem::take(&mut tracer.events);
-    Ok((capture.into_output(pid, out?, start), events))
+    let (survivors, children) = (std::mem::take(&mut tracer.survivors), tracer.children);
+    let mut output = capture.into_output(pid, out?, start);
+    output.survivors = survivors;
+    output.children = children;
+    Ok((output, events))
 }
 
 /// Whether tracing works here: runs `/bin/true` under the tracer. `Err` says why not.
 pub fn probe() -> Result<(), String> {
     let mut cmd = Command::new("/bin/true");
-    match run(&mut cmd, None, Duration::from_secs(5)) {
+    match run(&mut cmd, None, Duration::from_secs(5), 8) {
         Ok(_) => Ok(()),
         Err(e) => Err(format!(
             "ptrace or seccomp is not allowed here ({e}), as in some containers"

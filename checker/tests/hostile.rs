@@ -1,0 +1,159 @@
+//! Hostile programs (checker/fixtures/hostile/): each ends in a verdict that names what it
+//! did, and leaves no process and no segment behind, in both isolation modes.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use common::{json_report, shmlab, workspace};
+
+/// (source, lab, what the report must say: one of the `|`-separated texts; the first when
+/// traced, the second when not)
+const CASES: [(&str, &str, &str); 10] = [
+    (
+        "loop_forever",
+        "create",
+        "still running after 1000 ms, killed",
+    ),
+    (
+        "fork_loop",
+        "create",
+        "too many processes|still running after 1000 ms, killed",
+    ),
+    ("flood_stdout", "create", "bytes more, dropped"),
+    ("write_past_end", "attach", "killed by SIGSEGV"),
+    ("segv", "create", "killed by SIGSEGV"),
+    ("leak_500", "create", "500 segments were created"),
+    (
+        "background_holder",
+        "attach",
+        "processes left running after the program exited|did a child process keep it?",
+    ),
+    ("kill_parent", "create", "the program never called shmget"),
+    ("close_stdout", "create", "the program never called shmget"),
+    (
+        "sleep_after_work",
+        "create",
+        "still running after 1000 ms, killed",
+    ),
+];
+
+/// Compiles the hostile programs under short unique names (their process names), in a
+/// directory every user can enter.
+fn compile(
+    tag: &str,
+) -> (
+    tempfile::TempDir,
+    Vec<(PathBuf, &'static str, &'static str, String)>,
+) {
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-hostile-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut out = Vec::new();
+    for (i, (src, lab, says)) in CASES.iter().enumerate() {
+        let name = format!("hx{tag}{}{i}", std::process::id() % 1000);
+        let exe = dir.path().join(&name);
+        let ok = Command::new("cc")
+            .args(["-O1", "-o"])
+            .arg(&exe)
+            .arg(workspace().join(format!("checker/fixtures/hostile/{src}.c")))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{src} compiles");
+        out.push((exe, *lab, *says, name));
+    }
+    (dir, out)
+}
+
+/// Processes whose name starts with `prefix`, zombies included.
+fn processes_named(prefix: &str) -> Vec<String> {
+    let out = Command::new("ps")
+        .args(["-eo", "pid,stat,comm"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(2)
+                .is_some_and(|c| c.starts_with(prefix))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+fn host_segments() -> BTreeSet<i32> {
+    shm::list_segments()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id.raw())
+        .collect()
+}
+
+fn run_all(isolation: &str, tag: &str, extra: &[&str]) {
+    let (_dir, cases) = compile(tag);
+    let before = host_segments();
+    let mut problems = Vec::new();
+    for (exe, lab, says, name) in &cases {
+        if name.ends_with('7') && !common::is_root() {
+            // kill(getppid()) by a program of the same user would kill the checker: only
+            // root's checker, which runs programs as another uid, is safe from it.
+            eprintln!("kill_parent: skipped when not root");
+            continue;
+        }
+        let started = Instant::now();
+        let (code, doc) = json_report(
+            shmlab()
+                .args([
+                    "check",
+                    lab,
+                    "--timeout",
+                    "1",
+                    "--isolation",
+                    isolation,
+                    "--program",
+                ])
+                .arg(exe),
+        );
+        eprintln!("{name} ({lab}): {:?}", started.elapsed());
+        let text = doc.to_string();
+        if code != 1 {
+            problems.push(format!(
+                "{name}: exit status {code}, expected 1 (a verdict)"
+            ));
+        }
+        if !says.split('|').any(|s| text.contains(s)) {
+            problems.push(format!("{name}: the report does not say {says:?}"));
+        }
+        let left = processes_named(name);
+        if !left.is_empty() {
+            problems.push(format!("{name}: processes left: {left:?}"));
+        }
+    }
+    let after = host_segments();
+    let leaked: Vec<_> = after.difference(&before).collect();
+    if !leaked.is_empty() {
+        problems.push(format!(
+            "segments left in the machine's namespace: {leaked:?}"
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn hostile_programs_get_a_verdict_and_leave_nothing_in_namespace_mode() {
+    run_all("namespace", "n", &[]);
+}
+
+#[test]
+fn hostile_programs_get_a_verdict_and_leave_nothing_in_keys_mode_untraced() {
+    // Untraced, so the process group kill and the sweep of orphans do the work alone.
+    run_all("keys", "k", &["--no-trace"]);
+}
