@@ -254,30 +254,76 @@ fn check_executable(p: &Path) -> Result<(), Fatal> {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    // A CI grader asked for JSON gets JSON, whatever goes wrong.
+    let wants_json = wants_json(std::env::args());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
+            let code = if e.use_stderr() {
                 exit_codes::USAGE
             } else {
                 exit_codes::OK
-            });
+            };
+            if wants_json && code != exit_codes::OK {
+                print_error_json(&e.kind().to_string(), code);
+            }
+            return ExitCode::from(code);
         }
     };
     // Orphans of the programs come to the checker, which kills and reaps them.
     let _ = run::process::become_subreaper();
-    let outcome = plan_from(cli).and_then(|plan| match &plan.command {
-        Some(command) => trace_command(&plan, command),
-        None => execute(&plan),
+    let outcome = std::panic::catch_unwind(|| {
+        plan_from(cli).and_then(|plan| match &plan.command {
+            Some(command) => trace_command(&plan, command),
+            None => execute(&plan),
+        })
+    })
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(Fatal {
+            message: format!(
+                "the checker itself failed ({what}): please report this, with the command you ran"
+            ),
+            code: exit_codes::ENVIRONMENT,
+        })
     });
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(fatal) => {
             eprintln!("error: {}", fatal.message);
+            if wants_json {
+                print_error_json(&fatal.message, fatal.code);
+            }
             ExitCode::from(fatal.code)
         }
     }
+}
+
+/// Whether the command line asks for `--format json`.
+fn wants_json(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().any(|a| a == "--format=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--format" && w[1] == "json")
+}
+
+/// The JSON a grader reads when the checker could not produce a report: no score, the
+/// reason, and the exit status, so that "no results" never happens.
+fn print_error_json(message: &str, code: u8) {
+    let doc = serde_json::json!({
+        "score": 0,
+        "max_score": 0,
+        "output": format!("The checker could not grade this submission: {message}"),
+        "tests": [],
+        "extra_data": { "error": message, "exit_code": code },
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
 }
 
 /// A program per lab, or why there is none.

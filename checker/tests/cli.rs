@@ -125,3 +125,38 @@ fn help_lists_the_commands() {
         .code(0)
         .stdout(predicate::str::contains("check").and(predicate::str::contains("list")));
 }
+
+#[test]
+fn json_is_written_even_when_the_checker_cannot_run() {
+    let out = shmlab()
+        .env("SHMLAB_FORBID_NAMESPACES", "1")
+        .args([
+            "check",
+            "create",
+            "--program",
+            "/bin/true",
+            "--isolation",
+            "namespace",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("a JSON document on stdout");
+    assert_eq!(doc["score"], 0);
+    assert_eq!(doc["extra_data"]["exit_code"], 3);
+    assert!(doc["output"].as_str().unwrap().contains("could not grade"));
+    let out = shmlab()
+        .args(["check", "nope", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("a JSON document on stdout");
+    assert!(doc["extra_data"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("unknown lab"));
+}
