@@ -34,6 +34,27 @@ enum Command {
     /// Run any program under the tracer, in a private IPC namespace, and print every shm
     /// call it (and its children) made, with the segment's state after each.
     Trace(TraceArgs),
+    /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
+    Grade(GradeArgs),
+}
+
+#[derive(Args, Debug)]
+struct GradeArgs {
+    /// One subdirectory per student: a Cargo project shaped like labs/, or executables or
+    /// C sources named after the labs (create, create.c, ...).
+    #[arg(value_name = "SUBMISSIONS_DIR")]
+    submissions: PathBuf,
+    /// Checkers running at once (default: the number of cores).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Where the reports (STUDENT.json), the logs and grades.csv go.
+    #[arg(long, value_name = "DIR", default_value = "shmlab-grades")]
+    out: PathBuf,
+    /// Do not trace the programs.
+    #[arg(long)]
+    no_trace: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +190,8 @@ fn plan_from(cli: Cli) -> Result<Plan, Fatal> {
             command = Some(t.command);
             (None, t.common, false)
         }
+        // Handled by `main` before a plan is made.
+        Command::Grade(_) => return Err(usage("grade takes no check plan".into())),
     };
     let mut trace = true;
     let mut labs = Vec::new();
@@ -273,11 +296,12 @@ pub fn main() -> ExitCode {
     };
     // Orphans of the programs come to the checker, which kills and reaps them.
     let _ = run::process::become_subreaper();
-    let outcome = std::panic::catch_unwind(|| {
-        plan_from(cli).and_then(|plan| match &plan.command {
+    let outcome = std::panic::catch_unwind(|| match cli.command {
+        Command::Grade(args) => run_grade(args),
+        command => plan_from(Cli { command }).and_then(|plan| match &plan.command {
             Some(command) => trace_command(&plan, command),
             None => execute(&plan),
-        })
+        }),
     })
     .unwrap_or_else(|panic| {
         let what = panic
@@ -699,5 +723,53 @@ fn trace_command(plan: &Plan, command: &[String]) -> Result<u8, Fatal> {
             })
         }
     }
+    Ok(exit_codes::OK)
+}
+
+/// `shmlab grade SUBMISSIONS_DIR`: grades every submission and writes the CSV.
+fn run_grade(g: GradeArgs) -> Result<u8, Fatal> {
+    if !g.submissions.is_dir() {
+        return Err(usage(format!(
+            "{}: no such directory: give the directory with one subdirectory per student",
+            g.submissions.display()
+        )));
+    }
+    let jobs = g
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        return Err(usage("--jobs must be at least 1".into()));
+    }
+    let isolation = match g.common.isolation {
+        IsolationArg::Auto => "auto",
+        IsolationArg::Namespace => "namespace",
+        IsolationArg::Keys => "keys",
+    };
+    let mut check_args = vec![
+        "--isolation".to_string(),
+        isolation.to_string(),
+        "--timeout".to_string(),
+        g.common.timeout.to_string(),
+    ];
+    if g.no_trace {
+        check_args.push("--no-trace".into());
+    }
+    let plan = crate::grade::GradePlan {
+        submissions: g.submissions,
+        out: g.out.clone(),
+        jobs,
+        check_args,
+    };
+    let (n, took) = crate::grade::grade(&plan).map_err(|e| Fatal {
+        message: format!("grading stopped: {e}"),
+        code: exit_codes::ENVIRONMENT,
+    })?;
+    let rate = n as f64 / took.as_secs_f64().max(1e-9);
+    println!(
+        "graded {n} submissions in {:.1} s ({rate:.2} per second, {jobs} at a time): {} and one report per student in {}",
+        took.as_secs_f64(),
+        g.out.join("grades.csv").display(),
+        g.out.display()
+    );
     Ok(exit_codes::OK)
 }

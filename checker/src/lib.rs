@@ -7,6 +7,7 @@
 pub mod cargo_build;
 pub mod catalogue;
 pub mod cli;
+pub mod grade;
 pub mod report;
 pub mod run;
 pub mod scenario;
