@@ -52,10 +52,18 @@ const NAMESPACE_KEY_BASE: i32 = 0x5eed_0000;
 /// High byte of keys in keys mode, so a segment made by the checker can be told apart.
 const KEYS_MODE_MARK: u32 = 0x5c00_0000;
 
+/// Seconds since the epoch as the kernel stamps shm times (`ktime_get_real_seconds`, the
+/// coarse clock): the fine clock can be a tick ahead at a second's boundary, which would make
+/// a time set during the run look older than the run's start.
 fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME_COARSE).map_or_else(
+        |_| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        },
+        |t| t.tv_sec(),
+    )
 }
 
 fn random_u32() -> u32 {

@@ -1,0 +1,99 @@
+//! `shmlab grade` on a generated class of 20: correct, buggy, broken and empty submissions.
+
+mod common;
+
+use std::path::Path;
+
+use common::{built, shmlab, workspace, LABS};
+
+fn write_class(root: &Path) {
+    let solutions = built("shmlab-solutions");
+    for i in 0..20 {
+        let dir = root.join(format!("student{i:02}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        match i % 4 {
+            // Correct: the reference solutions, as executables.
+            0 => {
+                for lab in LABS {
+                    std::fs::copy(&solutions[&format!("solution-{lab}")], dir.join(lab)).unwrap();
+                }
+            }
+            // Buggy: C sources with a typical mistake, compiled by grade.
+            1 => {
+                let fixtures = workspace().join("checker/fixtures/c");
+                std::fs::copy(fixtures.join("common.h"), dir.join("common.h")).unwrap();
+                std::fs::copy(fixtures.join("create_mode_zero.c"), dir.join("create.c")).unwrap();
+                std::fs::copy(fixtures.join("stat_mode_decimal.c"), dir.join("stat.c")).unwrap();
+            }
+            // Broken: C that does not compile, and a program that crashes.
+            2 => {
+                std::fs::write(dir.join("create.c"), "int main( {\n").unwrap();
+                std::fs::write(dir.join("access"), "#!/bin/sh\nkill -SEGV $$\n").unwrap();
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(
+                    dir.join("access"),
+                    std::fs::Permissions::from_mode(0o755),
+                )
+                .unwrap();
+            }
+            // Empty.
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_class_is_graded_in_parallel_into_a_csv_and_reports() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    write_class(class.path());
+    let result = shmlab()
+        .args(["grade", "--jobs", "2", "--out"])
+        .arg(out.path())
+        .arg(class.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(String::from_utf8_lossy(&result.stdout).contains("graded 20 submissions"));
+
+    let csv = std::fs::read_to_string(out.path().join("grades.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows[0][..8],
+        ["student", "create", "access", "attach", "detach", "remove", "stat", "set"]
+    );
+    assert_eq!(rows.len(), 21, "{csv}");
+    for row in &rows[1..] {
+        let i: usize = row[0].trim_start_matches("student").parse().unwrap();
+        let (score, max): (u64, u64) = (row[8].parse().unwrap(), row[9].parse().unwrap());
+        match i % 4 {
+            0 => assert_eq!(score, max, "a correct submission gets everything: {row:?}"),
+            1 => assert!(score > 0 && score < max, "a buggy one some: {row:?}"),
+            _ => assert!(
+                score <= 1,
+                "a broken or empty one (almost) nothing: {row:?}"
+            ),
+        }
+        assert!(out.path().join(format!("{}.json", row[0])).is_file());
+    }
+    let broken: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("student02.json")).unwrap()).unwrap();
+    let text = broken.to_string();
+    assert!(text.contains("create.c does not compile"), "{text}");
+    assert!(text.contains("killed by SIGSEGV"), "{text}");
+    let empty: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("student03.json")).unwrap()).unwrap();
+    assert!(empty
+        .to_string()
+        .contains("the submission has no create program"));
+}
+
+#[test]
+fn grading_a_missing_directory_is_a_usage_error() {
+    shmlab().args(["grade", "/no/such/class"]).assert().code(2);
+}
