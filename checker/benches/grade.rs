@@ -1,0 +1,144 @@
+//! `cargo bench -p shmlab-checker --bench grade`: batch grading speed.
+//!
+//! Grades 40 generated submissions (the reference solutions, as executables) with
+//! `--jobs 1` and `--jobs 2`, and prints submissions per second and the speed-up (target:
+//! 1.8x or better on 2 cores). Then the checker's own cost per scenario: the time to check
+//! one submission, less the time its programs take when run bare with the same arguments,
+//! divided by the scenarios (target: under 2 ms). It prints figures; it asserts nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SUBMISSIONS: usize = 40;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn shmlab() -> PathBuf {
+    // cargo bench builds the benchmark; the checker binary is built by the same command.
+    let exe = std::env::current_exe().unwrap();
+    let release = exe.parent().unwrap().parent().unwrap();
+    release.join("shmlab")
+}
+
+fn solutions() -> Vec<(String, PathBuf)> {
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "shmlab-solutions",
+            "-p",
+            "shmlab-checker",
+        ])
+        .current_dir(workspace())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let dir = workspace().join("target/release");
+    [
+        "create", "access", "attach", "detach", "remove", "stat", "set",
+    ]
+    .iter()
+    .map(|l| (l.to_string(), dir.join(format!("solution-{l}"))))
+    .collect()
+}
+
+fn grade(class: &Path, jobs: usize, extra: &[&str]) -> Duration {
+    let out = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let status = Command::new(shmlab())
+        .args(["grade", "--jobs", &jobs.to_string(), "--out"])
+        .arg(out.path())
+        .args(extra)
+        .arg(class)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    t.elapsed()
+}
+
+/// The arguments the checker gives each lab's program, one line per run (from a report).
+fn invocations(report: &serde_json::Value) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for t in report["tests"].as_array().unwrap() {
+        for run in t["extra_data"]["runs"].as_array().into_iter().flatten() {
+            out.push(
+                run["argv"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+fn main() {
+    let bins = solutions();
+    let class = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(class.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for i in 0..SUBMISSIONS {
+        let dir = class.path().join(format!("student{i:02}"));
+        std::fs::create_dir(&dir).unwrap();
+        for (lab, exe) in &bins {
+            std::fs::copy(exe, dir.join(lab)).unwrap();
+        }
+    }
+    println!("batch grading of {SUBMISSIONS} submissions (7 labs, 31 scenarios each)");
+    for (label, extra) in [("traced", &[][..]), ("--no-trace", &["--no-trace"][..])] {
+        let one = grade(class.path(), 1, extra);
+        let two = grade(class.path(), 2, extra);
+        let rate = |d: Duration| SUBMISSIONS as f64 / d.as_secs_f64();
+        println!(
+            "{label:<11} --jobs 1: {:>6.2} s ({:>5.1}/s)   --jobs 2: {:>6.2} s ({:>5.1}/s)   speed-up {:.2}x",
+            one.as_secs_f64(),
+            rate(one),
+            two.as_secs_f64(),
+            rate(two),
+            one.as_secs_f64() / two.as_secs_f64()
+        );
+    }
+
+    // The checker's own cost per scenario, on one submission.
+    let dir = class.path().join("student00");
+    let t = Instant::now();
+    let report = Command::new(shmlab())
+        .args(["check", "--format", "json", "--no-trace", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let checked = t.elapsed();
+    let doc: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let scenarios = doc["tests"].as_array().unwrap().len();
+    let runs = invocations(&doc);
+    // The same programs with the same arguments, bare (their failures are expected: no
+    // segment exists outside the checker's setup).
+    let t = Instant::now();
+    for argv in &runs {
+        let _ = Command::new(dir.join(&argv[0]))
+            .args(&argv[1..])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let bare = t.elapsed();
+    let per = (checked.as_secs_f64() - bare.as_secs_f64()) / scenarios as f64;
+    println!(
+        "one submission, not traced: {:.1} ms for {scenarios} scenarios; its {} program runs bare: {:.1} ms; the checker's own cost: {:.2} ms per scenario",
+        checked.as_secs_f64() * 1e3,
+        runs.len(),
+        bare.as_secs_f64() * 1e3,
+        per * 1e3
+    );
+}
