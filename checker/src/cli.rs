@@ -446,6 +446,16 @@ pub fn execute(plan: &Plan) -> Result<u8, Fatal> {
         message: format!("could not enter the user namespace that namespace isolation needs ({e}): use --isolation keys"),
         code: exit_codes::ENVIRONMENT,
     })?;
+    if choice.mode == isolation::Isolation::Keys {
+        // What an earlier checker, killed mid-scenario, left behind.
+        let removed = run::registry::sweep_stale();
+        if removed > 0 {
+            eprintln!(
+                "note: removed {removed} segment(s) left by an earlier checker that was killed"
+            );
+        }
+    }
+    run::process::catch_interrupts();
     let tracing = if plan.trace {
         run::process::tracer::probe()
     } else {
@@ -502,6 +512,9 @@ pub fn execute(plan: &Plan) -> Result<u8, Fatal> {
     }
     let _ = out.flush();
     let c = report.counts();
+    if run::process::interrupted() {
+        return Err(Fatal { message: "interrupted: the scenario in progress was stopped and cleaned up, the rest did not run".into(), code: exit_codes::ENVIRONMENT });
+    }
     Ok(if plan.listing {
         exit_codes::OK
     } else if c.failed > 0 || report.labs.iter().any(|l| l.problem.is_some()) {
@@ -567,7 +580,13 @@ fn check_lab(env: &Environment, lab: &'static str, program: &Result<Program, Str
             let results = scenarios
                 .iter()
                 .map(|s| {
-                    let outcome = run::run_scenario(env, s, p);
+                    let outcome = if run::process::interrupted() {
+                        run::ScenarioOutcome::not_run(
+                            "the checker was interrupted before this scenario".into(),
+                        )
+                    } else {
+                        run::run_scenario(env, s, p)
+                    };
                     let (runs, snapshots) = outcome
                         .observation
                         .map(|o| (o.runs, o.snapshots))

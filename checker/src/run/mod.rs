@@ -7,6 +7,7 @@
 pub mod isolation;
 pub mod process;
 pub mod program;
+pub mod registry;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::CommandExt;
@@ -84,6 +85,8 @@ fn random_u32() -> u32 {
 struct Keys {
     setup: Vec<Key>,
     free: Key,
+    /// In keys mode, the claim on the key base, where the scenario's segments are recorded.
+    claim: Option<registry::Claim>,
 }
 
 impl Keys {
@@ -96,17 +99,23 @@ fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, String> {
     let make = |base: i32| Keys {
         setup: (0..n).map(|i| Key::new(base + i as i32 + 1)).collect(),
         free: Key::new(base + 0xff),
+        claim: None,
     };
     if mode == Isolation::Namespace {
         return Ok(make(NAMESPACE_KEY_BASE));
     }
     for _ in 0..32 {
         let base = (KEYS_MODE_MARK | (random_u32() & 0x00ff_ff00)) as i32;
-        let keys = make(base);
+        let mut keys = make(base);
+        // Claimed first, so that two checkers never pick the same base.
+        let Some(claim) = registry::Claim::take(base) else {
+            continue;
+        };
         if keys
             .all()
             .all(|k| shm::shmget(k, 0, IpcFlags::empty()) == Err(shm::Errno::ENOENT))
         {
+            keys.claim = Some(claim);
             return Ok(keys);
         }
     }
@@ -155,6 +164,13 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
             }
         }
         Err(e) => error(e),
+    }
+}
+
+impl ScenarioOutcome {
+    /// A scenario that did not run, for a reason outside the student's program.
+    pub fn not_run(reason: String) -> ScenarioOutcome {
+        error(reason)
     }
 }
 
@@ -217,6 +233,11 @@ impl Scene<'_> {
             )
             .map_err(|e| format!("setup: shmget({key}) failed: {e}"))?;
             self.setup_ids.push(id);
+            if let Some(claim) = self.keys.claim.as_mut() {
+                if let Ok(st) = shm::ipc_stat(id) {
+                    claim.record(id.raw(), st.cpid(), st.ctime());
+                }
+            }
             let bytes = spec.initial_bytes();
             if bytes.iter().any(|b| *b != 0) {
                 let a = shm::shmat(id, None, AtFlags::empty())
@@ -397,7 +418,13 @@ impl Scene<'_> {
             .filter(|(id, st)| self.is_ours(*id, st))
             .map(|(id, st)| SegmentState::new(*id, st))
             .collect();
-        self.seen.extend(segments.iter().map(|s| s.id));
+        for s in &segments {
+            if self.seen.insert(s.id) {
+                if let Some(claim) = self.keys.claim.as_mut() {
+                    claim.record(s.id, s.cpid, s.ctime);
+                }
+            }
+        }
         Ok(Snapshot {
             label: label.to_string(),
             segments,

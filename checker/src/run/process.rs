@@ -246,6 +246,14 @@ pub(crate) fn supervise(
         if ended.is_some() && !capture.is_open() && watch.settled() {
             break;
         }
+        if interrupted() && ended.is_none() {
+            watch.kill_all();
+            watch.finish()?;
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the checker was interrupted",
+            ));
+        }
         let now = Instant::now();
         let deadline = drain_deadline.unwrap_or(start + timeout);
         if now >= deadline {
@@ -364,10 +372,15 @@ pub fn limit(cmd: &mut Command, limits: Limits) {
         }
         Ok(())
     };
-    // SAFETY: the closure runs between fork and exec and only calls setrlimit, which is
-    // async-signal-safe and allocates nothing.
+    // SAFETY: the closure runs between fork and exec and only calls setrlimit and prctl,
+    // which are async-signal-safe and allocate nothing.
     unsafe {
         cmd.pre_exec(move || {
+            // Die with the checker, even when it is killed outright (after the uid switch,
+            // which clears this setting).
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == -1 {
+                return Err(io::Error::last_os_error());
+            }
             set(libc::RLIMIT_CPU, limits.cpu_secs, limits.cpu_secs + 1)?;
             set(libc::RLIMIT_AS, limits.address_space, limits.address_space)?;
             set(libc::RLIMIT_FSIZE, limits.file_size, limits.file_size)?;
@@ -405,6 +418,31 @@ pub fn processes_of(uid: u32) -> u64 {
         }
     }
     n
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Catches SIGINT and SIGTERM: the run in progress is stopped and cleaned up, and no more
+/// scenarios start ([`interrupted`] says so).
+pub fn catch_interrupts() {
+    let action = nix::sys::signal::SigAction::new(
+        nix::sys::signal::SigHandler::Handler(on_interrupt),
+        nix::sys::signal::SaFlags::empty(),
+        nix::sys::signal::SigSet::empty(),
+    );
+    for sig in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        let _ = unsafe { nix::sys::signal::sigaction(sig, &action) };
+    }
+}
+
+/// Whether SIGINT or SIGTERM arrived.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Makes the checker the reaper of every process its programs leave behind: an orphan is
