@@ -636,11 +636,19 @@ impl<'a> Ctx<'a> {
         let actual = if created.is_empty() {
             "none".to_string()
         } else {
-            created
+            let mut shown: Vec<String> = created
                 .iter()
-                .map(|s| format!("key {} (id {})", s.key, s.id))
-                .collect::<Vec<_>>()
-                .join(", ")
+                .take(3)
+                .map(|s| format!("key {} (id {}, created by pid {})", s.key, s.id, s.cpid))
+                .collect();
+            if created.len() > 3 {
+                shown.push(format!(
+                    "and {} more ({} in all)",
+                    created.len() - 3,
+                    created.len()
+                ));
+            }
+            shown.join(", ")
         };
         self.check(
             "segments-created",
@@ -783,6 +791,13 @@ pub enum Verdict {
 pub fn evaluate(scenario: &Scenario, obs: &Observation) -> (Verdict, Vec<Check>) {
     let mut ctx = Ctx::new(obs, scenario.lab);
     (scenario.expect)(&mut ctx);
+    // Only the create lab makes segments: anywhere else, one left behind is reported, even
+    // where the scenario did not ask.
+    let asked = ctx.checks.iter().any(|c| c.field == "segments-created");
+    if scenario.lab != "create" && !asked && !ctx.stopped && !obs.runs.is_empty() {
+        let n = ctx.created().len();
+        ctx.nothing_created(&format!("the program left {n} segment(s) behind: only the create lab creates segments, and a program that makes one for its own use must remove it"));
+    }
     let judged: Vec<&Check> = ctx.checks.iter().filter(|c| c.skipped.is_none()).collect();
     let verdict = if judged.iter().all(|c| c.passed) && !judged.is_empty() {
         Verdict::Passed
