@@ -52,8 +52,16 @@ pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf
         .stderr(Stdio::inherit())
         .output()
         .map_err(BuildError::NoCargo)?;
+    if !output.status.success() {
+        return Err(BuildError::DoesNotCompile(package.to_string()));
+    }
+    Ok(executables(&output.stdout))
+}
+
+/// The executables named in cargo's `--message-format=json` output, by target name.
+pub fn executables(messages: &[u8]) -> BTreeMap<String, PathBuf> {
     let mut bins = BTreeMap::new();
-    for line in output.stdout.split(|b| *b == b'\n') {
+    for line in messages.split(|b| *b == b'\n') {
         let Ok(msg) = serde_json::from_slice::<serde_json::Value>(line) else {
             continue;
         };
@@ -65,8 +73,5 @@ pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf
             }
         }
     }
-    if !output.status.success() {
-        return Err(BuildError::DoesNotCompile(package.to_string()));
-    }
-    Ok(bins)
+    bins
 }

@@ -174,19 +174,9 @@ fn prepare_cargo(
         let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 12);
         return fail_all(problems, format!("the project does not compile:\n{errors}"));
     }
-    for line in out.stdout.split(|b| *b == b'\n') {
-        let Ok(msg) = serde_json::from_slice::<Value>(line) else {
-            continue;
-        };
-        if msg["reason"] != "compiler-artifact" {
-            continue;
-        }
-        if let (Some(name), Some(exe)) =
-            (msg["target"]["name"].as_str(), msg["executable"].as_str())
-        {
-            if LABS.iter().any(|l| l.name == name) {
-                let _ = std::fs::copy(exe, build.join(name));
-            }
+    for (name, exe) in crate::cargo_build::executables(&out.stdout) {
+        if LABS.iter().any(|l| l.name == name) {
+            let _ = std::fs::copy(exe, build.join(&name));
         }
     }
 }

@@ -13,7 +13,7 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::FileExt;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nix::sys::ptrace::{self, Options};
@@ -182,8 +182,7 @@ struct Pending {
 }
 
 /// Follows the traced processes and records their shm calls.
-struct Tracer<'a> {
-    child: &'a mut Child,
+struct Tracer {
     main: i32,
     signals: SignalFd,
     tracees: BTreeSet<i32>,
@@ -200,7 +199,7 @@ struct Tracer<'a> {
     max_children: usize,
 }
 
-impl Tracer<'_> {
+impl Tracer {
     fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
         if ptrace::cont(pid, sig).is_err() {
             // It died meanwhile; its exit is reported by waitpid.
@@ -458,7 +457,7 @@ impl Tracer<'_> {
     }
 }
 
-impl Watch for Tracer<'_> {
+impl Watch for Tracer {
     fn fd(&self) -> Option<BorrowedFd<'_>> {
         Some(self.signals.as_fd())
     }
@@ -486,7 +485,6 @@ impl Watch for Tracer<'_> {
                 self.ended = Some(Ended::Signal(libc::SIGKILL, false));
             }
         }
-        let _ = self.child.try_wait();
         Ok(self.ended.expect("set by the loop"))
     }
     fn settled(&self) -> bool {
@@ -548,7 +546,6 @@ pub fn run(
     feed(&mut child, stdin);
     let mut capture = Capture::new(&mut child);
     let mut tracer = Tracer {
-        child: &mut child,
         main: pid,
         signals,
         tracees: BTreeSet::from([pid]),
