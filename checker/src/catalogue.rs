@@ -384,11 +384,16 @@ fn flags_of(e: &TraceEvent) -> i32 {
 fn timeline_shmget(c: &mut Ctx<'_>, creates: bool, exclusive: bool) {
     c.with_timeline("the program's shmget calls", |c, events| {
         let gets = shmgets(events);
-        c.check("timeline", "number of shmget calls", 1, gets.len(), gets.len() == 1, || match gets.len() {
-            0 => "the program never called shmget".into(),
-            n => format!("shmget was called {n} times: one call does it (with IPC_CREAT it creates or opens)"),
+        c.check("timeline", "number of shmget calls", 1, gets.len(), gets.len() == 1, || match (gets.len(), creates) {
+            (0, _) => "the program never called shmget".into(),
+            (n, true) => format!("shmget was called {n} times: one call with IPC_CREAT creates the segment or opens the existing one"),
+            (n, false) => format!("shmget was called {n} times: one shmget(key, 0, 0) finds the segment"),
         });
-        let Some(get) = gets.first() else { return };
+        if gets.is_empty() {
+            return;
+        }
+        // The call that matters: the one with IPC_CREAT if any (create), else the first.
+        let get = gets.iter().find(|e| flags_of(e) & libc::IPC_CREAT != 0).unwrap_or(&gets[0]);
         let flags = flags_of(get);
         let shown = shmget_flags(flags);
         let has_creat = flags & libc::IPC_CREAT != 0;
@@ -480,7 +485,8 @@ fn timeline_shmctl(c: &mut Ctx<'_>, cmd: i32) {
     c.with_timeline("the program's shmctl calls", |c, events| {
         let ctls: Vec<&TraceEvent> = calls(events, |c| matches!(c, Call::Shmctl { .. })).collect();
         let name = shmctl_cmd(cmd);
-        let found = ctls.iter().find(|e| matches!(e.call, Call::Shmctl { id: i, cmd: k, .. } if i == id && k == cmd));
+        let on_id = |e: &TraceEvent, k: i32| matches!(e.call, Call::Shmctl { id: i, cmd, .. } if i == id && cmd == k);
+        let found = ctls.iter().find(|e| on_id(e, cmd) && e.ret.is_some_and(|r| r.is_ok()));
         let shown = if ctls.is_empty() {
             "no shmctl call".to_string()
         } else {
@@ -491,14 +497,19 @@ fn timeline_shmctl(c: &mut Ctx<'_>, cmd: i32) {
                 Call::Shmctl { id: i, cmd: k, .. } if k == cmd && i != id => Some(i),
                 _ => None,
             });
-            match other_id {
-                Some(i) => format!("{name} was called on {i}, not on the segment's id {id}: pass the id shmget returned"),
-                None => format!("{name} was never called: call shmctl(id, {name}, ...) with the id shmget returned"),
+            let failed = ctls.iter().find(|e| on_id(e, cmd)).and_then(|e| match e.ret {
+                Some(Return::Errno(errno)) => Some(crate::trace::errno_name(errno)),
+                _ => None,
+            });
+            match (other_id, failed) {
+                (_, Some(errno)) => format!("shmctl({id}, {name}) failed with {errno}"),
+                (Some(i), None) => format!("{name} was called on {i}, not on the segment's id {id}: pass the id shmget returned"),
+                (None, None) => format!("{name} was never called: call shmctl(id, {name}, ...) with the id shmget returned"),
             }
         });
         if cmd == libc::IPC_SET {
-            let set_at = ctls.iter().position(|e| matches!(e.call, Call::Shmctl { cmd: libc::IPC_SET, .. }));
-            let stat_first = set_at.is_some_and(|i| ctls[..i].iter().any(|e| matches!(e.call, Call::Shmctl { cmd: libc::IPC_STAT, .. })));
+            let set_at = ctls.iter().position(|e| on_id(e, libc::IPC_SET));
+            let stat_first = set_at.is_some_and(|i| ctls[..i].iter().any(|e| on_id(e, libc::IPC_STAT)));
             if set_at.is_some() {
                 c.check("timeline", "IPC_STAT before IPC_SET", "IPC_STAT first", if stat_first { "IPC_STAT first" } else { "IPC_SET without IPC_STAT" }, stat_first, || {
                     "IPC_SET was not preceded by IPC_STAT: fill the buffer with the segment's current values first, then change the mode".into()

@@ -31,8 +31,9 @@ enum Command {
     List(Common),
     /// Check labs (all of them when none is named).
     Check(CheckArgs),
-    /// Run any program under the tracer, in a private IPC namespace, and print every shm
-    /// call it (and its children) made, with the segment's state after each.
+    /// Run any program under the tracer (in a private IPC namespace where the machine allows
+    /// it) and print every shm call it and its children made, with the segment's state after
+    /// each.
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
@@ -73,7 +74,8 @@ struct TraceArgs {
 
 #[derive(Args, Debug, Clone)]
 struct Common {
-    /// How scenarios are isolated: a private IPC namespace each, or unique keys.
+    /// Where programs run: a private IPC namespace (per scenario), or this machine's
+    /// namespace with unique keys; auto takes a namespace where the machine allows it.
     #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
     isolation: IsolationArg,
     /// Seconds each run of a program may take before it is killed.
@@ -675,7 +677,9 @@ fn trace_command(plan: &Plan, command: &[String]) -> Result<u8, Fatal> {
         code: exit_codes::ENVIRONMENT,
     })?;
     run::process::tracer::probe().map_err(|reason| Fatal {
-        message: format!("cannot trace: {reason}; `shmlab check --no-trace` still checks the labs"),
+        message: format!(
+            "cannot trace: {reason}; `shmlab check` still checks the labs, without the timeline"
+        ),
         code: exit_codes::ENVIRONMENT,
     })?;
     let env_err = |e: std::io::Error| Fatal {
@@ -687,11 +691,19 @@ fn trace_command(plan: &Plan, command: &[String]) -> Result<u8, Fatal> {
         isolation::fresh_namespace().map_err(|e| env_err(e.into()))?;
         "in a private IPC namespace (its segments vanish when it ends)".to_string()
     } else {
-        format!(
-            "in this machine's IPC namespace, because {}; its segments stay",
-            choice.why
-        )
+        let why = match plan.isolation {
+            IsolationRequest::Keys => "as asked with --isolation keys".to_string(),
+            _ => choice
+                .why
+                .split_once("because ")
+                .map_or(choice.why.clone(), |(_, r)| format!("because {r}")),
+        };
+        format!("in this machine's IPC namespace ({why}); the segments it makes stay")
     };
+    if command[0].contains('/') {
+        check_executable(Path::new(&command[0]))
+            .map_err(|f| usage(f.message.replace("--program ", "")))?;
+    }
     let mut cmd = std::process::Command::new(&command[0]);
     cmd.args(&command[1..]);
     let (out, events) =
@@ -700,6 +712,12 @@ fn trace_command(plan: &Plan, command: &[String]) -> Result<u8, Fatal> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(usage(format!(
                     "{}: no such program: give a path, or a name on PATH",
+                    command[0]
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(usage(format!(
+                    "{}: not executable: run `chmod +x` on it",
                     command[0]
                 )));
             }

@@ -57,7 +57,8 @@ pub enum Call {
     },
     /// The process replaced itself with another program (its attachments are detached).
     Exec,
-    /// The process is exiting while still attached (the kernel detaches for it).
+    /// The process is exiting while still attached (the kernel detaches for it): its exit
+    /// status, or minus the signal that killed it.
     Exit {
         status: i32,
     },
@@ -126,6 +127,13 @@ impl Call {
             }
             Call::Fork { .. } => "fork()".to_string(),
             Call::Exec => "execve(...)".to_string(),
+            Call::Exit { status } if *status < 0 => {
+                let sig = nix::sys::signal::Signal::try_from(-status).map_or_else(
+                    |_| format!("signal {}", -status),
+                    |s| s.as_str().to_string(),
+                );
+                format!("killed by {sig}")
+            }
             Call::Exit { status } => format!("exit({status})"),
         }
     }

@@ -370,7 +370,13 @@ impl Tracer {
         let raw = pid.as_raw();
         let held = self.attached.get(&raw).cloned().unwrap_or_default();
         if !held.is_empty() {
-            let status = ptrace::getevent(pid).map_or(0, |s| (s as i32) >> 8);
+            // The event message is the wait status: an exit code, or the killing signal.
+            let raw_status = ptrace::getevent(pid).map_or(0, |s| s as i32);
+            let status = if raw_status & 0x7f == 0 {
+                (raw_status >> 8) & 0xff
+            } else {
+                -(raw_status & 0x7f)
+            };
             let ids: BTreeSet<i32> = held.values().copied().collect();
             let effect = ids
                 .iter()
@@ -575,9 +581,16 @@ pub fn run(
     Ok((output, events))
 }
 
-/// Whether tracing works here: runs `/bin/true` under the tracer. `Err` says why not.
+/// Whether tracing works here: runs the checker's own `--version` under the tracer. `Err`
+/// says why not.
 pub fn probe() -> Result<(), String> {
-    let mut cmd = Command::new("/bin/true");
+    // The checker itself, asked for its version: a program every machine that runs the
+    // checker has.
+    let mut cmd = match std::env::current_exe() {
+        Ok(me) => Command::new(me),
+        Err(_) => Command::new("/bin/true"),
+    };
+    cmd.arg("--version");
     match run(&mut cmd, None, Duration::from_secs(5), 8) {
         Ok(_) => Ok(()),
         Err(e) => Err(format!(
