@@ -182,7 +182,7 @@ impl std::fmt::Debug for Scenario {
 }
 
 /// The metadata of one segment at one moment, as the checker's IPC_STAT saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SegmentState {
     pub id: i32,
     pub key: String,
@@ -206,6 +206,14 @@ pub struct SegmentState {
 }
 
 impl SegmentState {
+    /// Sets the raw fields (not part of reports) from the shown ones, after the state came
+    /// back from the runner process as JSON.
+    pub fn restore_raw(&mut self) {
+        self.raw_mode = u32::from_str_radix(&self.mode, 8).unwrap_or(0);
+        self.raw_key =
+            u32::from_str_radix(self.key.trim_start_matches("0x"), 16).unwrap_or(0) as i32;
+    }
+
     /// From the checker's stat of `id`.
     pub fn new(id: shm::ShmId, st: &shm::SegmentStat) -> SegmentState {
         SegmentState {
@@ -507,6 +515,13 @@ impl<'a> Ctx<'a> {
             return false;
         }
         match run.termination {
+            Termination::KilledItsParent { signal } => {
+                self.check("signal", "the program finished", "a normal exit", format!("it sent {} to its parent and died with it", signal_name(signal)), false, || {
+                    "the program killed the process that ran it (kill(getppid(), ...)): a lab program must never signal other processes".into()
+                });
+                self.stopped = true;
+                false
+            }
             Termination::TimedOut { after_ms } => {
                 self.check("status", "the program finished", "an exit within the timeout", format!("still running after {} ms, killed", after_ms), false, || {
                     "the program never finished: look for a loop that never ends or a read from stdin (stdin is /dev/null); --timeout sets the limit".into()
@@ -720,7 +735,8 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn signal_name(signal: i32) -> String {
+/// A signal's name, `SIGSEGV`.
+pub fn signal_name(signal: i32) -> String {
     nix::sys::signal::Signal::try_from(signal)
         .map(|s| s.as_str().to_string())
         .unwrap_or_else(|_| format!("signal {signal}"))

@@ -2,7 +2,7 @@
 //! the kernel's view of the segment right after it. The tracer (in `run::process::tracer`)
 //! records raw numbers; everything here is pure and testable on made-up values.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scenario::SegmentState;
 
@@ -21,7 +21,7 @@ pub mod nr {
 }
 
 /// The fields `IPC_SET` takes from its buffer, read from the program's memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetFields {
     pub uid: u32,
     pub gid: u32,
@@ -29,7 +29,7 @@ pub struct SetFields {
 }
 
 /// One call, decoded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum Call {
     Shmget {
@@ -240,7 +240,7 @@ pub fn errno_name(errno: i32) -> String {
 }
 
 /// What a call returned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Return {
     /// The value (an id, an address, 0).
@@ -266,7 +266,7 @@ impl Return {
 }
 
 /// One line of the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceEvent {
     /// The process that made the call.
     pub pid: i32,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::{LabReport, Report, ScenarioReport};
 use crate::catalogue::guide;
 use crate::run::process::Termination;
-use crate::scenario::{signal_meaning, Snapshot, Verdict};
+use crate::scenario::{signal_meaning, signal_name, Snapshot, Verdict};
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
@@ -285,6 +285,12 @@ pub fn termination_text(t: &Termination) -> String {
         }
         Termination::TimedOut { after_ms } => {
             format!("timed out after {after_ms} ms and was killed")
+        }
+        Termination::KilledItsParent { signal } => {
+            format!(
+                "killed its parent process with {}, and died with it",
+                signal_name(*signal)
+            )
         }
     }
 }

@@ -367,19 +367,14 @@ impl Scene<'_> {
             process::Limits::for_run(self.env.timeout, Some(program.process_limit)),
         );
         let started = now_secs();
-        let (out, timeline) = if self.env.tracing.is_ok() {
-            let (out, events) =
-                process::tracer::run(&mut cmd, stdin, self.env.timeout, program::MAX_CHILDREN)
-                    .map_err(|e| {
-                        format!("could not run {} under the tracer: {e}", program.display)
-                    })?;
-            (out, Some(events))
-        } else {
-            let out = process::run(&mut cmd, stdin, self.env.timeout)
-                .map_err(|e| format!("could not run {}: {e}", program.display))?;
-            (out, None)
-        };
-        self.pids.insert(out.pid);
+        // From a runner process of its own, so that a program killing its parent cannot
+        // take the checker down.
+        let trace = self.env.tracing.is_ok().then_some(program::MAX_CHILDREN);
+        let (out, timeline) = process::run_from_runner(&mut cmd, stdin, self.env.timeout, trace)
+            .map_err(|e| format!("could not run {}: {e}", program.display))?;
+        if out.pid != 0 {
+            self.pids.insert(out.pid);
+        }
         let name = program.path.file_name().map_or_else(
             || program.display.clone(),
             |n| n.to_string_lossy().into_owned(),

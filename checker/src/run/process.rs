@@ -22,7 +22,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, pipe2, ForkResult, Pid};
 
 /// How a run of the program ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Termination {
     /// It exited with this status.
@@ -31,10 +31,12 @@ pub enum Termination {
     Signaled { signal: i32, core_dumped: bool },
     /// It ran past the timeout and was killed with its process group.
     TimedOut { after_ms: u64 },
+    /// It killed the process that ran it (its parent), and died with it.
+    KilledItsParent { signal: i32 },
 }
 
 /// What one run of the program produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunOutput {
     /// The program's pid.
     pub pid: i32,
@@ -496,6 +498,112 @@ pub fn sweep() -> usize {
         }
     }
     killed
+}
+
+/// What the runner process sends back: the run, or why it could not run.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum RunnerReply {
+    Ran(RunOutput, Option<Vec<crate::trace::TraceEvent>>),
+    Failed { not_found: bool, message: String },
+}
+
+/// Runs `cmd` (traced or not) from a forked runner process, so that a program that kills its
+/// parent kills the runner, not the checker: it then gets a verdict, and dies with the
+/// runner (its parent-death signal). Returns the output and the timeline, if traced.
+pub fn run_from_runner(
+    cmd: &mut Command,
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+    trace: Option<usize>,
+) -> io::Result<(RunOutput, Option<Vec<crate::trace::TraceEvent>>)> {
+    let (r, w) = pipe2(OFlag::O_CLOEXEC)?;
+    let (rfd, wfd) = (r.as_raw_fd(), w.as_raw_fd());
+    let start = Instant::now();
+    let checker = nix::unistd::getpid();
+    let runner = fork_with(move || {
+        // The runner dies with the checker, and the program with the runner.
+        // SAFETY: prctl with PR_SET_PDEATHSIG takes integers only.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+        if nix::unistd::getppid() != checker {
+            return 1; // the checker is already gone
+        }
+        // SAFETY: the fork's copies of the pipe ends, each owned once here.
+        let mut out = unsafe {
+            drop(OwnedFd::from_raw_fd(rfd));
+            std::fs::File::from_raw_fd(wfd)
+        };
+        let reply = match trace {
+            Some(max) => {
+                tracer::run(cmd, stdin, timeout, max).map(|(o, e)| RunnerReply::Ran(o, Some(e)))
+            }
+            None => run(cmd, stdin, timeout).map(|o| RunnerReply::Ran(o, None)),
+        }
+        .unwrap_or_else(|e| RunnerReply::Failed {
+            not_found: e.kind() == io::ErrorKind::NotFound,
+            message: e.to_string(),
+        });
+        let bytes = serde_json::to_vec(&reply).unwrap_or_default();
+        i32::from(out.write_all(&bytes).is_err())
+    })?;
+    drop(w);
+    let mut bytes = Vec::new();
+    let mut reply = std::fs::File::from(r);
+    let mut chunk = [0u8; 64 * 1024];
+    let read = loop {
+        match reply.read(&mut chunk) {
+            Ok(0) => break Ok(()),
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                // SIGINT or SIGTERM for the checker: the runner stops the program and answers.
+                if interrupted() {
+                    let _ = kill(runner, Signal::SIGINT);
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    let status = loop {
+        match waitpid(runner, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => break other,
+        }
+    };
+    match (serde_json::from_slice::<RunnerReply>(&bytes), status) {
+        (Ok(RunnerReply::Ran(mut output, events)), _) => {
+            let mut events = events;
+            for e in events.iter_mut().flatten() {
+                if let Some(s) = e.segment.as_mut() {
+                    s.restore_raw();
+                }
+            }
+            output.elapsed = output.elapsed.max(Duration::ZERO);
+            Ok((output, events))
+        }
+        (Ok(RunnerReply::Failed { not_found, message }), _) => Err(io::Error::new(
+            if not_found {
+                io::ErrorKind::NotFound
+            } else {
+                io::ErrorKind::Other
+            },
+            message,
+        )),
+        (Err(_), Ok(WaitStatus::Signaled(_, sig, _))) => Ok((
+            RunOutput {
+                pid: 0,
+                termination: Termination::KilledItsParent { signal: sig as i32 },
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                dropped: 0,
+                elapsed: start.elapsed(),
+                survivors: Vec::new(),
+                children: 0,
+            },
+            None,
+        )),
+        (Err(e), status) => Err(io::Error::other(format!(
+            "the runner process failed ({status:?}, {e}, {read:?})"
+        ))),
+    }
 }
 
 /// Forks a child that runs `body` and exits with its return value; returns the child's pid.
