@@ -332,7 +332,8 @@ pub fn main() -> ExitCode {
 
 /// Whether the command line asks for `--format json`.
 fn wants_json(args: impl Iterator<Item = String>) -> bool {
-    let args: Vec<String> = args.collect();
+    // Only the checker's own options: after `--` come a traced program's arguments.
+    let args: Vec<String> = args.take_while(|a| a != "--").collect();
     args.iter().any(|a| a == "--format=json")
         || args
             .windows(2)
@@ -515,7 +516,9 @@ pub fn execute(plan: &Plan) -> Result<u8, Fatal> {
     let _ = out.flush();
     let c = report.counts();
     if run::process::interrupted() {
-        return Err(Fatal { message: "interrupted: the scenario in progress was stopped and cleaned up, the rest did not run".into(), code: exit_codes::ENVIRONMENT });
+        // The report (written above, in the format asked for) marks what did not run.
+        eprintln!("error: interrupted: the scenario in progress was stopped and cleaned up, the rest did not run");
+        return Ok(exit_codes::ENVIRONMENT);
     }
     Ok(if plan.listing {
         exit_codes::OK
@@ -796,17 +799,34 @@ fn run_grade(g: GradeArgs) -> Result<u8, Fatal> {
         out: g.out.clone(),
         jobs,
         check_args,
+        timeout_secs: g.common.timeout,
     };
-    let (n, took) = crate::grade::grade(&plan).map_err(|e| Fatal {
+    let summary = crate::grade::grade(&plan).map_err(|e| Fatal {
         message: format!("grading stopped: {e}"),
         code: exit_codes::ENVIRONMENT,
     })?;
-    let rate = n as f64 / took.as_secs_f64().max(1e-9);
+    let n = summary.graded;
+    let rate = n as f64 / summary.took.as_secs_f64().max(1e-9);
     println!(
         "graded {n} submissions in {:.1} s ({rate:.2} per second, {jobs} at a time): {} and one report per student in {}",
-        took.as_secs_f64(),
+        summary.took.as_secs_f64(),
         g.out.join("grades.csv").display(),
         g.out.display()
     );
+    if n > 0 && summary.errors == n {
+        return Err(Fatal {
+            message: format!(
+                "the checker could not grade any submission: the reasons are in {}/*.json (error)",
+                g.out.display()
+            ),
+            code: exit_codes::ENVIRONMENT,
+        });
+    }
+    if summary.errors > 0 {
+        eprintln!(
+            "note: {} submission(s) could not be graded; their rows in grades.csv say why",
+            summary.errors
+        );
+    }
     Ok(exit_codes::OK)
 }

@@ -28,6 +28,8 @@ pub struct GradePlan {
     pub jobs: usize,
     /// Passed on to each `check`.
     pub check_args: Vec<String>,
+    /// Each run's timeout, for the limit on a whole submission.
+    pub timeout_secs: f64,
 }
 
 /// One student's programs, ready to check.
@@ -38,10 +40,13 @@ struct Prepared {
     problems: BTreeMap<&'static str, String>,
 }
 
-fn students(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    // The output directory may sit among the submissions (`grade .`): it is not a student.
+    let out_dir = std::fs::canonicalize(out_dir).ok();
     let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(dir)?
         .flatten()
         .filter(|e| e.path().is_dir())
+        .filter(|e| std::fs::canonicalize(e.path()).ok() != out_dir)
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .filter(|(name, _)| !name.starts_with('.'))
         .collect();
@@ -232,14 +237,18 @@ fn prepare(student: &str, src: &Path, out: &Path) -> Prepared {
 }
 
 /// A student's report, with the labs that did not build marked as such.
-fn finish_report(p: &Prepared, report: Option<Value>, log: &str) -> Value {
+fn finish_report(p: &Prepared, report: Option<Value>, ended: &str, log: &str) -> Value {
     let mut doc = report.unwrap_or_else(|| {
+        let why = [ended.to_string(), first_lines(log, 5)]
+            .join("\n")
+            .trim()
+            .to_string();
         json!({
             "score": 0,
             "max_score": 0,
-            "output": format!("The checker could not grade this submission: {}", first_lines(log, 5)),
+            "output": format!("The checker could not grade this submission: {why}"),
             "tests": [],
-            "extra_data": { "error": first_lines(log, 20) },
+            "extra_data": { "error": why },
         })
     });
     if let Some(tests) = doc["tests"].as_array_mut() {
@@ -282,26 +291,65 @@ struct Running {
     started: Instant,
 }
 
-/// No submission's checker may run longer than this.
-const PER_SUBMISSION: Duration = Duration::from_secs(600);
+/// What a batch came to.
+#[derive(Debug, Clone, Copy)]
+pub struct Summary {
+    /// Submissions graded.
+    pub graded: usize,
+    /// Of those, how many the checker could not grade (its error is in the report).
+    pub errors: usize,
+    /// Wall time.
+    pub took: Duration,
+}
 
-/// Grades every submission; returns how many were graded and how long it took.
-pub fn grade(plan: &GradePlan) -> std::io::Result<(usize, Duration)> {
+/// How long one submission's checker may run: far more than its scenarios can take.
+fn per_submission(timeout_secs: f64) -> Duration {
+    let scenarios: usize = LABS
+        .iter()
+        .map(|l| crate::catalogue::scenarios(l.name).len())
+        .sum();
+    Duration::from_secs_f64((timeout_secs * scenarios as f64 * 2.0 + 60.0).max(600.0))
+}
+
+/// Why a checker gave no report, in words.
+fn checker_end(status: Option<std::process::ExitStatus>, cap: Duration) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        None => format!(
+            "its checker was stopped after {} s, the limit for one submission",
+            cap.as_secs()
+        ),
+        Some(s) => match (s.code(), s.signal()) {
+            (_, Some(sig)) => format!(
+                "its checker was killed by {}",
+                crate::scenario::signal_name(sig)
+            ),
+            (Some(code), _) => format!("its checker exited with status {code} without a report"),
+            _ => "its checker ended without a report".into(),
+        },
+    }
+}
+
+/// Grades every submission and writes the reports and the CSV.
+pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     let start = Instant::now();
     std::fs::create_dir_all(&plan.out)?;
-    let list = students(&plan.submissions)?;
+    let list = students(&plan.submissions, &plan.out)?;
     let prepared: Vec<Prepared> = list
         .iter()
         .map(|(name, dir)| prepare(name, dir, &plan.out))
         .collect();
     let me = std::env::current_exe()?;
+    let cap = per_submission(plan.timeout_secs);
     let progress = std::io::stderr().is_terminal();
     let mut queue = 0..prepared.len();
     let mut running: Vec<Running> = Vec::new();
     let mut reports: Vec<Option<Value>> = vec![None; prepared.len()];
     let mut done = 0;
+    crate::run::process::catch_interrupts();
     loop {
-        while running.len() < plan.jobs.max(1) {
+        let stop = crate::run::process::interrupted();
+        while running.len() < plan.jobs.max(1) && !stop {
             let Some(i) = queue.next() else { break };
             let p = &prepared[i];
             let stdout = std::fs::File::create(plan.out.join(format!("{}.raw.json", p.student)))?;
@@ -325,19 +373,25 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<(usize, Duration)> {
         }
         let mut still = Vec::with_capacity(running.len());
         for mut r in running.drain(..) {
-            let finished = match r.child.try_wait()? {
-                Some(_) => true,
-                None if r.started.elapsed() > PER_SUBMISSION => {
+            if stop {
+                // Interrupted: each checker stops its scenario, cleans up and reports.
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(r.child.id() as i32),
+                    nix::sys::signal::Signal::SIGINT,
+                );
+            }
+            let status = match r.child.try_wait()? {
+                Some(s) => Some(s),
+                None if r.started.elapsed() > cap => {
                     let _ = r.child.kill();
                     let _ = r.child.wait();
-                    true
+                    None
                 }
-                None => false,
+                None => {
+                    still.push(r);
+                    continue;
+                }
             };
-            if !finished {
-                still.push(r);
-                continue;
-            }
             let p = &prepared[r.index];
             let raw = plan.out.join(format!("{}.raw.json", p.student));
             let parsed = std::fs::read(&raw)
@@ -346,7 +400,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<(usize, Duration)> {
             let _ = std::fs::remove_file(&raw);
             let log = std::fs::read_to_string(plan.out.join(format!("{}.log", p.student)))
                 .unwrap_or_default();
-            let doc = finish_report(p, parsed, &log);
+            let doc = finish_report(p, parsed, &checker_end(status, cap), &log);
             std::fs::write(
                 plan.out.join(format!("{}.json", p.student)),
                 serde_json::to_string_pretty(&doc).unwrap_or_default(),
@@ -364,14 +418,48 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<(usize, Duration)> {
     if progress {
         eprintln!();
     }
+    write_csv(plan, &prepared, &reports)?;
+    let errors = reports
+        .iter()
+        .flatten()
+        .filter(|d| {
+            d["extra_data"]["error"]
+                .as_str()
+                .is_some_and(|e| !e.is_empty())
+        })
+        .count();
+    if crate::run::process::interrupted() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            format!(
+                "interrupted after {done} of {} submissions; grades.csv lists those",
+                prepared.len()
+            ),
+        ));
+    }
+    Ok(Summary {
+        graded: prepared.len(),
+        errors,
+        took: start.elapsed(),
+    })
+}
+
+/// One row per student (a submission not graded shows as not graded), a column per lab.
+fn write_csv(
+    plan: &GradePlan,
+    prepared: &[Prepared],
+    reports: &[Option<Value>],
+) -> std::io::Result<()> {
     let mut csv = String::from("student");
     for lab in LABS {
         csv.push(',');
         csv.push_str(lab.name);
     }
     csv.push_str(",score,max_score,error\n");
-    for (p, doc) in prepared.iter().zip(&reports) {
-        let doc = doc.clone().unwrap_or(Value::Null);
+    for (p, doc) in prepared.iter().zip(reports) {
+        let doc = doc.clone().unwrap_or_else(
+            || json!({ "extra_data": { "error": "not graded: grading was interrupted" } }),
+        );
         let scores = lab_scores(&doc);
         csv.push_str(&csv_field(&p.student));
         for lab in LABS {
@@ -385,6 +473,5 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<(usize, Duration)> {
             csv_field(&first_lines(error, 1))
         ));
     }
-    std::fs::write(plan.out.join("grades.csv"), csv)?;
-    Ok((prepared.len(), start.elapsed()))
+    std::fs::write(plan.out.join("grades.csv"), csv)
 }

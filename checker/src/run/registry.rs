@@ -43,7 +43,11 @@ impl Claim {
             .open(&path)
             .ok()?;
         let file = Flock::lock(file, FlockArg::LockExclusiveNonblock).ok()?;
-        Some(Claim { path, file })
+        // A sweeper may have removed the file between our open and our lock: then the lock
+        // is on a file nobody else can find, so give up this base.
+        use std::os::unix::fs::MetadataExt;
+        let still_there = std::fs::metadata(&path).ok()?.ino() == file.metadata().ok()?.ino();
+        still_there.then_some(Claim { path, file })
     }
 
     /// Writes down a segment of the scenario.

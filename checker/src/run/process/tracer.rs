@@ -302,12 +302,14 @@ impl Tracer {
         self.resume(pid, None);
     }
 
-    fn on_fork(&mut self, pid: Pid) {
+    fn on_fork(&mut self, pid: Pid, is_process: bool) {
         let raw = pid.as_raw();
         if let Ok(child) = ptrace::getevent(pid) {
             let child = child as i32;
             self.tracees.insert(child);
-            self.children += 1;
+            if is_process {
+                self.children += 1;
+            }
             if self.children > self.max_children {
                 // A fork loop: stop it here, whatever uid it runs as (root ignores RLIMIT_NPROC).
                 self.kill_all();
@@ -430,7 +432,8 @@ impl Tracer {
                         || ev == libc::PTRACE_EVENT_VFORK
                         || ev == libc::PTRACE_EVENT_CLONE =>
                 {
-                    self.on_fork(pid)
+                    // A clone event is a thread (a fork is reported as fork or vfork).
+                    self.on_fork(pid, ev != libc::PTRACE_EVENT_CLONE)
                 }
                 WaitStatus::PtraceEvent(pid, _, ev) if ev == libc::PTRACE_EVENT_EXEC => {
                     self.on_exec(pid)
