@@ -62,6 +62,55 @@ fn first_lines(text: &str, n: usize) -> String {
         .join("\n")
 }
 
+/// Runs a build command with a time limit; its output goes through files (a build can
+/// print a lot). A build still running at the limit is killed with its process group.
+fn build_within(cmd: &mut Command, limit: Duration) -> std::io::Result<std::process::Output> {
+    use std::os::unix::process::CommandExt;
+    let out = tempfile::tempfile()?;
+    let err = tempfile::tempfile()?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(err.try_clone()?)
+        .process_group(0)
+        .spawn()?;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(child.id() as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            let _ = child.wait();
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the build did not finish within {} s", limit.as_secs()),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let read = |mut f: std::fs::File| -> std::io::Result<Vec<u8>> {
+        use std::io::{Read, Seek};
+        f.rewind()?;
+        let mut v = Vec::new();
+        f.read_to_end(&mut v)?;
+        Ok(v)
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: read(out)?,
+        stderr: read(err)?,
+    })
+}
+
+/// Time allowed to compile one C file.
+const CC_LIMIT: Duration = Duration::from_secs(60);
+/// Time allowed to build one Cargo project.
+const CARGO_LIMIT: Duration = Duration::from_secs(600);
+
 /// Copies a student's executable, or compiles their C source, for each lab.
 fn prepare_plain(src: &Path, build: &Path, problems: &mut BTreeMap<&'static str, String>) {
     use std::os::unix::fs::PermissionsExt;
@@ -77,20 +126,17 @@ fn prepare_plain(src: &Path, build: &Path, problems: &mut BTreeMap<&'static str,
                 problems.insert(lab, format!("{} could not be copied: {e}", exe.display()));
             }
         } else if c.is_file() {
-            match Command::new("cc")
-                .args(["-O1", "-o"])
-                .arg(&dest)
-                .arg(&c)
-                .stdin(Stdio::null())
-                .output()
-            {
+            match build_within(
+                Command::new("cc").args(["-O1", "-o"]).arg(&dest).arg(&c),
+                CC_LIMIT,
+            ) {
                 Ok(out) if out.status.success() => {}
                 Ok(out) => {
                     let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 8);
                     problems.insert(lab, format!("{lab}.c does not compile:\n{errors}"));
                 }
                 Err(e) => {
-                    problems.insert(lab, format!("the C compiler (cc) could not run: {e}"));
+                    problems.insert(lab, format!("{lab}.c could not be compiled: {e}"));
                 }
             }
         } else {
@@ -160,20 +206,21 @@ fn prepare_cargo(
         );
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--bins",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(work)
-        .env("CARGO_TARGET_DIR", target)
-        .stdin(Stdio::null())
-        .output();
+    let out = build_within(
+        Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "--bins",
+                "--message-format=json-render-diagnostics",
+            ])
+            .current_dir(work)
+            .env("CARGO_TARGET_DIR", target),
+        CARGO_LIMIT,
+    );
     let out = match out {
         Ok(o) => o,
-        Err(e) => return fail_all(problems, format!("cargo could not run: {e}")),
+        Err(e) => return fail_all(problems, format!("the project could not be built: {e}")),
     };
     if !out.status.success() {
         let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 12);

@@ -569,14 +569,12 @@ pub fn run_from_runner(
         }
     };
     match (serde_json::from_slice::<RunnerReply>(&bytes), status) {
-        (Ok(RunnerReply::Ran(mut output, events)), _) => {
-            let mut events = events;
+        (Ok(RunnerReply::Ran(output, mut events)), _) => {
             for e in events.iter_mut().flatten() {
                 if let Some(s) = e.segment.as_mut() {
                     s.restore_raw();
                 }
             }
-            output.elapsed = output.elapsed.max(Duration::ZERO);
             Ok((output, events))
         }
         (Ok(RunnerReply::Failed { not_found, message }), _) => Err(io::Error::new(
