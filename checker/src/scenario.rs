@@ -369,9 +369,7 @@ pub fn errno_in(stderr: &str) -> Option<&'static str> {
 
 /// What a fatal signal usually means in these labs.
 pub fn signal_meaning(signal: i32) -> String {
-    let name = nix::sys::signal::Signal::try_from(signal)
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_else(|_| format!("signal {signal}"));
+    let name = signal_name(signal);
     let meaning = match signal {
         libc::SIGSEGV => "a memory access outside what is mapped: writing through a SHM_RDONLY attachment, writing past the end of the segment's pages, or using the (void *) -1 that a failed shmat returned",
         libc::SIGBUS => "an access past the end of the segment's memory",

@@ -128,11 +128,7 @@ impl Call {
             Call::Fork { .. } => "fork()".to_string(),
             Call::Exec => "execve(...)".to_string(),
             Call::Exit { status } if *status < 0 => {
-                let sig = nix::sys::signal::Signal::try_from(-status).map_or_else(
-                    |_| format!("signal {}", -status),
-                    |s| s.as_str().to_string(),
-                );
-                format!("killed by {sig}")
+                format!("killed by {}", crate::scenario::signal_name(-status))
             }
             Call::Exit { status } => format!("exit({status})"),
         }

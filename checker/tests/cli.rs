@@ -5,26 +5,33 @@ mod common;
 use common::shmlab;
 use predicates::prelude::*;
 
-#[test]
-fn unknown_lab_names_the_nearest_one() {
+/// `shmlab ARGS` is a usage error: status 2, and stderr says `says`.
+fn usage_error<I, S>(args: I, says: &str)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     shmlab()
-        .args(["check", "atach"])
+        .args(args)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "unknown lab 'atach': did you mean 'attach'?",
-        ));
+        .stderr(predicate::str::contains(says));
+}
+
+#[test]
+fn unknown_lab_names_the_nearest_one() {
+    usage_error(
+        ["check", "atach"],
+        "unknown lab 'atach': did you mean 'attach'?",
+    );
 }
 
 #[test]
 fn missing_program_is_a_usage_error() {
-    shmlab()
-        .args(["check", "create", "--program", "/no/such/a.out"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "--program /no/such/a.out: no such file",
-        ));
+    usage_error(
+        ["check", "create", "--program", "/no/such/a.out"],
+        "--program /no/such/a.out: no such file",
+    );
 }
 
 #[test]
@@ -42,39 +49,25 @@ fn non_executable_program_says_to_chmod() {
 
 #[test]
 fn program_needs_exactly_one_lab() {
-    shmlab()
-        .args(["check", "--program", "/bin/true"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--program checks one lab"));
-    shmlab()
-        .args(["check", "create", "stat", "--program", "/bin/true"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--program checks one lab"));
+    usage_error(
+        ["check", "--program", "/bin/true"],
+        "--program checks one lab",
+    );
+    usage_error(
+        ["check", "create", "stat", "--program", "/bin/true"],
+        "--program checks one lab",
+    );
 }
 
 #[test]
 fn missing_dir_is_a_usage_error() {
-    shmlab()
-        .args(["check", "--dir", "/no/such/dir"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no such directory"));
+    usage_error(["check", "--dir", "/no/such/dir"], "no such directory");
 }
 
 #[test]
 fn bad_timeout_and_isolation_are_usage_errors() {
-    shmlab()
-        .args(["check", "--timeout", "soon"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not a number of seconds"));
-    shmlab()
-        .args(["check", "--isolation", "jail"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("invalid value 'jail'"));
+    usage_error(["check", "--timeout", "soon"], "not a number of seconds");
+    usage_error(["check", "--isolation", "jail"], "invalid value 'jail'");
 }
 
 #[test]

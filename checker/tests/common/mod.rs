@@ -163,14 +163,3 @@ pub fn redact_json(v: &mut serde_json::Value) {
         _ => {}
     }
 }
-
-/// Pids inside a timeline's effect text (`lpid 4242`, `nattch 1`) become placeholders.
-fn regex_lite_replace(text: &str) -> String {
-    text.split(", ")
-        .map(|part| match part.strip_prefix("lpid ") {
-            Some(pid) if pid != "0" => "lpid [PID]".to_string(),
-            _ => part.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
