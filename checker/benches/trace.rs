@@ -76,7 +76,10 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
             "checker, not traced",
             Box::new(move || {
                 let out = process::run(&mut cmd(), None, timeout).unwrap();
-                assert_eq!(out.termination, process::Termination::Exited { code: 0 });
+                assert_eq!(
+                    out.termination,
+                    shmlab_checker::model::Termination::Exited { code: 0 }
+                );
             }),
         ),
     ];
@@ -85,7 +88,10 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
             "checker, traced",
             Box::new(move || {
                 let (out, events) = process::tracer::run(&mut cmd(), None, timeout, 8).unwrap();
-                assert_eq!(out.termination, process::Termination::Exited { code: 0 });
+                assert_eq!(
+                    out.termination,
+                    shmlab_checker::model::Termination::Exited { code: 0 }
+                );
                 assert_eq!(events.len(), 5, "the five shm calls are recorded");
             }),
         ));

@@ -1,5 +1,5 @@
 //! The `shmlab` command; everything lives in the library.
 
 fn main() -> std::process::ExitCode {
-    shmlab_checker::cli::main()
+    shmlab_checker::app::main()
 }

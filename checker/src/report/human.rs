@@ -2,10 +2,10 @@
 
 use std::io::{self, Write};
 
+use super::words::{self, shell_words, termination_text};
 use super::{LabReport, Report, ScenarioReport};
-use crate::catalogue::guide;
-use crate::run::process::Termination;
-use crate::scenario::{signal_meaning, signal_name, Snapshot, Verdict};
+use crate::model::Snapshot;
+use crate::scenario::Verdict;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,9 +52,10 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
     writeln!(
         out,
         "isolation: {} ({})",
-        report.isolation.mode, report.isolation.why
+        report.isolation.mode,
+        words::isolation_why(&report.isolation)
     )?;
-    writeln!(out, "programs run as: {}", report.runs_as)?;
+    writeln!(out, "programs run as: {}", words::runs_as(&report.runs_as))?;
     match &report.tracing {
         None => writeln!(
             out,
@@ -90,14 +91,19 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
     writeln!(
         out,
         "{} — {} [{status}]",
-        p.bold(&format!("Lab {}: {}", lab.number, lab.lab)),
-        lab.summary
+        p.bold(&format!("Lab {}: {}", lab.lab.number(), lab.lab)),
+        lab.lab.summary()
     )?;
     if let Some(program) = &lab.program {
         writeln!(out, "  {}", p.dim(&format!("program: {program}")))?;
     }
     if let Some(problem) = &lab.problem {
-        writeln!(out, "  {} {problem}", p.red("FAIL"))?;
+        writeln!(
+            out,
+            "  {} {}",
+            p.red("FAIL"),
+            words::lab_problem(lab.lab, problem)
+        )?;
         return Ok(());
     }
     let width = lab
@@ -145,7 +151,7 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
 }
 
 fn render_failure(
-    lab: &str,
+    lab: crate::model::Lab,
     s: &ScenarioReport,
     style: Style,
     p: &Paint,
@@ -188,7 +194,7 @@ fn render_failure(
             }
         }
     }
-    writeln!(out, "        guide: {}#common-mistakes", guide(lab))?;
+    writeln!(out, "        guide: {}#common-mistakes", lab.guide())?;
     if style.verbose {
         render_details(s, p, out)?;
     }
@@ -219,7 +225,7 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
                 writeln!(out, "            (no shm calls)")?;
             }
             for event in timeline {
-                writeln!(out, "            {}", event.line())?;
+                writeln!(out, "            {}", words::event_line(event))?;
             }
         }
     }
@@ -263,51 +269,8 @@ fn render_snapshot(snap: &Snapshot, p: &Paint, out: &mut dyn Write) -> io::Resul
         writeln!(
             out,
             "          id {} key {} size {} mode {} uid {} gid {} cuid {} cgid {} cpid {} lpid {} nattch {} atime {} dtime {} ctime {}",
-            s.id, s.key, s.size, s.mode, s.uid, s.gid, s.cuid, s.cgid, s.cpid, s.lpid, s.nattch, s.atime, s.dtime, s.ctime
+            s.id, s.key(), s.size, s.mode_text(), s.uid, s.gid, s.cuid, s.cgid, s.cpid, s.lpid, s.nattch, s.atime, s.dtime, s.ctime
         )?;
     }
     Ok(())
-}
-
-/// A run's end, in words.
-pub fn termination_text(t: &Termination) -> String {
-    match t {
-        Termination::Exited { code } => format!("exited with status {code}"),
-        Termination::Signaled {
-            signal,
-            core_dumped,
-        } => {
-            format!(
-                "killed by {}{}",
-                signal_meaning(*signal),
-                if *core_dumped { " (core dumped)" } else { "" }
-            )
-        }
-        Termination::TimedOut { after_ms } => {
-            format!("timed out after {after_ms} ms and was killed")
-        }
-        Termination::KilledItsParent { signal } => {
-            format!(
-                "killed its parent process with {}, and died with it",
-                signal_name(*signal)
-            )
-        }
-    }
-}
-
-/// A command line as a user could paste it.
-pub fn shell_words(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| {
-            if !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-            {
-                a.clone()
-            } else {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -7,10 +7,26 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use super::{human, Report, ScenarioReport};
+use super::words::{self, shell_words};
+use super::{Report, ScenarioReport};
+use crate::model::{Lab, RunRecord};
 use crate::scenario::Verdict;
 
-fn test_output(lab: &str, s: &ScenarioReport) -> String {
+/// A run as JSON, each timeline event with its effect in words.
+fn run_value(run: &RunRecord) -> Value {
+    let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
+    if let (Some(events), Some(timeline)) = (
+        v.get_mut("timeline").and_then(Value::as_array_mut),
+        run.timeline.as_ref(),
+    ) {
+        for (value, event) in events.iter_mut().zip(timeline) {
+            value["effect"] = json!(words::effect_text(event));
+        }
+    }
+    v
+}
+
+fn test_output(lab: Lab, s: &ScenarioReport) -> String {
     let mut lines = Vec::new();
     match &s.verdict {
         Verdict::Passed => lines.push("passed".to_string()),
@@ -18,7 +34,7 @@ fn test_output(lab: &str, s: &ScenarioReport) -> String {
         Verdict::Error(r) => lines.push(format!("the checker could not run this scenario: {r}")),
         Verdict::Failed => {
             for run in &s.runs {
-                lines.push(format!("$ {}", human::shell_words(&run.argv)));
+                lines.push(format!("$ {}", shell_words(&run.argv)));
             }
             for c in s.checks.iter().filter(|c| !c.passed && c.skipped.is_none()) {
                 lines.push(format!(
@@ -34,10 +50,7 @@ fn test_output(lab: &str, s: &ScenarioReport) -> String {
                     lines.push(format!("stderr: {}", run.stderr.trim_end()));
                 }
             }
-            lines.push(format!(
-                "guide: {}#common-mistakes",
-                crate::catalogue::guide(lab)
-            ));
+            lines.push(format!("guide: {}#common-mistakes", lab.guide()));
         }
     }
     lines.join("\n")
@@ -48,6 +61,7 @@ pub fn document(report: &Report) -> Value {
     let mut tests = Vec::new();
     for lab in &report.labs {
         if let Some(problem) = &lab.problem {
+            let problem = words::lab_problem(lab.lab, problem);
             for s in &lab.scenarios {
                 tests.push(json!({
                     "name": format!("{}: {}", s.slug, s.title),
@@ -67,7 +81,7 @@ pub fn document(report: &Report) -> Value {
                 "outcome": match s.verdict { Verdict::Passed => "passed", Verdict::Failed => "failed", Verdict::Skipped(_) => "skipped", Verdict::Error(_) => "error" },
                 "lab": lab.lab,
                 "checks": s.checks,
-                "runs": s.runs,
+                "runs": s.runs.iter().map(run_value).collect::<Vec<_>>(),
                 "snapshots": s.snapshots,
             });
             let mut test = json!({
@@ -98,7 +112,15 @@ pub fn document(report: &Report) -> Value {
     let labs: Vec<Value> = report
         .labs
         .iter()
-        .map(|l| json!({ "lab": l.lab, "done": l.is_done(), "program": l.program, "problem": l.problem, "counts": l.counts() }))
+        .map(|l| {
+            json!({
+                "lab": l.lab,
+                "done": l.is_done(),
+                "program": l.program,
+                "problem": l.problem.as_ref().map(|p| words::lab_problem(l.lab, p)),
+                "counts": l.counts(),
+            })
+        })
         .collect();
     json!({
         "score": score,
@@ -107,8 +129,11 @@ pub fn document(report: &Report) -> Value {
         "tests": tests,
         "extra_data": {
             "source": report.source,
-            "isolation": report.isolation,
-            "runs_as": report.runs_as,
+            "isolation": {
+                "mode": report.isolation.mode,
+                "why": words::isolation_why(&report.isolation),
+            },
+            "runs_as": words::runs_as(&report.runs_as),
             "tracing": match &report.tracing {
                 None => json!({ "on": true }),
                 Some(reason) => json!({ "on": false, "why": reason }),

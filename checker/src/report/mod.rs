@@ -1,58 +1,69 @@
-//! One report model, rendered by each format: every format says the same thing.
+//! One report model, rendered by each format: every format says the same thing. The words
+//! for what was observed live in [`words`].
 
 pub mod human;
 pub mod json;
+pub mod list;
+pub mod trace;
+pub mod words;
 
-use serde::Serialize;
-
+use crate::model::lab::LabProblem;
+use crate::model::{Lab, RunRecord, Snapshot};
 use crate::run::isolation::IsolationChoice;
-use crate::scenario::{Check, RunRecord, Snapshot, Verdict};
+use crate::scenario::{Check, Purpose, Stop, Verdict};
 
 /// Everything a checker run found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Report {
     /// What was checked: "your labs", "the reference solutions", a program, a directory.
     pub source: String,
     /// The isolation that ran, and why.
     pub isolation: IsolationChoice,
-    /// Whom the programs ran as, in words.
-    pub runs_as: String,
+    /// Whom the programs ran as.
+    pub runs_as: RunsAs,
     /// Why the programs were not traced (`None`: they were).
     pub tracing: Option<String>,
     /// One per lab checked, in teaching order.
     pub labs: Vec<LabReport>,
 }
 
+/// Whom the programs ran as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunsAs {
+    /// The checker's own uid (not root), without capabilities.
+    OwnUid(u32),
+    /// The checker is root: uid 65534, except for these labs, as root for the reason given.
+    Nobody { as_root: Vec<(Lab, String)> },
+}
+
 /// One lab's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct LabReport {
-    /// The lab's name.
-    pub lab: &'static str,
-    /// Its number in teaching order.
-    pub number: usize,
-    /// What it teaches.
-    pub summary: &'static str,
+    pub lab: Lab,
     /// The program checked, as shown to the user.
     pub program: Option<String>,
     /// Why no scenario could run (does not compile, not found).
-    pub problem: Option<String>,
-    /// Each scenario.
+    pub problem: Option<LabProblem>,
+    /// Each scenario run (all the lab's, or those selected).
     pub scenarios: Vec<ScenarioReport>,
 }
 
 /// One scenario's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ScenarioReport {
     pub slug: &'static str,
     pub title: &'static str,
+    pub purpose: Purpose,
     pub verdict: Verdict,
     pub checks: Vec<Check>,
+    /// Why the checks stopped at the first one, if they did.
+    pub stop: Option<Stop>,
     pub runs: Vec<RunRecord>,
     pub snapshots: Vec<Snapshot>,
 }
 
 /// Scenario counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     pub passed: usize,
     pub failed: usize,
@@ -65,6 +76,21 @@ impl Counts {
     pub fn graded(&self) -> usize {
         self.passed + self.failed
     }
+}
+
+/// Where a student stands on a lab, decided once from its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabStatus {
+    /// No problem, nothing failed, at least one scenario passed.
+    Done,
+    /// Still the starter: its `todo!()`s are reached, and nothing but usage handling passes.
+    NotStarted,
+    /// Some scenarios fail.
+    NotDone { passed: usize, of: usize },
+    /// The crate holding it does not compile.
+    DoesNotCompile,
+    /// There is no program for it.
+    Missing,
 }
 
 impl LabReport {
@@ -84,8 +110,37 @@ impl LabReport {
 
     /// Done: no problem, nothing failed, and at least one scenario passed.
     pub fn is_done(&self) -> bool {
+        self.status() == LabStatus::Done
+    }
+
+    /// The lab's status.
+    pub fn status(&self) -> LabStatus {
+        match &self.problem {
+            Some(LabProblem::DoesNotCompile { .. }) => return LabStatus::DoesNotCompile,
+            Some(_) => return LabStatus::Missing,
+            None => {}
+        }
         let c = self.counts();
-        self.problem.is_none() && c.failed == 0 && c.errors == 0 && c.passed > 0
+        if c.failed == 0 && c.errors == 0 && c.passed > 0 {
+            return LabStatus::Done;
+        }
+        let behaviour_passes = self
+            .scenarios
+            .iter()
+            .filter(|s| s.verdict == Verdict::Passed && s.purpose == Purpose::Behaviour)
+            .count();
+        let hits_todo = self
+            .scenarios
+            .iter()
+            .any(|s| s.stop == Some(Stop::NotImplemented));
+        if behaviour_passes == 0 && hits_todo {
+            LabStatus::NotStarted
+        } else {
+            LabStatus::NotDone {
+                passed: c.passed,
+                of: c.graded() + c.errors,
+            }
+        }
     }
 }
 
@@ -103,13 +158,18 @@ impl Report {
             })
     }
 
-    /// Names of the labs done.
-    pub fn labs_done(&self) -> Vec<&'static str> {
+    /// The labs done.
+    pub fn labs_done(&self) -> Vec<Lab> {
         self.labs
             .iter()
             .filter(|l| l.is_done())
             .map(|l| l.lab)
             .collect()
+    }
+
+    /// Whether anything the student is graded on failed.
+    pub fn has_failures(&self) -> bool {
+        self.counts().failed > 0 || self.labs.iter().any(|l| l.problem.is_some())
     }
 
     /// The one-line summary every format ends with.
@@ -130,7 +190,8 @@ impl Report {
         let done_text = if done.is_empty() {
             String::new()
         } else {
-            format!(" ({})", done.join(", "))
+            let names: Vec<&str> = done.iter().map(|l| l.name()).collect();
+            format!(" ({})", names.join(", "))
         };
         format!(
             "{total} scenarios: {}. Labs done: {} of {}{done_text}.",

@@ -45,12 +45,23 @@ pub enum IsolationRequest {
 }
 
 /// The isolation that will run, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IsolationChoice {
     /// The mode.
     pub mode: Isolation,
-    /// One sentence: why this mode (and why not the other, where relevant).
-    pub why: String,
+    /// Why this mode.
+    pub reason: IsolationReason,
+}
+
+/// Why an isolation mode was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IsolationReason {
+    /// Namespaces are allowed; `in_user_namespace` when a non-root user needs one first.
+    NamespacesAllowed { in_user_namespace: bool },
+    /// Keys mode, asked for with `--isolation keys`.
+    KeysRequested,
+    /// Keys mode, because namespaces are not allowed here: the probe's reason.
+    NamespacesForbidden(String),
 }
 
 /// Set (non-empty), the checker behaves as on a machine that forbids namespaces; the tests
@@ -94,39 +105,31 @@ fn enter_user_namespace_if_needed(root: bool) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Decides the isolation for `request`; `Err` is a sentence for the user (exit status 3).
-pub fn choose(request: IsolationRequest) -> Result<IsolationChoice, String> {
-    let root = geteuid().is_root();
-    let how = if root {
-        "a private IPC namespace per scenario"
-    } else {
-        "a private IPC namespace per scenario, inside a user namespace that maps only your own uid"
+/// Why `--isolation namespace` cannot be had.
+#[derive(Debug, thiserror::Error)]
+#[error("--isolation namespace is not possible: {0}; use --isolation keys (or auto)")]
+pub struct NamespaceForbidden(pub String);
+
+/// Decides the isolation for `request`.
+pub fn choose(request: IsolationRequest) -> Result<IsolationChoice, NamespaceForbidden> {
+    let namespace = || IsolationChoice {
+        mode: Isolation::Namespace,
+        reason: IsolationReason::NamespacesAllowed {
+            in_user_namespace: !geteuid().is_root(),
+        },
+    };
+    let keys = |reason| IsolationChoice {
+        mode: Isolation::Keys,
+        reason,
     };
     match request {
-        IsolationRequest::Keys => Ok(IsolationChoice {
-            mode: Isolation::Keys,
-            why: "unique random keys in this machine's IPC namespace, as requested".into(),
-        }),
-        IsolationRequest::Namespace => match namespaces_allowed() {
-            Ok(()) => Ok(IsolationChoice {
-                mode: Isolation::Namespace,
-                why: how.into(),
-            }),
-            Err(reason) => Err(format!(
-                "--isolation namespace is not possible: {reason}; use --isolation keys (or auto)"
-            )),
-        },
+        IsolationRequest::Keys => Ok(keys(IsolationReason::KeysRequested)),
+        IsolationRequest::Namespace => namespaces_allowed()
+            .map(|()| namespace())
+            .map_err(NamespaceForbidden),
         IsolationRequest::Auto => Ok(match namespaces_allowed() {
-            Ok(()) => IsolationChoice {
-                mode: Isolation::Namespace,
-                why: how.into(),
-            },
-            Err(reason) => IsolationChoice {
-                mode: Isolation::Keys,
-                why: format!(
-                    "unique random keys in this machine's IPC namespace, because {reason}"
-                ),
-            },
+            Ok(()) => namespace(),
+            Err(reason) => keys(IsolationReason::NamespacesForbidden(reason)),
         }),
     }
 }

@@ -16,10 +16,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shm::{AtFlags, IpcFlags, Key, Mode, ShmId, ShmctlCmd};
 
-use crate::scenario::{
-    evaluate, Arg, Check, Need, Observation, Owner, RunRecord, Scenario, SegmentState, Snapshot,
-    Step, Verdict, OTHER_GID, OTHER_UID,
-};
+use crate::model::{Observation, RunRecord, SegmentState, Snapshot};
+use crate::scenario::{Action, Arg, Need, Owner, Scenario, Step, OTHER_GID, OTHER_UID};
 use isolation::{Isolation, IsolationChoice};
 pub use program::Program;
 
@@ -36,15 +34,15 @@ pub struct Environment {
     pub tracing: Result<(), String>,
 }
 
-/// The outcome of one scenario.
+/// What running one scenario gave: what was seen, or why nothing was.
 #[derive(Debug, Clone)]
-pub struct ScenarioOutcome {
-    /// Passed, failed, skipped or error.
-    pub verdict: Verdict,
-    /// Every check, passed or not.
-    pub checks: Vec<Check>,
-    /// What was seen (absent when skipped before anything ran).
-    pub observation: Option<Observation>,
+pub enum RunOutcome {
+    /// It ran: everything the checker saw.
+    Observed(Box<Observation>),
+    /// The environment does not allow it; the reason says why.
+    Skipped(String),
+    /// The checker could not run it (its own failure, not the student's).
+    Error(String),
 }
 
 /// Key base in namespace mode: every namespace is fresh, so keys can be the same each time
@@ -123,24 +121,24 @@ fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, String> {
 }
 
 /// Runs `scenario` against `program`.
-pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -> ScenarioOutcome {
+pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -> RunOutcome {
     if let Some(reason) = unmet_need(env, scenario, program) {
-        return skipped(reason);
+        return RunOutcome::Skipped(reason);
     }
     if env.isolation.mode == Isolation::Namespace {
         if let Err(e) = isolation::fresh_namespace() {
-            return error(format!("could not create an IPC namespace: {e}"));
+            return RunOutcome::Error(format!("could not create an IPC namespace: {e}"));
         }
     }
     let persists = !scenario.setup.is_empty() || scenario.needs.contains(&Need::Persistence);
     if persists && shm::limits().is_ok_and(|l| l.shm_rmid_forced) {
-        return skipped(
+        return RunOutcome::Skipped(
             "kernel.shm_rmid_forced is 1 in this IPC namespace, so a segment is destroyed as soon as nothing is attached to it and this scenario's segments cannot persist; use --isolation namespace (a fresh namespace has it at 0), or set it to 0".into(),
         );
     }
     let keys = match pick_keys(env.isolation.mode, scenario.setup.len()) {
         Ok(k) => k,
-        Err(e) => return error(e),
+        Err(e) => return RunOutcome::Error(e),
     };
     let mut scene = Scene {
         env,
@@ -155,38 +153,8 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
     process::sweep();
     scene.clean_up();
     match result {
-        Ok(obs) => {
-            let (verdict, checks) = evaluate(scenario, &obs);
-            ScenarioOutcome {
-                verdict,
-                checks,
-                observation: Some(obs),
-            }
-        }
-        Err(e) => error(e),
-    }
-}
-
-impl ScenarioOutcome {
-    /// A scenario that did not run, for a reason outside the student's program.
-    pub fn not_run(reason: String) -> ScenarioOutcome {
-        error(reason)
-    }
-}
-
-fn skipped(reason: String) -> ScenarioOutcome {
-    ScenarioOutcome {
-        verdict: Verdict::Skipped(reason),
-        checks: Vec::new(),
-        observation: None,
-    }
-}
-
-fn error(reason: String) -> ScenarioOutcome {
-    ScenarioOutcome {
-        verdict: Verdict::Error(reason),
-        checks: Vec::new(),
-        observation: None,
+        Ok(obs) => RunOutcome::Observed(Box::new(obs)),
+        Err(e) => RunOutcome::Error(e),
     }
 }
 
@@ -324,7 +292,7 @@ impl Scene<'_> {
                     }
                     snapshots.push(snap);
                 }
-                Step::Checker(crate::scenario::Action::ReleaseHeld) => {
+                Step::Checker(Action::ReleaseHeld) => {
                     if let Some(h) = holder.as_mut() {
                         h.release()
                             .map_err(|e| format!("the checker could not detach: {e}"))?;
@@ -389,7 +357,6 @@ impl Scene<'_> {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             dropped: out.dropped,
             started,
-            stdout_raw: out.stdout,
             timeline,
             survivors: out.survivors,
             children: out.children,

@@ -22,7 +22,7 @@ pub const EXTRA_PROCESSES: u64 = 64;
 
 /// How many processes a traced program may start before the checker stops it as a fork
 /// loop (below [`EXTRA_PROCESSES`], so the checker, not the kernel's limit, says so).
-pub const MAX_CHILDREN: usize = 32;
+pub use crate::model::run::MAX_CHILDREN;
 
 fn process_limit(uid: u32) -> u64 {
     super::process::processes_of(uid) + EXTRA_PROCESSES

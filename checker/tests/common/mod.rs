@@ -40,7 +40,8 @@ pub fn built(package: &'static str) -> BTreeMap<String, PathBuf> {
     cache
         .entry(package)
         .or_insert_with(|| {
-            shmlab_checker::cargo_build::build(&workspace(), package).expect("the package builds")
+            shmlab_checker::app::cargo_build::build(&workspace(), package)
+                .expect("the package builds")
         })
         .clone()
 }

@@ -23,8 +23,10 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 use super::{feed, prepare, supervise, Capture, Ended, RunOutput, Watch};
-use crate::scenario::SegmentState;
-use crate::trace::{self, Call, Return, SetFields, TraceEvent};
+use crate::model::timeline::{
+    self as trace, Attached, Call, Effect, Return, SetFields, TraceEvent,
+};
+use crate::model::SegmentState;
 
 // BPF opcodes and offsets of `struct seccomp_data` (linux/filter.h, linux/seccomp.h).
 const BPF_LD_W_ABS: u16 = 0x20;
@@ -175,6 +177,18 @@ fn state_by_key(key: i32) -> Option<SegmentState> {
         .map(|(i, st)| SegmentState::new(i, &st))
 }
 
+/// The segments `ids` that still exist, with their nattch now.
+fn attachments(ids: &BTreeSet<i32>) -> Vec<Attached> {
+    ids.iter()
+        .filter_map(|id| {
+            state_of(*id).map(|s| Attached {
+                id: *id,
+                nattch: s.nattch,
+            })
+        })
+        .collect()
+}
+
 struct Pending {
     call: Call,
     id: Option<i32>,
@@ -278,26 +292,13 @@ impl Tracer {
             Call::Shmget { .. } if p.before.as_ref().map(|b| b.id) != id => None,
             _ => p.before,
         };
-        let effect = if ret.is_some_and(|r| r.is_ok()) {
-            let mut text = trace::effect(before.as_ref(), after.as_ref());
-            if let (Some(note), true) = (trace::time_note(&p.call), after.is_some()) {
-                text = if text == "no change" || text.is_empty() {
-                    note.to_string()
-                } else {
-                    format!("{text}, {note}")
-                };
-            }
-            text
-        } else {
-            String::new()
-        };
         self.events.push(TraceEvent {
             pid: raw,
             call: p.call,
             ret,
             segment: after,
             segment_id: id,
-            effect,
+            effect: Effect::Call { before },
         });
         self.resume(pid, None);
     }
@@ -316,13 +317,6 @@ impl Tracer {
             }
             let inherited = self.attached.get(&raw).cloned().unwrap_or_default();
             let ids: BTreeSet<i32> = inherited.values().copied().collect();
-            let effect = ids
-                .iter()
-                .filter_map(|id| {
-                    state_of(*id).map(|s| format!("inherits segment {id}: nattch {}", s.nattch))
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
             self.attached.insert(child, inherited);
             self.events.push(TraceEvent {
                 pid: raw,
@@ -330,7 +324,9 @@ impl Tracer {
                 ret: None,
                 segment: None,
                 segment_id: None,
-                effect,
+                effect: Effect::Fork {
+                    inherited: attachments(&ids),
+                },
             });
         }
         self.resume(pid, None);
@@ -348,22 +344,17 @@ impl Tracer {
                     .join(" ")
             })
             .unwrap_or_default();
-        let mut effect = format!("runs `{program}`");
-        for id in dropped.values().collect::<BTreeSet<_>>() {
-            if let Some(s) = state_of(*id) {
-                effect.push_str(&format!(
-                    "; detached from segment {id}: nattch {}",
-                    s.nattch
-                ));
-            }
-        }
+        let ids: BTreeSet<i32> = dropped.values().copied().collect();
         self.events.push(TraceEvent {
             pid: raw,
             call: Call::Exec,
             ret: None,
             segment: None,
             segment_id: None,
-            effect,
+            effect: Effect::Exec {
+                program,
+                detached: attachments(&ids),
+            },
         });
         self.resume(pid, None);
     }
@@ -380,18 +371,15 @@ impl Tracer {
                 -(raw_status & 0x7f)
             };
             let ids: BTreeSet<i32> = held.values().copied().collect();
-            let effect = ids
-                .iter()
-                .filter_map(|id| state_of(*id).map(|s| format!("still attached to segment {id} (nattch {}): the kernel detaches it as the process ends", s.nattch)))
-                .collect::<Vec<_>>()
-                .join("; ");
             self.events.push(TraceEvent {
                 pid: raw,
                 call: Call::Exit { status },
                 ret: None,
                 segment: None,
                 segment_id: ids.iter().next().copied(),
-                effect,
+                effect: Effect::Exit {
+                    attached: attachments(&ids),
+                },
             });
         }
         self.resume(pid, None);
@@ -474,6 +462,12 @@ impl Watch for Tracer {
         while let Ok(Some(_)) = self.signals.read_signal() {}
         self.reap(false)?;
         Ok(self.ended)
+    }
+    fn terminate(&mut self) {
+        let _ = killpg(Pid::from_raw(self.main), Signal::SIGTERM);
+        for pid in &self.tracees {
+            let _ = kill(Pid::from_raw(*pid), Signal::SIGTERM);
+        }
     }
     fn kill_all(&mut self) {
         let _ = killpg(Pid::from_raw(self.main), Signal::SIGKILL);

@@ -1,10 +1,12 @@
 //! The timeline of a run: every shm call a program (and its children) made, decoded, with
-//! the kernel's view of the segment right after it. The tracer (in `run::process::tracer`)
-//! records raw numbers; everything here is pure and testable on made-up values.
+//! the kernel's view of the segment before and after it. The tracer (in
+//! `run::process::tracer`) records raw numbers; everything here is pure data, with the C
+//! notation of calls and flags (`shmat(3, NULL, SHM_RDONLY)`). The words that explain an
+//! event are the report's (`report::words`).
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::SegmentState;
+use super::segment::SegmentState;
 
 /// The shm calls, by this machine's syscall numbers.
 pub mod nr {
@@ -127,9 +129,7 @@ impl Call {
             }
             Call::Fork { .. } => "fork()".to_string(),
             Call::Exec => "execve(...)".to_string(),
-            Call::Exit { status } if *status < 0 => {
-                format!("killed by {}", crate::scenario::signal_name(-status))
-            }
+            Call::Exit { status } if *status < 0 => format!("killed by {}", signal_name(-status)),
             Call::Exit { status } => format!("exit({status})"),
         }
     }
@@ -261,6 +261,38 @@ impl Return {
     }
 }
 
+/// A signal's name, `SIGSEGV`.
+pub fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| format!("signal {signal}"))
+}
+
+/// An attachment a process held at a fork, an exec or its exit, with the segment's nattch
+/// right then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attached {
+    pub id: i32,
+    pub nattch: u64,
+}
+
+/// What an event did, as data; `report::words` says it in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Effect {
+    /// A shm call: the segment as it was before (the event's `segment` is after).
+    Call { before: Option<SegmentState> },
+    /// A new process, inheriting these attachments.
+    Fork { inherited: Vec<Attached> },
+    /// The process became `program`, losing these attachments.
+    Exec {
+        program: String,
+        detached: Vec<Attached>,
+    },
+    /// The process is ending still attached to these; the kernel detaches them.
+    Exit { attached: Vec<Attached> },
+}
+
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceEvent {
@@ -277,86 +309,14 @@ pub struct TraceEvent {
     /// The segment's id, when the call concerned one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<i32>,
-    /// What changed in the kernel's view, in words: `nattch 1, lpid 4242, atime set`.
-    pub effect: String,
+    /// What changed.
+    pub effect: Effect,
 }
 
 impl TraceEvent {
-    /// The event as one line: `shmat(3, NULL, SHM_RDONLY) = 0x7f… → nattch 1, lpid 4242, atime set`.
-    pub fn line(&self) -> String {
-        let ret = match (&self.call, self.ret) {
-            (Call::Fork { child }, _) => format!(" = {child}"),
-            (_, None) => String::new(),
-            (Call::Shmat { .. }, Some(Return::Value(v))) => format!(" = {}", addr_text(v as u64)),
-            (_, Some(Return::Value(v))) => format!(" = {v}"),
-            (_, Some(Return::Errno(e))) => {
-                let text = nix::errno::Errno::from_raw(e).desc();
-                format!(" = -1 {} ({text})", errno_name(e))
-            }
-        };
-        let effect = if self.effect.is_empty() {
-            String::new()
-        } else {
-            format!(" → {}", self.effect)
-        };
-        format!("[{}] {}{ret}{effect}", self.pid, self.call.text())
-    }
-}
-
-/// What changed between two states of one segment, in words. Times are left out (they
-/// move in whole seconds, so a diff would depend on the clock); [`time_note`] names the
-/// time a call sets.
-pub fn effect(before: Option<&SegmentState>, after: Option<&SegmentState>) -> String {
-    match (before, after) {
-        (None, None) => String::new(),
-        (Some(_), None) => "segment destroyed".into(),
-        (None, Some(a)) => format!(
-            "new segment: key {}, size {}, mode {}",
-            a.key, a.size, a.mode
-        ),
-        (Some(b), Some(a)) => {
-            let mut parts = Vec::new();
-            if b.key != a.key {
-                parts.push(format!("key {}", a.key));
-            }
-            if b.mode != a.mode {
-                if a.is_marked_for_destruction() && !b.is_marked_for_destruction() {
-                    parts.push("marked for destruction (SHM_DEST)".into());
-                }
-                if b.perms() != a.perms() {
-                    parts.push(format!("mode {:04o}", a.perms()));
-                }
-            }
-            for (name, x, y) in [("uid", b.uid, a.uid), ("gid", b.gid, a.gid)] {
-                if x != y {
-                    parts.push(format!("{name} {y}"));
-                }
-            }
-            if b.nattch != a.nattch {
-                parts.push(format!("nattch {}", a.nattch));
-            }
-            if b.lpid != a.lpid {
-                parts.push(format!("lpid {}", a.lpid));
-            }
-            if parts.is_empty() {
-                "no change".into()
-            } else {
-                parts.join(", ")
-            }
-        }
-    }
-}
-
-/// The time field a successful call sets: `shmat` the attach time, `shmdt` the detach time,
-/// `IPC_SET` the change time.
-pub fn time_note(call: &Call) -> Option<&'static str> {
-    match call {
-        Call::Shmat { .. } => Some("atime set"),
-        Call::Shmdt { .. } => Some("dtime set"),
-        Call::Shmctl {
-            cmd: libc::IPC_SET, ..
-        } => Some("ctime set"),
-        _ => None,
+    /// Whether the call returned successfully.
+    pub fn succeeded(&self) -> bool {
+        self.ret.is_some_and(|r| r.is_ok())
     }
 }
 
@@ -436,36 +396,5 @@ mod tests {
             }),
         };
         assert_eq!(set.text(), "shmctl(0, IPC_SET, {uid=0, gid=0, mode=0640})");
-    }
-
-    #[test]
-    fn lines_show_results_and_effects() {
-        let e = TraceEvent {
-            pid: 42,
-            call: Call::Shmget {
-                key: 0x1234,
-                size: 10,
-                flags: libc::IPC_CREAT | libc::IPC_EXCL | 0o600,
-            },
-            ret: Some(Return::Errno(libc::EEXIST)),
-            segment: None,
-            segment_id: None,
-            effect: String::new(),
-        };
-        assert_eq!(
-            e.line(),
-            "[42] shmget(0x00001234, 10, IPC_CREAT|IPC_EXCL|0600) = -1 EEXIST (File exists)"
-        );
-        let e = TraceEvent {
-            call: Call::Shmat {
-                id: 0,
-                addr: 0,
-                flags: 0,
-            },
-            ret: Some(Return::Value(0x7f00_0000)),
-            effect: "nattch 1".into(),
-            ..e
-        };
-        assert_eq!(e.line(), "[42] shmat(0, NULL, 0) = 0x7f000000 → nattch 1");
     }
 }

@@ -15,29 +15,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::catalogue::LABS;
-
-/// What `grade` was asked to do.
-#[derive(Debug, Clone)]
-pub struct GradePlan {
-    /// One subdirectory per student.
-    pub submissions: PathBuf,
-    /// Where reports, the CSV and builds go.
-    pub out: PathBuf,
-    /// Checkers at once.
-    pub jobs: usize,
-    /// Passed on to each `check`.
-    pub check_args: Vec<String>,
-    /// Each run's timeout, for the limit on a whole submission.
-    pub timeout_secs: f64,
-}
+use super::cargo_build::{build_project, build_within, first_lines, CC_LIMIT};
+use crate::error::{exit_codes, Fatal};
+use crate::model::Lab;
+use crate::plan::{GradePlan, RunOptions};
+use crate::run::isolation::IsolationRequest;
 
 /// One student's programs, ready to check.
 struct Prepared {
     student: String,
     dir: PathBuf,
     /// Labs that could not be built, with the reason.
-    problems: BTreeMap<&'static str, String>,
+    problems: BTreeMap<Lab, String>,
 }
 
 fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
@@ -54,70 +43,13 @@ fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)
     Ok(out)
 }
 
-fn first_lines(text: &str, n: usize) -> String {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(n)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Runs a build command with a time limit; its output goes through files (a build can
-/// print a lot). A build still running at the limit is killed with its process group.
-fn build_within(cmd: &mut Command, limit: Duration) -> std::io::Result<std::process::Output> {
-    use std::os::unix::process::CommandExt;
-    let out = tempfile::tempfile()?;
-    let err = tempfile::tempfile()?;
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(out.try_clone()?)
-        .stderr(err.try_clone()?)
-        .process_group(0)
-        .spawn()?;
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(child.id() as i32),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-            let _ = child.wait();
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the build did not finish within {} s", limit.as_secs()),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let read = |mut f: std::fs::File| -> std::io::Result<Vec<u8>> {
-        use std::io::{Read, Seek};
-        f.rewind()?;
-        let mut v = Vec::new();
-        f.read_to_end(&mut v)?;
-        Ok(v)
-    };
-    Ok(std::process::Output {
-        status,
-        stdout: read(out)?,
-        stderr: read(err)?,
-    })
-}
-
-/// Time allowed to compile one C file.
-const CC_LIMIT: Duration = Duration::from_secs(60);
-/// Time allowed to build one Cargo project.
-const CARGO_LIMIT: Duration = Duration::from_secs(600);
-
 /// Copies a student's executable, or compiles their C source, for each lab.
-fn prepare_plain(src: &Path, build: &Path, problems: &mut BTreeMap<&'static str, String>) {
+fn prepare_plain(src: &Path, build: &Path, problems: &mut BTreeMap<Lab, String>) {
     use std::os::unix::fs::PermissionsExt;
-    for lab in LABS.iter().map(|l| l.name) {
-        let exe = src.join(lab);
+    for lab in Lab::ALL {
+        let exe = src.join(lab.name());
         let c = src.join(format!("{lab}.c"));
-        let dest = build.join(lab);
+        let dest = build.join(lab.name());
         if exe.is_file() {
             let copied = std::fs::copy(&exe, &dest).and_then(|_| {
                 std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755))
@@ -150,114 +82,13 @@ fn prepare_plain(src: &Path, build: &Path, problems: &mut BTreeMap<&'static str,
     }
 }
 
-/// Builds a Cargo project shaped like `labs/` against this kit's crates, in a workspace of
-/// its own under `work`, sharing one target directory across students.
-fn prepare_cargo(
-    src: &Path,
-    work: &Path,
-    target: &Path,
-    build: &Path,
-    problems: &mut BTreeMap<&'static str, String>,
-) {
-    let fail_all = |problems: &mut BTreeMap<&'static str, String>, why: String| {
-        for lab in LABS.iter().map(|l| l.name) {
-            problems.insert(lab, why.clone());
-        }
-    };
-    let Some(kit) = crate::cargo_build::find_workspace() else {
-        return fail_all(problems, "a Cargo submission needs the shmlab workspace to build against: run grade inside the repository".into());
-    };
-    let manifest = match std::fs::read_to_string(kit.join("Cargo.toml")) {
-        Ok(m) => m,
-        Err(e) => return fail_all(problems, format!("cannot read the kit's Cargo.toml: {e}")),
-    };
-    // The kit's workspace manifest, with the student's crate as its only member and the
-    // kit's own crates by absolute path.
-    let shm_path = kit.join("shm").display().to_string();
-    let manifest: String = manifest
-        .lines()
-        .map(|l| {
-            if l.starts_with("members") {
-                "members = [\"labs\"]".to_string()
-            } else if l.starts_with("default-members") {
-                String::new()
-            } else if l.starts_with("shm = ") {
-                format!("shm = {{ path = {shm_path:?} }}")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let copy = || -> std::io::Result<()> {
-        let _ = std::fs::remove_dir_all(work);
-        std::fs::create_dir_all(work.join("labs"))?;
-        copy_tree(src, &work.join("labs"))?;
-        std::fs::write(work.join("Cargo.toml"), manifest)?;
-        if kit.join("Cargo.lock").is_file() {
-            std::fs::copy(kit.join("Cargo.lock"), work.join("Cargo.lock"))?;
-        }
-        Ok(())
-    };
-    if let Err(e) = copy() {
-        return fail_all(
-            problems,
-            format!("the project could not be copied for building: {e}"),
-        );
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = build_within(
-        Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--bins",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(work)
-            .env("CARGO_TARGET_DIR", target),
-        CARGO_LIMIT,
-    );
-    let out = match out {
-        Ok(o) => o,
-        Err(e) => return fail_all(problems, format!("the project could not be built: {e}")),
-    };
-    if !out.status.success() {
-        let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 12);
-        return fail_all(problems, format!("the project does not compile:\n{errors}"));
-    }
-    for (name, exe) in crate::cargo_build::executables(&out.stdout) {
-        if LABS.iter().any(|l| l.name == name) {
-            let _ = std::fs::copy(exe, build.join(&name));
-        }
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == "target" || name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let (src, dest) = (entry.path(), to.join(&name));
-        if entry.file_type()?.is_dir() {
-            std::fs::create_dir_all(&dest)?;
-            copy_tree(&src, &dest)?;
-        } else {
-            std::fs::copy(&src, &dest)?;
-        }
-    }
-    Ok(())
-}
-
 fn prepare(student: &str, src: &Path, out: &Path) -> Prepared {
     use std::os::unix::fs::PermissionsExt;
     let build = out.join("build").join(student);
     let _ = std::fs::remove_dir_all(&build);
     let mut problems = BTreeMap::new();
     if let Err(e) = std::fs::create_dir_all(&build) {
-        for lab in LABS.iter().map(|l| l.name) {
+        for lab in Lab::ALL {
             problems.insert(lab, format!("cannot create {}: {e}", build.display()));
         }
     }
@@ -266,13 +97,20 @@ fn prepare(student: &str, src: &Path, out: &Path) -> Prepared {
         let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755));
     }
     if src.join("Cargo.toml").is_file() {
-        prepare_cargo(
-            src,
-            &out.join("work").join(student),
-            &out.join("target"),
-            &build,
-            &mut problems,
-        );
+        match build_project(src, &out.join("work").join(student), &out.join("target")) {
+            Ok(bins) => {
+                for (name, exe) in bins {
+                    if Lab::from_name(&name).is_some() {
+                        let _ = std::fs::copy(exe, build.join(&name));
+                    }
+                }
+            }
+            Err(why) => {
+                for lab in Lab::ALL {
+                    problems.insert(lab, why.clone());
+                }
+            }
+        }
     } else {
         prepare_plain(src, &build, &mut problems);
     }
@@ -301,7 +139,7 @@ fn finish_report(p: &Prepared, report: Option<Value>, ended: &str, log: &str) ->
     if let Some(tests) = doc["tests"].as_array_mut() {
         for t in tests.iter_mut() {
             let lab = t["extra_data"]["lab"].as_str().unwrap_or("").to_string();
-            if let Some(problem) = p.problems.get(lab.as_str()) {
+            if let Some(problem) = Lab::from_name(&lab).and_then(|l| p.problems.get(&l)) {
                 t["output"] = json!(problem);
                 t["score"] = json!(0);
                 t["status"] = json!("failed");
@@ -314,7 +152,8 @@ fn finish_report(p: &Prepared, report: Option<Value>, ended: &str, log: &str) ->
 
 /// Passed scenarios per lab, from a report.
 fn lab_scores(doc: &Value) -> BTreeMap<String, u64> {
-    let mut scores: BTreeMap<String, u64> = LABS.iter().map(|l| (l.name.to_string(), 0)).collect();
+    let mut scores: BTreeMap<String, u64> =
+        Lab::ALL.iter().map(|l| (l.name().to_string(), 0)).collect();
     for t in doc["tests"].as_array().into_iter().flatten() {
         if let Some(lab) = t["extra_data"]["lab"].as_str() {
             *scores.entry(lab.to_string()).or_default() += t["score"].as_u64().unwrap_or(0);
@@ -351,10 +190,7 @@ pub struct Summary {
 
 /// How long one submission's checker may run: far more than its scenarios can take.
 fn per_submission(timeout_secs: f64) -> Duration {
-    let scenarios: usize = LABS
-        .iter()
-        .map(|l| crate::catalogue::scenarios(l.name).len())
-        .sum();
+    let scenarios = crate::catalogue::all().len();
     Duration::from_secs_f64((timeout_secs * scenarios as f64 * 2.0 + 60.0).max(600.0))
 }
 
@@ -369,7 +205,7 @@ fn checker_end(status: Option<std::process::ExitStatus>, cap: Duration) -> Strin
         Some(s) => match (s.code(), s.signal()) {
             (_, Some(sig)) => format!(
                 "its checker was killed by {}",
-                crate::scenario::signal_name(sig)
+                crate::model::timeline::signal_name(sig)
             ),
             (Some(code), _) => format!("its checker exited with status {code} without a report"),
             _ => "its checker ended without a report".into(),
@@ -387,7 +223,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
         .map(|(name, dir)| prepare(name, dir, &plan.out))
         .collect();
     let me = std::env::current_exe()?;
-    let cap = per_submission(plan.timeout_secs);
+    let cap = per_submission(plan.run.timeout.as_secs_f64());
     let progress = std::io::stderr().is_terminal();
     let mut queue = 0..prepared.len();
     let mut running: Vec<Running> = Vec::new();
@@ -404,7 +240,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
             let child = Command::new(&me)
                 .args(["check", "--format", "json", "--dir"])
                 .arg(&p.dir)
-                .args(&plan.check_args)
+                .args(check_args(&plan.run))
                 .stdin(Stdio::null())
                 .stdout(stdout)
                 .stderr(stderr)
@@ -498,9 +334,9 @@ fn write_csv(
     reports: &[Option<Value>],
 ) -> std::io::Result<()> {
     let mut csv = String::from("student");
-    for lab in LABS {
+    for lab in Lab::ALL {
         csv.push(',');
-        csv.push_str(lab.name);
+        csv.push_str(lab.name());
     }
     csv.push_str(",score,max_score,error\n");
     for (p, doc) in prepared.iter().zip(reports) {
@@ -509,8 +345,11 @@ fn write_csv(
         );
         let scores = lab_scores(&doc);
         csv.push_str(&csv_field(&p.student));
-        for lab in LABS {
-            csv.push_str(&format!(",{}", scores.get(lab.name).copied().unwrap_or(0)));
+        for lab in Lab::ALL {
+            csv.push_str(&format!(
+                ",{}",
+                scores.get(lab.name()).copied().unwrap_or(0)
+            ));
         }
         let error = doc["extra_data"]["error"].as_str().unwrap_or("");
         csv.push_str(&format!(
@@ -521,4 +360,47 @@ fn write_csv(
         ));
     }
     std::fs::write(plan.out.join("grades.csv"), csv)
+}
+
+/// The options each student's `check` gets.
+fn check_args(run: &RunOptions) -> Vec<String> {
+    let isolation = match run.isolation {
+        IsolationRequest::Auto => "auto",
+        IsolationRequest::Namespace => "namespace",
+        IsolationRequest::Keys => "keys",
+    };
+    let mut args = vec![
+        "--isolation".to_string(),
+        isolation.to_string(),
+        "--timeout".to_string(),
+        run.timeout.as_secs_f64().to_string(),
+    ];
+    if !run.trace {
+        args.push("--no-trace".into());
+    }
+    args
+}
+
+/// `shmlab grade SUBMISSIONS_DIR`: grades every submission and writes the CSV.
+pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
+    let summary = grade(plan).map_err(Fatal::Grade)?;
+    let n = summary.graded;
+    let rate = n as f64 / summary.took.as_secs_f64().max(1e-9);
+    println!(
+        "graded {n} submissions in {:.1} s ({rate:.2} per second, {} at a time): {} and one report per student in {}",
+        summary.took.as_secs_f64(),
+        plan.jobs,
+        plan.out.join("grades.csv").display(),
+        plan.out.display()
+    );
+    if n > 0 && summary.errors == n {
+        return Err(Fatal::NothingGraded(plan.out.clone()));
+    }
+    if summary.errors > 0 {
+        eprintln!(
+            "note: {} submission(s) could not be graded; their rows in grades.csv say why",
+            summary.errors
+        );
+    }
+    Ok(exit_codes::OK)
 }

@@ -1,0 +1,230 @@
+//! `check` and `list`: resolve the programs, choose the isolation, run each selected
+//! scenario, evaluate what it observed, and render the report.
+
+use std::io::IsTerminal;
+
+use super::programs::{self, Programs};
+use super::{check_sysv, write_out};
+use crate::catalogue;
+use crate::error::{exit_codes, Fatal};
+use crate::model::lab::LabProblem;
+use crate::model::Lab;
+use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection};
+use crate::report::{human, json, list, LabReport, Report, RunsAs, ScenarioReport};
+use crate::run::isolation::{self, Isolation, IsolationChoice};
+use crate::run::{self, Environment, Program, RunOutcome};
+use crate::scenario::{evaluate, Scenario, Verdict};
+
+/// `shmlab list --scenarios`.
+pub fn list_scenarios(selection: &Selection) -> Result<u8, Fatal> {
+    let labs: Vec<(Lab, Vec<Scenario>)> = selection
+        .labs()
+        .map(|lab| (lab, catalogue::scenarios(lab)))
+        .collect();
+    write_out(|out| list::render_scenarios(&labs, out))?;
+    Ok(exit_codes::OK)
+}
+
+/// Runs the plan and writes the report (the list of labs, for `listing`); returns the exit
+/// status.
+pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
+    check_sysv()?;
+    let labs: Vec<Lab> = plan.selection.labs().collect();
+    let found = programs::resolve(&plan.source, &labs)?;
+    let report = check(
+        &plan.run,
+        &plan.selection,
+        found,
+        programs::source_text(&plan.source),
+    )?;
+    write_out(|out| {
+        if listing {
+            return list::render(&report, out);
+        }
+        match plan.format {
+            Format::Human => {
+                let color = std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                let style = human::Style {
+                    color,
+                    verbose: plan.verbose,
+                };
+                human::render(&report, style, out)
+            }
+            Format::Json => json::render(&report, out),
+        }
+    })?;
+    if run::process::interrupted() {
+        // The report (written above, in the format asked for) marks what did not run.
+        eprintln!("error: interrupted: the scenario in progress was stopped and cleaned up, the rest did not run");
+        return Ok(exit_codes::ENVIRONMENT);
+    }
+    Ok(if listing {
+        exit_codes::OK
+    } else if report.has_failures() {
+        exit_codes::FAILED
+    } else if report.counts().errors > 0 {
+        exit_codes::ENVIRONMENT
+    } else {
+        exit_codes::OK
+    })
+}
+
+/// Where and how programs run, set up once per checker run: isolation chosen (and the user
+/// namespace entered), stale keys swept, interrupts caught, tracing probed.
+pub fn environment(options: &RunOptions) -> Result<Environment, Fatal> {
+    let choice = isolation::choose(options.isolation)?;
+    enter(&choice)?;
+    run::process::catch_interrupts();
+    let tracing = if options.trace {
+        run::process::tracer::probe()
+    } else {
+        Err("tracing was switched off with --no-trace".to_string())
+    };
+    Ok(Environment {
+        isolation: choice,
+        is_root: nix::unistd::geteuid().is_root(),
+        timeout: options.timeout,
+        tracing,
+    })
+}
+
+/// Enters the isolation chosen: the user namespace a non-root user needs for namespaces, or
+/// in keys mode the sweep of what a killed checker left.
+pub fn enter(choice: &IsolationChoice) -> Result<(), Fatal> {
+    isolation::prepare(choice).map_err(Fatal::UserNamespace)?;
+    if choice.mode == Isolation::Keys {
+        let removed = run::registry::sweep_stale();
+        if removed > 0 {
+            eprintln!(
+                "note: removed {removed} segment(s) left by an earlier checker that was killed"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Programs ready to run, per lab.
+pub type Prepared = Vec<(Lab, Result<Program, LabProblem>)>;
+
+/// Prepares the programs found (copied where the user they run as cannot reach them): this
+/// must happen before a user namespace is entered.
+pub fn prepare(found: Programs) -> Prepared {
+    found
+        .into_iter()
+        .map(|(lab, f)| (lab, f.map(|f| Program::prepare(&f.path, f.shown))))
+        .collect()
+}
+
+/// Checks the selected scenarios of each program; the report says what was found.
+pub fn check(
+    options: &RunOptions,
+    selection: &Selection,
+    found: Programs,
+    source: String,
+) -> Result<Report, Fatal> {
+    let prepared = prepare(found);
+    let env = environment(options)?;
+    Ok(check_prepared(&env, selection, &prepared, source))
+}
+
+/// Checks programs already prepared, in an environment already set up.
+pub fn check_prepared(
+    env: &Environment,
+    selection: &Selection,
+    prepared: &Prepared,
+    source: String,
+) -> Report {
+    let runs_as = runs_as(prepared);
+    let labs = prepared
+        .iter()
+        .map(|(lab, program)| {
+            let wanted = selection
+                .labs
+                .iter()
+                .find(|(l, _)| l == lab)
+                .map_or(&Scenarios::All, |(_, s)| s);
+            check_lab(env, *lab, wanted, program)
+        })
+        .collect();
+    Report {
+        source,
+        isolation: env.isolation.clone(),
+        runs_as,
+        tracing: env.tracing.clone().err(),
+        labs,
+    }
+}
+
+fn runs_as(prepared: &[(Lab, Result<Program, LabProblem>)]) -> RunsAs {
+    let uid = nix::unistd::geteuid();
+    if !uid.is_root() {
+        return RunsAs::OwnUid(uid.as_raw());
+    }
+    let as_root = prepared
+        .iter()
+        .filter_map(|(lab, p)| {
+            let reason = p.as_ref().ok()?.unprivileged.as_ref().err()?;
+            Some((*lab, reason.clone()))
+        })
+        .collect();
+    RunsAs::Nobody { as_root }
+}
+
+fn check_lab(
+    env: &Environment,
+    lab: Lab,
+    wanted: &Scenarios,
+    program: &Result<Program, LabProblem>,
+) -> LabReport {
+    let scenarios: Vec<Scenario> = catalogue::scenarios(lab)
+        .into_iter()
+        .filter(|s| wanted.includes(s.slug))
+        .collect();
+    let results = scenarios
+        .iter()
+        .map(|s| match program {
+            Err(_) => report_of(s, Verdict::Failed, None),
+            Ok(_) if run::process::interrupted() => report_of(
+                s,
+                Verdict::Error("the checker was interrupted before this scenario".into()),
+                None,
+            ),
+            Ok(p) => match run::run_scenario(env, s, p) {
+                RunOutcome::Skipped(reason) => report_of(s, Verdict::Skipped(reason), None),
+                RunOutcome::Error(reason) => report_of(s, Verdict::Error(reason), None),
+                RunOutcome::Observed(obs) => {
+                    let e = evaluate(s, &obs);
+                    let mut r = report_of(s, e.verdict, Some(*obs));
+                    r.checks = e.checks;
+                    r.stop = e.stop;
+                    r
+                }
+            },
+        })
+        .collect();
+    LabReport {
+        lab,
+        program: program.as_ref().ok().map(|p| p.display.clone()),
+        problem: program.as_ref().err().cloned(),
+        scenarios: results,
+    }
+}
+
+fn report_of(
+    s: &Scenario,
+    verdict: Verdict,
+    obs: Option<crate::model::Observation>,
+) -> ScenarioReport {
+    let (runs, snapshots) = obs.map(|o| (o.runs, o.snapshots)).unwrap_or_default();
+    ScenarioReport {
+        slug: s.slug,
+        title: s.title,
+        purpose: s.purpose,
+        verdict,
+        checks: Vec::new(),
+        stop: None,
+        runs,
+        snapshots,
+    }
+}

@@ -1,0 +1,167 @@
+//! `shmlab dev check`: the kit's own authoring check, like rustlings' `dev check`. Every
+//! pristine starter (`checker/starters/rust/`, the kit's untouched copy of `labs/src/bin/`)
+//! fails its lab as not started, every reference solution passes, and every guide's "What
+//! the checker runs" table lists exactly the catalogue's scenarios, in order. It never reads
+//! the student's `labs/src/bin/`.
+
+use std::path::{Path, PathBuf};
+
+use super::cargo_build::{build_project, find_workspace};
+use super::check::{check_prepared, environment, prepare};
+use super::check_sysv;
+use super::programs::{built_in, Found, Programs};
+use crate::catalogue;
+use crate::error::{exit_codes, Fatal, UsageError};
+use crate::model::Lab;
+use crate::plan::{RunOptions, Selection};
+use crate::report::list::status_text;
+use crate::report::{LabStatus, Report};
+
+/// Where the pristine starters live, in the workspace.
+pub const STARTERS: &str = "checker/starters/rust";
+
+/// Runs the authoring check and prints one line per finding.
+pub fn execute(options: &RunOptions) -> Result<u8, Fatal> {
+    check_sysv()?;
+    let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
+    let mut problems = guide_problems(&ws);
+    let report_line =
+        |ok: bool, what: &str| println!("  {}  {what}", if ok { "ok  " } else { "FAIL" });
+    println!("shmlab dev check ({})", ws.display());
+    report_line(
+        problems.is_empty(),
+        "every guide lists exactly the catalogue's scenarios, in order",
+    );
+    for p in &problems {
+        println!("        {p}");
+    }
+    let starters = pristine_starters(&ws)?;
+    let solutions = built_in(
+        &ws,
+        &Lab::ALL,
+        "shmlab-solutions",
+        "solution-",
+        "solutions/src/bin",
+    )?;
+    let (starters, solutions) = (prepare(starters), prepare(solutions));
+    let env = environment(options)?;
+    let everything = Selection::everything();
+    let source = "the pristine starters".to_string();
+    let starters = check_prepared(&env, &everything, &starters, source);
+    let solutions = check_prepared(&env, &everything, &solutions, "the solutions".into());
+    let wrong = |report: &Report, want: LabStatus| -> Vec<String> {
+        report
+            .labs
+            .iter()
+            .filter(|l| l.status() != want)
+            .map(|l| format!("{}: {}", l.lab, status_text(l.status())))
+            .collect()
+    };
+    for (what, report, want) in [
+        (
+            "every pristine starter fails its lab as not started",
+            &starters,
+            LabStatus::NotStarted,
+        ),
+        (
+            "every reference solution passes its lab",
+            &solutions,
+            LabStatus::Done,
+        ),
+    ] {
+        let off = wrong(report, want);
+        report_line(off.is_empty(), what);
+        for o in &off {
+            println!("        {o}");
+        }
+        problems.extend(off);
+    }
+    Ok(if problems.is_empty() {
+        exit_codes::OK
+    } else {
+        exit_codes::FAILED
+    })
+}
+
+/// The pristine starters, built in a workspace of their own (with the kit's `labs` library
+/// and manifest), under the kit's target directory so that the build is cached.
+fn pristine_starters(ws: &Path) -> Result<Programs, Fatal> {
+    let target = ws.join("target").join("shmlab-pristine");
+    let project = target.join("project");
+    let copy = || -> std::io::Result<()> {
+        let _ = std::fs::remove_dir_all(&project);
+        std::fs::create_dir_all(project.join("src/bin"))?;
+        std::fs::copy(ws.join("labs/Cargo.toml"), project.join("Cargo.toml"))?;
+        std::fs::copy(ws.join("labs/src/lib.rs"), project.join("src/lib.rs"))?;
+        for lab in Lab::ALL {
+            let name = format!("{lab}.rs");
+            std::fs::copy(
+                ws.join(STARTERS).join(&name),
+                project.join("src/bin").join(&name),
+            )?;
+        }
+        Ok(())
+    };
+    copy().map_err(|e| Fatal::CouldNotRun {
+        program: format!("a copy of the pristine starters in {}", project.display()),
+        source: e,
+    })?;
+    let bins = build_project(&project, &target.join("work"), &target.join("target"));
+    Ok(Lab::ALL
+        .into_iter()
+        .map(|lab| {
+            let found = match &bins {
+                Ok(bins) => bins.get(lab.name()).map(|p: &PathBuf| Found {
+                    path: p.clone(),
+                    shown: format!("{STARTERS}/{lab}.rs"),
+                }),
+                Err(_) => None,
+            };
+            let problem = crate::model::lab::LabProblem::DoesNotCompile {
+                package: "pristine starters".into(),
+            };
+            (lab, found.ok_or(problem))
+        })
+        .collect())
+}
+
+/// The scenario slugs a guide's "What the checker runs" table lists, in order.
+pub fn guide_slugs(guide: &str) -> Vec<String> {
+    let Some(start) = guide.find("## What the checker runs") else {
+        return Vec::new();
+    };
+    let section = &guide[start + 3..];
+    let end = section.find("\n## ").unwrap_or(section.len());
+    section[..end]
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`').map(|(slug, _)| slug.to_string()))
+        .filter(|s| s.contains('/'))
+        .collect()
+}
+
+/// Where the guides and the catalogue disagree, one sentence each.
+pub fn guide_problems(ws: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for lab in Lab::ALL {
+        let path = ws.join(lab.guide());
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            out.push(format!("{} cannot be read", path.display()));
+            continue;
+        };
+        let listed = guide_slugs(&text);
+        let catalogue: Vec<String> = catalogue::scenarios(lab)
+            .into_iter()
+            .map(|s| s.slug.to_string())
+            .collect();
+        if listed != catalogue {
+            out.push(format!(
+                "{}: the table lists [{}], the catalogue has [{}]",
+                lab.guide(),
+                listed.join(", "),
+                catalogue.join(", ")
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,106 @@
+//! Orchestration: the only code that combines `run` (how to run) and `scenario` (what to
+//! check), for each command of the plan.
+
+pub mod cargo_build;
+pub mod check;
+pub mod dev;
+pub mod grade;
+pub mod programs;
+pub mod trace;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{wants_json, Cli};
+use crate::error::{exit_codes, Fatal};
+use crate::plan::Plan;
+use crate::run;
+
+/// Carries out `plan`; returns the exit status.
+pub fn execute(plan: Plan) -> Result<u8, Fatal> {
+    match plan {
+        Plan::List(p) => check::execute(&p, true),
+        Plan::ListScenarios(selection) => check::list_scenarios(&selection),
+        Plan::Check(p) => check::execute(&p, false),
+        Plan::Trace(p) => trace::execute(&p),
+        Plan::Grade(p) => grade::execute(&p),
+        Plan::DevCheck(run) => dev::execute(&run),
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    // A CI grader asked for JSON gets JSON, whatever goes wrong.
+    let wants_json = wants_json(std::env::args());
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            let code = if e.use_stderr() {
+                exit_codes::USAGE
+            } else {
+                exit_codes::OK
+            };
+            if wants_json && code != exit_codes::OK {
+                print_error_json(&e.kind().to_string(), code);
+            }
+            return ExitCode::from(code);
+        }
+    };
+    // Orphans of the programs come to the checker, which kills and reaps them.
+    let _ = run::process::become_subreaper();
+    let outcome =
+        std::panic::catch_unwind(|| cli.into_plan().map_err(Fatal::from).and_then(execute))
+            .unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Err(Fatal::Panic(what))
+            });
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(fatal) => {
+            let message = fatal.to_string();
+            eprintln!("error: {message}");
+            if wants_json {
+                print_error_json(&message, fatal.exit_code());
+            }
+            ExitCode::from(fatal.exit_code())
+        }
+    }
+}
+
+/// The JSON a grader reads when the checker could not produce a report: no score, the
+/// reason, and the exit status, so that "no results" never happens.
+fn print_error_json(message: &str, code: u8) {
+    let doc = serde_json::json!({
+        "score": 0,
+        "max_score": 0,
+        "output": format!("The checker could not grade this submission: {message}"),
+        "tests": [],
+        "extra_data": { "error": message, "exit_code": code },
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}
+
+/// Writes through `write`; a closed pipe (`shmlab check | head`) is the reader's choice, not
+/// an error.
+pub fn write_out(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Fatal> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Fatal::Write(e)),
+    }
+}
+
+/// Whether System V shared memory works here at all.
+pub fn check_sysv() -> Result<(), Fatal> {
+    shm::list_segments().map(drop).map_err(Fatal::NoSysv)
+}

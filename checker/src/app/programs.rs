@@ -1,0 +1,104 @@
+//! Where the programs come from: the student's labs or the solutions (built with cargo),
+//! one `--program`, or a `--dir` of executables.
+
+use std::path::{Path, PathBuf};
+
+use super::cargo_build::{self, BuildError};
+use crate::cli::check_executable;
+use crate::error::{Fatal, UsageError};
+use crate::model::lab::LabProblem;
+use crate::model::Lab;
+use crate::plan::Source;
+
+/// A lab's program: its path and how reports name it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub path: PathBuf,
+    pub shown: String,
+}
+
+/// A program per lab, or why there is none.
+pub type Programs = Vec<(Lab, Result<Found, LabProblem>)>;
+
+/// The programs of `labs` from `source`; building the crate first where it is one.
+pub fn resolve(source: &Source, labs: &[Lab]) -> Result<Programs, Fatal> {
+    match source {
+        Source::Labs => built(labs, "shmlab-labs", "", "labs/src/bin"),
+        Source::Solutions => built(labs, "shmlab-solutions", "solution-", "solutions/src/bin"),
+        Source::Program(p) => Ok(vec![(
+            labs[0],
+            Ok(Found {
+                path: p.clone(),
+                shown: p.display().to_string(),
+            }),
+        )]),
+        Source::Dir(d) => Ok(labs.iter().map(|lab| (*lab, in_dir(d, *lab))).collect()),
+    }
+}
+
+/// The crate `package` of the kit's workspace, built, with its binary `prefix` + lab per lab.
+fn built(labs: &[Lab], package: &str, prefix: &str, shown: &str) -> Result<Programs, Fatal> {
+    let ws = cargo_build::find_workspace().ok_or(UsageError::NoWorkspace)?;
+    built_in(&ws, labs, package, prefix, shown)
+}
+
+/// Like [`built`], in the workspace `ws`.
+pub fn built_in(
+    ws: &Path,
+    labs: &[Lab],
+    package: &str,
+    prefix: &str,
+    shown: &str,
+) -> Result<Programs, Fatal> {
+    match cargo_build::build(ws, package) {
+        Ok(bins) => Ok(labs
+            .iter()
+            .map(|lab| {
+                let name = format!("{prefix}{lab}");
+                let found = bins
+                    .get(&name)
+                    .map(|p| Found {
+                        path: p.clone(),
+                        shown: format!("{shown}/{name}.rs"),
+                    })
+                    .ok_or_else(|| LabProblem::NoBinary {
+                        package: package.to_string(),
+                        name,
+                    });
+                (*lab, found)
+            })
+            .collect()),
+        Err(e @ BuildError::NoCargo(_)) => Err(e.into()),
+        Err(BuildError::DoesNotCompile(package)) => Ok(labs
+            .iter()
+            .map(|lab| {
+                let problem = LabProblem::DoesNotCompile {
+                    package: package.clone(),
+                };
+                (*lab, Err(problem))
+            })
+            .collect()),
+    }
+}
+
+fn in_dir(dir: &Path, lab: Lab) -> Result<Found, LabProblem> {
+    let path = dir.join(lab.name());
+    match check_executable(&path, "") {
+        Ok(()) => Ok(Found {
+            shown: path.display().to_string(),
+            path,
+        }),
+        Err(_) if !path.exists() => Err(LabProblem::NotFound { path }),
+        Err(_) => Err(LabProblem::NotExecutable { path }),
+    }
+}
+
+/// What was checked, in words.
+pub fn source_text(source: &Source) -> String {
+    match source {
+        Source::Labs => "your labs (labs/src/bin)".into(),
+        Source::Solutions => "the reference solutions (solutions/src/bin)".into(),
+        Source::Program(p) => format!("the program {}", p.display()),
+        Source::Dir(d) => format!("the programs in {}", d.display()),
+    }
+}

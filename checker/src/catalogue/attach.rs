@@ -1,0 +1,169 @@
+//! Lab 3, attach: `attach KEY [--write TEXT] [--readonly]`.
+
+use super::builder::{def, key, lit, Def, FREE};
+use super::expect::{missing_key_def, read_hint, stdout_empty};
+use super::timeline::timeline_shmat;
+use crate::scenario::{errno_in, show, Ctx, Need, SegmentSpec, MARKER};
+
+/// The scenarios, in the order of the guide.
+pub fn scenarios() -> Vec<Def> {
+    vec![
+        def("attach/write", "--write puts TEXT and its NUL at offset 0, nothing else")
+            .setup(SegmentSpec::new(64, 0o644).marked())
+            .run(&[key(0), lit("--write"), lit("hello")])
+            .reading_contents()
+            .expect(|c| {
+                c.status(0);
+                stdout_empty(c);
+                written(c, b"hello");
+                attached_by_program(c);
+                timeline_shmat(c, false);
+            }),
+        def("attach/read", "prints the text up to its NUL")
+            .setup(SegmentSpec::new(64, 0o644).holding(b"greetings from the checker\0"))
+            .run(&[key(0)])
+            .expect(|c| {
+                c.status(0);
+                let text = "greetings from the checker";
+                c.stdout(&format!("{text}\n"), |a| read_hint(a, text, None));
+                attached_by_program(c);
+                timeline_shmat(c, false);
+            }),
+        def("attach/read-without-nul", "a segment with no NUL is read up to its size")
+            .setup(SegmentSpec::new(16, 0o644).holding(b"ABCDEFGHIJKLMNOP"))
+            .run(&[key(0)])
+            .expect(|c| {
+                c.status(0);
+                let text = "ABCDEFGHIJKLMNOP";
+                c.stdout(&format!("{text}\n"), |a| read_hint(a, text, Some(16)));
+            }),
+        def("attach/readonly", "--readonly attaches with SHM_RDONLY and reads")
+            .needs(&[Need::Unprivileged])
+            .setup(SegmentSpec::new(64, 0o444).holding(b"read me\0"))
+            .run(&[key(0), lit("--readonly")])
+            .expect(|c| {
+                readonly_status(c);
+                c.stdout("read me\n", |a| read_hint(a, "read me", None));
+                timeline_shmat(c, true);
+            }),
+        def("attach/readonly-needed", "a read-write attach of a read-only segment fails with EACCES")
+            .needs(&[Need::Unprivileged])
+            .setup(SegmentSpec::new(64, 0o444).holding(b"read me\0"))
+            .run(&[key(0)])
+            .expect(|c| {
+                c.status_hinted(1, |code, _| {
+                    (code == 0).then(|| "without --readonly the attach must be read-write, which the segment's mode 0444 refuses with EACCES: pass SHM_RDONLY only for --readonly".into())
+                });
+                c.errno("shmat", "EACCES");
+            }),
+        missing_key_def("attach/missing-key", &[FREE]),
+    ]
+}
+
+// Expectations and hints -----------------------------------------------------------------
+
+/// The segment holds `text` and its NUL at offset 0, every other byte as the setup left it.
+fn written(c: &mut Ctx<'_>, text: &[u8]) {
+    let id = c.obs.setup_ids[0];
+    let Some(actual) = c.obs.contents.get(&id).cloned() else {
+        return;
+    };
+    let mut expected = c.obs.initial_contents[0].clone();
+    expected[..text.len()].copy_from_slice(text);
+    expected[text.len()] = 0;
+    let first = expected.iter().zip(&actual).position(|(a, b)| a != b);
+    let shown = |i: usize| {
+        let head = String::from_utf8_lossy(&actual[..actual.len().min(16)]);
+        format!("differs from byte {i}: {}", show(&head))
+    };
+    c.check(
+        "contents",
+        format!(
+            "segment bytes after --write {}",
+            String::from_utf8_lossy(text)
+        ),
+        format!(
+            "{} at offset 0, every other byte untouched",
+            show(&format!("{}\0", String::from_utf8_lossy(text)))
+        ),
+        first.map_or("as expected".to_string(), shown),
+        first.is_none(),
+        || write_hint(&expected, &actual, text),
+    );
+}
+
+fn readonly_status(c: &mut Ctx<'_>) {
+    c.status_hinted(0, |code, stderr| match (code, errno_in(stderr)) {
+        (1, Some("EACCES")) if stderr.contains("shmget") => Some(
+            "shmget failed with EACCES: mode bits in the flags of shmget ask for that access to an existing segment; look it up with flags 0".into(),
+        ),
+        (1, Some("EACCES")) => Some(
+            "--readonly must attach with SHM_RDONLY: the segment's mode 0444 grants read only, so a read-write shmat fails with EACCES".into(),
+        ),
+        _ => None,
+    });
+}
+
+fn attached_by_program(c: &mut Ctx<'_>) {
+    let id = c.obs.setup_ids[0];
+    let pid = c.run().pid;
+    let started = c.run().started;
+    let Some(seg) = c.after().by_id(id).cloned() else {
+        return;
+    };
+    c.field("lpid", "last attach/detach pid (shm_lpid)", pid, seg.lpid, || {
+        "the program never attached the segment: lpid would be its pid after shmat (and after the exit that detaches it)".into()
+    });
+    c.check(
+        "atime",
+        "last attach time (shm_atime)",
+        format!("at or after the run started ({started})"),
+        seg.atime,
+        seg.atime >= started,
+        || "shm_atime did not move: the segment was never attached with shmat".into(),
+    );
+    c.field(
+        "nattch",
+        "attachments after the program exited",
+        0u64,
+        seg.nattch,
+        || {
+            "the segment is still attached after the program exited: did a child process keep it?"
+                .into()
+        },
+    );
+}
+
+fn write_hint(expected: &[u8], actual: &[u8], text: &[u8]) -> String {
+    let n = text.len();
+    if actual == c_initial(expected, n) {
+        return "the segment is unchanged: the text never reached it (write through the pointer shmat returned, not into a local copy)".into();
+    }
+    if actual.get(..n) == Some(text) && actual.get(n) == Some(&MARKER) {
+        return "the text was written without its terminating NUL: copy strlen(TEXT) + 1 bytes (strcpy does), so readers know where it ends".into();
+    }
+    if let Some(off) = actual.windows(n).position(|w| w == text).filter(|o| *o > 0) {
+        return format!(
+            "the text landed at offset {off}: write it at offset 0, the address shmat returned"
+        );
+    }
+    if actual.get(..=n) == expected.get(..=n) {
+        let last = actual
+            .iter()
+            .zip(expected)
+            .rposition(|(a, b)| a != b)
+            .unwrap_or(n);
+        return format!("bytes after the text's NUL were changed (up to offset {last}): write TEXT and its NUL only, not a whole buffer");
+    }
+    "the bytes at offset 0 are not TEXT followed by a NUL: copy exactly the text given with --write"
+        .into()
+}
+
+/// What a segment held before the program wrote `n + 1` bytes: the marker everywhere.
+fn c_initial(expected: &[u8], n: usize) -> Vec<u8> {
+    let mut v = expected.to_vec();
+    for b in v.iter_mut().take(n + 1) {
+        *b = MARKER;
+    }
+    v
+}

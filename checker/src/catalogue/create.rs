@@ -1,0 +1,100 @@
+//! Lab 1, create: `create KEY SIZE [--mode OCTAL] [--exclusive]`.
+
+use super::builder::{def, key, lit, Def, FREE};
+use super::expect::{
+    check_existing_unchanged, check_new_segment, fails_with, id_hint, stdout_line,
+};
+use super::timeline::timeline_shmget;
+use crate::scenario::{errno_in, Ctx, Need, SegmentSpec};
+
+/// The scenarios, in the order of the guide.
+pub fn scenarios() -> Vec<Def> {
+    vec![
+        def(
+            "create/default-mode",
+            "creates a new segment with mode 0644",
+        )
+        .needs(&[Need::Persistence])
+        .run(&[FREE, lit("4096")])
+        .reading_contents()
+        .expect(|c| {
+            check_new_segment(c, 4096, 0o644, "the default (0644)");
+            timeline_shmget(c, true, false);
+        }),
+        def(
+            "create/mode-600",
+            "--mode 600 and an odd size are used as given",
+        )
+        .needs(&[Need::Persistence])
+        .run(&[FREE, lit("5000"), lit("--mode"), lit("600")])
+        .reading_contents()
+        .expect(|c| {
+            check_new_segment(c, 5000, 0o600, "--mode");
+            timeline_shmget(c, true, false);
+        }),
+        def(
+            "create/existing-key",
+            "an existing key gives back its segment, unchanged",
+        )
+        .setup(SegmentSpec::new(4096, 0o640).holding(b"existing data\0"))
+        .run(&[key(0), lit("4096")])
+        .reading_contents()
+        .expect(|c| {
+            c.status(0);
+            let id = c.obs.setup_ids[0];
+            stdout_line(c, &id.to_string(), |a| {
+                id_hint(a, id, "the existing segment's id")
+            });
+            check_existing_unchanged(c, OPENING_CHANGES_NOTHING);
+            timeline_shmget(c, true, false);
+        }),
+        def(
+            "create/exclusive-existing",
+            "--exclusive on an existing key fails with EEXIST",
+        )
+        .setup(SegmentSpec::new(4096, 0o640).holding(b"existing data\0"))
+        .run(&[key(0), lit("4096"), lit("--exclusive")])
+        .reading_contents()
+        .expect(|c| {
+            exclusive_status(c);
+            c.errno("shmget", "EEXIST");
+            check_existing_unchanged(
+                c,
+                "a failed shmget changes nothing: the program must stop after the error",
+            );
+            timeline_shmget(c, true, true);
+        }),
+        def(
+            "create/larger-than-existing",
+            "a size larger than the existing segment fails with EINVAL",
+        )
+        .setup(SegmentSpec::new(1024, 0o644))
+        .run(&[key(0), lit("4096")])
+        .expect(|c| {
+            fails_with(c, "shmget", "EINVAL");
+            c.nothing_created(
+                "a new segment appeared: pass the key from the command line, not IPC_PRIVATE",
+            );
+            c.unchanged(0, "a failed shmget changes nothing");
+        }),
+        def("create/missing-arguments", "no SIZE: usage error, status 2")
+            .usage()
+            .run(&[FREE])
+            .expect(|c| {
+                c.status(2);
+                c.nothing_created("with bad arguments, exit with status 2 before calling shmget");
+            }),
+    ]
+}
+
+// Hints ----------------------------------------------------------------------------------
+
+const OPENING_CHANGES_NOTHING: &str = "opening an existing segment must not change it: shmget ignores the mode bits for an existing key, so nothing else may touch it";
+
+fn exclusive_status(c: &mut Ctx<'_>) {
+    c.status_hinted(1, |code, stderr| match (code, errno_in(stderr)) {
+        (0, Some("EEXIST")) => Some("shmget failed with EEXIST, as it should, but the program exited with status 0: exit with status 1 when a call fails".into()),
+        (0, _) => Some("--exclusive must add IPC_EXCL: with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST when the key already has a segment".into()),
+        _ => None,
+    });
+}

@@ -1,0 +1,77 @@
+//! Lab 4, detach: `detach KEY`.
+
+use super::builder::{def, key, Def, FREE};
+use super::expect::{missing_key_def, read_hint};
+use super::timeline::timeline_shmdt;
+use crate::scenario::{errno_in, Ctx, SegmentSpec};
+
+/// The scenarios, in the order of the guide.
+pub fn scenarios() -> Vec<Def> {
+    vec![
+        def("detach/read-and-detach", "prints the text, detaches")
+            .setup(SegmentSpec::new(64, 0o644).holding(b"detach me\0"))
+            .run(&[key(0)])
+            .expect(|c| {
+                detach_status(c);
+                c.stdout("detach me\n", |a| read_hint(a, "detach me", None));
+                detached_by_program(c, 0);
+                timeline_shmdt(c, 0);
+            }),
+        def(
+            "detach/other-attachment-kept",
+            "another process's attachment is left alone",
+        )
+        .setup(SegmentSpec::new(64, 0o644).holding(b"shared\0").held(1))
+        .run(&[key(0)])
+        .expect(|c| {
+            detach_status(c);
+            c.stdout("shared\n", |a| read_hint(a, "shared", None));
+            detached_by_program(c, 1);
+            timeline_shmdt(c, 1);
+        }),
+        missing_key_def("detach/missing-key", &[FREE]),
+    ]
+}
+
+// Expectations and hints -----------------------------------------------------------------
+
+fn detached_by_program(c: &mut Ctx<'_>, before_nattch: u64) {
+    let id = c.obs.setup_ids[0];
+    let pid = c.run().pid;
+    let started = c.run().started;
+    let Some(seg) = c.after().by_id(id).cloned() else {
+        c.check("segment-exists", "the segment after the run", "still there", "gone", false, || {
+            "the segment was removed: the detach lab detaches with shmdt and must not call IPC_RMID".into()
+        });
+        return;
+    };
+    c.check("mode", "SHM_DEST flag (mode & 01000)", "not set", if seg.is_marked_for_destruction() { "set" } else { "not set" }, !seg.is_marked_for_destruction(), || {
+        "the segment was marked for removal: the detach lab detaches with shmdt and must not call IPC_RMID".into()
+    });
+    c.field("nattch", "attachments after the run", before_nattch, seg.nattch, || {
+        format!("nattch should be back to {before_nattch}, what it was before the run: shmdt the attachment the program made, and only that one")
+    });
+    c.field(
+        "lpid",
+        "last attach/detach pid (shm_lpid)",
+        pid,
+        seg.lpid,
+        || "the program never attached or detached this segment: lpid would be its pid".into(),
+    );
+    c.check(
+        "dtime",
+        "last detach time (shm_dtime)",
+        format!("at or after the run started ({started})"),
+        seg.dtime,
+        seg.dtime >= started,
+        || "shm_dtime did not move: the segment was never detached".into(),
+    );
+}
+
+fn detach_status(c: &mut Ctx<'_>) {
+    c.status_hinted(0, |code, stderr| {
+        (code == 1 && stderr.contains("shmdt") && errno_in(stderr) == Some("EINVAL")).then(|| {
+            "shmdt failed with EINVAL: it needs the exact address shmat returned, so keep that pointer unchanged and read through a copy".into()
+        })
+    });
+}

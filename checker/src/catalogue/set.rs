@@ -1,0 +1,118 @@
+//! Lab 7, set: `set KEY --mode OCTAL [--uid UID] [--gid GID]`.
+
+use super::builder::{def, key, lit, Def, FREE};
+use super::expect::{fails_with, missing_key_def, mode_hint, stdout_empty};
+use super::timeline::timeline_shmctl;
+use crate::scenario::{errno_in, Ctx, Need, Owner, SegmentSpec, OTHER_GID, OTHER_UID};
+
+/// The scenarios, in the order of the guide.
+pub fn scenarios() -> Vec<Def> {
+    let (uid, gid) = (OTHER_UID.to_string(), OTHER_GID.to_string());
+    vec![
+        def("set/mode", "--mode changes only the permission bits")
+            .setup(SegmentSpec::new(4096, 0o600))
+            .run(&[key(0), lit("--mode"), lit("640")])
+            .expect(|c| check_set(c, 0o640, None, None)),
+        def("set/keeps-owner", "uid and gid survive a mode change")
+            .setup(SegmentSpec::new(4096, 0o600).owned_by(Owner::ProgramOtherGroup))
+            .run(&[key(0), lit("--mode"), lit("604")])
+            .expect(|c| check_set(c, 0o604, None, None)),
+        def("set/uid-gid", "--uid and --gid are applied")
+            .needs(&[Need::OtherIds])
+            .setup(SegmentSpec::new(4096, 0o644))
+            .run(&[key(0), lit("--mode"), lit("600"), lit("--uid"), lit(&uid), lit("--gid"), lit(&gid)])
+            .expect(|c| check_set(c, 0o600, Some(OTHER_UID), Some(OTHER_GID))),
+        def("set/not-owner", "changing another user's segment fails with EPERM")
+            .needs(&[Need::Unprivileged, Need::OtherIds])
+            .setup(SegmentSpec::new(4096, 0o666).owned_by(Owner::Other))
+            .run(&[key(0), lit("--mode"), lit("600")])
+            .expect(|c| {
+                fails_with(c, "shmctl", "EPERM");
+                c.unchanged(0, "the segment belongs to another user, so IPC_SET fails with EPERM and nothing may change");
+            }),
+        missing_key_def("set/missing-key", &[FREE, lit("--mode"), lit("600")]),
+    ]
+}
+
+// Expectations and hints -----------------------------------------------------------------
+
+const ZEROED: &str = "IPC_SET was given a zeroed struct shmid_ds, which also sets uid and gid to 0: fill the buffer with IPC_STAT first, then change only the mode";
+
+fn set_status(c: &mut Ctx<'_>) {
+    c.status_hinted(0, |code, stderr| {
+        (code == 1 && errno_in(stderr) == Some("EINVAL")).then(|| {
+            "IPC_SET failed with EINVAL: the buffer held a uid or gid that does not exist here, as a zeroed struct shmid_ds does; fill it with IPC_STAT first".into()
+        })
+    });
+}
+
+fn check_set(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32>) {
+    check_set_state(c, mode, uid, gid);
+    timeline_shmctl(c, libc::IPC_SET);
+}
+
+fn check_set_state(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32>) {
+    set_status(c);
+    stdout_empty(c);
+    let before = c.setup_before(0).clone();
+    let Some(after) = c.after().by_id(before.id).cloned() else {
+        c.check(
+            "segment-exists",
+            "the segment after the run",
+            "still there",
+            "gone",
+            false,
+            || "the set lab must not remove the segment".into(),
+        );
+        return;
+    };
+    c.field("mode", "permission bits after IPC_SET", format!("{mode:04o}"), format!("{:04o}", after.perms()), || {
+        if after.perms() == before.perms() {
+            "the mode did not change: set shm_perm.mode in the buffer that IPC_STAT filled, then pass it to IPC_SET".into()
+        } else {
+            mode_hint(mode, after.perms(), "--mode")
+        }
+    });
+    let want_uid = uid.unwrap_or(before.uid);
+    let want_gid = gid.unwrap_or(before.gid);
+    c.field("uid", "owner (shm_perm.uid)", want_uid, after.uid, || {
+        if uid.is_some() && after.uid == before.uid {
+            "--uid was not applied: set shm_perm.uid in the buffer before IPC_SET".into()
+        } else if after.uid == 0 {
+            ZEROED.into()
+        } else {
+            "IPC_SET changed the owner: keep shm_perm.uid as IPC_STAT read it unless --uid is given"
+                .into()
+        }
+    });
+    c.field("gid", "group (shm_perm.gid)", want_gid, after.gid, || {
+        if gid.is_some() && after.gid == before.gid {
+            "--gid was not applied: set shm_perm.gid in the buffer before IPC_SET".into()
+        } else if after.gid == 0 {
+            ZEROED.into()
+        } else {
+            "IPC_SET changed the group: keep shm_perm.gid as IPC_STAT read it unless --gid is given"
+                .into()
+        }
+    });
+    for (field, b, a) in [
+        ("cuid", before.cuid, after.cuid),
+        ("cgid", before.cgid, after.cgid),
+    ] {
+        c.field(field, format!("{field} (never changes)"), b, a, || {
+            "the creator's ids never change".into()
+        });
+    }
+    c.field("size", "size", before.size, after.size, || {
+        "IPC_SET cannot change the size; something else replaced the segment".into()
+    });
+    let started = c.run().started;
+    c.check(
+        "ctime",
+        "change time (shm_ctime)",
+        format!("at or after the run started ({started})"),
+        after.ctime,
+        after.ctime >= started,
+        || "shm_ctime did not move: IPC_SET was never applied".into(),
+    );
+}

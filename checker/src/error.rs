@@ -1,0 +1,87 @@
+//! The checker's own errors (never a student's failure, which is a verdict), and the one
+//! place that maps them to the documented exit statuses.
+
+use std::path::PathBuf;
+
+use crate::model::Lab;
+
+/// Exit statuses of `shmlab`, documented in `docs/checker/instructor.md`.
+pub mod exit_codes {
+    /// No selected scenario failed (skipped ones are counted apart).
+    pub const OK: u8 = 0;
+    /// At least one scenario failed, or a lab does not compile or is missing.
+    pub const FAILED: u8 = 1;
+    /// The command line was wrong: unknown lab, missing program, bad option.
+    pub const USAGE: u8 = 2;
+    /// The environment cannot run the checks (or the checker was interrupted).
+    pub const ENVIRONMENT: u8 = 3;
+}
+
+/// A command line that cannot be carried out, in one sentence that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("unknown lab '{name}': did you mean '{nearest}'? (`shmlab list` shows the labs)")]
+    UnknownLab { name: String, nearest: Lab },
+    #[error("unknown scenario '{slug}': did you mean '{nearest}'? (`shmlab list --scenarios` shows them)")]
+    UnknownScenario { slug: String, nearest: &'static str },
+    #[error("--program checks one lab: name it, as in `shmlab check create --program ./a.out`")]
+    ProgramNeedsOneLab,
+    #[error("{shown}: no such file: give the path of the compiled program (e.g. ./a.out after `cc lab.c`)")]
+    NoSuchFile { shown: String },
+    #[error("{shown}: not a file: give the path of the program itself")]
+    NotAFile { shown: String },
+    #[error("{shown}: not executable: run `chmod +x {path}` (a script also needs a #! line)", path = .path.display())]
+    NotExecutable { shown: String, path: PathBuf },
+    #[error("{0}: no such program: give a path, or a name on PATH")]
+    NoSuchCommand(String),
+    #[error("--dir {}: no such directory: give the directory that holds the lab programs", .0.display())]
+    NoSuchDir(PathBuf),
+    #[error("{}: no such directory: give the directory with one subdirectory per student", .0.display())]
+    NoSubmissions(PathBuf),
+    #[error("--jobs must be at least 1")]
+    NoJobs,
+    #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]
+    NoWorkspace,
+}
+
+/// Why the checker could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    #[error("System V shared memory is not available here ({0}): the kernel needs CONFIG_SYSVIPC, and the container must allow it")]
+    NoSysv(shm::Errno),
+    #[error(transparent)]
+    NamespaceForbidden(#[from] crate::run::isolation::NamespaceForbidden),
+    #[error("could not enter the user namespace that namespace isolation needs ({0}): use --isolation keys")]
+    UserNamespace(std::io::Error),
+    #[error("could not enter a private IPC namespace ({0}): use --isolation keys")]
+    IpcNamespace(std::io::Error),
+    #[error(transparent)]
+    Build(#[from] crate::app::cargo_build::BuildError),
+    #[error("cannot trace: {0}; `shmlab check` still checks the labs, without the timeline")]
+    CannotTrace(String),
+    #[error("could not run {program}: {source}")]
+    CouldNotRun {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("could not write the report: {0}")]
+    Write(std::io::Error),
+    #[error("grading stopped: {0}")]
+    Grade(std::io::Error),
+    #[error("the checker could not grade any submission: the reasons are in {}/*.json (error)", .0.display())]
+    NothingGraded(PathBuf),
+    #[error("the checker itself failed ({0}): please report this, with the command you ran")]
+    Panic(String),
+}
+
+impl Fatal {
+    /// The documented exit status.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Fatal::Usage(_) => exit_codes::USAGE,
+            _ => exit_codes::ENVIRONMENT,
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The labs, in teaching order.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// A lab: one operation, one program named after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lab {
+    Create,
+    Access,
+    Attach,
+    Detach,
+    Remove,
+    Stat,
+    Set,
+}
+
+impl Lab {
+    /// Every lab, in teaching order.
+    pub const ALL: [Lab; 7] = [
+        Lab::Create,
+        Lab::Access,
+        Lab::Attach,
+        Lab::Detach,
+        Lab::Remove,
+        Lab::Stat,
+        Lab::Set,
+    ];
+
+    /// Its name, which is also the program's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lab::Create => "create",
+            Lab::Access => "access",
+            Lab::Attach => "attach",
+            Lab::Detach => "detach",
+            Lab::Remove => "remove",
+            Lab::Stat => "stat",
+            Lab::Set => "set",
+        }
+    }
+
+    /// Its number in teaching order, from 1.
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+
+    /// What it teaches, in one line.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Lab::Create => "create a segment with shmget(IPC_CREAT | mode)",
+            Lab::Access => "find an existing segment by its key with shmget(key, 0, 0)",
+            Lab::Attach => "attach with shmat and read or write the segment",
+            Lab::Detach => "attach, read, then detach explicitly with shmdt",
+            Lab::Remove => "remove a segment with shmctl(IPC_RMID)",
+            Lab::Stat => "print a segment's metadata from shmctl(IPC_STAT)",
+            Lab::Set => "change a segment's mode and owner with shmctl(IPC_SET)",
+        }
+    }
+
+    /// Whether the lab's program is meant to create segments (only `create` is); in every
+    /// other lab a segment left behind is reported.
+    pub fn creates_segments(self) -> bool {
+        self == Lab::Create
+    }
+
+    /// The guide, relative to the workspace.
+    pub fn guide(self) -> String {
+        format!("docs/labs/{}.md", self.name())
+    }
+
+    /// The lab named exactly `name`.
+    pub fn from_name(name: &str) -> Option<Lab> {
+        Lab::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// The lab name closest to `name`, for "did you mean".
+    pub fn nearest(name: &str) -> Lab {
+        Lab::ALL
+            .into_iter()
+            .min_by_key(|l| strsim::damerau_levenshtein(&name.to_lowercase(), l.name()))
+            .unwrap_or(Lab::Create)
+    }
+}
+
+/// Why a lab has no program to check: every one of its scenarios fails with this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabProblem {
+    /// The crate holding the lab does not compile (cargo printed the errors).
+    DoesNotCompile { package: String },
+    /// The crate built, but has no binary for the lab.
+    NoBinary { package: String, name: String },
+    /// No program at this path.
+    NotFound { path: PathBuf },
+    /// Something at this path, but not an executable file.
+    NotExecutable { path: PathBuf },
+}
+
+impl fmt::Display for Lab {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_lab_name_is_suggested() {
+        assert_eq!(Lab::nearest("creat"), Lab::Create);
+        assert_eq!(Lab::nearest("atach"), Lab::Attach);
+        assert_eq!(Lab::nearest("stats"), Lab::Stat);
+        assert_eq!(Lab::nearest("Remove"), Lab::Remove);
+    }
+
+    #[test]
+    fn labs_are_numbered_in_teaching_order() {
+        for (i, lab) in Lab::ALL.into_iter().enumerate() {
+            assert_eq!(lab.number(), i + 1);
+            assert_eq!(Lab::from_name(lab.name()), Some(lab));
+        }
+        assert_eq!(Lab::from_name("nope"), None);
+    }
+}

@@ -1,0 +1,80 @@
+//! What the runs of a scenario produced: how each ended, its output, its timeline, and the
+//! snapshots around it. Filled by `run`, read by `scenario` and `report`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use shm::Key;
+
+use super::segment::Snapshot;
+use super::timeline::TraceEvent;
+
+/// Bytes kept of each of stdout and stderr.
+pub const OUTPUT_CAP: usize = 64 * 1024;
+
+/// How many processes a traced program may start before the checker stops it as a fork
+/// loop.
+pub const MAX_CHILDREN: usize = 32;
+
+/// How a run of the program ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Termination {
+    /// It exited with this status.
+    Exited { code: i32 },
+    /// A signal killed it.
+    Signaled { signal: i32, core_dumped: bool },
+    /// It ran past the timeout and was stopped with its process group (SIGTERM, then
+    /// SIGKILL after a grace period).
+    TimedOut { after_ms: u64 },
+    /// It killed the process that ran it (its parent), and died with it.
+    KilledItsParent { signal: i32 },
+}
+
+/// What one run produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    /// The command line, with keys filled in.
+    pub argv: Vec<String>,
+    pub pid: i32,
+    pub termination: Termination,
+    pub stdout: String,
+    pub stderr: String,
+    /// Output bytes dropped past the cap.
+    pub dropped: u64,
+    /// Epoch seconds when it started.
+    #[serde(skip)]
+    pub started: i64,
+    /// Every shm call of the run, when it was traced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<TraceEvent>>,
+    /// Processes it started that were still running when it exited (killed by the checker).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub survivors: Vec<i32>,
+    /// Processes it started, when traced.
+    pub children: usize,
+}
+
+/// Everything a scenario observed.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// Keys of the setup segments, by index.
+    pub keys: Vec<Key>,
+    /// The key that had no segment.
+    pub free_key: Key,
+    /// Ids of the setup segments, by index.
+    pub setup_ids: Vec<i32>,
+    /// uid and gid the program ran with.
+    pub program_uid: u32,
+    pub program_gid: u32,
+    /// Snapshot 0 is `before`; then one after each step.
+    pub snapshots: Vec<Snapshot>,
+    /// One per run step.
+    pub runs: Vec<RunRecord>,
+    /// Contents of segments after the first run, by id (when the scenario reads them).
+    pub contents: BTreeMap<i32, Vec<u8>>,
+    /// What each setup segment held before the run, by index.
+    pub initial_contents: Vec<Vec<u8>>,
+    /// Whether runs were traced; `Err` says why not.
+    pub tracing: Result<(), String>,
+}

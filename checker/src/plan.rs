@@ -1,0 +1,126 @@
+//! What to do, decided once from the command line: plain data, no clap.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::model::Lab;
+use crate::run::isolation::IsolationRequest;
+
+/// A command of `shmlab`.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// `list`: each lab with the student's status.
+    List(CheckPlan),
+    /// `list --scenarios`: every scenario, by slug.
+    ListScenarios(Selection),
+    /// `check`.
+    Check(CheckPlan),
+    /// `trace -- PROGRAM ARGS...`.
+    Trace(TracePlan),
+    /// `grade SUBMISSIONS_DIR`.
+    Grade(GradePlan),
+    /// `dev check`: the kit's own authoring check.
+    DevCheck(RunOptions),
+}
+
+/// Where the programs come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The student's `labs` crate, built first.
+    Labs,
+    /// The reference solutions, built first.
+    Solutions,
+    /// One program, for one lab.
+    Program(PathBuf),
+    /// A directory of executables named after the labs.
+    Dir(PathBuf),
+}
+
+/// Which scenarios of a lab to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scenarios {
+    /// Every one.
+    All,
+    /// Only these slugs, in catalogue order.
+    Only(Vec<&'static str>),
+}
+
+impl Scenarios {
+    /// Whether the scenario `slug` is selected.
+    pub fn includes(&self, slug: &str) -> bool {
+        match self {
+            Scenarios::All => true,
+            Scenarios::Only(slugs) => slugs.contains(&slug),
+        }
+    }
+}
+
+/// The labs to check, in teaching order, each with its scenarios.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub labs: Vec<(Lab, Scenarios)>,
+}
+
+impl Selection {
+    /// Every scenario of every lab.
+    pub fn everything() -> Selection {
+        Selection {
+            labs: Lab::ALL.into_iter().map(|l| (l, Scenarios::All)).collect(),
+        }
+    }
+
+    /// The labs selected.
+    pub fn labs(&self) -> impl Iterator<Item = Lab> + '_ {
+        self.labs.iter().map(|(l, _)| *l)
+    }
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For a person: one line per scenario, failures expanded.
+    Human,
+    /// Gradescope results.json.
+    Json,
+}
+
+/// How programs run: isolation, time, tracing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunOptions {
+    pub isolation: IsolationRequest,
+    /// Time allowed for each run of a program.
+    pub timeout: Duration,
+    /// Trace the programs' shm calls.
+    pub trace: bool,
+}
+
+/// `check` (and `list`).
+#[derive(Debug, Clone)]
+pub struct CheckPlan {
+    pub selection: Selection,
+    pub source: Source,
+    pub format: Format,
+    pub verbose: bool,
+    pub run: RunOptions,
+}
+
+/// `trace`.
+#[derive(Debug, Clone)]
+pub struct TracePlan {
+    /// The program and its arguments.
+    pub command: Vec<String>,
+    pub run: RunOptions,
+}
+
+/// `grade`.
+#[derive(Debug, Clone)]
+pub struct GradePlan {
+    /// One subdirectory per student.
+    pub submissions: PathBuf,
+    /// Where reports, the CSV and builds go.
+    pub out: PathBuf,
+    /// Checkers at once.
+    pub jobs: usize,
+    /// How each student's programs run.
+    pub run: RunOptions,
+}

@@ -1,0 +1,308 @@
+//! The words for what the checker observed: what a traced event did, how a run ended. Every
+//! renderer (and the hints that quote a timeline) says these things the same way.
+
+use super::RunsAs;
+use crate::model::lab::LabProblem;
+use crate::model::timeline::{addr_text, errno_name, signal_name, Attached};
+use crate::model::{Call, Effect, Lab, Return, SegmentState, Termination, TraceEvent};
+use crate::run::isolation::{IsolationChoice, IsolationReason};
+use crate::run::program::NOBODY;
+use crate::scenario::signal_meaning;
+
+/// Why a lab could not be checked, in one sentence.
+pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
+    match problem {
+        LabProblem::DoesNotCompile { package } => {
+            format!("the {package} crate does not compile: the compiler's errors are above")
+        }
+        LabProblem::NoBinary { package, name } => {
+            format!("the {package} crate has no binary named {name}")
+        }
+        LabProblem::NotFound { path } => format!(
+            "{} not found: put the {lab} program there, named {lab}",
+            path.display()
+        ),
+        LabProblem::NotExecutable { path } => format!(
+            "{} is not an executable file: compile it, or chmod +x it",
+            path.display()
+        ),
+    }
+}
+
+/// Why this isolation, in one sentence.
+pub fn isolation_why(choice: &IsolationChoice) -> String {
+    match &choice.reason {
+        IsolationReason::NamespacesAllowed {
+            in_user_namespace: false,
+        } => "a private IPC namespace per scenario".into(),
+        IsolationReason::NamespacesAllowed {
+            in_user_namespace: true,
+        } => "a private IPC namespace per scenario, inside a user namespace that maps only your own uid".into(),
+        IsolationReason::KeysRequested => {
+            "unique random keys in this machine's IPC namespace, as requested".into()
+        }
+        IsolationReason::NamespacesForbidden(reason) => {
+            format!("unique random keys in this machine's IPC namespace, because {reason}")
+        }
+    }
+}
+
+/// Whom the programs ran as, in words.
+pub fn runs_as(r: &RunsAs) -> String {
+    match r {
+        RunsAs::OwnUid(uid) => {
+            format!("your own uid {uid}, without capabilities, so permission checks apply")
+        }
+        RunsAs::Nobody { as_root } if as_root.is_empty() => format!(
+            "uid {NOBODY} (nobody), since the checker runs as root, so permission checks apply"
+        ),
+        RunsAs::Nobody { as_root } => {
+            let reasons: Vec<String> = as_root.iter().map(|(l, r)| format!("{l}: {r}")).collect();
+            format!(
+                "uid {NOBODY} (nobody) where possible; as root for {}",
+                reasons.join("; ")
+            )
+        }
+    }
+}
+
+/// The event as one line: `[4242] shmat(3, NULL, SHM_RDONLY) = 0x7f… → nattch 1, lpid 4242,
+/// atime set`.
+pub fn event_line(e: &TraceEvent) -> String {
+    let ret = match (&e.call, e.ret) {
+        (Call::Fork { child }, _) => format!(" = {child}"),
+        (_, None) => String::new(),
+        (Call::Shmat { .. }, Some(Return::Value(v))) => format!(" = {}", addr_text(v as u64)),
+        (_, Some(Return::Value(v))) => format!(" = {v}"),
+        (_, Some(Return::Errno(errno))) => {
+            let text = nix::errno::Errno::from_raw(errno).desc();
+            format!(" = -1 {} ({text})", errno_name(errno))
+        }
+    };
+    let effect = effect_text(e);
+    let effect = if effect.is_empty() {
+        String::new()
+    } else {
+        format!(" → {effect}")
+    };
+    format!("[{}] {}{ret}{effect}", e.pid, e.call.text())
+}
+
+/// What an event changed, in words (empty for a failed call).
+pub fn effect_text(e: &TraceEvent) -> String {
+    let list = |items: &[Attached], each: &dyn Fn(&Attached) -> String| {
+        items.iter().map(each).collect::<Vec<_>>().join("; ")
+    };
+    match &e.effect {
+        Effect::Call { .. } if !e.succeeded() => String::new(),
+        Effect::Call { before } => {
+            let text = segment_change(before.as_ref(), e.segment.as_ref());
+            match (time_note(&e.call), e.segment.is_some()) {
+                (Some(note), true) if text.is_empty() || text == "no change" => note.to_string(),
+                (Some(note), true) => format!("{text}, {note}"),
+                _ => text,
+            }
+        }
+        Effect::Fork { inherited } => list(inherited, &|a| {
+            format!("inherits segment {}: nattch {}", a.id, a.nattch)
+        }),
+        Effect::Exec { program, detached } => {
+            let mut text = format!("runs `{program}`");
+            for a in detached {
+                text.push_str(&format!(
+                    "; detached from segment {}: nattch {}",
+                    a.id, a.nattch
+                ));
+            }
+            text
+        }
+        Effect::Exit { attached } => list(attached, &|a| {
+            format!(
+                "still attached to segment {} (nattch {}): the kernel detaches it as the process ends",
+                a.id, a.nattch
+            )
+        }),
+    }
+}
+
+/// What changed between two states of one segment, in words. Times are left out (they
+/// move in whole seconds, so a diff would depend on the clock); [`time_note`] names the
+/// time a call sets.
+pub fn segment_change(before: Option<&SegmentState>, after: Option<&SegmentState>) -> String {
+    match (before, after) {
+        (None, None) => String::new(),
+        (Some(_), None) => "segment destroyed".into(),
+        (None, Some(a)) => format!(
+            "new segment: key {}, size {}, mode {}",
+            a.key(),
+            a.size,
+            a.mode_text()
+        ),
+        (Some(b), Some(a)) => {
+            let mut parts = Vec::new();
+            if b.key != a.key {
+                parts.push(format!("key {}", a.key()));
+            }
+            if b.mode != a.mode {
+                if a.is_marked_for_destruction() && !b.is_marked_for_destruction() {
+                    parts.push("marked for destruction (SHM_DEST)".into());
+                }
+                if b.perms() != a.perms() {
+                    parts.push(format!("mode {:04o}", a.perms()));
+                }
+            }
+            for (name, x, y) in [("uid", b.uid, a.uid), ("gid", b.gid, a.gid)] {
+                if x != y {
+                    parts.push(format!("{name} {y}"));
+                }
+            }
+            if b.nattch != a.nattch {
+                parts.push(format!("nattch {}", a.nattch));
+            }
+            if b.lpid != a.lpid {
+                parts.push(format!("lpid {}", a.lpid));
+            }
+            if parts.is_empty() {
+                "no change".into()
+            } else {
+                parts.join(", ")
+            }
+        }
+    }
+}
+
+/// The time field a successful call sets: `shmat` the attach time, `shmdt` the detach time,
+/// `IPC_SET` the change time.
+pub fn time_note(call: &Call) -> Option<&'static str> {
+    match call {
+        Call::Shmat { .. } => Some("atime set"),
+        Call::Shmdt { .. } => Some("dtime set"),
+        Call::Shmctl {
+            cmd: libc::IPC_SET, ..
+        } => Some("ctime set"),
+        _ => None,
+    }
+}
+
+/// A run's end, in words.
+pub fn termination_text(t: &Termination) -> String {
+    match t {
+        Termination::Exited { code } => format!("exited with status {code}"),
+        Termination::Signaled {
+            signal,
+            core_dumped,
+        } => {
+            format!(
+                "killed by {}{}",
+                signal_meaning(*signal),
+                if *core_dumped { " (core dumped)" } else { "" }
+            )
+        }
+        Termination::TimedOut { after_ms } => {
+            format!("timed out after {after_ms} ms and was killed")
+        }
+        Termination::KilledItsParent { signal } => {
+            format!(
+                "killed its parent process with {}, and died with it",
+                signal_name(*signal)
+            )
+        }
+    }
+}
+
+/// A command line as a user could paste it.
+pub fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(nattch: u64, lpid: i32) -> SegmentState {
+        SegmentState {
+            id: 0,
+            key: 0x1234,
+            size: 10,
+            mode: 0o644,
+            uid: 1,
+            gid: 1,
+            cuid: 1,
+            cgid: 1,
+            cpid: 7,
+            lpid,
+            nattch,
+            atime: 0,
+            dtime: 0,
+            ctime: 0,
+        }
+    }
+
+    #[test]
+    fn lines_show_results_and_effects() {
+        let e = TraceEvent {
+            pid: 42,
+            call: Call::Shmget {
+                key: 0x1234,
+                size: 10,
+                flags: libc::IPC_CREAT | libc::IPC_EXCL | 0o600,
+            },
+            ret: Some(Return::Errno(libc::EEXIST)),
+            segment: None,
+            segment_id: None,
+            effect: Effect::Call { before: None },
+        };
+        assert_eq!(
+            event_line(&e),
+            "[42] shmget(0x00001234, 10, IPC_CREAT|IPC_EXCL|0600) = -1 EEXIST (File exists)"
+        );
+        let e = TraceEvent {
+            call: Call::Shmat {
+                id: 0,
+                addr: 0,
+                flags: 0,
+            },
+            ret: Some(Return::Value(0x7f00_0000)),
+            segment: Some(state(1, 42)),
+            segment_id: Some(0),
+            effect: Effect::Call {
+                before: Some(state(0, 0)),
+            },
+            ..e
+        };
+        assert_eq!(
+            event_line(&e),
+            "[42] shmat(0, NULL, 0) = 0x7f000000 → nattch 1, lpid 42, atime set"
+        );
+    }
+
+    #[test]
+    fn a_fork_names_what_the_child_inherits() {
+        let e = TraceEvent {
+            pid: 1,
+            call: Call::Fork { child: 2 },
+            ret: None,
+            segment: None,
+            segment_id: None,
+            effect: Effect::Fork {
+                inherited: vec![Attached { id: 0, nattch: 2 }],
+            },
+        };
+        assert_eq!(
+            event_line(&e),
+            "[1] fork() = 2 → inherits segment 0: nattch 2"
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! What to check: scenarios as data, the checks context, and the pure evaluation of what a
+//! run observed into a verdict. Depends on `model` only: nothing here runs a process, so
+//! every function is testable on made-up observations.
+
+pub mod ctx;
+pub mod spec;
+pub mod verdict;
+
+pub use ctx::{errno_in, errno_text, show, signal_meaning, Check, Ctx, Stop};
+pub use spec::{
+    Action, Arg, Invocation, Need, Owner, Purpose, Scenario, SegmentSpec, Step, MARKER, OTHER_GID,
+    OTHER_UID,
+};
+pub use verdict::{evaluate, Evaluation, Verdict};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,58 @@
+//! Lab attach: map a segment into this process and use it like memory.
+//!
+//! `attach KEY [--write TEXT] [--readonly]` finds the segment, attaches it (read-only with
+//! `--readonly`), then either copies TEXT and its terminating NUL to the start of the segment,
+//! or prints what the segment holds up to its first NUL. It does not detach: exiting does.
+//! Read docs/labs/attach.md, replace the `todo!()`s below, then run `cargo shmlab check attach`.
+
+// The unfinished functions do not use their arguments yet; delete this line when you are done.
+#![allow(unused_variables)]
+
+use shm::{AccessError, Attachment, Errno, Key, ShmId};
+use shmlab_labs::{fail, fail_with, print_text, AttachArgs};
+
+fn main() {
+    let args = AttachArgs::from_env();
+    let id = access(args.key).unwrap_or_else(|e| fail("shmget", e));
+    let seg = attach(id, args.readonly).unwrap_or_else(|e| fail("shmat", e));
+    match &args.write {
+        Some(text) => write_text(&seg, text).unwrap_or_else(|e| {
+            fail_with(
+                "attach",
+                format_args!("text does not fit in the segment ({e})"),
+            )
+        }),
+        None => print_text(&read_text(&seg)),
+    }
+    // No shmdt: the kernel detaches when the process exits (lab detach does it by hand).
+}
+
+/// Finds the segment for `key`, never creating it (as in lab access).
+fn access(key: Key) -> Result<ShmId, Errno> {
+    // TODO: C: shmget(key, 0, 0)    Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    todo!("lab attach: call shmget here — see docs/labs/attach.md")
+}
+
+/// Attaches segment `id` where the kernel chooses, read-only if `readonly`.
+fn attach(id: ShmId, readonly: bool) -> Result<Attachment, Errno> {
+    // TODO: shmat with no address and SHM_RDONLY or no flags.
+    //   C:    char *p = shmat(id, NULL, readonly ? SHM_RDONLY : 0);  (fails with (void *) -1)
+    //   Rust: shm::shmat(id, None, shm::AtFlags::SHM_RDONLY)   or shm::AtFlags::empty()
+    todo!("lab attach: call shmat here — see docs/labs/attach.md")
+}
+
+/// Copies `text` and its terminating NUL to offset 0, leaving every other byte alone.
+fn write_text(seg: &Attachment, text: &str) -> Result<(), AccessError> {
+    // TODO: copy the bytes of `text`, then a 0 byte, refusing what does not fit.
+    //   C:    strcpy(p, text);   (after checking strlen(text) + 1 <= the segment's size)
+    //   Rust: seg.write_cstr(text)   (or seg.write_at(0, ...) — do not forget the NUL)
+    todo!("lab attach: write the text here — see docs/labs/attach.md")
+}
+
+/// The bytes from offset 0 up to the first NUL, or the whole segment if it has none.
+fn read_text(seg: &Attachment) -> Vec<u8> {
+    // TODO: read up to the first NUL, never past the segment's size.
+    //   C:    fwrite(p, 1, strnlen(p, size), stdout);   (printf("%s", p) may run past the end)
+    //   Rust: seg.read_cstr()
+    todo!("lab attach: read the text here — see docs/labs/attach.md")
+}

@@ -1,0 +1,47 @@
+//! Lab set: change a segment's permissions (and owner).
+//!
+//! `set KEY --mode OCTAL [--uid UID] [--gid GID]` finds the segment, reads its metadata
+//! with IPC_STAT, changes the nine mode bits (and the owner's uid/gid when given), and
+//! writes it back with IPC_SET. Whatever it does not change must stay as it was.
+//! Read docs/labs/set.md, replace the `todo!()`s below, then run `cargo shmlab check set`.
+
+// The unfinished functions do not use their arguments yet; delete this line when you are done.
+#![allow(unused_variables)]
+
+use shm::{Errno, Key, SegmentStat, ShmId};
+use shmlab_labs::{fail, SetArgs};
+
+fn main() {
+    let args = SetArgs::from_env();
+    let id = access(args.key).unwrap_or_else(|e| fail("shmget", e));
+    let mut st = stat(id).unwrap_or_else(|e| fail("shmctl", e));
+    change(&mut st, &args);
+    set(id, &st).unwrap_or_else(|e| fail("shmctl", e));
+}
+
+/// Finds the segment for `key`, never creating it (as in lab access).
+fn access(key: Key) -> Result<ShmId, Errno> {
+    // TODO: C: shmget(key, 0, 0)    Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    todo!("lab set: call shmget here — see docs/labs/set.md")
+}
+
+/// The current metadata of segment `id` (as in lab stat).
+fn stat(id: ShmId) -> Result<SegmentStat, Errno> {
+    // TODO: C: shmctl(id, IPC_STAT, &buf)
+    //       Rust: shm::shmctl(id, shm::ShmctlCmd::IpcStat(&mut buf)) on SegmentStat::zeroed()
+    todo!("lab set: call shmctl(IPC_STAT) here — see docs/labs/set.md")
+}
+
+/// Puts the new mode, and the new uid and gid when given, into `st`.
+fn change(st: &mut SegmentStat, args: &SetArgs) {
+    // TODO: change only what was asked for.
+    //   C:    buf.shm_perm.mode = (buf.shm_perm.mode & ~0777) | mode;  buf.shm_perm.uid = uid; ...
+    //   Rust: st.set_mode(args.mode); and st.set_uid(..) / st.set_gid(..) for Some(..) values
+    todo!("lab set: change the mode (and owner) here — see docs/labs/set.md")
+}
+
+/// Applies the owner and mode in `st` to segment `id`.
+fn set(id: ShmId, st: &SegmentStat) -> Result<(), Errno> {
+    // TODO: C: shmctl(id, IPC_SET, &buf)    Rust: shm::shmctl(id, shm::ShmctlCmd::IpcSet(st))
+    todo!("lab set: call shmctl(IPC_SET) here — see docs/labs/set.md")
+}

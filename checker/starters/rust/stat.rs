@@ -1,0 +1,34 @@
+//! Lab stat: read a segment's metadata.
+//!
+//! `stat KEY` finds the segment, asks the kernel for its `struct shmid_ds` with IPC_STAT,
+//! and prints 14 lines: key, shmid, size, mode, owner and creator ids, creator and last
+//! pids, attachment count and the three times.
+//! Read docs/labs/stat.md, replace the `todo!()`s below, then run `cargo shmlab check stat`.
+
+// The unfinished functions do not use their arguments yet; delete this line when you are done.
+#![allow(unused_variables)]
+
+use shm::{Errno, Key, SegmentStat, ShmId};
+use shmlab_labs::{fail, print_stat, KeyArgs};
+
+fn main() {
+    let args = KeyArgs::from_env("stat");
+    let id = access(args.key).unwrap_or_else(|e| fail("shmget", e));
+    let st = stat(id).unwrap_or_else(|e| fail("shmctl", e));
+    print_stat(id, &st);
+}
+
+/// Finds the segment for `key`, never creating it (as in lab access).
+fn access(key: Key) -> Result<ShmId, Errno> {
+    // TODO: C: shmget(key, 0, 0)    Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    todo!("lab stat: call shmget here — see docs/labs/stat.md")
+}
+
+/// The metadata of segment `id`.
+fn stat(id: ShmId) -> Result<SegmentStat, Errno> {
+    // TODO: let the kernel fill a buffer.
+    //   C:    struct shmid_ds buf;  shmctl(id, IPC_STAT, &buf);
+    //   Rust: let mut buf = SegmentStat::zeroed();
+    //         shm::shmctl(id, shm::ShmctlCmd::IpcStat(&mut buf))?;   then Ok(buf)
+    todo!("lab stat: call shmctl(IPC_STAT) here — see docs/labs/stat.md")
+}
