@@ -53,8 +53,14 @@ enum DevCommand {
 #[derive(Args, Debug)]
 struct ListArgs {
     /// List every scenario by slug (LAB/SCENARIO), with what it shows, instead of your status.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["solutions", "dir"])]
     scenarios: bool,
+    /// The status of the reference solutions instead of your labs.
+    #[arg(long, conflicts_with = "dir")]
+    solutions: bool,
+    /// The status of the executables named after the labs in DIR.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -262,7 +268,7 @@ impl Cli {
             Command::List(args) if args.scenarios => Plan::ListScenarios(Selection::everything()),
             Command::List(args) => Plan::List(CheckPlan {
                 selection: Selection::everything(),
-                source: Source::Labs,
+                source: source(args.solutions, None, args.dir)?,
                 format: Format::Human,
                 verbose: false,
                 run: args.common.run_options(true),
@@ -299,24 +305,33 @@ impl Cli {
     }
 }
 
-fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
-    let selection = selection(&args.labs)?;
-    let source = if args.solutions {
+/// Where the programs come from; `program` is only for a selection of one lab.
+fn source(
+    solutions: bool,
+    program: Option<PathBuf>,
+    dir: Option<PathBuf>,
+) -> Result<Source, UsageError> {
+    Ok(if solutions {
         Source::Solutions
-    } else if let Some(p) = args.program {
-        if args.labs.is_empty() || selection.labs.len() != 1 {
-            return Err(UsageError::ProgramNeedsOneLab);
-        }
+    } else if let Some(p) = program {
         check_executable(&p, "--program ")?;
         Source::Program(p)
-    } else if let Some(d) = args.dir {
+    } else if let Some(d) = dir {
         if !d.is_dir() {
             return Err(UsageError::NoSuchDir(d));
         }
         Source::Dir(d)
     } else {
         Source::Labs
-    };
+    })
+}
+
+fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
+    let selection = selection(&args.labs)?;
+    if args.program.is_some() && (args.labs.is_empty() || selection.labs.len() != 1) {
+        return Err(UsageError::ProgramNeedsOneLab);
+    }
+    let source = source(args.solutions, args.program, args.dir)?;
     Ok(CheckPlan {
         selection,
         source,

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -16,20 +16,18 @@ fn manifest() -> Vec<Value> {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Compiles every C fixture once, with the system `cc`, into a directory all users can enter.
-fn c_dir() -> &'static tempfile::TempDir {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+/// Compiles every C fixture once per test run, with the system `cc`, into cargo's directory
+/// for integration tests' files (under `target/`, so nothing is left in /tmp; the checker
+/// copies a program uid 65534 cannot reach).
+fn c_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::Builder::new()
-            .prefix("shmlab-fixtures-")
-            .tempdir()
-            .unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-fixtures");
+        std::fs::create_dir_all(&dir).unwrap();
         for f in manifest() {
             let source = f["source"].as_str().unwrap();
             if let Some(file) = source.strip_prefix("c/") {
-                let out = dir.path().join(file.trim_end_matches(".c"));
+                let out = dir.join(file.trim_end_matches(".c"));
                 let status = Command::new("cc")
                     .args(["-Wall", "-Wextra", "-O1", "-o"])
                     .arg(&out)
@@ -48,9 +46,7 @@ fn program(f: &Value) -> PathBuf {
     if let Some(bin) = source.strip_prefix("rust:") {
         common::built("shmlab-fixtures")[bin].clone()
     } else {
-        c_dir()
-            .path()
-            .join(source.trim_start_matches("c/").trim_end_matches(".c"))
+        c_dir().join(source.trim_start_matches("c/").trim_end_matches(".c"))
     }
 }
 

@@ -4,6 +4,7 @@
 //! the checker runs" table lists exactly the catalogue's scenarios, in order. It never reads
 //! the student's `labs/src/bin/`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::cargo_build::{build_project, find_workspace};
@@ -12,6 +13,7 @@ use super::check_sysv;
 use super::programs::{built_in, Found, Programs};
 use crate::catalogue;
 use crate::error::{exit_codes, Fatal, UsageError};
+use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::plan::{RunOptions, Selection};
 use crate::report::list::status_text;
@@ -35,7 +37,7 @@ pub fn execute(options: &RunOptions) -> Result<u8, Fatal> {
     for p in &problems {
         println!("        {p}");
     }
-    let starters = pristine_starters(&ws)?;
+    let starters = pristine_starters(&ws);
     let solutions = built_in(
         &ws,
         &Lab::ALL,
@@ -84,12 +86,15 @@ pub fn execute(options: &RunOptions) -> Result<u8, Fatal> {
 }
 
 /// The pristine starters, built in a workspace of their own (with the kit's `labs` library
-/// and manifest), under the kit's target directory so that the build is cached.
-fn pristine_starters(ws: &Path) -> Result<Programs, Fatal> {
-    let target = ws.join("target").join("shmlab-pristine");
-    let project = target.join("project");
+/// and manifest), by name. The workspace is temporary; the target directory is under the
+/// kit's, so the build is cached.
+pub fn build_pristine(ws: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
+    let scratch = tempfile::Builder::new()
+        .prefix("shmlab-pristine-")
+        .tempdir()
+        .map_err(|e| format!("no temporary directory for the pristine starters: {e}"))?;
+    let project = scratch.path().join("project");
     let copy = || -> std::io::Result<()> {
-        let _ = std::fs::remove_dir_all(&project);
         std::fs::create_dir_all(project.join("src/bin"))?;
         std::fs::copy(ws.join("labs/Cargo.toml"), project.join("Cargo.toml"))?;
         std::fs::copy(ws.join("labs/src/lib.rs"), project.join("src/lib.rs"))?;
@@ -102,27 +107,33 @@ fn pristine_starters(ws: &Path) -> Result<Programs, Fatal> {
         }
         Ok(())
     };
-    copy().map_err(|e| Fatal::CouldNotRun {
-        program: format!("a copy of the pristine starters in {}", project.display()),
-        source: e,
-    })?;
-    let bins = build_project(&project, &target.join("work"), &target.join("target"));
-    Ok(Lab::ALL
+    copy().map_err(|e| format!("the pristine starters could not be copied: {e}"))?;
+    let target = ws.join("target").join("shmlab-pristine");
+    build_project(&project, &scratch.path().join("work"), &target)
+}
+
+fn pristine_starters(ws: &Path) -> Programs {
+    let bins = build_pristine(ws);
+    if let Err(why) = &bins {
+        println!("        {why}");
+    }
+    Lab::ALL
         .into_iter()
         .map(|lab| {
-            let found = match &bins {
-                Ok(bins) => bins.get(lab.name()).map(|p: &PathBuf| Found {
+            let found = bins
+                .as_ref()
+                .ok()
+                .and_then(|b| b.get(lab.name()))
+                .map(|p| Found {
                     path: p.clone(),
                     shown: format!("{STARTERS}/{lab}.rs"),
-                }),
-                Err(_) => None,
-            };
-            let problem = crate::model::lab::LabProblem::DoesNotCompile {
+                });
+            let problem = LabProblem::DoesNotCompile {
                 package: "pristine starters".into(),
             };
             (lab, found.ok_or(problem))
         })
-        .collect())
+        .collect()
 }
 
 /// The scenario slugs a guide's "What the checker runs" table lists, in order.

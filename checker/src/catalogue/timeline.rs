@@ -2,7 +2,6 @@
 
 use crate::model::timeline::{errno_name, shmat_flags, shmctl_cmd, shmget_flags};
 use crate::model::{Call, Return, TraceEvent};
-use crate::report::words;
 use crate::scenario::Ctx;
 
 fn calls<'a>(
@@ -104,7 +103,7 @@ pub fn timeline_shmdt(c: &mut Ctx<'_>, before_nattch: u64) {
         let shown = if dts.is_empty() {
             "no shmdt call".to_string()
         } else {
-            dts.iter().map(|e| words::event_line(e)).collect::<Vec<_>>().join("; ")
+            dts.iter().map(|e| e.call_line()).collect::<Vec<_>>().join("; ")
         };
         c.check("timeline", "shmdt with the address shmat returned", "a successful shmdt", shown, good.is_some(), || {
             if dts.is_empty() {

@@ -314,6 +314,22 @@ pub struct TraceEvent {
 }
 
 impl TraceEvent {
+    /// The call and its result, as strace would show them:
+    /// `[4242] shmget(0x00001234, 10, IPC_CREAT|0600) = -1 EEXIST (File exists)`.
+    pub fn call_line(&self) -> String {
+        let ret = match (&self.call, self.ret) {
+            (Call::Fork { child }, _) => format!(" = {child}"),
+            (_, None) => String::new(),
+            (Call::Shmat { .. }, Some(Return::Value(v))) => format!(" = {}", addr_text(v as u64)),
+            (_, Some(Return::Value(v))) => format!(" = {v}"),
+            (_, Some(Return::Errno(errno))) => {
+                let text = nix::errno::Errno::from_raw(errno).desc();
+                format!(" = -1 {} ({text})", errno_name(errno))
+            }
+        };
+        format!("[{}] {}{ret}", self.pid, self.call.text())
+    }
+
     /// Whether the call returned successfully.
     pub fn succeeded(&self) -> bool {
         self.ret.is_some_and(|r| r.is_ok())

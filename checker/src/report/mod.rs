@@ -193,8 +193,9 @@ impl Report {
             let names: Vec<&str> = done.iter().map(|l| l.name()).collect();
             format!(" ({})", names.join(", "))
         };
+        let noun = if total == 1 { "scenario" } else { "scenarios" };
         format!(
-            "{total} scenarios: {}. Labs done: {} of {}{done_text}.",
+            "{total} {noun}: {}. Labs done: {} of {}{done_text}.",
             parts.join(", "),
             done.len(),
             self.labs.len()

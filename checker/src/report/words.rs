@@ -3,8 +3,8 @@
 
 use super::RunsAs;
 use crate::model::lab::LabProblem;
-use crate::model::timeline::{addr_text, errno_name, signal_name, Attached};
-use crate::model::{Call, Effect, Lab, Return, SegmentState, Termination, TraceEvent};
+use crate::model::timeline::{signal_name, Attached};
+use crate::model::{Call, Effect, Lab, SegmentState, Termination, TraceEvent};
 use crate::run::isolation::{IsolationChoice, IsolationReason};
 use crate::run::program::NOBODY;
 use crate::scenario::signal_meaning;
@@ -69,23 +69,12 @@ pub fn runs_as(r: &RunsAs) -> String {
 /// The event as one line: `[4242] shmat(3, NULL, SHM_RDONLY) = 0x7f… → nattch 1, lpid 4242,
 /// atime set`.
 pub fn event_line(e: &TraceEvent) -> String {
-    let ret = match (&e.call, e.ret) {
-        (Call::Fork { child }, _) => format!(" = {child}"),
-        (_, None) => String::new(),
-        (Call::Shmat { .. }, Some(Return::Value(v))) => format!(" = {}", addr_text(v as u64)),
-        (_, Some(Return::Value(v))) => format!(" = {v}"),
-        (_, Some(Return::Errno(errno))) => {
-            let text = nix::errno::Errno::from_raw(errno).desc();
-            format!(" = -1 {} ({text})", errno_name(errno))
-        }
-    };
     let effect = effect_text(e);
-    let effect = if effect.is_empty() {
-        String::new()
+    if effect.is_empty() {
+        e.call_line()
     } else {
-        format!(" → {effect}")
-    };
-    format!("[{}] {}{ret}{effect}", e.pid, e.call.text())
+        format!("{} → {effect}", e.call_line())
+    }
 }
 
 /// What an event changed, in words (empty for a failed call).
@@ -230,6 +219,7 @@ pub fn shell_words(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Return;
 
     fn state(nattch: u64, lpid: i32) -> SegmentState {
         SegmentState {

@@ -31,25 +31,63 @@ pub fn shmlab() -> Command {
     cmd
 }
 
-/// Builds `package` once per test binary and returns its binaries by name.
-pub fn built(package: &'static str) -> BTreeMap<String, PathBuf> {
-    static CACHE: OnceLock<std::sync::Mutex<BTreeMap<&'static str, BTreeMap<String, PathBuf>>>> =
+/// What a test checks: a crate of the workspace, or the pristine starters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Built {
+    /// The package of this name.
+    Package(&'static str),
+    /// The kit's untouched starters (`checker/starters/rust`), built in a workspace of their
+    /// own: the tests never read the student's `labs/src/bin`, which a student edits.
+    Pristine,
+}
+
+/// Builds `what` once per test binary and returns its binaries by name.
+pub fn build(what: Built) -> BTreeMap<String, PathBuf> {
+    static CACHE: OnceLock<std::sync::Mutex<BTreeMap<Built, BTreeMap<String, PathBuf>>>> =
         OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
     cache
-        .entry(package)
-        .or_insert_with(|| {
-            shmlab_checker::app::cargo_build::build(&workspace(), package)
-                .expect("the package builds")
+        .entry(what)
+        .or_insert_with(|| match what {
+            Built::Package(package) => {
+                shmlab_checker::app::cargo_build::build(&workspace(), package)
+                    .expect("the package builds")
+            }
+            Built::Pristine => shmlab_checker::app::dev::build_pristine(&workspace())
+                .expect("the pristine starters build"),
         })
         .clone()
+}
+
+/// Builds `package` once per test binary and returns its binaries by name.
+pub fn built(package: &'static str) -> BTreeMap<String, PathBuf> {
+    build(Built::Package(package))
+}
+
+/// Fails the test, with the reason, where it cannot run: for tests marked
+/// `#[ignore = "needs root: ..."]`, which `.ci/run` runs as root with `--ignored`.
+pub fn require_root() {
+    assert!(
+        is_root(),
+        "this test needs root (it switches to other uids with setpriv, or pins reports taken as root): run it as root, as CI does"
+    );
 }
 
 /// A directory every user can enter, holding copies of `package`'s lab binaries named after
 /// the labs (`prefix` + lab → lab), for `--dir` and for runs as another user.
 pub fn lab_dir(package: &'static str, prefix: &str) -> tempfile::TempDir {
-    let bins = built(package);
+    lab_dir_of(Built::Package(package), prefix)
+}
+
+/// The pristine starters, in a directory named after the labs, for `--dir`.
+pub fn pristine_dir() -> tempfile::TempDir {
+    lab_dir_of(Built::Pristine, "")
+}
+
+/// Like [`lab_dir`], for any build.
+pub fn lab_dir_of(what: Built, prefix: &str) -> tempfile::TempDir {
+    let bins = build(what);
     let dir = tempfile::Builder::new()
         .prefix("shmlab-test-")
         .tempdir()
