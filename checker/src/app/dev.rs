@@ -176,3 +176,21 @@ pub fn guide_problems(ws: &Path) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guide_tables_are_read_row_by_row_in_their_section_only() {
+        let guide = "# Lab\n\n## What the checker runs\n\n| scenario | setup |\n|---|---|\n| `create/a` | x |\n| `create/b` | y |\n\n## Common mistakes\n\n| `create/c` | not a scenario row |\n";
+        assert_eq!(guide_slugs(guide), ["create/a", "create/b"]);
+        assert!(guide_slugs("no section").is_empty());
+    }
+
+    #[test]
+    fn every_guide_in_the_kit_lists_exactly_the_catalogue() {
+        let ws = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        assert_eq!(guide_problems(ws), Vec::<String>::new());
+    }
+}

@@ -101,7 +101,8 @@ pub enum LabProblem {
 
 impl fmt::Display for Lab {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        // `pad`, so that `{:<7}` lines labs up in a column.
+        f.pad(self.name())
     }
 }
 
