@@ -17,3 +17,45 @@ pub mod run;
 pub mod scenario;
 
 pub use error::exit_codes;
+
+#[cfg(test)]
+mod layers {
+    //! The layer rules of `docs/contributing.md`, checked on the source.
+
+    use std::path::Path;
+
+    fn sources(dir: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(sources(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path.display().to_string(), text));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn model_and_scenario_import_nothing_from_run_app_or_report() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for layer in ["model", "scenario"] {
+            for (path, text) in sources(&src.join(layer)) {
+                for above in ["crate::run", "crate::app", "crate::report", "crate::cli"] {
+                    assert!(!text.contains(above), "{path} uses {above}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_source_file_does_two_jobs() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for (path, text) in sources(&src) {
+            let lines = text.lines().count();
+            assert!(lines <= 600, "{path} has {lines} lines: split it");
+        }
+    }
+}

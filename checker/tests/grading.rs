@@ -262,6 +262,30 @@ fn a_hanging_program_is_killed_at_the_timeout_with_its_children() {
     );
 }
 
+/// At the timeout the program gets SIGTERM first, and a grace period to exit on it: its
+/// handler's last words reach the report.
+#[test]
+fn a_program_past_its_timeout_gets_sigterm_before_sigkill() {
+    let dir = world_dir();
+    let p = script(
+        dir.path(),
+        "access",
+        "#!/bin/sh\ntrap 'echo caught SIGTERM >&2; exit 7' TERM\nwhile :; do :; done\n",
+    );
+    let (code, doc) = json_report(
+        shmlab()
+            .args(["check", "access/existing", "--timeout", "0.3", "--program"])
+            .arg(&p),
+    );
+    assert_eq!(code, 1);
+    let out = doc["tests"][0]["output"].as_str().unwrap();
+    assert!(out.contains("still running after 300 ms, killed"), "{out}");
+    let stderr = doc["tests"][0]["extra_data"]["runs"][0]["stderr"]
+        .as_str()
+        .unwrap();
+    assert_eq!(stderr, "caught SIGTERM\n", "{doc:#}");
+}
+
 #[test]
 fn a_crash_is_reported_with_the_signal_and_its_usual_meaning() {
     let dir = world_dir();

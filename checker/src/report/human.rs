@@ -274,3 +274,104 @@ fn render_snapshot(snap: &Snapshot, p: &Paint, out: &mut dyn Write) -> io::Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Lab;
+    use crate::report::RunsAs;
+    use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
+    use crate::scenario::{Check, Purpose, Stop};
+
+    fn scenario(slug: &'static str, verdict: Verdict, hint: &str) -> ScenarioReport {
+        ScenarioReport {
+            slug,
+            title: "a made-up scenario",
+            purpose: Purpose::Behaviour,
+            verdict,
+            checks: vec![Check {
+                what: "exit status".into(),
+                field: "status",
+                expected: "0".into(),
+                actual: "101".into(),
+                passed: false,
+                skipped: None,
+                hint: Some(hint.into()),
+            }],
+            stop: Some(Stop::NotImplemented),
+            runs: Vec::new(),
+            snapshots: Vec::new(),
+        }
+    }
+
+    fn report(scenarios: Vec<ScenarioReport>) -> Report {
+        Report {
+            source: "made-up programs".into(),
+            isolation: IsolationChoice {
+                mode: Isolation::Keys,
+                reason: IsolationReason::KeysRequested,
+            },
+            runs_as: RunsAs::OwnUid(1000),
+            tracing: Some("switched off".into()),
+            labs: vec![LabReport {
+                lab: Lab::Create,
+                program: Some("./create".into()),
+                problem: None,
+                scenarios,
+            }],
+        }
+    }
+
+    fn text(r: &Report) -> String {
+        let mut out = Vec::new();
+        render(r, Style::default(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_failure_shows_the_check_its_hint_and_the_guide() {
+        let t = text(&report(vec![scenario(
+            "create/a",
+            Verdict::Failed,
+            "do it",
+        )]));
+        assert!(t.contains("isolation: keys (unique random keys in this machine's IPC namespace, as requested)"), "{t}");
+        assert!(t.contains("programs run as: your own uid 1000"), "{t}");
+        assert!(t.contains("tracing: off (switched off)"), "{t}");
+        assert!(t.contains("  FAIL  create/a  a made-up scenario"), "{t}");
+        assert!(
+            t.contains("✗ exit status: expected 0, got 101\n          → do it"),
+            "{t}"
+        );
+        assert!(
+            t.contains("guide: docs/labs/create.md#common-mistakes"),
+            "{t}"
+        );
+        assert!(
+            t.ends_with("1 scenario: 0 passed, 1 failed. Labs done: 0 of 1.\n"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn the_same_mistake_twice_is_told_once() {
+        let t = text(&report(vec![
+            scenario("create/a", Verdict::Failed, "do it"),
+            scenario("create/b", Verdict::Failed, "do it"),
+        ]));
+        assert_eq!(t.matches("→ do it").count(), 1, "{t}");
+        assert!(t.contains("same mistake as above"), "{t}");
+    }
+
+    #[test]
+    fn skips_say_why_and_count_apart() {
+        let t = text(&report(vec![scenario(
+            "create/a",
+            Verdict::Skipped("needs root".into()),
+            "",
+        )]));
+        assert!(t.contains("  SKIP  create/a"), "{t}");
+        assert!(t.contains("skipped: needs root"), "{t}");
+        assert!(t.contains("0 passed, 0 failed, 1 skipped"), "{t}");
+    }
+}
