@@ -192,13 +192,14 @@ fn check_lab(
             ),
             Ok(p) => match run::run_scenario(env, s, p) {
                 RunOutcome::Skipped(reason) => report_of(s, Verdict::Skipped(reason), None),
-                RunOutcome::Error(reason) => report_of(s, Verdict::Error(reason), None),
+                RunOutcome::Error(e) => report_of(s, Verdict::Error(e.to_string()), None),
                 RunOutcome::Observed(obs) => {
                     let e = evaluate(s, &obs);
-                    let mut r = report_of(s, e.verdict, Some(*obs));
-                    r.checks = e.checks;
-                    r.stop = e.stop;
-                    r
+                    ScenarioReport {
+                        checks: e.checks,
+                        stop: e.stop,
+                        ..report_of(s, e.verdict, Some(*obs))
+                    }
                 }
             },
         })

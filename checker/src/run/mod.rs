@@ -34,15 +34,48 @@ pub struct Environment {
     pub tracing: Result<(), String>,
 }
 
+/// Why the checker could not run a scenario (its own trouble, never the student's).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("could not create an IPC namespace: {0}")]
+    Namespace(shm::Errno),
+    #[error("could not find unused keys in this machine's IPC namespace")]
+    NoFreeKeys,
+    #[error("setup: {call} failed: {errno}")]
+    Setup {
+        call: &'static str,
+        errno: shm::Errno,
+    },
+    #[error("setup: the segment could not be filled: {0}")]
+    Fill(shm::AccessError),
+    #[error("setup: {0}")]
+    Helper(std::io::Error),
+    #[error("setup: another process could not attach and detach the segment")]
+    History,
+    #[error("the checker could not detach: {0}")]
+    Release(std::io::Error),
+    #[error("could not list segments: {0}")]
+    List(shm::Errno),
+    #[error("could not run {program}: {source}")]
+    Program {
+        program: String,
+        source: std::io::Error,
+    },
+}
+
+fn setup(call: &'static str) -> impl FnOnce(shm::Errno) -> RunError {
+    move |errno| RunError::Setup { call, errno }
+}
+
 /// What running one scenario gave: what was seen, or why nothing was.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum RunOutcome {
     /// It ran: everything the checker saw.
     Observed(Box<Observation>),
     /// The environment does not allow it; the reason says why.
     Skipped(String),
     /// The checker could not run it (its own failure, not the student's).
-    Error(String),
+    Error(RunError),
 }
 
 /// Key base in namespace mode: every namespace is fresh, so keys can be the same each time
@@ -93,7 +126,7 @@ impl Keys {
     }
 }
 
-fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, String> {
+fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, RunError> {
     let make = |base: i32| Keys {
         setup: (0..n).map(|i| Key::new(base + i as i32 + 1)).collect(),
         free: Key::new(base + 0xff),
@@ -117,7 +150,7 @@ fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, String> {
             return Ok(keys);
         }
     }
-    Err("could not find unused keys in this machine's IPC namespace".into())
+    Err(RunError::NoFreeKeys)
 }
 
 /// Runs `scenario` against `program`.
@@ -127,7 +160,7 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
     }
     if env.isolation.mode == Isolation::Namespace {
         if let Err(e) = isolation::fresh_namespace() {
-            return RunOutcome::Error(format!("could not create an IPC namespace: {e}"));
+            return RunOutcome::Error(RunError::Namespace(e));
         }
     }
     let persists = !scenario.setup.is_empty() || scenario.needs.contains(&Need::Persistence);
@@ -190,7 +223,7 @@ struct Scene<'a> {
 }
 
 impl Scene<'_> {
-    fn play(&mut self, scenario: &Scenario, program: &Program) -> Result<Observation, String> {
+    fn play(&mut self, scenario: &Scenario, program: &Program) -> Result<Observation, RunError> {
         let mut initial_contents = Vec::new();
         for (i, spec) in scenario.setup.iter().enumerate() {
             let key = self.keys.setup[i];
@@ -199,7 +232,7 @@ impl Scene<'_> {
                 spec.size,
                 IpcFlags::IPC_CREAT | IpcFlags::IPC_EXCL | Mode::new(0o600),
             )
-            .map_err(|e| format!("setup: shmget({key}) failed: {e}"))?;
+            .map_err(setup("shmget"))?;
             self.setup_ids.push(id);
             if let Some(claim) = self.keys.claim.as_mut() {
                 if let Ok(st) = shm::ipc_stat(id) {
@@ -208,11 +241,10 @@ impl Scene<'_> {
             }
             let bytes = spec.initial_bytes();
             if bytes.iter().any(|b| *b != 0) {
-                let a = shm::shmat(id, None, AtFlags::empty())
-                    .map_err(|e| format!("setup: shmat failed: {e}"))?;
+                let a = shm::shmat(id, None, AtFlags::empty()).map_err(setup("shmat"))?;
                 let written = a.write_at(0, &bytes);
-                shm::shmdt(a).map_err(|e| format!("setup: shmdt failed: {e}"))?;
-                written.map_err(|e| format!("setup: {e}"))?;
+                shm::shmdt(a).map_err(setup("shmdt"))?;
+                written.map_err(RunError::Fill)?;
             }
             initial_contents.push(bytes);
             let (uid, gid) = match spec.owner {
@@ -227,12 +259,11 @@ impl Scene<'_> {
                 ),
                 Owner::Other => (OTHER_UID, OTHER_GID),
             };
-            let mut st = shm::ipc_stat(id).map_err(|e| format!("setup: IPC_STAT failed: {e}"))?;
+            let mut st = shm::ipc_stat(id).map_err(setup("IPC_STAT"))?;
             st.set_mode(Mode::new(spec.mode));
             st.set_uid(uid);
             st.set_gid(gid);
-            shm::shmctl(id, ShmctlCmd::IpcSet(&st))
-                .map_err(|e| format!("setup: IPC_SET failed: {e}"))?;
+            shm::shmctl(id, ShmctlCmd::IpcSet(&st)).map_err(setup("IPC_SET"))?;
             if spec.history {
                 let status = process::in_child(move || {
                     let Ok(a) = shm::shmat(id, None, AtFlags::SHM_RDONLY) else {
@@ -240,11 +271,9 @@ impl Scene<'_> {
                     };
                     i32::from(shm::shmdt(a).is_err())
                 })
-                .map_err(|e| format!("setup: {e}"))?;
+                .map_err(RunError::Helper)?;
                 if status != 0 {
-                    return Err(
-                        "setup: another process could not attach and detach the segment".into(),
-                    );
+                    return Err(RunError::History);
                 }
             }
         }
@@ -257,7 +286,7 @@ impl Scene<'_> {
         let mut holder = if held.is_empty() {
             None
         } else {
-            Some(process::Holder::start(&held).map_err(|e| format!("setup: {e}"))?)
+            Some(process::Holder::start(&held).map_err(RunError::Helper)?)
         };
 
         let mut snapshots = vec![self.snapshot("before")?];
@@ -294,8 +323,7 @@ impl Scene<'_> {
                 }
                 Step::Checker(Action::ReleaseHeld) => {
                     if let Some(h) = holder.as_mut() {
-                        h.release()
-                            .map_err(|e| format!("the checker could not detach: {e}"))?;
+                        h.release().map_err(RunError::Release)?;
                     }
                     snapshots.push(self.snapshot("after the checker detached")?);
                 }
@@ -321,7 +349,7 @@ impl Scene<'_> {
         program: &Program,
         argv: Vec<String>,
         stdin: Option<&[u8]>,
-    ) -> Result<RunRecord, String> {
+    ) -> Result<RunRecord, RunError> {
         let mut cmd = Command::new(&program.path);
         cmd.args(&argv)
             .current_dir("/")
@@ -339,7 +367,10 @@ impl Scene<'_> {
         // take the checker down.
         let trace = self.env.tracing.is_ok().then_some(program::MAX_CHILDREN);
         let (out, timeline) = process::run_from_runner(&mut cmd, stdin, self.env.timeout, trace)
-            .map_err(|e| format!("could not run {}: {e}", program.display))?;
+            .map_err(|source| RunError::Program {
+                program: program.display.clone(),
+                source,
+            })?;
         if out.pid != 0 {
             self.pids.insert(out.pid);
         }
@@ -373,8 +404,8 @@ impl Scene<'_> {
             || self.pids.contains(&st.cpid())
     }
 
-    fn snapshot(&mut self, label: &str) -> Result<Snapshot, String> {
-        let all = shm::list_segments().map_err(|e| format!("could not list segments: {e}"))?;
+    fn snapshot(&mut self, label: &str) -> Result<Snapshot, RunError> {
+        let all = shm::list_segments().map_err(RunError::List)?;
         let segments: Vec<SegmentState> = all
             .iter()
             .filter(|(id, st)| self.is_ours(*id, st))
