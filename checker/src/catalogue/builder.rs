@@ -1,7 +1,7 @@
 //! The builder each lab's file writes its scenarios with, so that a scenario reads in the
 //! order it happens: setup → run → expectations.
 //!
-//! ```ignore
+//! ```text
 //! def("create/mode-600", "--mode 600 and an odd size are used as given")
 //!     .needs(&[Need::Persistence])
 //!     .run(&[FREE, lit("5000"), lit("--mode"), lit("600")])
