@@ -31,6 +31,21 @@ pub enum Termination {
     KilledItsParent { signal: i32 },
 }
 
+/// Bytes of each output stream dropped past [`OUTPUT_CAP`]: which stream was cut, and by
+/// how much (a stream that was cut ends where the cap is).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub stdout: u64,
+    pub stderr: u64,
+}
+
+impl Dropped {
+    /// Whether neither stream was cut.
+    pub fn is_none(&self) -> bool {
+        self.stdout == 0 && self.stderr == 0
+    }
+}
+
 /// What one run produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunRecord {
@@ -40,8 +55,11 @@ pub struct RunRecord {
     pub termination: Termination,
     pub stdout: String,
     pub stderr: String,
-    /// Output bytes dropped past the cap.
+    /// Output bytes dropped past the cap (both streams).
     pub dropped: u64,
+    /// The same, stream by stream.
+    #[serde(skip_serializing_if = "Dropped::is_none")]
+    pub dropped_by_stream: Dropped,
     /// Epoch seconds when it started.
     #[serde(skip)]
     pub started: i64,
@@ -53,6 +71,12 @@ pub struct RunRecord {
     pub survivors: Vec<i32>,
     /// Processes it started, when traced.
     pub children: usize,
+    /// A process of the run made a shm call from an IPC namespace of its own (it called
+    /// `unshare(CLONE_NEWIPC)` or `setns`), so its calls were about segments the checker
+    /// neither set up nor sees; the checker stopped the run at that call (SIGKILL to all its
+    /// processes). Known only when traced.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub left_namespace: bool,
 }
 
 /// Everything a scenario observed.

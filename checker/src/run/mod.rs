@@ -387,10 +387,12 @@ impl Scene<'_> {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             dropped: out.dropped,
+            dropped_by_stream: out.dropped_by_stream,
             started,
             timeline,
             survivors: out.survivors,
             children: out.children,
+            left_namespace: out.left_namespace,
         })
     }
 

@@ -43,6 +43,8 @@ pub enum Stop {
     KilledItsParent,
     /// It started more processes than allowed.
     ForkLoop,
+    /// It moved to another IPC namespace, where the checker cannot see its segments.
+    LeftNamespace,
 }
 
 /// Collects checks while an `expect` function reads an observation.
@@ -223,6 +225,13 @@ impl<'a> Ctx<'a> {
         let lab = self.lab;
         let stderr = run.stderr.clone();
         let max = MAX_CHILDREN;
+        if run.left_namespace {
+            self.check("namespace", "the program stayed in the IPC namespace the checker set up", "no unshare(CLONE_NEWIPC) or setns", "it moved to another IPC namespace, and the checker stopped it", false, || {
+                "the program left the checker's IPC namespace (unshare or setns with CLONE_NEWIPC), so its segments could not be checked: a lab program must use the namespace it was started in".into()
+            });
+            self.stopped = Some(Stop::LeftNamespace);
+            return false;
+        }
         if run.children > max && !matches!(run.termination, Termination::Exited { .. }) {
             let n = run.children;
             self.check("processes", "processes the program started", format!("at most {max}"), n, false, || {

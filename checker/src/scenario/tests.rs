@@ -32,10 +32,12 @@ fn run(termination: Termination, stdout: &str, stderr: &str) -> RunRecord {
         stdout: stdout.into(),
         stderr: stderr.into(),
         dropped: 0,
+        dropped_by_stream: Default::default(),
         started: 1_700_000_000,
         timeline: None,
         survivors: Vec::new(),
         children: 0,
+        left_namespace: false,
     }
 }
 

@@ -1,4 +1,4 @@
-//! Resource limits set on a program between fork and exec.
+//! What is set on a program between fork and exec: resource limits, and no new privileges.
 
 use std::io;
 use std::os::unix::process::CommandExt;
@@ -63,6 +63,25 @@ pub fn limit(cmd: &mut Command, limits: Limits) {
             set(libc::RLIMIT_CORE, 0, 0)?;
             if let Some(n) = limits.processes {
                 set(libc::RLIMIT_NPROC, n, n)?;
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Makes the program that `cmd` starts unable to gain privileges (`PR_SET_NO_NEW_PRIVS`,
+/// set between fork and exec, after the switch to another uid): a setuid or setgid bit, or
+/// file capabilities, on it or on anything it executes are then ignored, so it runs as the
+/// uid the report names. Set for every run, traced or not (the tracer's seccomp filter needs
+/// it too). The setting is inherited by every child and kept across exec, and cannot be
+/// undone.
+pub fn no_new_privileges(cmd: &mut Command) {
+    // SAFETY: the closure runs between fork and exec and only calls prctl, which is
+    // async-signal-safe and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 {
+                return Err(io::Error::last_os_error());
             }
             Ok(())
         });

@@ -1,9 +1,9 @@
 //! Process control: running a student's program with a timeout and captured output, and the
 //! small helper processes the checker forks (a holder of attachments, a one-shot attacher).
 //!
-//! This is the one module of the checker allowed `unsafe`: `fork` and `pidfd_open`. The
-//! checker is single-threaded whenever it forks (it never starts threads), so the child may
-//! run ordinary Rust code before it exits.
+//! This is the one module of the checker allowed `unsafe`: `fork`, the pre-exec hooks and
+//! the tracer's raw `ptrace` calls. The checker is single-threaded whenever it forks (it
+//! never starts threads), so the child may run ordinary Rust code before it exits.
 #![allow(unsafe_code)]
 
 mod limits;
@@ -17,17 +17,21 @@ pub use reaper::{become_subreaper, catch_interrupts, interrupted, sweep};
 pub use runner::{in_child, run_from_runner, Holder};
 
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::fd::AsFd;
+use std::os::unix::process::CommandExt;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{killpg, Signal};
+use nix::sys::ptrace;
+use nix::sys::signal::{killpg, sigprocmask, SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
-use crate::model::run::{Termination, OUTPUT_CAP};
+use crate::model::run::{Dropped, Termination, OUTPUT_CAP};
 
 /// What one run of the program produced.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -40,8 +44,10 @@ pub struct RunOutput {
     pub stdout: Vec<u8>,
     /// Captured standard error (at most the cap).
     pub stderr: Vec<u8>,
-    /// Bytes of output beyond the cap, counted and dropped.
+    /// Bytes of output beyond the cap, counted and dropped (both streams).
     pub dropped: u64,
+    /// The same, stream by stream: which one was cut.
+    pub dropped_by_stream: Dropped,
     /// Wall time from spawn to exit.
     pub elapsed: Duration,
     /// Processes the program started that were still running when it exited (then killed);
@@ -49,37 +55,36 @@ pub struct RunOutput {
     pub survivors: Vec<i32>,
     /// Processes the program started (fork, vfork, clone); known only when traced.
     pub children: usize,
+    /// A process of the run made a shm call from an IPC namespace of its own (after
+    /// `unshare(CLONE_NEWIPC)` or `setns`), and the run was stopped there; known only when
+    /// traced.
+    pub left_namespace: bool,
 }
 
-fn pidfd_open(pid: i32) -> Option<OwnedFd> {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1; no memory is shared.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: the kernel just returned this fd to us; nothing else owns it.
-    Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
-}
-
-/// How the program's main process ended, before timeouts are considered.
+/// How the program's main process ended, before timeouts are considered. Only what the
+/// kernel can report: an exit status (0 to 255) or a real signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
     /// Exit status.
-    Code(i32),
+    Code(u8),
     /// Killed by a signal; whether it dumped core.
-    Signal(i32, bool),
+    Signal(Signal, bool),
 }
 
-impl From<std::process::ExitStatus> for Ended {
-    fn from(status: std::process::ExitStatus) -> Ended {
-        match status.signal() {
-            Some(sig) => Ended::Signal(sig, status.core_dumped()),
-            None => Ended::Code(status.code().unwrap_or(-1)),
+impl Ended {
+    /// The end a `waitpid` status reports, if it is one (exited or killed; a stop is not).
+    pub(crate) fn of(status: WaitStatus) -> Option<Ended> {
+        match status {
+            // WEXITSTATUS is the low byte of the value given to exit.
+            WaitStatus::Exited(_, code) => Some(Ended::Code((code & 0xff) as u8)),
+            WaitStatus::Signaled(_, sig, core) => Some(Ended::Signal(sig, core)),
+            _ => None,
         }
     }
 }
 
-/// Something that knows when the program's processes change state: a pidfd, or the tracer.
+/// Something that knows when the program's processes change state: `waitpid` woken by a
+/// signalfd, or the tracer.
 pub trait Watch {
     /// Readable when there may be news.
     fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>>;
@@ -95,27 +100,85 @@ pub trait Watch {
     fn settled(&self) -> bool;
 }
 
-/// Watches an untraced child through a pidfd (or by polling where there is none).
-struct PidWatch<'a> {
-    child: &'a mut Child,
-    pidfd: Option<OwnedFd>,
+/// Watches an untraced child with `waitpid`, woken by SIGCHLD through a signalfd (or by
+/// polling where there is none).
+///
+/// Untraced does not mean that nobody traces it: a program that calls
+/// `ptrace(PTRACE_TRACEME)` makes its parent, the runner, its tracer without the runner
+/// asking, and then stops at its next signal or `exec`. `Child::try_wait` would take such a
+/// stop for an exit (with no status at all); here every stop is let go (detached, with its
+/// signal) and only an exit or a killing signal ends the run.
+struct PidWatch {
+    pid: Pid,
+    signals: Option<SignalFd>,
+    ended: Option<Ended>,
 }
 
-impl Watch for PidWatch<'_> {
+impl PidWatch {
+    /// Collects the child's state changes (blocking when `flags` has no WNOHANG) until it has
+    /// ended or has nothing more to report.
+    fn wait(&mut self, flags: WaitPidFlag) -> io::Result<Option<Ended>> {
+        while self.ended.is_none() {
+            let status = match waitpid(self.pid, Some(flags)) {
+                Ok(s) => s,
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            match status {
+                WaitStatus::StillAlive => break,
+                WaitStatus::Stopped(pid, sig) => release(pid, Some(sig)),
+                WaitStatus::PtraceEvent(pid, ..) | WaitStatus::PtraceSyscall(pid) => {
+                    release(pid, None)
+                }
+                other => self.ended = Ended::of(other),
+            }
+        }
+        Ok(self.ended)
+    }
+}
+
+/// Lets go of a program that made the runner its tracer (`PTRACE_TRACEME`) and is stopped:
+/// detaches it, passing on the signal it stopped for, except the SIGTRAP a traced `exec`
+/// raises, which would kill it and is not the program's.
+fn release(pid: Pid, sig: Option<Signal>) {
+    let deliver = sig.filter(|s| *s != Signal::SIGTRAP || !is_exec_trap(pid));
+    if ptrace::detach(pid, deliver).is_err() {
+        // Not a ptrace stop (or it died meanwhile): nothing to let go.
+    }
+}
+
+/// Whether the tracee `pid` stopped for the SIGTRAP the kernel sends a `PTRACE_TRACEME`
+/// process after `exec`: sent with no information (SI_USER), as if by the process itself.
+fn is_exec_trap(pid: Pid) -> bool {
+    let Ok(info) = ptrace::getsiginfo(pid) else {
+        return false;
+    };
+    // SAFETY: for SI_USER the kernel fills the kill fields (si_pid, si_uid) of the union.
+    info.si_code == libc::SI_USER && unsafe { info.si_pid() } == pid.as_raw()
+}
+
+impl Watch for PidWatch {
     fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
-        self.pidfd.as_ref().map(|f| f.as_fd())
+        self.signals.as_ref().map(|f| f.as_fd())
     }
     fn check(&mut self) -> io::Result<Option<Ended>> {
-        Ok(self.child.try_wait()?.map(Ended::from))
+        if let Some(signals) = &self.signals {
+            while let Ok(Some(_)) = signals.read_signal() {}
+        }
+        self.wait(WaitPidFlag::WNOHANG)
     }
     fn terminate(&mut self) {
-        let _ = killpg(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+        let _ = killpg(self.pid, Signal::SIGTERM);
     }
     fn kill_all(&mut self) {
-        let _ = killpg(Pid::from_raw(self.child.id() as i32), Signal::SIGKILL);
+        let _ = killpg(self.pid, Signal::SIGKILL);
     }
     fn finish(&mut self) -> io::Result<Ended> {
-        Ok(self.child.wait()?.into())
+        loop {
+            if let Some(ended) = self.wait(WaitPidFlag::empty())? {
+                return Ok(ended);
+            }
+        }
     }
     fn settled(&self) -> bool {
         true
@@ -128,24 +191,39 @@ impl Watch for PidWatch<'_> {
 /// see [`timeout::Policy`]).
 pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> io::Result<RunOutput> {
     prepare(cmd, stdin);
+    // SIGCHLD is taken through a signalfd, so that poll wakes when the program ends (or
+    // stops, see `PidWatch`). Blocked before the spawn, so none is missed; the program starts
+    // with an empty signal mask (std resets it between fork and exec).
+    let mut mask = SigSet::empty();
+    mask.add(Signal::SIGCHLD);
+    let mut old_mask = SigSet::empty();
+    sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), Some(&mut old_mask))?;
+    let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).ok();
     let start = Instant::now();
-    let mut child = cmd.spawn()?;
-    let pid = child.id() as i32;
-    feed(&mut child, stdin);
-    let mut capture = Capture::new(&mut child);
-    let pidfd = pidfd_open(pid);
-    let mut watch = PidWatch {
-        child: &mut child,
-        pidfd,
-    };
-    let out = supervise(&mut watch, &mut capture, start, timeout);
-    // Whatever happened, nothing of the run's process group outlives it.
-    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-    Ok(capture.into_output(pid, out?, start))
+    let spawned = cmd.spawn();
+    let out = spawned.map(|mut child| {
+        let pid = Pid::from_raw(child.id() as i32);
+        feed(&mut child, stdin);
+        let mut capture = Capture::new(&mut child);
+        let mut watch = PidWatch {
+            pid,
+            signals,
+            ended: None,
+        };
+        let out = supervise(&mut watch, &mut capture, start, timeout);
+        // Whatever happened, nothing of the run's process group outlives it.
+        let _ = killpg(pid, Signal::SIGKILL);
+        out.map(|t| capture.into_output(pid.as_raw(), t, start))
+    });
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
+    out?
 }
 
-/// Sets up stdio and the process group of a run.
+/// Sets up stdio and the process group of a run, and takes away the program's means to
+/// gain privileges (setuid bits and file capabilities: see [`limits::no_new_privileges`]).
+/// Every run goes through here, traced or not.
 pub(crate) fn prepare(cmd: &mut Command, stdin: Option<&[u8]>) {
+    limits::no_new_privileges(cmd);
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -168,7 +246,8 @@ pub(crate) struct Capture {
     out: Option<std::process::ChildStdout>,
     err: Option<std::process::ChildStderr>,
     bufs: [Vec<u8>; 2],
-    dropped: u64,
+    /// Bytes dropped past the cap, for stdout and stderr.
+    dropped: [u64; 2],
 }
 
 impl Capture {
@@ -177,7 +256,7 @@ impl Capture {
             out: child.stdout.take(),
             err: child.stderr.take(),
             bufs: [Vec::new(), Vec::new()],
-            dropped: 0,
+            dropped: [0, 0],
         }
     }
 
@@ -204,7 +283,7 @@ impl Capture {
                 let buf = &mut self.bufs[which];
                 let keep = n.min(OUTPUT_CAP.saturating_sub(buf.len()));
                 buf.extend_from_slice(&chunk[..keep]);
-                self.dropped += (n - keep) as u64;
+                self.dropped[which] += (n - keep) as u64;
             }
         }
     }
@@ -221,10 +300,15 @@ impl Capture {
             termination,
             stdout,
             stderr,
-            dropped: self.dropped,
+            dropped: self.dropped[0] + self.dropped[1],
+            dropped_by_stream: Dropped {
+                stdout: self.dropped[0],
+                stderr: self.dropped[1],
+            },
             elapsed: start.elapsed(),
             survivors: Vec::new(),
             children: 0,
+            left_namespace: false,
         }
     }
 }
@@ -290,7 +374,7 @@ pub(crate) fn supervise(
                 which.push(2);
                 deadline - now
             }
-            // Without a pidfd (Linux < 5.3), look every few milliseconds.
+            // Without a signalfd, look every few milliseconds.
             (None, true) => (deadline - now).min(Duration::from_millis(5)),
             _ => deadline - now,
         };
@@ -332,9 +416,11 @@ pub(crate) fn supervise(
             after_ms: timeout.as_millis() as u64,
         },
         (false, Ended::Signal(signal, core_dumped)) => Termination::Signaled {
-            signal,
+            signal: signal as i32,
             core_dumped,
         },
-        (false, Ended::Code(code)) => Termination::Exited { code },
+        (false, Ended::Code(code)) => Termination::Exited {
+            code: i32::from(code),
+        },
     })
 }

@@ -4,6 +4,12 @@
 //! segment it concerned is read with IPC_STAT, so the timeline shows the kernel's view after
 //! every step, while the program is still alive.
 //!
+//! Threads are followed as threads: a `clone` with `CLONE_THREAD` starts no process and
+//! adds no attachment, and a thread's end detaches nothing unless it ends its process. A
+//! process that makes a shm call from another IPC namespace than the tracer's (after
+//! `unshare(CLONE_NEWIPC)` or `setns`) stops the run: its segments are not the ones the
+//! checker set up and looks at, and [`RunOutput::left_namespace`] says so.
+//!
 //! Part of the process-control module, so `unsafe` is allowed here: the pre-exec hook (raw
 //! `ptrace`, `prctl` and `seccomp` calls between fork and exec) and `PTRACE_GET_SYSCALL_INFO`.
 #![allow(unsafe_code)]
@@ -11,7 +17,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::os::unix::fs::FileExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -22,81 +27,16 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 mod filter;
+mod inspect;
 
 use super::{feed, prepare, supervise, Capture, Ended, RunOutput, Watch};
-use crate::model::timeline::{Attached, Call, Effect, Return, SetFields, TraceEvent};
+use crate::model::timeline::{Call, Effect, Return, TraceEvent};
 use crate::model::SegmentState;
 use filter::hook;
-
-/// `PTRACE_GET_SYSCALL_INFO` (nix passes a size of 0, so it is called directly).
-fn syscall_info(pid: Pid) -> nix::Result<libc::ptrace_syscall_info> {
-    let mut info = std::mem::MaybeUninit::<libc::ptrace_syscall_info>::zeroed();
-    let size = std::mem::size_of::<libc::ptrace_syscall_info>();
-    // SAFETY: the kernel writes at most `size` bytes into the buffer, which is that large.
-    let r = unsafe {
-        libc::ptrace(
-            libc::PTRACE_GET_SYSCALL_INFO,
-            pid.as_raw(),
-            size,
-            info.as_mut_ptr(),
-        )
-    };
-    nix::errno::Errno::result(r)?;
-    // SAFETY: zero-initialised, then filled by the kernel; every bit pattern is valid.
-    Ok(unsafe { info.assume_init() })
-}
-
-/// The fields `IPC_SET` reads, from the buffer at `addr` in process `pid`'s memory.
-fn read_set_fields(pid: i32, addr: u64) -> Option<SetFields> {
-    let file = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
-    let mut bytes = [0u8; std::mem::size_of::<libc::shmid_ds>()];
-    file.read_exact_at(&mut bytes, addr).ok()?;
-    // SAFETY: shmid_ds is plain integers; any byte pattern is a valid value, and
-    // read_unaligned does not require the buffer's alignment.
-    let ds: libc::shmid_ds = unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast()) };
-    Some(SetFields {
-        uid: ds.shm_perm.uid,
-        gid: ds.shm_perm.gid,
-        mode: u32::from(ds.shm_perm.mode),
-    })
-}
-
-/// The state of segment `id` now, whatever its mode.
-fn state_of(id: i32) -> Option<SegmentState> {
-    match shm::ipc_stat(shm::ShmId::new(id)) {
-        Ok(st) => Some(SegmentState::new(shm::ShmId::new(id), &st)),
-        Err(shm::Errno::EACCES) => shm::list_segments()
-            .ok()?
-            .into_iter()
-            .find(|(i, _)| i.raw() == id)
-            .map(|(i, st)| SegmentState::new(i, &st)),
-        Err(_) => None,
-    }
-}
-
-/// The live (not removed) segment with `key`, for a shmget that may open or create it.
-fn state_by_key(key: i32) -> Option<SegmentState> {
-    if key == libc::IPC_PRIVATE {
-        return None;
-    }
-    shm::list_segments()
-        .ok()?
-        .into_iter()
-        .find(|(_, st)| st.key().raw() == key && !st.is_marked_for_destruction())
-        .map(|(i, st)| SegmentState::new(i, &st))
-}
-
-/// The segments `ids` that still exist, with their nattch now.
-fn attachments(ids: &BTreeSet<i32>) -> Vec<Attached> {
-    ids.iter()
-        .filter_map(|id| {
-            state_of(*id).map(|s| Attached {
-                id: *id,
-                nattch: s.nattch,
-            })
-        })
-        .collect()
-}
+use inspect::{
+    attachments, ipc_namespace, is_going, read_set_fields, read_tgid, state_by_key, state_of,
+    syscall_info, syscall_of,
+};
 
 struct Pending {
     call: Call,
@@ -105,13 +45,32 @@ struct Pending {
 }
 
 /// Follows the traced processes and records their shm calls.
+///
+/// ptrace works on threads: every thread of every process is a tracee of its own, and its
+/// `pid` in ptrace calls and wait statuses is its thread id. Attachments belong to a process
+/// (its address space), so they are kept by thread-group id, and a thread that starts or
+/// ends is no process starting or ending.
 struct Tracer {
     main: i32,
     signals: SignalFd,
+    /// Every traced thread, by thread id.
     tracees: BTreeSet<i32>,
+    /// Calls stopped at their entry, by thread id.
     pending: HashMap<i32, Pending>,
-    /// Attach addresses of each process, with the segment id.
+    /// The process (thread-group id) of each thread seen.
+    tgids: HashMap<i32, i32>,
+    /// The live threads of each process, by thread-group id.
+    threads: HashMap<i32, BTreeSet<i32>>,
+    /// Processes whose end was already recorded (their last thread is on its way out).
+    ending: BTreeSet<i32>,
+    /// Threads stopped at their exit, by thread id.
+    exiting: BTreeSet<i32>,
+    /// Attach addresses of each process (by thread-group id), with the segment id.
     attached: HashMap<i32, BTreeMap<u64, i32>>,
+    /// The tracer's IPC namespace, where the run's segments are, and whose segments it reads.
+    ipc_ns: Option<(u64, u64)>,
+    /// A traced process made a shm call from another IPC namespace (and the run was stopped).
+    left_namespace: bool,
     events: Vec<TraceEvent>,
     ended: Option<Ended>,
     /// Tracees still alive when the main process ended.
@@ -123,6 +82,30 @@ struct Tracer {
 }
 
 impl Tracer {
+    /// The process thread `tid` belongs to.
+    fn tgid_of(&mut self, tid: i32) -> i32 {
+        *self
+            .tgids
+            .entry(tid)
+            .or_insert_with(|| read_tgid(tid).unwrap_or(tid))
+    }
+
+    /// Notes thread `tid` as a live thread of its process; returns the process.
+    fn register(&mut self, tid: i32) -> i32 {
+        let tgid = self.tgid_of(tid);
+        self.threads.entry(tgid).or_default().insert(tid);
+        tgid
+    }
+
+    /// Whether thread `tid` now lives in another IPC namespace than the tracer's (it called
+    /// `unshare(CLONE_NEWIPC)` or `setns`): its calls concern segments the tracer cannot see.
+    fn is_elsewhere(&self, tid: i32) -> bool {
+        match (self.ipc_ns, ipc_namespace(Some(tid))) {
+            (Some(ours), Some(theirs)) => ours != theirs,
+            _ => false,
+        }
+    }
+
     fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
         if ptrace::cont(pid, sig).is_err() {
             // It died meanwhile; its exit is reported by waitpid.
@@ -142,13 +125,20 @@ impl Tracer {
             return self.resume(pid, None);
         };
         let raw = pid.as_raw();
+        if self.is_elsewhere(raw) {
+            // Its segments are not the ones the checker set up or looks at: any timeline or
+            // snapshot would be about the wrong segments. Stop the run here, before the call.
+            self.left_namespace = true;
+            return self.kill_all();
+        }
+        let tgid = self.tgid_of(raw);
         let (id, before) = match &mut call {
             Call::Shmget { key, .. } => {
                 let b = state_by_key(*key);
                 (b.as_ref().map(|s| s.id), b)
             }
             Call::Shmdt { addr } => {
-                let id = self.attached.get(&raw).and_then(|m| m.get(addr)).copied();
+                let id = self.attached.get(&tgid).and_then(|m| m.get(addr)).copied();
                 (id, id.and_then(state_of))
             }
             Call::Shmctl { id, cmd, buf, set } => {
@@ -172,6 +162,7 @@ impl Tracer {
         let Some(p) = self.pending.remove(&raw) else {
             return self.resume(pid, None);
         };
+        let tgid = self.tgid_of(raw);
         let info = syscall_info(pid)
             .ok()
             .filter(|i| i.op == libc::PTRACE_SYSCALL_INFO_EXIT);
@@ -184,12 +175,12 @@ impl Tracer {
         match (&p.call, ret) {
             (Call::Shmat { id, .. }, Some(Return::Value(addr))) => {
                 self.attached
-                    .entry(raw)
+                    .entry(tgid)
                     .or_default()
                     .insert(addr as u64, *id);
             }
             (Call::Shmdt { addr }, Some(Return::Value(_))) => {
-                if let Some(m) = self.attached.get_mut(&raw) {
+                if let Some(m) = self.attached.get_mut(&tgid) {
                     m.remove(addr);
                 }
             }
@@ -202,7 +193,8 @@ impl Tracer {
             _ => p.before,
         };
         self.events.push(TraceEvent {
-            pid: raw,
+            // The process, as the program knows itself (getpid), even when a thread called.
+            pid: tgid,
             call: p.call,
             ret,
             segment: after,
@@ -212,23 +204,34 @@ impl Tracer {
         self.resume(pid, None);
     }
 
-    fn on_fork(&mut self, pid: Pid, is_process: bool) {
+    /// A fork, vfork or clone (`event` says which) by thread `pid`.
+    fn on_fork(&mut self, pid: Pid, event: i32) {
         let raw = pid.as_raw();
         if let Ok(child) = ptrace::getevent(pid) {
             let child = child as i32;
             self.tracees.insert(child);
-            if is_process {
-                self.children += 1;
+            let parent = self.register(raw);
+            // A clone with CLONE_THREAD is a thread of the same process: it shares the
+            // process's attachments, adds none, and is no new process.
+            if self.register(child) == parent {
+                return self.resume(pid, None);
             }
+            self.children += 1;
             if self.children > self.max_children {
                 // A fork loop: stop it here, whatever uid it runs as (root ignores RLIMIT_NPROC).
                 self.kill_all();
             }
-            let inherited = self.attached.get(&raw).cloned().unwrap_or_default();
+            // A vfork child borrows its parent's address space until it execs or exits: it
+            // has no attachments of its own, and nattch does not change.
+            let inherited = if event == libc::PTRACE_EVENT_VFORK {
+                BTreeMap::new()
+            } else {
+                self.attached.get(&parent).cloned().unwrap_or_default()
+            };
             let ids: BTreeSet<i32> = inherited.values().copied().collect();
             self.attached.insert(child, inherited);
             self.events.push(TraceEvent {
-                pid: raw,
+                pid: parent,
                 call: Call::Fork { child },
                 ret: None,
                 segment: None,
@@ -242,7 +245,19 @@ impl Tracer {
     }
 
     fn on_exec(&mut self, pid: Pid) {
+        // Reported with the process's id: a thread that execs takes the thread-group leader's
+        // id, every other thread is gone, and its old thread id is never reported again.
         let raw = pid.as_raw();
+        if let Ok(former) = ptrace::getevent(pid) {
+            let former = former as i32;
+            if former != raw {
+                self.tracees.remove(&former);
+                self.pending.remove(&former);
+                self.tgids.remove(&former);
+            }
+        }
+        self.tgids.insert(raw, raw);
+        self.threads.insert(raw, BTreeSet::from([raw]));
         let dropped = self.attached.remove(&raw).unwrap_or_default();
         let program = std::fs::read(format!("/proc/{raw}/cmdline"))
             .map(|b| {
@@ -268,9 +283,36 @@ impl Tracer {
         self.resume(pid, None);
     }
 
+    /// Thread `pid` is exiting. Its process ends with it when it is the last thread, or when
+    /// it ends them all (`exit_group`, a killing signal): only then does the kernel detach
+    /// what the process still holds.
     fn on_exit_stop(&mut self, pid: Pid) {
         let raw = pid.as_raw();
-        let held = self.attached.get(&raw).cloned().unwrap_or_default();
+        let tgid = self.register(raw);
+        self.exiting.insert(raw);
+        let others_live = || {
+            self.threads.get(&tgid).is_some_and(|threads| {
+                threads
+                    .iter()
+                    .any(|t| *t != raw && !self.exiting.contains(t) && !is_going(tgid, *t))
+            })
+        };
+        // `exit` (as `pthread_exit` calls it) ends one thread; `exit_group` (what `exit()` and
+        // a return from `main` call) and a killing signal end them all.
+        let thread_only = syscall_of(raw) == Some(libc::SYS_exit) && others_live();
+        // A thread that execs ends every other thread first; the process goes on.
+        let is_execing = |t: i32| {
+            syscall_of(t).is_some_and(|nr| nr == libc::SYS_execve || nr == libc::SYS_execveat)
+        };
+        let by_exec = self
+            .threads
+            .get(&tgid)
+            .is_some_and(|threads| threads.iter().any(|t| *t != raw && is_execing(*t)));
+        if thread_only || by_exec || !self.ending.insert(tgid) {
+            // A thread of a process that goes on, or another thread of one already ending.
+            return self.resume(pid, None);
+        }
+        let held = self.attached.get(&tgid).cloned().unwrap_or_default();
         if !held.is_empty() {
             // The event message is the wait status: an exit code, or the killing signal.
             let raw_status = ptrace::getevent(pid).map_or(0, |s| s as i32);
@@ -281,7 +323,7 @@ impl Tracer {
             };
             let ids: BTreeSet<i32> = held.values().copied().collect();
             self.events.push(TraceEvent {
-                pid: raw,
+                pid: tgid,
                 call: Call::Exit { status },
                 ret: None,
                 segment: None,
@@ -294,13 +336,33 @@ impl Tracer {
         self.resume(pid, None);
     }
 
+    /// Thread `pid` is gone (reaped). Its process is gone with its last thread.
     fn on_gone(&mut self, pid: i32, how: Ended) {
         self.tracees.remove(&pid);
         self.pending.remove(&pid);
-        self.attached.remove(&pid);
+        self.exiting.remove(&pid);
+        let tgid = self.tgids.remove(&pid).unwrap_or(pid);
+        let last = match self.threads.get_mut(&tgid) {
+            Some(threads) => {
+                threads.remove(&pid);
+                threads.is_empty()
+            }
+            None => true,
+        };
+        if last {
+            self.threads.remove(&tgid);
+            self.attached.remove(&tgid);
+            self.ending.remove(&tgid);
+        }
         if pid == self.main {
             self.ended = Some(how);
-            self.survivors = self.tracees.iter().copied().collect();
+            // Processes, not threads, still running.
+            let mut left: BTreeSet<i32> = BTreeSet::new();
+            for t in &self.tracees {
+                left.insert(self.tgids.get(t).copied().unwrap_or(*t));
+            }
+            left.remove(&self.main);
+            self.survivors = left.into_iter().collect();
         }
     }
 
@@ -329,8 +391,7 @@ impl Tracer {
                         || ev == libc::PTRACE_EVENT_VFORK
                         || ev == libc::PTRACE_EVENT_CLONE =>
                 {
-                    // A clone event is a thread (a fork is reported as fork or vfork).
-                    self.on_fork(pid, ev != libc::PTRACE_EVENT_CLONE)
+                    self.on_fork(pid, ev)
                 }
                 WaitStatus::PtraceEvent(pid, _, ev) if ev == libc::PTRACE_EVENT_EXEC => {
                     self.on_exec(pid)
@@ -343,6 +404,9 @@ impl Tracer {
                 WaitStatus::Stopped(pid, sig) => {
                     // A new tracee's first stop is SIGSTOP; anything else is a signal for it.
                     let new = self.tracees.insert(pid.as_raw());
+                    if new {
+                        self.register(pid.as_raw());
+                    }
                     let deliver = if new && sig == Signal::SIGSTOP {
                         None
                     } else {
@@ -350,9 +414,10 @@ impl Tracer {
                     };
                     self.resume(pid, deliver);
                 }
-                WaitStatus::Exited(pid, code) => self.on_gone(pid.as_raw(), Ended::Code(code)),
-                WaitStatus::Signaled(pid, sig, core) => {
-                    self.on_gone(pid.as_raw(), Ended::Signal(sig as i32, core))
+                WaitStatus::Exited(pid, _) | WaitStatus::Signaled(pid, ..) => {
+                    if let Some(how) = Ended::of(status) {
+                        self.on_gone(pid.as_raw(), how)
+                    }
                 }
                 WaitStatus::Continued(_) => {}
             }
@@ -394,7 +459,7 @@ impl Watch for Tracer {
                 ) == Err(nix::errno::Errno::ECHILD)
             {
                 // Reaped elsewhere; its status is lost.
-                self.ended = Some(Ended::Signal(libc::SIGKILL, false));
+                self.ended = Some(Ended::Signal(Signal::SIGKILL, false));
             }
         }
         Ok(self.ended.expect("set by the loop"))
@@ -462,7 +527,13 @@ pub fn run(
         signals,
         tracees: BTreeSet::from([pid]),
         pending: HashMap::new(),
+        tgids: HashMap::from([(pid, pid)]),
+        threads: HashMap::from([(pid, BTreeSet::from([pid]))]),
+        ending: BTreeSet::new(),
+        exiting: BTreeSet::new(),
         attached: HashMap::new(),
+        ipc_ns: ipc_namespace(None),
+        left_namespace: false,
         events: Vec::new(),
         ended: None,
         survivors: Vec::new(),
@@ -484,6 +555,7 @@ pub fn run(
     let mut output = capture.into_output(pid, out?, start);
     output.survivors = survivors;
     output.children = children;
+    output.left_namespace = tracer.left_namespace;
     Ok((output, events))
 }
 
