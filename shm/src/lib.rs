@@ -642,6 +642,9 @@ pub enum ShmctlCmd<'a> {
     IpcSet(&'a SegmentStat),
     /// `IPC_RMID`: remove now, or when the last attachment goes.
     IpcRmid,
+    /// `SHM_LOCK`: keep the segment's pages in memory (sets `SHM_LOCKED` in the mode). Needs
+    /// `CAP_IPC_LOCK`, or the owner's `RLIMIT_MEMLOCK` large enough for the segment.
+    ShmLock,
 }
 
 /// `shmctl(2)` with `IPC_STAT`, `IPC_SET` or `IPC_RMID`.
@@ -662,6 +665,8 @@ pub fn shmctl(id: ShmId, cmd: ShmctlCmd<'_>) -> Result<(), Errno> {
         }
         // SAFETY: IPC_RMID ignores the buffer, so NULL is allowed.
         ShmctlCmd::IpcRmid => unsafe { libc::shmctl(id.0, libc::IPC_RMID, std::ptr::null_mut()) },
+        // SAFETY: SHM_LOCK ignores the buffer, so NULL is allowed.
+        ShmctlCmd::ShmLock => unsafe { libc::shmctl(id.0, libc::SHM_LOCK, std::ptr::null_mut()) },
     };
     Errno::result(r).map(drop)
 }

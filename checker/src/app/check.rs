@@ -13,7 +13,7 @@ use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection};
 use crate::report::{human, json, list, LabReport, Report, RunsAs, ScenarioReport};
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunOutcome};
-use crate::scenario::{evaluate, Scenario, Verdict};
+use crate::scenario::{evaluate, Scenario, Stop, Verdict};
 
 /// `shmlab list --scenarios`.
 pub fn list_scenarios(selection: &Selection) -> Result<u8, Fatal> {
@@ -181,9 +181,11 @@ fn check_lab(
         .into_iter()
         .filter(|s| wanted.includes(s.slug))
         .collect();
-    let results = scenarios
-        .iter()
-        .map(|s| match program {
+    let mut problem = program.as_ref().err().cloned();
+    let mut results = Vec::new();
+    for s in &scenarios {
+        let result = match program {
+            _ if problem.is_some() => report_of(s, Verdict::Failed, None),
             Err(_) => report_of(s, Verdict::Failed, None),
             Ok(_) if run::process::interrupted() => report_of(
                 s,
@@ -195,6 +197,10 @@ fn check_lab(
                 RunOutcome::Error(e) => report_of(s, Verdict::Error(e.to_string()), None),
                 RunOutcome::Observed(obs) => {
                     let e = evaluate(s, &obs);
+                    if e.stop == Some(Stop::CouldNotStart) {
+                        // Once per lab: the other scenarios would fail the same way.
+                        problem = Some(could_not_start(&p.display, &obs));
+                    }
                     ScenarioReport {
                         checks: e.checks,
                         stop: e.stop,
@@ -202,13 +208,28 @@ fn check_lab(
                     }
                 }
             },
-        })
-        .collect();
+        };
+        results.push(result);
+    }
     LabReport {
         lab,
         program: program.as_ref().ok().map(|p| p.display.clone()),
-        problem: program.as_ref().err().cloned(),
+        problem,
         scenarios: results,
+    }
+}
+
+fn could_not_start(program: &str, obs: &crate::model::Observation) -> LabProblem {
+    let run = &obs.runs[0];
+    let code = match run.termination {
+        crate::model::Termination::Exited { code } => code,
+        _ => -1,
+    };
+    LabProblem::CouldNotStart {
+        program: program.to_string(),
+        uid: obs.program_uid,
+        code,
+        said: crate::scenario::status::last_line(&run.stderr),
     }
 }
 

@@ -3,7 +3,7 @@
 use super::builder::{def, key, Def, FREE};
 use super::expect::{fails_with, id_hint, stdout_line};
 use super::timeline::timeline_shmget;
-use crate::scenario::SegmentSpec;
+use crate::scenario::{Kind, SegmentSpec};
 
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {
@@ -13,16 +13,16 @@ pub fn scenarios() -> Vec<Def> {
             .run(&[key(0)])
             .expect(|c| {
                 c.status(0);
-                let id = c.obs.setup_ids[0];
-                stdout_line(c, &id.to_string(), |a| id_hint(a, id, "the segment's id"));
+                let (id, key) = (c.obs.setup_ids[0], c.obs.keys[0]);
+                stdout_line(c, &id.to_string(), |a| id_hint(a, id, key, "the segment's id"));
                 c.nothing_created(NEVER_CREATES);
-                c.unchanged(0, "access only looks the segment up: it must not attach, change or remove it");
+                c.unchanged_allowing_attach(0, "access only looks the segment up: it must not write to it, change or remove it, or leave it attached");
                 timeline_shmget(c, false, false);
             }),
         def("access/missing-key", "a key with no segment fails with ENOENT, creates nothing")
             .run(&[FREE])
             .expect(|c| {
-                fails_with(c, "shmget", "ENOENT");
+                fails_with(c, Kind::Shmget, "ENOENT");
                 c.nothing_created("access must never create a segment: IPC_CREAT was passed, so a missing key made a new one");
                 timeline_shmget(c, false, false);
             }),

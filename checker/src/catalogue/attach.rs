@@ -3,7 +3,8 @@
 use super::builder::{def, key, lit, Def, FREE};
 use super::expect::{missing_key_def, read_hint, stdout_empty};
 use super::timeline::timeline_shmat;
-use crate::scenario::{errno_in, show, Ctx, Need, SegmentSpec, MARKER};
+use crate::model::{Call, TraceEvent};
+use crate::scenario::{errno_in, show, Ctx, Kind, Need, SegmentSpec, MARKER};
 
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {
@@ -18,6 +19,15 @@ pub fn scenarios() -> Vec<Def> {
                 written(c, b"hello");
                 attached_by_program(c);
                 timeline_shmat(c, false);
+            }),
+        def("attach/write-long", "a TEXT longer than 8 bytes is written whole, and only it")
+            .setup(SegmentSpec::new(4096, 0o644).marked())
+            .run(&[key(0), lit("--write"), lit(LONG_TEXT)])
+            .reading_contents()
+            .expect(|c| {
+                c.status(0);
+                stdout_empty(c);
+                written(c, LONG_TEXT.as_bytes());
             }),
         def("attach/read", "prints the text up to its NUL")
             .setup(SegmentSpec::new(64, 0o644).holding(b"greetings from the checker\0"))
@@ -51,9 +61,7 @@ pub fn scenarios() -> Vec<Def> {
             .setup(SegmentSpec::new(64, 0o444).holding(b"read me\0"))
             .run(&[key(0)])
             .expect(|c| {
-                c.status_hinted(1, |code, _| {
-                    (code == 0).then(|| "without --readonly the attach must be read-write, which the segment's mode 0444 refuses with EACCES: pass SHM_RDONLY only for --readonly".into())
-                });
+                readonly_needed_status(c);
                 c.errno("shmat", "EACCES");
             }),
         missing_key_def("attach/missing-key", &[FREE]),
@@ -61,6 +69,26 @@ pub fn scenarios() -> Vec<Def> {
 }
 
 // Expectations and hints -----------------------------------------------------------------
+
+/// Longer than a pointer (8 bytes), shorter than any fixed buffer a program might copy.
+const LONG_TEXT: &str = "shared memory outlives its creator";
+
+fn readonly_needed_status(c: &mut Ctx<'_>) {
+    let evidence = c.evidence();
+    let ats = evidence.calls(Kind::Shmat);
+    c.status_hinted(1, |code, _| {
+        if code != 0 {
+            return None;
+        }
+        let rdonly = |e: &&TraceEvent| matches!(e.call, Call::Shmat { flags, .. } if flags & libc::SHM_RDONLY != 0);
+        Some(match ats {
+            Some(ats) if ats.is_empty() => "the program made no shmat call and exited with status 0: without --readonly it must attach read-write, which the segment's mode 0444 refuses with EACCES; report that and exit with status 1".into(),
+            Some(ats) if ats.iter().any(rdonly) => "the program attached with SHM_RDONLY although --readonly was not given: pass SHM_RDONLY only for --readonly (a read-write attach of this 0444 segment fails with EACCES)".into(),
+            Some(_) => "shmat failed with EACCES here, but the program exited with status 0: check shmat's result ((void *) -1 in C, Err in Rust) and exit with status 1".into(),
+            None => "without --readonly the attach is read-write, which the segment's mode 0444 refuses with EACCES; the program exited with status 0: check shmat's result and exit with status 1".into(),
+        })
+    });
+}
 
 /// The segment holds `text` and its NUL at offset 0, every other byte as the setup left it.
 fn written(c: &mut Ctx<'_>, text: &[u8]) {
@@ -139,6 +167,16 @@ fn write_hint(expected: &[u8], actual: &[u8], text: &[u8]) -> String {
     if actual == c_initial(expected, n) {
         return "the segment is unchanged: the text never reached it (write through the pointer shmat returned, not into a local copy)".into();
     }
+    // A prefix of TEXT, then the marker: the copy stopped short.
+    let copied = actual.iter().zip(text).take_while(|(a, t)| a == t).count();
+    if copied < n && actual.get(copied) == Some(&MARKER) && actual[n + 1..] == expected[n + 1..] {
+        let pointer = if copied == std::mem::size_of::<usize>() {
+            " (8 is the size of a pointer: sizeof on a char * is not the text's length)"
+        } else {
+            ""
+        };
+        return format!("only the first {copied} of TEXT's {n} bytes reached the segment{pointer}: copy strlen(TEXT) + 1 bytes, the text and its NUL");
+    }
     if actual.get(..n) == Some(text) && actual.get(n) == Some(&MARKER) {
         return "the text was written without its terminating NUL: copy strlen(TEXT) + 1 bytes (strcpy does), so readers know where it ends".into();
     }
@@ -153,7 +191,7 @@ fn write_hint(expected: &[u8], actual: &[u8], text: &[u8]) -> String {
             .zip(expected)
             .rposition(|(a, b)| a != b)
             .unwrap_or(n);
-        return format!("bytes after the text's NUL were changed (up to offset {last}): write TEXT and its NUL only, not a whole buffer");
+        return format!("bytes after the text's NUL were changed, up to offset {last}: write TEXT and its NUL only (strlen(TEXT) + 1 bytes), not a fixed-size buffer");
     }
     "the bytes at offset 0 are not TEXT followed by a NUL: copy exactly the text given with --write"
         .into()

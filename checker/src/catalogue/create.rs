@@ -5,7 +5,9 @@ use super::expect::{
     check_existing_unchanged, check_new_segment, fails_with, id_hint, stdout_line,
 };
 use super::timeline::timeline_shmget;
-use crate::scenario::{errno_in, Ctx, Need, SegmentSpec};
+use crate::model::Call;
+use crate::scenario::evidence::Outcome;
+use crate::scenario::{errno_in, Ctx, Kind, Need, SegmentSpec};
 
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {
@@ -41,9 +43,9 @@ pub fn scenarios() -> Vec<Def> {
         .reading_contents()
         .expect(|c| {
             c.status(0);
-            let id = c.obs.setup_ids[0];
+            let (id, key) = (c.obs.setup_ids[0], c.obs.keys[0]);
             stdout_line(c, &id.to_string(), |a| {
-                id_hint(a, id, "the existing segment's id")
+                id_hint(a, id, key, "the existing segment's id")
             });
             check_existing_unchanged(c, OPENING_CHANGES_NOTHING);
             timeline_shmget(c, true, false);
@@ -71,7 +73,7 @@ pub fn scenarios() -> Vec<Def> {
         .setup(SegmentSpec::new(1024, 0o644))
         .run(&[key(0), lit("4096")])
         .expect(|c| {
-            fails_with(c, "shmget", "EINVAL");
+            fails_with(c, Kind::Shmget, "EINVAL");
             c.nothing_created(
                 "a new segment appeared: pass the key from the command line, not IPC_PRIVATE",
             );
@@ -92,9 +94,22 @@ pub fn scenarios() -> Vec<Def> {
 const OPENING_CHANGES_NOTHING: &str = "opening an existing segment must not change it: shmget ignores the mode bits for an existing key, so nothing else may touch it";
 
 fn exclusive_status(c: &mut Ctx<'_>) {
-    c.status_hinted(1, |code, stderr| match (code, errno_in(stderr)) {
-        (0, Some("EEXIST")) => Some("shmget failed with EEXIST, as it should, but the program exited with status 0: exit with status 1 when a call fails".into()),
-        (0, _) => Some("--exclusive must add IPC_EXCL: with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST when the key already has a segment".into()),
-        _ => None,
+    let evidence = c.evidence();
+    let excl_passed = evidence.calls(Kind::Shmget).map(|gets| {
+        gets.iter()
+            .any(|e| matches!(e.call, Call::Shmget { flags, .. } if flags & libc::IPC_EXCL != 0))
+    });
+    let shmget = evidence.outcome(Kind::Shmget, |_| true);
+    c.status_hinted(1, |code, stderr| {
+        if code != 0 {
+            return None;
+        }
+        Some(match (shmget, excl_passed) {
+            (Some(Outcome::Failed(libc::EEXIST)), _) => "shmget failed with EEXIST, as it should, but the program exited with status 0: exit with status 1 when a call fails".into(),
+            (_, Some(false)) => "--exclusive must add IPC_EXCL: the program's shmget had no IPC_EXCL, so the existing segment was opened; with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST".into(),
+            (Some(Outcome::NotCalled), _) => "the program made no shmget call and exited with status 0: with --exclusive, shmget(key, size, IPC_CREAT | IPC_EXCL | mode) fails with EEXIST here, which the program must report, then exit with status 1".into(),
+            _ if errno_in(stderr) == Some("EEXIST") => "the program reported EEXIST, as it should, but exited with status 0: exit with status 1 when a call fails".into(),
+            _ => "with --exclusive, shmget gets IPC_CREAT | IPC_EXCL and fails with EEXIST on an existing key; the program exited with status 0: pass IPC_EXCL, and exit with status 1 when the call fails".into(),
+        })
     });
 }

@@ -3,6 +3,7 @@
 use super::builder::{def, key, Def, FREE};
 use super::expect::{missing_key_def, read_hint};
 use super::timeline::timeline_shmdt;
+use crate::scenario::evidence::BadDetach;
 use crate::scenario::{errno_in, Ctx, SegmentSpec};
 
 /// The scenarios, in the order of the guide.
@@ -69,9 +70,26 @@ fn detached_by_program(c: &mut Ctx<'_>, before_nattch: u64) {
 }
 
 fn detach_status(c: &mut Ctx<'_>) {
+    let evidence = c.evidence();
     c.status_hinted(0, |code, stderr| {
-        (code == 1 && stderr.contains("shmdt") && errno_in(stderr) == Some("EINVAL")).then(|| {
-            "shmdt failed with EINVAL: it needs the exact address shmat returned, so keep that pointer unchanged and read through a copy".into()
-        })
+        if code != 1 {
+            return None;
+        }
+        match evidence.bad_detach() {
+            Some(Some(BadDetach::Twice { addr })) => Some(format!(
+                "shmdt({addr:#x}) was called twice: the first call detached the segment, the second failed with EINVAL because nothing is attached there any more; detach once"
+            )),
+            Some(Some(BadDetach::NotAttached { addr, attached: Some(at) })) => Some(format!(
+                "shmdt was given {addr:#x}, but shmat returned {at:#x}: pass exactly the address shmat returned (keep that pointer unchanged, read through a copy)"
+            )),
+            Some(Some(BadDetach::NotAttached { addr, attached: None })) => Some(format!(
+                "shmdt was given {addr:#x}, but no shmat had succeeded: attach first, and detach the address shmat returned"
+            )),
+            // Traced, and no shmdt failed: the general hint names the call that did.
+            Some(None) => None,
+            None => (stderr.contains("shmdt") && errno_in(stderr) == Some("EINVAL")).then(|| {
+                "shmdt failed with EINVAL: nothing is attached at the address it was given, either because it is not the address shmat returned or because it was detached already".into()
+            }),
+        }
     });
 }

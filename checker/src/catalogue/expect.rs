@@ -2,8 +2,11 @@
 //! lines, the new segment of create, unchanged segments, and the hints they give.
 
 use super::builder::{def, Def};
+use crate::model::timeline::errno_name;
 use crate::model::SegmentState;
-use crate::scenario::{show, Arg, Ctx};
+use crate::scenario::evidence::Outcome;
+use crate::scenario::{show, Arg, Ctx, Kind};
+use shm::Key;
 
 /// stdout is `line` followed by a newline (a missing final newline is forgiven).
 pub fn stdout_line(c: &mut Ctx<'_>, line: &str, hint: impl FnOnce(&str) -> String) -> bool {
@@ -25,18 +28,41 @@ pub fn stdout_empty(c: &mut Ctx<'_>) -> bool {
     })
 }
 
-pub fn id_hint(actual: &str, id: i32, what: &str) -> String {
+/// What was printed instead of the id, told from whole values: nothing, the key (in
+/// decimal or hex), the id among other words, another number.
+pub fn id_hint(actual: &str, id: i32, key: Key, what: &str) -> String {
     let trimmed = actual.trim();
     if trimmed.is_empty() {
-        return format!("print the id that shmget returned ({what}), then a newline");
+        return format!("nothing was printed: print the id that shmget returned ({what}), then a newline");
     }
-    if trimmed.contains(&id.to_string()) && trimmed != id.to_string() {
+    let words: Vec<&str> = trimmed
+        .split(|c: char| c.is_whitespace() || "=:,;".contains(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let raw = key.raw();
+    let key_forms = [
+        (raw as u32).to_string(),
+        raw.to_string(),
+        format!("{:#x}", raw as u32),
+        format!("0x{:08x}", raw as u32),
+        format!("{:x}", raw as u32),
+        format!("{:o}", raw as u32),
+        format!("0{:o}", raw as u32),
+    ];
+    let is_key = |w: &str| key_forms.iter().any(|k| k.eq_ignore_ascii_case(w));
+    let id_text = id.to_string();
+    if words.iter().any(|w| is_key(w)) && !words.contains(&id_text.as_str()) {
+        return format!("the key ({key}) was printed, not the id: shmget returns the id ({what} is {id}), and that is what to print");
+    }
+    if words.len() > 1 && words.contains(&id_text.as_str()) {
         return "print only the id and a newline: stdout must hold nothing else (no labels, no extra lines)".into();
     }
+    if words.len() > 1 {
+        return format!("stdout should be the id alone ({what} is {id}), then a newline");
+    }
     match trimmed.parse::<i64>() {
-        Ok(0) if id != 0 => "0 is not the id here: print shmget's return value itself, not the result of a comparison".into(),
-        Ok(_) => format!("the id printed is not {what} ({id}): print the value shmget returned"),
-        Err(_) => "print the id as a decimal number".into(),
+        Ok(n) => format!("the id printed ({n}) is not {what} ({id}): print the value shmget returned"),
+        Err(_) => format!("print the id as a decimal number ({what} is {id})"),
     }
 }
 
@@ -61,37 +87,59 @@ pub fn decimal_as_octal(mode: u32) -> u32 {
     format!("{mode:o}").parse::<u32>().unwrap_or(0)
 }
 
-/// A failed-call scenario: the status is 1, stderr names `errno`, and nothing changed.
-pub fn fails_with(c: &mut Ctx<'_>, call: &str, errno: &'static str) {
-    let errno_hint = format!(
-        "{call} fails with {errno} here; the program must report it and exit with status 1"
-    );
+/// A failed-call scenario: the status is 1, stderr names `errno`, and nothing changed. An
+/// exit with status 0 is explained by what the trace shows of the call.
+pub fn fails_with(c: &mut Ctx<'_>, call: Kind, errno: &'static str) {
+    let evidence = c.evidence();
     c.status_hinted(1, |code, _| {
-        (code == 0)
-            .then(|| format!("{errno_hint}, not 0: check the call's result (-1 in C, Err in Rust)"))
+        (code == 0).then(|| match evidence.outcome(call, |_| true) {
+            Some(Outcome::NotCalled) => format!("the program made no {call} call and exited with status 0: here {call} fails with {errno}, which the program must report, then exit with status 1"),
+            Some(Outcome::Failed(e)) => format!("{call} failed with {}, but the program exited with status 0: check the call's result (-1 in C, Err in Rust) and exit with status 1", errno_name(e)),
+            Some(Outcome::Succeeded) => format!("{call} succeeded here, where it should fail with {errno}: look at which id or key it was given"),
+            None => format!("here {call} fails with {errno}, and the program exited with status 0: check the call's result (-1 in C, Err in Rust) and exit with status 1"),
+        })
     });
-    c.errno(call, errno);
+    c.errno(call.name(), errno);
 }
 
-pub fn missing_key(c: &mut Ctx<'_>, call: &str) {
+pub fn missing_key(c: &mut Ctx<'_>, call: Kind) {
     fails_with(c, call, "ENOENT");
     c.nothing_created(
         "a missing key must not create a segment: only the create lab passes IPC_CREAT",
     );
 }
 
+/// The new segment: the one with KEY. Any other segment the run made is a leak, reported as
+/// such, never judged as "the new segment".
 fn created_one<'a>(c: &mut Ctx<'a>) -> Option<&'a SegmentState> {
     let created = c.created();
+    let free = c.obs.free_key.raw();
+    let with_key = created.iter().copied().find(|s| s.key == free);
+    let others: Vec<&SegmentState> = created.iter().copied().filter(|s| s.key != free).collect();
     let n = created.len();
-    let ok = n == 1;
-    c.check("segments-created", "segments that exist after the run and did not before", "exactly 1", n, ok, || {
-        if n == 0 {
+    if n == 0 {
+        c.check("segments-created", "segments that exist after the run and did not before", "exactly 1", 0, false, || {
             "no new segment exists after the run: shmget needs IPC_CREAT to create one (and nothing may remove it before exit)".into()
-        } else {
-            format!("{n} segments were created: call shmget once, with the key from the command line")
+        });
+        return None;
+    }
+    let Some(seg) = with_key else {
+        // No segment has KEY: the one made is judged, and its key check says why.
+        if n > 1 {
+            c.check("segments-created", "segments that exist after the run and did not before", "exactly 1", n, false, || {
+                format!("{n} segments were created, none with the key from the command line: call shmget once, with KEY")
+            });
         }
-    });
-    created.first().copied()
+        return created.first().copied();
+    };
+    if !others.is_empty() {
+        let shown: Vec<String> = others.iter().take(3).map(|s| format!("key {} (id {})", s.key(), s.id)).collect();
+        let k = others.len();
+        c.check("segments-created", "other segments the run left behind", "none", shown.join(", "), false, || {
+            format!("besides the segment with KEY, the program left {k} other segment(s) behind: remove any segment it makes for its own use (IPC_RMID), or do not make it")
+        });
+    }
+    Some(seg)
 }
 
 pub fn check_new_segment(c: &mut Ctx<'_>, size: usize, mode: u32, flag: &str) {
@@ -144,14 +192,15 @@ pub fn check_new_segment(c: &mut Ctx<'_>, size: usize, mode: u32, flag: &str) {
             || "a new segment starts zero-filled, and the create lab must not write to it".into(),
         );
     }
+    let key = c.obs.free_key;
     stdout_line(c, &seg.id.to_string(), |actual| {
-        id_hint(actual, seg.id, "the new segment's id")
+        id_hint(actual, seg.id, key, "the new segment's id")
     });
 }
 
 pub fn check_existing_unchanged(c: &mut Ctx<'_>, hint: &str) {
     c.nothing_created("a new segment appeared: when the key has a segment, shmget must return it (was IPC_PRIVATE passed instead of the key?)");
-    c.unchanged(0, hint);
+    c.unchanged_allowing_attach(0, hint);
     contents_unchanged(c, 0, hint);
 }
 
@@ -198,5 +247,5 @@ pub fn read_hint(actual: &str, text: &str, size: Option<usize>) -> String {
 pub fn missing_key_def(slug: &'static str, args: &[Arg]) -> Def {
     def(slug, "a key with no segment fails with ENOENT")
         .run(args)
-        .expect(|c| missing_key(c, "shmget"))
+        .expect(|c| missing_key(c, Kind::Shmget))
 }

@@ -3,7 +3,7 @@
 use super::builder::{def, key, Def, FREE};
 use super::expect::{fails_with, missing_key_def, stdout_empty};
 use super::timeline::timeline_shmctl;
-use crate::scenario::{errno_in, Action, Ctx, Need, Owner, SegmentSpec};
+use crate::scenario::{errno_in, Kind, Action, Ctx, Need, Owner, SegmentSpec};
 
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {
@@ -35,7 +35,7 @@ pub fn scenarios() -> Vec<Def> {
             .setup(SegmentSpec::new(4096, 0o666).owned_by(Owner::Other))
             .run(&[key(0)])
             .expect(|c| {
-                fails_with(c, "shmctl", "EPERM");
+                fails_with(c, Kind::Shmctl, "EPERM");
                 c.unchanged(0, "the segment belongs to another user, so IPC_RMID fails with EPERM and it must stay intact");
             }),
     ]

@@ -3,7 +3,8 @@
 use super::builder::{def, key, lit, Def, FREE};
 use super::expect::{fails_with, missing_key_def, mode_hint, stdout_empty};
 use super::timeline::timeline_shmctl;
-use crate::scenario::{errno_in, Ctx, Need, Owner, SegmentSpec, OTHER_GID, OTHER_UID};
+use crate::model::timeline::SetFields;
+use crate::scenario::{errno_in, Kind, Ctx, Need, Owner, SegmentSpec, OTHER_GID, OTHER_UID};
 
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {
@@ -27,7 +28,7 @@ pub fn scenarios() -> Vec<Def> {
             .setup(SegmentSpec::new(4096, 0o666).owned_by(Owner::Other))
             .run(&[key(0), lit("--mode"), lit("600")])
             .expect(|c| {
-                fails_with(c, "shmctl", "EPERM");
+                fails_with(c, Kind::Shmctl, "EPERM");
                 c.unchanged(0, "the segment belongs to another user, so IPC_SET fails with EPERM and nothing may change");
             }),
         missing_key_def("set/missing-key", &[FREE, lit("--mode"), lit("600")]),
@@ -37,6 +38,29 @@ pub fn scenarios() -> Vec<Def> {
 // Expectations and hints -----------------------------------------------------------------
 
 const ZEROED: &str = "IPC_SET was given a zeroed struct shmid_ds, which also sets uid and gid to 0: fill the buffer with IPC_STAT first, then change only the mode";
+
+/// Why the mode is not `mode`, from the mode IPC_SET was given where the trace shows it.
+fn set_mode_hint(mode: u32, before: u32, after: u32, passed: Option<Option<SetFields>>) -> String {
+    let ored = before | mode;
+    match passed {
+        Some(None) => "the program made no IPC_SET call on the segment, so its mode did not change: shmctl(id, IPC_SET, &buf) applies the buffer's mode".into(),
+        Some(Some(set)) => {
+            let given = set.mode & 0o777;
+            if given == ored && ored != mode {
+                format!("IPC_SET was given mode {given:04o}, the old bits {before:04o} OR'ed with {mode:04o}: replace the nine permission bits (mode = (mode & ~0777) | new) instead of OR-ing them in")
+            } else if given == before && before != mode {
+                format!("IPC_SET was given the old mode {before:04o}: put the new bits in shm_perm.mode of the buffer before the call")
+            } else if given == mode {
+                format!("IPC_SET was given mode {mode:04o}, yet the segment has {after:04o}: was another IPC_SET made after it?")
+            } else {
+                mode_hint(mode, given, "--mode")
+            }
+        }
+        None if after == ored && ored != mode => format!("the mode became {after:04o}, the old bits {before:04o} OR'ed with {mode:04o}: replace the nine permission bits (mode = (mode & ~0777) | new) instead of OR-ing them in"),
+        None if after == before => "the mode did not change: IPC_SET must be given a buffer whose shm_perm.mode holds the new bits".into(),
+        None => mode_hint(mode, after, "--mode"),
+    }
+}
 
 fn set_status(c: &mut Ctx<'_>) {
     c.status_hinted(0, |code, stderr| {
@@ -66,12 +90,9 @@ fn check_set_state(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32
         );
         return;
     };
+    let passed = c.evidence().ipc_set(before.id);
     c.field("mode", "permission bits after IPC_SET", format!("{mode:04o}"), format!("{:04o}", after.perms()), || {
-        if after.perms() == before.perms() {
-            "the mode did not change: set shm_perm.mode in the buffer that IPC_STAT filled, then pass it to IPC_SET".into()
-        } else {
-            mode_hint(mode, after.perms(), "--mode")
-        }
+        set_mode_hint(mode, before.perms(), after.perms(), passed)
     });
     let want_uid = uid.unwrap_or(before.uid);
     let want_gid = gid.unwrap_or(before.gid);

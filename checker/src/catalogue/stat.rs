@@ -33,6 +33,10 @@ pub fn scenarios() -> Vec<Def> {
         )
         .run(&[key(0)])
         .expect(check_stat),
+        def("stat/locked", "a locked segment: the mode line shows only the nine permission bits")
+            .setup(SegmentSpec::new(4096, 0o640).locked())
+            .run(&[key(0)])
+            .expect(check_stat),
         missing_key_def("stat/missing-key", &[FREE]),
     ]
 }
@@ -118,8 +122,11 @@ fn stat_hint(
         "mode" if actual == format!("{:o}", seg.perms()) => {
             "print the mode with 4 octal digits, zero-padded (%04o)".into()
         }
-        "mode" if actual == format!("{:04o}", seg.mode) => {
-            "print only the nine permission bits (mode & 0777)".into()
+        "mode"
+            if seg.mode != seg.perms()
+                && actual.trim_start_matches('0') == format!("{:o}", seg.mode) =>
+        {
+            format!("the whole mode word was printed ({:o}, with flags such as SHM_LOCKED 02000 or SHM_DEST 01000): print only the nine permission bits (mode & 0777)", seg.mode)
         }
         "key"
             if actual.trim_start_matches("0x").parse::<u64>().ok()
@@ -141,6 +148,26 @@ fn check_stat(c: &mut Ctx<'_>) {
     timeline_shmctl(c, libc::IPC_STAT);
 }
 
+/// One line of stdout, as `label: value` where it has a colon.
+struct Line<'a> {
+    number: usize,
+    text: &'a str,
+    label: Option<&'a str>,
+    value: &'a str,
+}
+
+fn parse_lines(out: &str) -> Vec<Line<'_>> {
+    out.lines()
+        .enumerate()
+        .map(|(i, text)| match text.split_once(':') {
+            Some((label, value)) => Line { number: i + 1, text, label: Some(label.trim()), value: value.trim() },
+            None => Line { number: i + 1, text, label: None, value: "" },
+        })
+        .collect()
+}
+
+/// The 14 lines, each found by its label wherever it is; then their order, and any line that
+/// is not one of them.
 fn check_stat_lines(c: &mut Ctx<'_>) {
     c.status(0);
     let id = c.obs.setup_ids[0];
@@ -148,46 +175,48 @@ fn check_stat_lines(c: &mut Ctx<'_>) {
         return;
     };
     let out = c.run().stdout.clone();
-    let lines: Vec<&str> = out.lines().collect();
+    let lines = parse_lines(&out);
     let values = stat_values(&seg);
-    let printed_all: Vec<Option<String>> = STAT_FIELDS
+    let find = |field: &str| lines.iter().find(|l| l.label == Some(field));
+    let printed: Vec<Option<String>> = STAT_FIELDS
         .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            lines
-                .get(i)
-                .and_then(|l| l.strip_prefix(&format!("{f}:")))
-                .map(|v| v.trim().to_string())
-        })
+        .map(|f| find(f).map(|l| l.value.to_string()))
         .collect();
-    let mut all_ok = true;
+    let unknown: Vec<&Line> = lines
+        .iter()
+        .filter(|l| !l.label.is_some_and(|label| STAT_FIELDS.contains(&label)))
+        .collect();
     for (i, (field, expected)) in STAT_FIELDS.iter().zip(&values).enumerate() {
-        let line = lines.get(i).copied();
-        let printed = line
-            .and_then(|l| l.strip_prefix(&format!("{field}:")))
-            .map(str::trim);
-        let label_ok = line.is_some_and(|l| l.starts_with(&format!("{field}:")));
-        let actual = match (line, printed) {
-            (None, _) => "(missing)".to_string(),
-            (Some(l), None) => show(l),
-            (Some(_), Some(v)) => v.to_string(),
-        };
-        let ok = label_ok && printed == Some(expected.as_str());
-        let hint_actual = if label_ok { printed } else { None };
-        all_ok &= c.check(field_name(field), format!("line {}: {field}", i + 1), format!("{field}: {expected}"), if label_ok { format!("{field}: {actual}") } else { actual }, ok, || {
-            if line.is_some() && !label_ok {
-                format!("line {} should start with `{field}: `: print the 14 lines in the contract's order, each as `name: value`", i + 1)
-            } else {
-                stat_hint(field, expected, hint_actual, &printed_all, &values, &seg)
-            }
+        let line = find(field);
+        let actual = line.map_or("(missing)".to_string(), |l| format!("{field}: {}", l.value));
+        let ok = line.is_some_and(|l| l.value == expected.as_str());
+        c.check(field_name(field), format!("the {field} line"), format!("{field}: {expected}"), actual, ok, || match line {
+            None => match unknown.iter().find(|l| l.number == i + 1) {
+                Some(other) => format!("the line `{field}: ...` is missing; line {} is {}: each line is `name: value`, with the contract's names", other.number, show(other.text)),
+                None => format!("the line `{field}: ...` is missing: print all 14 lines, in the contract's order"),
+            },
+            Some(l) => stat_hint(field, expected, Some(l.value), &printed, &values, &seg),
         });
     }
-    if lines.len() > 14 {
-        c.check("stdout", "lines on stdout", 14, lines.len(), false, || {
-            "print exactly the 14 lines and nothing else".into()
+    let found: Vec<usize> = STAT_FIELDS.iter().filter_map(|f| find(f).map(|l| l.number)).collect();
+    if found.windows(2).any(|w| w[0] > w[1]) {
+        let order: Vec<&str> = lines.iter().filter_map(|l| l.label).filter(|l| STAT_FIELDS.contains(l)).collect();
+        c.check("stdout", "order of the lines", STAT_FIELDS.join(", "), order.join(", "), false, || {
+            "print the lines in the contract's order".into()
         });
     }
-    let _ = all_ok;
+    let twice: Vec<&str> = STAT_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| lines.iter().filter(|l| l.label == Some(*f)).count() > 1)
+        .collect();
+    if !unknown.is_empty() || !twice.is_empty() {
+        let mut shown: Vec<String> = unknown.iter().take(3).map(|l| format!("line {}: {}", l.number, show(l.text))).collect();
+        shown.extend(twice.iter().map(|f| format!("`{f}:` more than once")));
+        c.check("stdout", "lines that are not the contract's", "none", shown.join("; "), false, || {
+            "print exactly the 14 lines, `name: value` each, and nothing else".into()
+        });
+    }
 }
 
 fn field_name(f: &str) -> &'static str {

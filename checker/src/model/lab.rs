@@ -97,6 +97,15 @@ pub enum LabProblem {
     NotFound { path: PathBuf },
     /// Something at this path, but not an executable file.
     NotExecutable { path: PathBuf },
+    /// It exists, but could not start as `uid`: it exited with a shell's 126 or 127 before
+    /// any shm call (an interpreter it needs is missing or out of that user's reach).
+    CouldNotStart {
+        program: String,
+        uid: u32,
+        code: i32,
+        /// The last line it printed on stderr, which usually names what failed.
+        said: Option<String>,
+    },
 }
 
 impl fmt::Display for Lab {

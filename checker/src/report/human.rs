@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use super::words::{self, shell_words, termination_text};
 use super::{LabReport, Report, ScenarioReport};
+use crate::model::segment::diff_fields;
 use crate::model::Snapshot;
 use crate::scenario::Verdict;
 
@@ -121,6 +122,9 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
             Verdict::Error(_) => p.red("ERR "),
         };
         writeln!(out, "  {tag}  {:width$}  {}", s.slug, s.title)?;
+        for note in s.checks.iter().filter_map(|c| c.note.as_deref()) {
+            writeln!(out, "        {} {note}", p.dim("note:"))?;
+        }
         match &s.verdict {
             Verdict::Skipped(reason) => writeln!(out, "        skipped: {reason}")?,
             Verdict::Error(reason) => writeln!(
@@ -229,8 +233,10 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
             }
         }
     }
+    let mut previous: Option<&Snapshot> = None;
     for snap in &s.snapshots {
-        render_snapshot(snap, p, out)?;
+        render_snapshot(snap, previous, p, out)?;
+        previous = Some(snap);
     }
     for check in &s.checks {
         if let Some(reason) = &check.skipped {
@@ -256,7 +262,14 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
     Ok(())
 }
 
-fn render_snapshot(snap: &Snapshot, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+/// A snapshot: every segment in full the first time, then what changed since the previous
+/// snapshot, field by field, marked `*`.
+fn render_snapshot(
+    snap: &Snapshot,
+    previous: Option<&Snapshot>,
+    p: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     writeln!(
         out,
         "        {}",
@@ -266,11 +279,35 @@ fn render_snapshot(snap: &Snapshot, p: &Paint, out: &mut dyn Write) -> io::Resul
         writeln!(out, "          (no segments)")?;
     }
     for s in &snap.segments {
-        writeln!(
-            out,
-            "          id {} key {} size {} mode {} uid {} gid {} cuid {} cgid {} cpid {} lpid {} nattch {} atime {} dtime {} ctime {}",
-            s.id, s.key(), s.size, s.mode_text(), s.uid, s.gid, s.cuid, s.cgid, s.cpid, s.lpid, s.nattch, s.atime, s.dtime, s.ctime
-        )?;
+        match previous.map(|prev| prev.by_id(s.id)) {
+            Some(Some(b)) => {
+                let changed = diff_fields(b, s);
+                if changed.is_empty() {
+                    writeln!(out, "          id {} key {}: unchanged", s.id, s.key())?;
+                } else {
+                    let fields: Vec<String> = changed
+                        .iter()
+                        .map(|(f, was, now)| format!("{} {was} → {now}", p.yellow(&format!("*{f}"))))
+                        .collect();
+                    writeln!(out, "          id {} key {}: {}", s.id, s.key(), fields.join(", "))?;
+                }
+            }
+            found => {
+                let new = if matches!(found, Some(None)) { " (new)" } else { "" };
+                writeln!(
+                    out,
+                    "          id {} key {}{new}: size {} mode {} uid {} gid {} cuid {} cgid {} cpid {} lpid {} nattch {} atime {} dtime {} ctime {}",
+                    s.id, s.key(), s.size, s.mode_text(), s.uid, s.gid, s.cuid, s.cgid, s.cpid, s.lpid, s.nattch, s.atime, s.dtime, s.ctime
+                )?;
+            }
+        }
+    }
+    for gone in previous
+        .iter()
+        .flat_map(|prev| &prev.segments)
+        .filter(|b| snap.by_id(b.id).is_none())
+    {
+        writeln!(out, "          id {} key {}: {}", gone.id, gone.key(), p.yellow("*gone"))?;
     }
     Ok(())
 }
@@ -297,6 +334,7 @@ mod tests {
                 passed: false,
                 skipped: None,
                 hint: Some(hint.into()),
+                note: None,
             }],
             stop: Some(Stop::NotImplemented),
             runs: Vec::new(),

@@ -14,6 +14,7 @@ pub fn status_text(status: LabStatus) -> String {
         LabStatus::NotDone { passed, of } => format!("not done ({passed} of {of} scenarios pass)"),
         LabStatus::DoesNotCompile => "does not compile".into(),
         LabStatus::Missing => "missing".into(),
+        LabStatus::CannotStart => "cannot start".into(),
     }
 }
 

@@ -91,6 +91,8 @@ pub enum LabStatus {
     DoesNotCompile,
     /// There is no program for it.
     Missing,
+    /// Its program could not start (an interpreter out of reach, say).
+    CannotStart,
 }
 
 impl LabReport {
@@ -117,6 +119,7 @@ impl LabReport {
     pub fn status(&self) -> LabStatus {
         match &self.problem {
             Some(LabProblem::DoesNotCompile { .. }) => return LabStatus::DoesNotCompile,
+            Some(LabProblem::CouldNotStart { .. }) => return LabStatus::CannotStart,
             Some(_) => return LabStatus::Missing,
             None => {}
         }

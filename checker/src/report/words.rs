@@ -26,6 +26,25 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
             "{} is not an executable file: compile it, or chmod +x it",
             path.display()
         ),
+        LabProblem::CouldNotStart {
+            program,
+            uid,
+            code,
+            said,
+        } => {
+            let what = if *code == 127 {
+                "a command it starts was not found"
+            } else {
+                "a command it starts could not be executed"
+            };
+            let said = said
+                .as_deref()
+                .map(|s| format!(" It printed: {s}."))
+                .unwrap_or_default();
+            format!(
+                "{program} could not start as uid {uid}: it exited with status {code} ({what}) before any shm call, so none of its scenarios could be checked.{said} Make the program and its interpreter (the #! line) exist and be executable by uid {uid}, through every directory on the way; this is not a mistake in its shm code."
+            )
+        }
     }
 }
 

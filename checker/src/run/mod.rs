@@ -52,6 +52,9 @@ pub enum RunError {
     Helper(std::io::Error),
     #[error("setup: another process could not attach and detach the segment")]
     History,
+    /// `SHM_LOCK` refused: the machine does not let the checker lock memory.
+    #[error("this machine does not let the checker lock a segment in memory (SHM_LOCK: {0}; RLIMIT_MEMLOCK too small, or CAP_IPC_LOCK missing)")]
+    Lock(shm::Errno),
     #[error("the checker could not detach: {0}")]
     Release(std::io::Error),
     #[error("could not list segments: {0}")]
@@ -187,6 +190,8 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
     scene.clean_up();
     match result {
         Ok(obs) => RunOutcome::Observed(Box::new(obs)),
+        // Not the checker's failure: the machine does not allow what the scenario sets up.
+        Err(e @ RunError::Lock(_)) => RunOutcome::Skipped(e.to_string()),
         Err(e) => RunOutcome::Error(e),
     }
 }
@@ -264,6 +269,9 @@ impl Scene<'_> {
             st.set_uid(uid);
             st.set_gid(gid);
             shm::shmctl(id, ShmctlCmd::IpcSet(&st)).map_err(setup("IPC_SET"))?;
+            if spec.locked {
+                shm::shmctl(id, ShmctlCmd::ShmLock).map_err(RunError::Lock)?;
+            }
             if spec.history {
                 let status = process::in_child(move || {
                     let Ok(a) = shm::shmat(id, None, AtFlags::SHM_RDONLY) else {

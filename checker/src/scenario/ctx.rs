@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use crate::model::run::{MAX_CHILDREN, OUTPUT_CAP};
+use super::evidence::Evidence;
 use crate::model::segment::{diff_fields, SegmentState, Snapshot};
-use crate::model::timeline::{signal_name, TraceEvent};
-use crate::model::{Lab, Observation, RunRecord, Termination};
+use crate::model::timeline::TraceEvent;
+use crate::model::{Lab, Observation, RunRecord};
 
 /// One expectation and how it came out.
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +24,10 @@ pub struct Check {
     /// The likely mistake, in one sentence, when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Something the program did that the lab does not ask for but allows (a library's
+    /// attach in create): told, never failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Why the checks of a run stopped at its first one: the program did not get far enough
@@ -45,6 +49,11 @@ pub enum Stop {
     ForkLoop,
     /// It moved to another IPC namespace, where the checker cannot see its segments.
     LeftNamespace,
+    /// It could not be started (exit status 126 or 127 before any shm call): a problem with
+    /// how it is run, reported once for its lab.
+    CouldNotStart,
+    /// It rejected arguments that follow the lab's usage (exit status 2 before any call).
+    UsageRejected,
 }
 
 /// Collects checks while an `expect` function reads an observation.
@@ -54,7 +63,7 @@ pub struct Ctx<'a> {
     pub lab: Lab,
     pub checks: Vec<Check>,
     /// Set once the program did not finish normally: later checks would only add noise.
-    stopped: Option<Stop>,
+    pub(super) stopped: Option<Stop>,
 }
 
 /// The errno names and texts a lab's stderr line may use.
@@ -81,20 +90,6 @@ pub fn errno_in(stderr: &str) -> Option<&'static str> {
     KNOWN_ERRNOS.into_iter().find(|name| {
         lower.contains(&name.to_lowercase()) || lower.contains(&errno_text(name).to_lowercase())
     })
-}
-
-/// What a fatal signal usually means in these labs.
-pub fn signal_meaning(signal: i32) -> String {
-    let name = signal_name(signal);
-    let meaning = match signal {
-        libc::SIGSEGV => "a memory access outside what is mapped: writing through a SHM_RDONLY attachment, writing past the end of the segment's pages, or using the (void *) -1 that a failed shmat returned",
-        libc::SIGBUS => "an access past the end of the segment's memory",
-        libc::SIGABRT => "the program aborted (an assertion, or a Rust panic with panic=abort)",
-        libc::SIGFPE => "an arithmetic error such as a division by zero",
-        libc::SIGKILL => "it was killed from outside (out of memory, or another process)",
-        _ => "the program was stopped by a signal it did not handle",
-    };
-    format!("{name}: {meaning}")
 }
 
 impl<'a> Ctx<'a> {
@@ -135,8 +130,32 @@ impl<'a> Ctx<'a> {
             passed,
             skipped: None,
             hint,
+            note: None,
         });
         passed
+    }
+
+    /// Records something allowed but not asked for, as a passed check with a note.
+    pub fn note(&mut self, field: &'static str, what: impl Into<String>, seen: impl ToString, note: impl Into<String>) {
+        if self.stopped.is_some() {
+            return;
+        }
+        let seen = seen.to_string();
+        self.checks.push(Check {
+            what: what.into(),
+            field,
+            expected: seen.clone(),
+            actual: seen,
+            passed: true,
+            skipped: None,
+            hint: None,
+            note: Some(note.into()),
+        });
+    }
+
+    /// What the trace of the first run shows, for hints.
+    pub fn evidence(&self) -> Evidence<'a> {
+        Evidence::of(self.obs, 0)
     }
 
     /// The first run's timeline, or why there is none.
@@ -167,6 +186,7 @@ impl<'a> Ctx<'a> {
                 passed: false,
                 skipped: Some(reason),
                 hint: None,
+                note: None,
             }),
         }
     }
@@ -206,133 +226,6 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter(|s| before.by_id(s.id).is_none())
             .collect()
-    }
-
-    /// Checks the exit status; first, whether the program finished normally at all. If it
-    /// crashed, timed out or hit a `todo!()`, that is the one check reported.
-    pub fn status(&mut self, expected: i32) -> bool {
-        self.status_hinted(expected, |_, _| None)
-    }
-
-    /// Like [`status`](Self::status), with a lab's own hint for an unexpected status
-    /// (`None` falls back to the general one).
-    pub fn status_hinted(
-        &mut self,
-        expected: i32,
-        special: impl FnOnce(i32, &str) -> Option<String>,
-    ) -> bool {
-        let run = self.run();
-        let lab = self.lab;
-        let stderr = run.stderr.clone();
-        let max = MAX_CHILDREN;
-        if run.left_namespace {
-            self.check("namespace", "the program stayed in the IPC namespace the checker set up", "no unshare(CLONE_NEWIPC) or setns", "it moved to another IPC namespace, and the checker stopped it", false, || {
-                "the program left the checker's IPC namespace (unshare or setns with CLONE_NEWIPC), so its segments could not be checked: a lab program must use the namespace it was started in".into()
-            });
-            self.stopped = Some(Stop::LeftNamespace);
-            return false;
-        }
-        if run.children > max && !matches!(run.termination, Termination::Exited { .. }) {
-            let n = run.children;
-            self.check("processes", "processes the program started", format!("at most {max}"), n, false, || {
-                "too many processes: the program kept forking (a fork() in a loop?) and the checker stopped it".into()
-            });
-            self.stopped = Some(Stop::ForkLoop);
-            return false;
-        }
-        match run.termination {
-            Termination::KilledItsParent { signal } => {
-                self.check("signal", "the program finished", "a normal exit", format!("it sent {} to its parent and died with it", signal_name(signal)), false, || {
-                    "the program killed the process that ran it (kill(getppid(), ...)): a lab program must never signal other processes".into()
-                });
-                self.stopped = Some(Stop::KilledItsParent);
-                false
-            }
-            Termination::TimedOut { after_ms } => {
-                self.check("status", "the program finished", "an exit within the timeout", format!("still running after {} ms, killed", after_ms), false, || {
-                    "the program never finished: look for a loop that never ends or a read from stdin (stdin is /dev/null); --timeout sets the limit".into()
-                });
-                self.stopped = Some(Stop::TimedOut);
-                false
-            }
-            Termination::Signaled { signal, .. } => {
-                self.check(
-                    "signal",
-                    "the program finished",
-                    "a normal exit",
-                    format!("killed by {}", signal_name(signal)),
-                    false,
-                    || signal_meaning(signal),
-                );
-                self.stopped = Some(Stop::Crashed);
-                false
-            }
-            Termination::Exited { code } => {
-                if code != expected && is_todo(&stderr) {
-                    self.check("status", "exit status", expected, code, false, || {
-                        format!("this lab is not implemented yet: replace the todo!() calls in labs/src/bin/{lab}.rs (the guide is docs/labs/{lab}.md)")
-                    });
-                    self.stopped = Some(Stop::NotImplemented);
-                    return false;
-                }
-                if code == 101 && stderr.contains("panicked") {
-                    self.check("status", "exit status", expected, code, false, || {
-                        format!(
-                            "the program panicked: {}",
-                            first_line_with(&stderr, "panicked").unwrap_or_default()
-                        )
-                    });
-                    self.stopped = Some(Stop::Panicked);
-                    return false;
-                }
-                let ok = self.check(
-                    "status",
-                    "exit status",
-                    expected,
-                    code,
-                    code == expected,
-                    || {
-                        special(code, &stderr)
-                            .unwrap_or_else(|| status_hint(expected, code, &stderr))
-                    },
-                );
-                self.housekeeping();
-                ok
-            }
-        }
-    }
-
-    /// What every run must also get right: leave no process behind, and print a sane amount.
-    fn housekeeping(&mut self) {
-        let run = self.run();
-        let (survivors, dropped, children) = (run.survivors.clone(), run.dropped, run.children);
-        if !survivors.is_empty() {
-            let list = survivors
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            self.check("processes", "processes left running after the program exited", "none", format!("{} (pids {list}), killed by the checker", survivors.len()), false, || {
-                if children > MAX_CHILDREN {
-                    format!("the program started {children} processes and hit the process limit: look for a fork() in a loop")
-                } else {
-                    "the program left child processes running: wait for them (waitpid) before exiting".into()
-                }
-            });
-        }
-        if dropped > 0 {
-            self.check(
-                "stdout",
-                "size of the output",
-                format!("at most {} KiB per stream", OUTPUT_CAP / 1024),
-                format!("{dropped} bytes more, dropped"),
-                false,
-                || {
-                    "the program printed far more than the lab asks for: look for a print in a loop"
-                        .into()
-                },
-            );
-        }
     }
 
     /// Checks that stdout is exactly `expected`.
@@ -401,6 +294,17 @@ impl<'a> Ctx<'a> {
     /// Checks that setup segment `n` is unchanged from before the run in every field that
     /// the program could change (times and lpid included).
     pub fn unchanged(&mut self, n: usize, hint: &str) -> bool {
+        self.unchanged_but(n, hint, false)
+    }
+
+    /// Like [`unchanged`](Self::unchanged), except that an attach the program undid (lpid,
+    /// atime and dtime moved, nattch as before) is a note, not a failure: the lab does not ask
+    /// for it, and libraries such as Python's `sysv_ipc` attach on their own.
+    pub fn unchanged_allowing_attach(&mut self, n: usize, hint: &str) -> bool {
+        self.unchanged_but(n, hint, true)
+    }
+
+    fn unchanged_but(&mut self, n: usize, hint: &str, allow_attach: bool) -> bool {
         let before = self.setup_before(n).clone();
         let after = self.after().by_id(before.id).cloned();
         let Some(after) = after else {
@@ -413,8 +317,13 @@ impl<'a> Ctx<'a> {
                 || hint.to_string(),
             );
         };
+        let undone_attach = allow_attach && after.nattch == before.nattch;
+        let attach_fields = ["lpid", "atime", "dtime"];
+        let (noted, judged): (Vec<_>, Vec<_>) = diff_fields(&before, &after)
+            .into_iter()
+            .partition(|(f, _, _)| undone_attach && attach_fields.contains(f));
         let mut ok = true;
-        for (field, b, a) in diff_fields(&before, &after) {
+        for (field, b, a) in judged {
             ok &= self.check(
                 field,
                 format!("{field} of segment {}", before.key()),
@@ -432,6 +341,15 @@ impl<'a> Ctx<'a> {
                 "unchanged",
                 true,
                 String::new,
+            );
+        }
+        if ok && !noted.is_empty() {
+            let fields: Vec<&str> = noted.iter().map(|(f, _, _)| *f).collect();
+            self.note(
+                "lpid",
+                format!("attach history of segment {}", before.key()),
+                format!("{} changed", fields.join(", ")),
+                "the program attached and detached the segment: the lab does not ask for it, but it is allowed (a library such as Python's sysv_ipc attaches on its own)",
             );
         }
         ok
@@ -456,34 +374,6 @@ impl<'a> Ctx<'a> {
             hint,
         )
     }
-}
-
-/// Whether stderr shows a `todo!()` or `unimplemented!()` panic.
-pub fn is_todo(stderr: &str) -> bool {
-    stderr.contains("not yet implemented") || stderr.contains("not implemented")
-}
-
-fn first_line_with(text: &str, needle: &str) -> Option<String> {
-    text.lines()
-        .find(|l| l.contains(needle))
-        .map(|l| l.trim().to_string())
-}
-
-fn status_hint(expected: i32, actual: i32, stderr: &str) -> String {
-    match (expected, actual) {
-        (1, 0) => "the call failed but the program exited with status 0: check each call's result and exit with status 1 when one fails".into(),
-        (0, 1) => match errno_in(stderr) {
-            Some(e) => format!("a call failed with {e} where it should have succeeded: {}", first_line(stderr)),
-            None => "the program reported a failure where the call should have succeeded".into(),
-        },
-        (2, 0) | (2, 1) => "with missing or malformed arguments, print a usage line on stderr and exit with status 2, before making any call".into(),
-        (_, 2) => "the program rejected its arguments: check the usage line of this lab in the guide (KEY may be 0x hex or 0 octal)".into(),
-        _ => format!("the contract's exit statuses are 0 for success, 1 when a call failed and 2 for bad usage; this run expected {expected}"),
-    }
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or("").trim().to_string()
 }
 
 /// Text as shown in a report: quoted, with escapes for newlines and control bytes.

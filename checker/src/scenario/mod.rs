@@ -3,10 +3,14 @@
 //! every function is testable on made-up observations.
 
 pub mod ctx;
+pub mod evidence;
 pub mod spec;
+pub mod status;
 pub mod verdict;
 
-pub use ctx::{errno_in, errno_text, show, signal_meaning, Check, Ctx, Stop};
+pub use ctx::{errno_in, errno_text, show, Check, Ctx, Stop};
+pub use evidence::{Evidence, Kind};
+pub use status::{is_todo, signal_meaning};
 pub use spec::{
     Action, Arg, Invocation, Need, Owner, Purpose, Scenario, SegmentSpec, Step, MARKER, OTHER_GID,
     OTHER_UID,

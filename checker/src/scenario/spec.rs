@@ -54,6 +54,8 @@ pub struct SegmentSpec {
     pub history: bool,
     /// Attachments the checker holds during the run (through a helper process).
     pub held: usize,
+    /// Locked in memory with `SHM_LOCK` (the mode word then has `SHM_LOCKED`, 02000).
+    pub locked: bool,
 }
 
 impl SegmentSpec {
@@ -67,6 +69,7 @@ impl SegmentSpec {
             fill: 0,
             history: false,
             held: 0,
+            locked: false,
         }
     }
 
@@ -92,6 +95,12 @@ impl SegmentSpec {
     /// With `n` attachments held by the checker during the run.
     pub fn held(mut self, n: usize) -> SegmentSpec {
         self.held = n;
+        self
+    }
+
+    /// Locked in memory with `SHM_LOCK` by the checker, so `SHM_LOCKED` is set in its mode.
+    pub fn locked(mut self) -> SegmentSpec {
+        self.locked = true;
         self
     }
 

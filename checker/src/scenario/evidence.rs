@@ -1,0 +1,215 @@
+//! What the checker observed of a run's shm calls, as answers a hint can rest on: did the
+//! program make a call, with what, and what came back. Untraced, every answer is `None`, and
+//! a hint then says less rather than something the program may not have done.
+//!
+//! A hint is a claim about the program. The rule every hint follows: state a cause only when
+//! an answer here (or a snapshot, the output, or how the run ended) shows it; otherwise state
+//! what the lab needs, not what the program "did".
+
+use crate::model::timeline::SetFields;
+use crate::model::{Call, Observation, Return, TraceEvent};
+
+/// The four shm calls, as a hint names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Shmget,
+    Shmat,
+    Shmdt,
+    Shmctl,
+}
+
+impl Kind {
+    /// The call's name: `shmget`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Shmget => "shmget",
+            Kind::Shmat => "shmat",
+            Kind::Shmdt => "shmdt",
+            Kind::Shmctl => "shmctl",
+        }
+    }
+
+    /// Whether `call` is one of this kind.
+    pub fn matches(self, call: &Call) -> bool {
+        matches!(
+            (self, call),
+            (Kind::Shmget, Call::Shmget { .. })
+                | (Kind::Shmat, Call::Shmat { .. })
+                | (Kind::Shmdt, Call::Shmdt { .. })
+                | (Kind::Shmctl, Call::Shmctl { .. })
+        )
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The evidence of one run: its timeline when it was traced.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    events: Option<&'a [TraceEvent]>,
+    /// The pid of the program the checker started.
+    pub pid: i32,
+}
+
+/// What happened to a failed call the program made, as far as the trace shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The program made no such call.
+    NotCalled,
+    /// The call (the last of its kind) failed with this errno.
+    Failed(i32),
+    /// Every such call succeeded.
+    Succeeded,
+}
+
+impl<'a> Evidence<'a> {
+    /// The evidence of run `n` of `obs` (nothing when it was not traced).
+    pub fn of(obs: &'a Observation, n: usize) -> Evidence<'a> {
+        let run = &obs.runs[n];
+        let events = match (&obs.tracing, &run.timeline) {
+            (Ok(()), Some(events)) => Some(events.as_slice()),
+            _ => None,
+        };
+        Evidence {
+            events,
+            pid: run.pid,
+        }
+    }
+
+    /// Evidence from a timeline, for tests.
+    pub fn from_events(events: Option<&'a [TraceEvent]>, pid: i32) -> Evidence<'a> {
+        Evidence { events, pid }
+    }
+
+    /// Whether the run was traced (the answers below are `Some`).
+    pub fn traced(&self) -> bool {
+        self.events.is_some()
+    }
+
+    /// Every call of `kind`, by any process of the run, in order.
+    pub fn calls(&self, kind: Kind) -> Option<Vec<&'a TraceEvent>> {
+        self.events
+            .map(|events| events.iter().filter(|e| kind.matches(&e.call)).collect())
+    }
+
+    /// Whether the program made a call of `kind`.
+    pub fn made(&self, kind: Kind) -> Option<bool> {
+        self.calls(kind).map(|c| !c.is_empty())
+    }
+
+    /// Whether the program made any shm call at all.
+    pub fn any_shm_call(&self) -> Option<bool> {
+        self.events.map(|events| {
+            events.iter().any(|e| {
+                [Kind::Shmget, Kind::Shmat, Kind::Shmdt, Kind::Shmctl]
+                    .iter()
+                    .any(|k| k.matches(&e.call))
+            })
+        })
+    }
+
+    /// How the calls of `kind` came out: not made, the last failed one's errno, or all
+    /// succeeded. With `only`, only the calls it accepts count (shmctl with one command).
+    pub fn outcome(&self, kind: Kind, only: impl Fn(&Call) -> bool) -> Option<Outcome> {
+        let calls: Vec<&TraceEvent> = self
+            .calls(kind)?
+            .into_iter()
+            .filter(|e| only(&e.call))
+            .collect();
+        if calls.is_empty() {
+            return Some(Outcome::NotCalled);
+        }
+        Some(
+            calls
+                .iter()
+                .rev()
+                .find_map(|e| match e.ret {
+                    Some(Return::Errno(errno)) => Some(Outcome::Failed(errno)),
+                    _ => None,
+                })
+                .unwrap_or(Outcome::Succeeded),
+        )
+    }
+
+    /// The last shm call the program's own process made before it ended (not its children's).
+    pub fn last_own_call(&self) -> Option<Option<&'a TraceEvent>> {
+        self.events.map(|events| {
+            events.iter().rev().find(|e| {
+                e.pid == self.pid
+                    && [Kind::Shmget, Kind::Shmat, Kind::Shmdt, Kind::Shmctl]
+                        .iter()
+                        .any(|k| k.matches(&e.call))
+            })
+        })
+    }
+
+    /// The fields the last `shmctl(id, IPC_SET, ...)` passed, if it made one.
+    pub fn ipc_set(&self, id: i32) -> Option<Option<SetFields>> {
+        self.calls(Kind::Shmctl).map(|calls| {
+            calls.iter().rev().find_map(|e| match e.call {
+                Call::Shmctl {
+                    id: i,
+                    cmd: libc::IPC_SET,
+                    set,
+                    ..
+                } if i == id => set,
+                _ => None,
+            })
+        })
+    }
+
+    /// The addresses successful `shmat` calls returned, in order.
+    pub fn attached_addresses(&self) -> Option<Vec<u64>> {
+        self.calls(Kind::Shmat).map(|calls| {
+            calls
+                .iter()
+                .filter_map(|e| match e.ret {
+                    Some(Return::Value(v)) => Some(v as u64),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+}
+
+/// Why a `shmdt` failed, as the trace shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadDetach {
+    /// The address had been detached already by an earlier, successful `shmdt`.
+    Twice { addr: u64 },
+    /// The address is not one `shmat` returned.
+    NotAttached { addr: u64, attached: Option<u64> },
+}
+
+impl Evidence<'_> {
+    /// The first failed `shmdt`, and why it failed.
+    pub fn bad_detach(&self) -> Option<Option<BadDetach>> {
+        let dts = self.calls(Kind::Shmdt)?;
+        let attached = self.attached_addresses().unwrap_or_default();
+        let Some((i, failed)) = dts
+            .iter()
+            .enumerate()
+            .find(|(_, e)| matches!(e.ret, Some(Return::Errno(_))))
+        else {
+            return Some(None);
+        };
+        let Call::Shmdt { addr } = failed.call else {
+            return Some(None);
+        };
+        let detached_before = dts[..i]
+            .iter()
+            .any(|e| e.succeeded() && matches!(e.call, Call::Shmdt { addr: a } if a == addr));
+        Some(Some(if detached_before {
+            BadDetach::Twice { addr }
+        } else {
+            BadDetach::NotAttached {
+                addr,
+                attached: attached.first().copied(),
+            }
+        }))
+    }
+}

@@ -1,0 +1,270 @@
+//! How a run ended, checked first: a program that crashed, hung, could not start, rejected
+//! its arguments or hit a `todo!()` gets that one check, and the checks after it are not
+//! recorded (they would only add causes the program did not have).
+
+use super::ctx::{Ctx, Stop};
+use super::evidence::{Evidence, Kind};
+use crate::model::run::{MAX_CHILDREN, OUTPUT_CAP};
+use crate::model::timeline::{errno_name, signal_name};
+use crate::model::{Call, Return, Termination};
+
+/// Exit statuses a shell gives a command it could not run: found but not executable (126),
+/// not found (127). No lab's contract uses them.
+pub const CANNOT_EXECUTE: i32 = 126;
+pub const NOT_FOUND: i32 = 127;
+
+/// The usage-error exit status of every lab.
+const USAGE: i32 = 2;
+
+impl<'a> Ctx<'a> {
+    /// Checks the exit status; first, whether the program finished normally at all. If it
+    /// crashed, timed out, could not start, rejected its arguments or hit a `todo!()`, that
+    /// is the one check reported.
+    pub fn status(&mut self, expected: i32) -> bool {
+        self.status_hinted(expected, |_, _| None)
+    }
+
+    /// Like [`status`](Self::status), with a lab's own hint for an unexpected status
+    /// (`None` falls back to the general one).
+    pub fn status_hinted(
+        &mut self,
+        expected: i32,
+        special: impl FnOnce(i32, &str) -> Option<String>,
+    ) -> bool {
+        let run = self.run();
+        let lab = self.lab;
+        let stderr = run.stderr.clone();
+        let max = MAX_CHILDREN;
+        let evidence = self.evidence();
+        if run.left_namespace {
+            self.check("namespace", "the program stayed in the IPC namespace the checker set up", "no unshare(CLONE_NEWIPC) or setns", "it moved to another IPC namespace, and the checker stopped it", false, || {
+                "the program left the checker's IPC namespace (unshare or setns with CLONE_NEWIPC), so its segments could not be checked: a lab program must use the namespace it was started in".into()
+            });
+            return self.stop(Stop::LeftNamespace);
+        }
+        if run.children > max && !matches!(run.termination, Termination::Exited { .. }) {
+            let n = run.children;
+            self.check("processes", "processes the program started", format!("at most {max}"), n, false, || {
+                "too many processes: the program kept forking (a fork() in a loop?) and the checker stopped it".into()
+            });
+            return self.stop(Stop::ForkLoop);
+        }
+        match run.termination {
+            Termination::KilledItsParent { signal } => {
+                self.check("signal", "the program finished", "a normal exit", format!("it sent {} to its parent and died with it", signal_name(signal)), false, || {
+                    "the program killed the process that ran it (kill(getppid(), ...)): a lab program must never signal other processes".into()
+                });
+                self.stop(Stop::KilledItsParent)
+            }
+            Termination::TimedOut { after_ms } => {
+                self.check("status", "the program finished", "an exit within the timeout", format!("still running after {} ms, killed", after_ms), false, || {
+                    "the program never finished: look for a loop that never ends or a read from stdin (stdin is /dev/null); --timeout sets the limit".into()
+                });
+                self.stop(Stop::TimedOut)
+            }
+            Termination::Signaled { signal, .. } => {
+                self.check(
+                    "signal",
+                    "the program finished",
+                    "a normal exit",
+                    format!("killed by {}", signal_name(signal)),
+                    false,
+                    || crash_hint(signal, &evidence),
+                );
+                self.stop(Stop::Crashed)
+            }
+            Termination::Exited { code } => {
+                if code == expected {
+                    self.check("status", "exit status", expected, code, true, String::new);
+                    self.housekeeping();
+                    return true;
+                }
+                if is_todo(&stderr) {
+                    self.check("status", "exit status", expected, code, false, || {
+                        format!("this lab is not implemented yet: replace the todo!() calls in labs/src/bin/{lab}.rs (the guide is docs/labs/{lab}.md)")
+                    });
+                    return self.stop(Stop::NotImplemented);
+                }
+                if code == 101 && stderr.contains("panicked") {
+                    self.check("status", "exit status", expected, code, false, || {
+                        format!(
+                            "the program panicked: {}",
+                            first_line_with(&stderr, "panicked").unwrap_or_default()
+                        )
+                    });
+                    return self.stop(Stop::Panicked);
+                }
+                // Only what the trace does not contradict: a program that made shm calls
+                // did start, and did not stop at its arguments.
+                let no_calls = evidence.any_shm_call() != Some(true);
+                if matches!(code, CANNOT_EXECUTE | NOT_FOUND) && no_calls {
+                    let said = last_line(&stderr);
+                    self.check("status", "the program started", "it runs", format!("exit status {code}{}", said.as_deref().map(|s| format!(": {s}")).unwrap_or_default()), false, || {
+                        let what = if code == NOT_FOUND { "a command it runs was not found" } else { "a command it runs could not be executed" };
+                        format!("the program could not start: exit status {code} is a shell's for {what}, before any shm call; this is about how it is started, not about its shm code")
+                    });
+                    return self.stop(Stop::CouldNotStart);
+                }
+                if code == USAGE && no_calls {
+                    let argv = run.argv.clone();
+                    let rejected = rejected_argument(&argv, &stderr);
+                    let said = last_line(&stderr).unwrap_or_else(|| "(nothing on stderr)".into());
+                    self.check("status", "exit status", expected, format!("{code} (bad usage): {said}"), false, || {
+                        let args = argv.get(1..).unwrap_or_default().join(" ");
+                        match rejected {
+                            Some(arg) => format!("the program rejected `{arg}` as bad usage, but `{args}` follows the usage line of docs/labs/{lab}.md: parse the arguments as the guide describes"),
+                            None => format!("the program exited with status 2 (bad usage) for `{args}`, which follows the usage line of docs/labs/{lab}.md: parse the arguments as the guide describes"),
+                        }
+                    });
+                    return self.stop(Stop::UsageRejected);
+                }
+                let ok = self.check("status", "exit status", expected, code, false, || {
+                    special(code, &stderr)
+                        .unwrap_or_else(|| status_hint(expected, code, &stderr, &evidence))
+                });
+                self.housekeeping();
+                ok
+            }
+        }
+    }
+
+    /// Records that the checks stop here.
+    fn stop(&mut self, why: Stop) -> bool {
+        self.stopped = Some(why);
+        false
+    }
+
+    /// What every run must also get right: leave no process behind, and print a sane amount.
+    fn housekeeping(&mut self) {
+        let run = self.run();
+        let (survivors, dropped, children) = (run.survivors.clone(), run.dropped, run.children);
+        if !survivors.is_empty() {
+            let list = survivors
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.check("processes", "processes left running after the program exited", "none", format!("{} (pids {list}), killed by the checker", survivors.len()), false, || {
+                if children > MAX_CHILDREN {
+                    format!("the program started {children} processes and hit the process limit: look for a fork() in a loop")
+                } else {
+                    "the program left child processes running: wait for them (waitpid) before exiting".into()
+                }
+            });
+        }
+        if dropped > 0 {
+            self.check(
+                "stdout",
+                "size of the output",
+                format!("at most {} KiB per stream", OUTPUT_CAP / 1024),
+                format!("{dropped} bytes more, dropped"),
+                false,
+                || {
+                    "the program printed far more than the lab asks for: look for a print in a loop"
+                        .into()
+                },
+            );
+        }
+    }
+}
+
+/// The argument a usage message names: a value of the command line (not an option, whose
+/// name a usage synopsis repeats anyway) that stderr quotes as a whole word, shown with its
+/// option. `None` when stderr names none: then the hint says less.
+pub fn rejected_argument(argv: &[String], stderr: &str) -> Option<String> {
+    let words: Vec<&str> = stderr
+        .split(|c: char| c.is_whitespace() || "'\"`‘’“”:,;()[]<>=".contains(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let args = argv.get(1..)?;
+    let i = args
+        .iter()
+        .position(|a| !a.starts_with('-') && words.contains(&a.as_str()))?;
+    Some(match i.checked_sub(1).map(|p| &args[p]) {
+        Some(option) if option.starts_with("--") => format!("{option} {}", args[i]),
+        _ => args[i].clone(),
+    })
+}
+
+/// What a fatal signal usually means in these labs (every cause a lab program can have).
+pub fn signal_meaning(signal: i32) -> String {
+    let name = signal_name(signal);
+    let meaning = match signal {
+        libc::SIGSEGV => "a memory access outside what is mapped: using the segment after shmdt detached it, writing through a SHM_RDONLY attachment, going past the end of the segment's pages, or using the (void *) -1 that a failed shmat returned",
+        libc::SIGBUS => "an access past the end of the segment's memory",
+        libc::SIGABRT => "the program aborted (an assertion, or a Rust panic with panic=abort)",
+        libc::SIGFPE => "an arithmetic error such as a division by zero",
+        libc::SIGKILL => "it was killed from outside (out of memory, or another process)",
+        _ => "the program was stopped by a signal it did not handle",
+    };
+    format!("{name}: {meaning}")
+}
+
+/// A crash explained by the last shm call the program made, where the trace shows one that
+/// explains it; else every cause it can have.
+pub fn crash_hint(signal: i32, evidence: &Evidence<'_>) -> String {
+    let name = signal_name(signal);
+    if signal != libc::SIGSEGV {
+        return signal_meaning(signal);
+    }
+    let Some(Some(last)) = evidence.last_own_call() else {
+        return signal_meaning(signal);
+    };
+    match (&last.call, last.ret) {
+        (Call::Shmdt { addr }, Some(Return::Value(_))) => format!(
+            "{name} after shmdt({addr:#x}) succeeded, the program's last shm call: the memory was used after it was detached; read or copy what you need before shmdt, and do not touch the pointer after it"
+        ),
+        (Call::Shmat { .. }, Some(Return::Errno(errno))) => format!(
+            "{name} after shmat failed with {}: the program used the (void *) -1 that the failed shmat returned; check shmat's result before using it",
+            errno_name(errno)
+        ),
+        (Call::Shmat { flags, .. }, Some(Return::Value(_))) if flags & libc::SHM_RDONLY != 0 => format!(
+            "{name} after a SHM_RDONLY attach, the program's last shm call: writing through a read-only attachment faults; attach read-write to write"
+        ),
+        _ => signal_meaning(signal),
+    }
+}
+
+/// Whether stderr shows a `todo!()` or `unimplemented!()` panic.
+pub fn is_todo(stderr: &str) -> bool {
+    stderr.contains("not yet implemented") || stderr.contains("not implemented")
+}
+
+fn first_line_with(text: &str, needle: &str) -> Option<String> {
+    text.lines()
+        .find(|l| l.contains(needle))
+        .map(|l| l.trim().to_string())
+}
+
+/// The last line of `text` with something on it.
+pub fn last_line(text: &str) -> Option<String> {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.trim().to_string())
+}
+
+fn status_hint(expected: i32, actual: i32, stderr: &str, evidence: &Evidence<'_>) -> String {
+    match (expected, actual) {
+        (1, 0) => "the program exited with status 0 where a call must fail: check each call's result and exit with status 1 when one fails".into(),
+        (0, 1) => {
+            // The failed call, from the trace where there is one, else from stderr.
+            let failed = [Kind::Shmget, Kind::Shmat, Kind::Shmdt, Kind::Shmctl]
+                .into_iter()
+                .find_map(|k| match evidence.outcome(k, |_| true) {
+                    Some(super::evidence::Outcome::Failed(errno)) => Some((k, errno_name(errno))),
+                    _ => None,
+                });
+            match (failed, evidence.traced()) {
+                (Some((k, e)), _) => format!("{k} failed with {e} where the call should have succeeded"),
+                (None, true) => "every shm call succeeded, but the program exited with status 1: exit with status 1 only when a call failed".into(),
+                (None, false) => match super::ctx::errno_in(stderr) {
+                    Some(e) => format!("the program reported {e} where the call should have succeeded: {}", last_line(stderr).unwrap_or_default()),
+                    None => "the program reported a failure where the call should have succeeded".into(),
+                },
+            }
+        }
+        (2, 0) | (2, 1) => "with missing or malformed arguments, print a usage line on stderr and exit with status 2, before making any call".into(),
+        _ => format!("the contract's exit statuses are 0 for success, 1 when a call failed and 2 for bad usage; this run expected {expected}"),
+    }
+}
