@@ -109,7 +109,7 @@ fn exclusive_status(c: &mut Ctx<'_>) {
             (_, Some(false)) => "--exclusive must add IPC_EXCL: the program's shmget had no IPC_EXCL, so the existing segment was opened; with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST".into(),
             (Some(Outcome::NotCalled), _) => "the program made no shmget call and exited with status 0: with --exclusive, shmget(key, size, IPC_CREAT | IPC_EXCL | mode) fails with EEXIST here, which the program must report, then exit with status 1".into(),
             _ if errno_in(stderr) == Some("EEXIST") => "the program reported EEXIST, as it should, but exited with status 0: exit with status 1 when a call fails".into(),
-            _ => "with --exclusive, shmget gets IPC_CREAT | IPC_EXCL and fails with EEXIST on an existing key; the program exited with status 0: pass IPC_EXCL, and exit with status 1 when the call fails".into(),
+            _ => "--exclusive must add IPC_EXCL to shmget's flags: with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST on an existing key; the program exited with status 0, so check that the flag is passed and that the call's result is checked".into(),
         })
     });
 }

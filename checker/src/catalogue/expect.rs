@@ -132,7 +132,9 @@ fn created_one<'a>(c: &mut Ctx<'a>) -> Option<&'a SegmentState> {
         }
         return created.first().copied();
     };
-    if !others.is_empty() {
+    if others.is_empty() {
+        c.check("segments-created", "segments that exist after the run and did not before", "exactly 1", 1, true, String::new);
+    } else {
         let shown: Vec<String> = others.iter().take(3).map(|s| format!("key {} (id {})", s.key(), s.id)).collect();
         let k = others.len();
         c.check("segments-created", "other segments the run left behind", "none", shown.join(", "), false, || {

@@ -275,7 +275,12 @@ fn render_snapshot(
         "        {}",
         p.dim(&format!("snapshot {}:", snap.label))
     )?;
-    if snap.segments.is_empty() {
+    let gone: Vec<_> = previous
+        .iter()
+        .flat_map(|prev| &prev.segments)
+        .filter(|b| snap.by_id(b.id).is_none())
+        .collect();
+    if snap.segments.is_empty() && gone.is_empty() {
         writeln!(out, "          (no segments)")?;
     }
     for s in &snap.segments {
@@ -302,11 +307,7 @@ fn render_snapshot(
             }
         }
     }
-    for gone in previous
-        .iter()
-        .flat_map(|prev| &prev.segments)
-        .filter(|b| snap.by_id(b.id).is_none())
-    {
+    for gone in gone {
         writeln!(out, "          id {} key {}: {}", gone.id, gone.key(), p.yellow("*gone"))?;
     }
     Ok(())

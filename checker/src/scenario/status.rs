@@ -219,7 +219,7 @@ pub fn crash_hint(signal: i32, evidence: &Evidence<'_>) -> String {
             errno_name(errno)
         ),
         (Call::Shmat { flags, .. }, Some(Return::Value(_))) if flags & libc::SHM_RDONLY != 0 => format!(
-            "{name} after a SHM_RDONLY attach, the program's last shm call: writing through a read-only attachment faults; attach read-write to write"
+            "{name} after a SHM_RDONLY attach, the program's last shm call: writing through a SHM_RDONLY attachment faults; attach read-write to write"
         ),
         _ => signal_meaning(signal),
     }
