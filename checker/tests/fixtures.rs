@@ -26,7 +26,7 @@ fn c_dir() -> &'static Path {
         std::fs::create_dir_all(&dir).unwrap();
         for f in manifest() {
             let source = f["source"].as_str().unwrap();
-            if let Some(file) = source.strip_prefix("c/") {
+            if let Some(file) = source.strip_prefix("c/").filter(|f| f.ends_with(".c")) {
                 let out = dir.join(file.trim_end_matches(".c"));
                 let status = Command::new("cc")
                     .args(["-Wall", "-Wextra", "-O1", "-o"])
@@ -41,13 +41,83 @@ fn c_dir() -> &'static Path {
     })
 }
 
+/// A python3 every user can reach where there is one (uid 65534 runs the programs when the
+/// tests are root); any python3 on PATH otherwise.
+fn python() -> PathBuf {
+    ["/usr/bin/python3", "/usr/local/bin/python3"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|d| d.join("python3"))
+                .find(|p| p.exists())
+        })
+        .expect("the fixture tests need python3 (any python3 on PATH)")
+}
+
 fn program(f: &Value) -> PathBuf {
     let source = f["source"].as_str().unwrap();
     if let Some(bin) = source.strip_prefix("rust:") {
-        common::built("shmlab-fixtures")[bin].clone()
-    } else {
-        c_dir().join(source.trim_start_matches("c/").trim_end_matches(".c"))
+        return common::built("shmlab-fixtures")[bin].clone();
     }
+    if source.ends_with(".c") {
+        return c_dir().join(source.trim_start_matches("c/").trim_end_matches(".c"));
+    }
+    // A script: copied next to the C fixtures, executable, with an interpreter the
+    // program's user can reach.
+    let text = std::fs::read_to_string(workspace().join("checker/fixtures").join(source)).unwrap();
+    let text = text.replacen(
+        "#!/usr/bin/env python3",
+        &format!("#!{}", python().display()),
+        1,
+    );
+    let out = c_dir().join(source.replace('/', "-"));
+    std::fs::write(&out, text).unwrap();
+    std::fs::set_permissions(&out, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    out
+}
+
+/// Every hint, note and output line of the failed scenarios, for the phrases a fixture's
+/// report must not contain.
+fn said(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in doc["tests"].as_array().unwrap() {
+        out.push(t["output"].as_str().unwrap_or("").to_string());
+        for c in t["extra_data"]["checks"].as_array().into_iter().flatten() {
+            for k in ["hint", "note"] {
+                if let Some(h) = c[k].as_str() {
+                    out.push(h.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A correct program (a `passes_all` entry): every scenario passes (or is skipped where the
+/// environment does not allow it), with the notes the manifest names.
+fn check_correct(f: &Value, doc: &Value, code: i32) -> Vec<String> {
+    let name = f["name"].as_str().unwrap();
+    let mut problems = Vec::new();
+    if code != 0 {
+        problems.push(format!("{name}: exit status {code}, expected 0"));
+    }
+    for (slug, outcome) in outcomes(doc) {
+        if outcome != "passed" && outcome != "skipped" {
+            problems.push(format!(
+                "{name}: {slug} should pass, was {outcome}:\n{}",
+                said(doc).join("\n")
+            ));
+        }
+    }
+    for note in f["notes"].as_array().into_iter().flatten() {
+        let note = note.as_str().unwrap();
+        if !said(doc).iter().any(|s| s.contains(note)) {
+            problems.push(format!("{name}: no note saying {note:?}"));
+        }
+    }
+    problems
 }
 
 fn check_fixture(f: &Value, isolation: &str, extra: &[&str]) -> Vec<String> {
@@ -64,8 +134,35 @@ fn check_fixture(f: &Value, isolation: &str, extra: &[&str]) -> Vec<String> {
         eprintln!("{name}: tracing is off, so its mistake cannot be seen");
         return Vec::new();
     }
+    if f["passes_all"] == true {
+        return check_correct(f, &doc, code);
+    }
     let got = outcomes(&doc);
     let mut problems = Vec::new();
+    for phrase in f["absent"].as_array().into_iter().flatten() {
+        let phrase = phrase.as_str().unwrap();
+        if let Some(s) = said(&doc).iter().find(|s| s.contains(phrase)) {
+            problems.push(format!(
+                "{name}: the report says the false {phrase:?}:\n{s}"
+            ));
+        }
+    }
+    if let Some(problem) = f["problem"].as_str() {
+        // A lab problem: said once for the lab, the same for every scenario, never a
+        // student's failed check.
+        let said_for_lab = doc["extra_data"]["labs"][0]["problem"]
+            .as_str()
+            .unwrap_or("");
+        if !said_for_lab.contains(problem) {
+            problems.push(format!(
+                "{name}: the lab's problem should say {problem:?}, was {said_for_lab:?}"
+            ));
+        }
+        if code != 1 {
+            problems.push(format!("{name}: exit status {code}, expected 1"));
+        }
+        return problems;
+    }
     // Not root, the scenarios that need other uids are skipped: a fixture whose mistake only
     // they show then has nothing to fail.
     let all_skipped = f["fails"]
@@ -103,7 +200,9 @@ fn check_fixture(f: &Value, isolation: &str, extra: &[&str]) -> Vec<String> {
     }
     let field = f["field"].as_str().unwrap();
     let diagnosis = f["diagnosis"].as_str().unwrap_or("");
-    let first_fail = f["fails"][0].as_str().unwrap();
+    let first_fail = f["diagnosed_in"]
+        .as_str()
+        .unwrap_or_else(|| f["fails"][0].as_str().unwrap());
     let test = doc["tests"].as_array().unwrap().iter().find(|t| {
         t["name"]
             .as_str()

@@ -9,26 +9,32 @@ use crate::scenario::{errno_in, show, Ctx, Kind, Need, SegmentSpec, MARKER};
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {
     vec![
-        def("attach/write", "--write puts TEXT and its NUL at offset 0, nothing else")
-            .setup(SegmentSpec::new(64, 0o644).marked())
-            .run(&[key(0), lit("--write"), lit("hello")])
-            .reading_contents()
-            .expect(|c| {
-                c.status(0);
-                stdout_empty(c);
-                written(c, b"hello");
-                attached_by_program(c);
-                timeline_shmat(c, false);
-            }),
-        def("attach/write-long", "a TEXT longer than 8 bytes is written whole, and only it")
-            .setup(SegmentSpec::new(4096, 0o644).marked())
-            .run(&[key(0), lit("--write"), lit(LONG_TEXT)])
-            .reading_contents()
-            .expect(|c| {
-                c.status(0);
-                stdout_empty(c);
-                written(c, LONG_TEXT.as_bytes());
-            }),
+        def(
+            "attach/write",
+            "--write puts TEXT and its NUL at offset 0, nothing else",
+        )
+        .setup(SegmentSpec::new(64, 0o644).marked())
+        .run(&[key(0), lit("--write"), lit("hello")])
+        .reading_contents()
+        .expect(|c| {
+            c.status(0);
+            stdout_empty(c);
+            written(c, b"hello");
+            attached_by_program(c);
+            timeline_shmat(c, false);
+        }),
+        def(
+            "attach/write-long",
+            "a TEXT longer than 8 bytes is written whole, and only it",
+        )
+        .setup(SegmentSpec::new(4096, 0o644).marked())
+        .run(&[key(0), lit("--write"), lit(LONG_TEXT)])
+        .reading_contents()
+        .expect(|c| {
+            c.status(0);
+            stdout_empty(c);
+            written(c, LONG_TEXT.as_bytes());
+        }),
         def("attach/read", "prints the text up to its NUL")
             .setup(SegmentSpec::new(64, 0o644).holding(b"greetings from the checker\0"))
             .run(&[key(0)])
@@ -39,31 +45,40 @@ pub fn scenarios() -> Vec<Def> {
                 attached_by_program(c);
                 timeline_shmat(c, false);
             }),
-        def("attach/read-without-nul", "a segment with no NUL is read up to its size")
-            .setup(SegmentSpec::new(16, 0o644).holding(b"ABCDEFGHIJKLMNOP"))
-            .run(&[key(0)])
-            .expect(|c| {
-                c.status(0);
-                let text = "ABCDEFGHIJKLMNOP";
-                c.stdout(&format!("{text}\n"), |a| read_hint(a, text, Some(16)));
-            }),
-        def("attach/readonly", "--readonly attaches with SHM_RDONLY and reads")
-            .needs(&[Need::Unprivileged])
-            .setup(SegmentSpec::new(64, 0o444).holding(b"read me\0"))
-            .run(&[key(0), lit("--readonly")])
-            .expect(|c| {
-                readonly_status(c);
-                c.stdout("read me\n", |a| read_hint(a, "read me", None));
-                timeline_shmat(c, true);
-            }),
-        def("attach/readonly-needed", "a read-write attach of a read-only segment fails with EACCES")
-            .needs(&[Need::Unprivileged])
-            .setup(SegmentSpec::new(64, 0o444).holding(b"read me\0"))
-            .run(&[key(0)])
-            .expect(|c| {
-                readonly_needed_status(c);
-                c.errno("shmat", "EACCES");
-            }),
+        def(
+            "attach/read-without-nul",
+            "a segment with no NUL is read up to its size",
+        )
+        .setup(SegmentSpec::new(16, 0o644).holding(b"ABCDEFGHIJKLMNOP"))
+        .run(&[key(0)])
+        .expect(|c| {
+            c.status(0);
+            let text = "ABCDEFGHIJKLMNOP";
+            c.stdout(&format!("{text}\n"), |a| read_hint(a, text, Some(16)));
+        }),
+        def(
+            "attach/readonly",
+            "--readonly attaches with SHM_RDONLY and reads",
+        )
+        .needs(&[Need::Unprivileged])
+        .setup(SegmentSpec::new(64, 0o444).holding(b"read me\0"))
+        .run(&[key(0), lit("--readonly")])
+        .expect(|c| {
+            readonly_status(c);
+            c.stdout("read me\n", |a| read_hint(a, "read me", None));
+            timeline_shmat(c, true);
+        }),
+        def(
+            "attach/readonly-needed",
+            "a read-write attach of a read-only segment fails with EACCES",
+        )
+        .needs(&[Need::Unprivileged])
+        .setup(SegmentSpec::new(64, 0o444).holding(b"read me\0"))
+        .run(&[key(0)])
+        .expect(|c| {
+            readonly_needed_status(c);
+            c.errno("shmat", "EACCES");
+        }),
         missing_key_def("attach/missing-key", &[FREE]),
     ]
 }

@@ -33,7 +33,9 @@ pub fn stdout_empty(c: &mut Ctx<'_>) -> bool {
 pub fn id_hint(actual: &str, id: i32, key: Key, what: &str) -> String {
     let trimmed = actual.trim();
     if trimmed.is_empty() {
-        return format!("nothing was printed: print the id that shmget returned ({what}), then a newline");
+        return format!(
+            "nothing was printed: print the id that shmget returned ({what}), then a newline"
+        );
     }
     let words: Vec<&str> = trimmed
         .split(|c: char| c.is_whitespace() || "=:,;".contains(c))
@@ -61,7 +63,9 @@ pub fn id_hint(actual: &str, id: i32, key: Key, what: &str) -> String {
         return format!("stdout should be the id alone ({what} is {id}), then a newline");
     }
     match trimmed.parse::<i64>() {
-        Ok(n) => format!("the id printed ({n}) is not {what} ({id}): print the value shmget returned"),
+        Ok(n) => {
+            format!("the id printed ({n}) is not {what} ({id}): print the value shmget returned")
+        }
         Err(_) => format!("print the id as a decimal number ({what} is {id})"),
     }
 }
@@ -133,9 +137,20 @@ fn created_one<'a>(c: &mut Ctx<'a>) -> Option<&'a SegmentState> {
         return created.first().copied();
     };
     if others.is_empty() {
-        c.check("segments-created", "segments that exist after the run and did not before", "exactly 1", 1, true, String::new);
+        c.check(
+            "segments-created",
+            "segments that exist after the run and did not before",
+            "exactly 1",
+            1,
+            true,
+            String::new,
+        );
     } else {
-        let shown: Vec<String> = others.iter().take(3).map(|s| format!("key {} (id {})", s.key(), s.id)).collect();
+        let shown: Vec<String> = others
+            .iter()
+            .take(3)
+            .map(|s| format!("key {} (id {})", s.key(), s.id))
+            .collect();
         let k = others.len();
         c.check("segments-created", "other segments the run left behind", "none", shown.join(", "), false, || {
             format!("besides the segment with KEY, the program left {k} other segment(s) behind: remove any segment it makes for its own use (IPC_RMID), or do not make it")

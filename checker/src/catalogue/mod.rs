@@ -15,6 +15,8 @@ mod access;
 mod attach;
 mod create;
 mod detach;
+#[cfg(test)]
+mod hint_tests;
 mod remove;
 mod set;
 mod stat;

@@ -3,7 +3,7 @@
 use super::builder::{def, key, Def, FREE};
 use super::expect::{fails_with, missing_key_def, stdout_empty};
 use super::timeline::timeline_shmctl;
-use crate::scenario::{errno_in, Kind, Action, Ctx, Need, Owner, SegmentSpec};
+use crate::scenario::{errno_in, Action, Ctx, Kind, Need, Owner, SegmentSpec};
 
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {

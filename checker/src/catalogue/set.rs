@@ -4,7 +4,7 @@ use super::builder::{def, key, lit, Def, FREE};
 use super::expect::{fails_with, missing_key_def, mode_hint, stdout_empty};
 use super::timeline::timeline_shmctl;
 use crate::model::timeline::SetFields;
-use crate::scenario::{errno_in, Kind, Ctx, Need, Owner, SegmentSpec, OTHER_GID, OTHER_UID};
+use crate::scenario::{errno_in, Ctx, Kind, Need, Owner, SegmentSpec, OTHER_GID, OTHER_UID};
 
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {
@@ -40,13 +40,20 @@ pub fn scenarios() -> Vec<Def> {
 const ZEROED: &str = "IPC_SET was given a zeroed struct shmid_ds, which also sets uid and gid to 0: fill the buffer with IPC_STAT first, then change only the mode";
 
 /// Why the mode is not `mode`, from the mode IPC_SET was given where the trace shows it.
-fn set_mode_hint(mode: u32, before: u32, after: u32, passed: Option<Option<SetFields>>) -> String {
+pub(super) fn set_mode_hint(
+    mode: u32,
+    before: u32,
+    after: u32,
+    passed: Option<Option<SetFields>>,
+) -> String {
     let ored = before | mode;
     match passed {
         Some(None) => "the program made no IPC_SET call on the segment, so its mode did not change: shmctl(id, IPC_SET, &buf) applies the buffer's mode".into(),
         Some(Some(set)) => {
             let given = set.mode & 0o777;
-            if given == ored && ored != mode {
+            if given == before && given == ored && ored != mode {
+                format!("IPC_SET was given mode {given:04o}, the segment's old mode: the new bits {mode:04o} did not replace the old ones (OR-ing {mode:04o} into {before:04o} gives {before:04o} again); set the nine permission bits with mode = (mode & ~0777) | new")
+            } else if given == ored && ored != mode {
                 format!("IPC_SET was given mode {given:04o}, the old bits {before:04o} OR'ed with {mode:04o}: replace the nine permission bits (mode = (mode & ~0777) | new) instead of OR-ing them in")
             } else if given == before && before != mode {
                 format!("IPC_SET was given the old mode {before:04o}: put the new bits in shm_perm.mode of the buffer before the call")
@@ -56,8 +63,9 @@ fn set_mode_hint(mode: u32, before: u32, after: u32, passed: Option<Option<SetFi
                 mode_hint(mode, given, "--mode")
             }
         }
-        None if after == ored && ored != mode => format!("the mode became {after:04o}, the old bits {before:04o} OR'ed with {mode:04o}: replace the nine permission bits (mode = (mode & ~0777) | new) instead of OR-ing them in"),
+        None if after == before && ored == before => format!("the mode did not change ({before:04o}, which is also what OR-ing {mode:04o} into it gives): IPC_SET must be given shm_perm.mode with its nine permission bits replaced by the new ones"),
         None if after == before => "the mode did not change: IPC_SET must be given a buffer whose shm_perm.mode holds the new bits".into(),
+        None if after == ored && ored != mode => format!("the mode became {after:04o}, the old bits {before:04o} OR'ed with {mode:04o}: replace the nine permission bits (mode = (mode & ~0777) | new) instead of OR-ing them in"),
         None => mode_hint(mode, after, "--mode"),
     }
 }
@@ -91,9 +99,13 @@ fn check_set_state(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32
         return;
     };
     let passed = c.evidence().ipc_set(before.id);
-    c.field("mode", "permission bits after IPC_SET", format!("{mode:04o}"), format!("{:04o}", after.perms()), || {
-        set_mode_hint(mode, before.perms(), after.perms(), passed)
-    });
+    c.field(
+        "mode",
+        "permission bits after IPC_SET",
+        format!("{mode:04o}"),
+        format!("{:04o}", after.perms()),
+        || set_mode_hint(mode, before.perms(), after.perms(), passed),
+    );
     let want_uid = uid.unwrap_or(before.uid);
     let want_gid = gid.unwrap_or(before.gid);
     c.field("uid", "owner (shm_perm.uid)", want_uid, after.uid, || {

@@ -33,10 +33,13 @@ pub fn scenarios() -> Vec<Def> {
         )
         .run(&[key(0)])
         .expect(check_stat),
-        def("stat/locked", "a locked segment: the mode line shows only the nine permission bits")
-            .setup(SegmentSpec::new(4096, 0o640).locked())
-            .run(&[key(0)])
-            .expect(check_stat),
+        def(
+            "stat/locked",
+            "a locked segment: the mode line shows only the nine permission bits",
+        )
+        .setup(SegmentSpec::new(4096, 0o640).locked())
+        .run(&[key(0)])
+        .expect(check_stat),
         missing_key_def("stat/missing-key", &[FREE]),
     ]
 }
@@ -160,8 +163,18 @@ fn parse_lines(out: &str) -> Vec<Line<'_>> {
     out.lines()
         .enumerate()
         .map(|(i, text)| match text.split_once(':') {
-            Some((label, value)) => Line { number: i + 1, text, label: Some(label.trim()), value: value.trim() },
-            None => Line { number: i + 1, text, label: None, value: "" },
+            Some((label, value)) => Line {
+                number: i + 1,
+                text,
+                label: Some(label.trim()),
+                value: value.trim(),
+            },
+            None => Line {
+                number: i + 1,
+                text,
+                label: None,
+                value: "",
+            },
         })
         .collect()
 }
@@ -198,12 +211,24 @@ fn check_stat_lines(c: &mut Ctx<'_>) {
             Some(l) => stat_hint(field, expected, Some(l.value), &printed, &values, &seg),
         });
     }
-    let found: Vec<usize> = STAT_FIELDS.iter().filter_map(|f| find(f).map(|l| l.number)).collect();
+    let found: Vec<usize> = STAT_FIELDS
+        .iter()
+        .filter_map(|f| find(f).map(|l| l.number))
+        .collect();
     if found.windows(2).any(|w| w[0] > w[1]) {
-        let order: Vec<&str> = lines.iter().filter_map(|l| l.label).filter(|l| STAT_FIELDS.contains(l)).collect();
-        c.check("stdout", "order of the lines", STAT_FIELDS.join(", "), order.join(", "), false, || {
-            "print the lines in the contract's order".into()
-        });
+        let order: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| l.label)
+            .filter(|l| STAT_FIELDS.contains(l))
+            .collect();
+        c.check(
+            "stdout",
+            "order of the lines",
+            STAT_FIELDS.join(", "),
+            order.join(", "),
+            false,
+            || "print the lines in the contract's order".into(),
+        );
     }
     let twice: Vec<&str> = STAT_FIELDS
         .iter()
@@ -211,11 +236,20 @@ fn check_stat_lines(c: &mut Ctx<'_>) {
         .filter(|f| lines.iter().filter(|l| l.label == Some(*f)).count() > 1)
         .collect();
     if !unknown.is_empty() || !twice.is_empty() {
-        let mut shown: Vec<String> = unknown.iter().take(3).map(|l| format!("line {}: {}", l.number, show(l.text))).collect();
+        let mut shown: Vec<String> = unknown
+            .iter()
+            .take(3)
+            .map(|l| format!("line {}: {}", l.number, show(l.text)))
+            .collect();
         shown.extend(twice.iter().map(|f| format!("`{f}:` more than once")));
-        c.check("stdout", "lines that are not the contract's", "none", shown.join("; "), false, || {
-            "print exactly the 14 lines, `name: value` each, and nothing else".into()
-        });
+        c.check(
+            "stdout",
+            "lines that are not the contract's",
+            "none",
+            shown.join("; "),
+            false,
+            || "print exactly the 14 lines, `name: value` each, and nothing else".into(),
+        );
     }
 }
 

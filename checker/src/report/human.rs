@@ -292,13 +292,25 @@ fn render_snapshot(
                 } else {
                     let fields: Vec<String> = changed
                         .iter()
-                        .map(|(f, was, now)| format!("{} {was} → {now}", p.yellow(&format!("*{f}"))))
+                        .map(|(f, was, now)| {
+                            format!("{} {was} → {now}", p.yellow(&format!("*{f}")))
+                        })
                         .collect();
-                    writeln!(out, "          id {} key {}: {}", s.id, s.key(), fields.join(", "))?;
+                    writeln!(
+                        out,
+                        "          id {} key {}: {}",
+                        s.id,
+                        s.key(),
+                        fields.join(", ")
+                    )?;
                 }
             }
             found => {
-                let new = if matches!(found, Some(None)) { " (new)" } else { "" };
+                let new = if matches!(found, Some(None)) {
+                    " (new)"
+                } else {
+                    ""
+                };
                 writeln!(
                     out,
                     "          id {} key {}{new}: size {} mode {} uid {} gid {} cuid {} cgid {} cpid {} lpid {} nattch {} atime {} dtime {} ctime {}",
@@ -308,7 +320,13 @@ fn render_snapshot(
         }
     }
     for gone in gone {
-        writeln!(out, "          id {} key {}: {}", gone.id, gone.key(), p.yellow("*gone"))?;
+        writeln!(
+            out,
+            "          id {} key {}: {}",
+            gone.id,
+            gone.key(),
+            p.yellow("*gone")
+        )?;
     }
     Ok(())
 }

@@ -136,7 +136,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records something allowed but not asked for, as a passed check with a note.
-    pub fn note(&mut self, field: &'static str, what: impl Into<String>, seen: impl ToString, note: impl Into<String>) {
+    pub fn note(
+        &mut self,
+        field: &'static str,
+        what: impl Into<String>,
+        seen: impl ToString,
+        note: impl Into<String>,
+    ) {
         if self.stopped.is_some() {
             return;
         }

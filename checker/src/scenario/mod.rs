@@ -10,12 +10,14 @@ pub mod verdict;
 
 pub use ctx::{errno_in, errno_text, show, Check, Ctx, Stop};
 pub use evidence::{Evidence, Kind};
-pub use status::{is_todo, signal_meaning};
 pub use spec::{
     Action, Arg, Invocation, Need, Owner, Purpose, Scenario, SegmentSpec, Step, MARKER, OTHER_GID,
     OTHER_UID,
 };
+pub use status::{is_todo, signal_meaning};
 pub use verdict::{evaluate, Evaluation, Verdict};
 
+#[cfg(test)]
+mod hint_tests;
 #[cfg(test)]
 mod tests;

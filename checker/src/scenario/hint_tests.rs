@@ -1,0 +1,238 @@
+//! Hints from evidence, on made-up observations: each hint follows from what the run shows,
+//! and says less when the run was not traced.
+
+use std::collections::BTreeMap;
+
+use super::evidence::{BadDetach, Evidence, Kind, Outcome};
+use super::status::{crash_hint, rejected_argument};
+use super::*;
+use crate::model::TraceEvent;
+use crate::model::{Call, Effect, Lab, Observation, Return, RunRecord, Snapshot, Termination};
+
+const PID: i32 = 77;
+
+fn event(call: Call, ret: Option<Return>) -> TraceEvent {
+    TraceEvent {
+        pid: PID,
+        call,
+        ret,
+        segment: None,
+        segment_id: None,
+        effect: Effect::Call { before: None },
+    }
+}
+
+fn obs(code: i32, argv: &[&str], stderr: &str, timeline: Option<Vec<TraceEvent>>) -> Observation {
+    let traced = timeline.is_some();
+    Observation {
+        keys: vec![shm::Key::new(0x5eed_0001)],
+        free_key: shm::Key::new(0x5eed_00ff),
+        setup_ids: vec![],
+        program_uid: 65534,
+        program_gid: 65534,
+        snapshots: vec![
+            Snapshot {
+                label: "before".into(),
+                segments: vec![],
+            },
+            Snapshot {
+                label: "after run 1".into(),
+                segments: vec![],
+            },
+        ],
+        runs: vec![RunRecord {
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            pid: PID,
+            termination: Termination::Exited { code },
+            stdout: String::new(),
+            stderr: stderr.into(),
+            dropped: 0,
+            dropped_by_stream: Default::default(),
+            started: 0,
+            timeline,
+            survivors: vec![],
+            children: 0,
+            left_namespace: false,
+        }],
+        contents: BTreeMap::new(),
+        initial_contents: vec![],
+        tracing: if traced {
+            Ok(())
+        } else {
+            Err("not traced in this test".into())
+        },
+    }
+}
+
+fn scenario(expect: fn(&mut Ctx<'_>)) -> Scenario {
+    Scenario {
+        lab: Lab::Set,
+        slug: "test/scenario",
+        title: "a made-up scenario",
+        purpose: Purpose::Behaviour,
+        needs: vec![],
+        setup: vec![],
+        steps: vec![],
+        read_contents: false,
+        expect,
+    }
+}
+
+/// Expects status 0, then a field check that a stop must suppress.
+fn status_then_field(c: &mut Ctx<'_>) {
+    c.status(0);
+    c.field("uid", "owner", 1, 2, || "--uid was not applied".into());
+}
+
+#[test]
+fn a_usage_error_names_the_rejected_argument_and_stops_the_checks() {
+    let argv = ["set", "0x5eed0001", "--mode", "640"];
+    let o = obs(
+        2,
+        &argv,
+        "set: invalid mode '640' (write it as 0640)\n",
+        None,
+    );
+    let e = evaluate(&scenario(status_then_field), &o);
+    assert_eq!(e.stop, Some(Stop::UsageRejected));
+    assert_eq!(e.checks.len(), 1, "{:#?}", e.checks);
+    let hint = e.checks[0].hint.as_deref().unwrap();
+    assert!(hint.contains("rejected `--mode 640`"), "{hint}");
+    assert!(!hint.contains("KEY may be"), "{hint}");
+}
+
+#[test]
+fn a_usage_message_that_only_repeats_the_synopsis_names_no_argument() {
+    let argv: Vec<String> = ["set", "0x5eed0001", "--mode", "640"]
+        .map(String::from)
+        .into();
+    assert_eq!(
+        rejected_argument(&argv, "usage: set KEY --mode OCTAL [--uid UID]"),
+        None
+    );
+    assert_eq!(
+        rejected_argument(&argv, "set: bad key \"0x5eed0001\""),
+        Some("0x5eed0001".into())
+    );
+}
+
+#[test]
+fn exit_2_after_shm_calls_is_not_called_a_usage_rejection() {
+    let calls = vec![event(
+        Call::Shmget {
+            key: 1,
+            size: 0,
+            flags: 0,
+        },
+        Some(Return::Value(0)),
+    )];
+    let o = obs(2, &["set", "0x5eed0001"], "oops", Some(calls));
+    let e = evaluate(&scenario(status_then_field), &o);
+    assert_eq!(e.stop, None);
+}
+
+#[test]
+fn a_program_that_cannot_start_is_one_problem_and_its_stderr_is_not_read_as_an_errno() {
+    fn expect(c: &mut Ctx<'_>) {
+        c.status(1);
+        c.errno("shmget", "EEXIST");
+    }
+    let o = obs(
+        126,
+        &["create"],
+        "/tmp/x/create: 2: exec: /root/python3: Permission denied\n",
+        None,
+    );
+    let e = evaluate(&scenario(expect), &o);
+    assert_eq!(e.stop, Some(Stop::CouldNotStart));
+    assert_eq!(e.checks.len(), 1, "{:#?}", e.checks);
+    assert!(!e.checks[0].hint.as_deref().unwrap().contains("EACCES"));
+}
+
+#[test]
+fn a_crash_right_after_a_successful_shmdt_is_use_after_detach() {
+    let calls = vec![
+        event(
+            Call::Shmat {
+                id: 0,
+                addr: 0,
+                flags: 0,
+            },
+            Some(Return::Value(0x7000)),
+        ),
+        event(Call::Shmdt { addr: 0x7000 }, Some(Return::Value(0))),
+    ];
+    let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(Some(&calls), PID));
+    assert!(hint.contains("after shmdt(0x7000) succeeded"), "{hint}");
+    assert!(hint.contains("used after it was detached"), "{hint}");
+    // Untraced, every cause is listed, use after detach among them.
+    let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(None, PID));
+    assert!(hint.contains("after shmdt detached it"), "{hint}");
+    assert!(hint.contains("SHM_RDONLY"), "{hint}");
+}
+
+#[test]
+fn a_second_shmdt_of_the_same_address_is_told_apart_from_a_wrong_address() {
+    let twice = vec![
+        event(
+            Call::Shmat {
+                id: 0,
+                addr: 0,
+                flags: 0,
+            },
+            Some(Return::Value(0x7000)),
+        ),
+        event(Call::Shmdt { addr: 0x7000 }, Some(Return::Value(0))),
+        event(
+            Call::Shmdt { addr: 0x7000 },
+            Some(Return::Errno(libc::EINVAL)),
+        ),
+    ];
+    let e = Evidence::from_events(Some(&twice), PID);
+    assert_eq!(
+        e.bad_detach(),
+        Some(Some(BadDetach::Twice { addr: 0x7000 }))
+    );
+    let wrong = vec![
+        event(
+            Call::Shmat {
+                id: 0,
+                addr: 0,
+                flags: 0,
+            },
+            Some(Return::Value(0x7000)),
+        ),
+        event(
+            Call::Shmdt { addr: 0x7001 },
+            Some(Return::Errno(libc::EINVAL)),
+        ),
+    ];
+    let e = Evidence::from_events(Some(&wrong), PID);
+    assert_eq!(
+        e.bad_detach(),
+        Some(Some(BadDetach::NotAttached {
+            addr: 0x7001,
+            attached: Some(0x7000)
+        }))
+    );
+    assert_eq!(Evidence::from_events(None, PID).bad_detach(), None);
+}
+
+#[test]
+fn a_call_never_made_is_told_as_such() {
+    let calls = vec![event(
+        Call::Shmget {
+            key: 1,
+            size: 0,
+            flags: 0,
+        },
+        Some(Return::Value(0)),
+    )];
+    let e = Evidence::from_events(Some(&calls), PID);
+    assert_eq!(e.outcome(Kind::Shmctl, |_| true), Some(Outcome::NotCalled));
+    assert_eq!(e.outcome(Kind::Shmget, |_| true), Some(Outcome::Succeeded));
+    assert_eq!(
+        Evidence::from_events(None, PID).outcome(Kind::Shmctl, |_| true),
+        None
+    );
+}
