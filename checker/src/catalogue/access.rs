@@ -23,7 +23,7 @@ pub fn scenarios() -> Vec<Def> {
             .run(&[FREE])
             .expect(|c| {
                 fails_with(c, Kind::Shmget, "ENOENT");
-                c.nothing_created("access must never create a segment: IPC_CREAT was passed, so a missing key made a new one");
+                c.nothing_created("a segment with the key was created, which only shmget with IPC_CREAT does: access must never create one (flags 0)");
                 timeline_shmget(c, false, false);
             }),
         def("access/missing-arguments", "no KEY: usage error, status 2")

@@ -1,9 +1,10 @@
 //! Lab 3, attach: `attach KEY [--write TEXT] [--readonly]`.
 
 use super::builder::{def, key, lit, Def, FREE};
-use super::expect::{missing_key_def, read_hint, stdout_empty};
+use super::expect::{lpid_hint, missing_key_def, read_hint, stdout_empty};
 use super::timeline::timeline_shmat;
 use crate::model::{Call, TraceEvent};
+use crate::scenario::evidence::Outcome;
 use crate::scenario::{errno_in, show, Ctx, Kind, Need, SegmentSpec, MARKER};
 
 /// The scenarios, in the order of the guide.
@@ -136,12 +137,23 @@ fn written(c: &mut Ctx<'_>, text: &[u8]) {
 }
 
 fn readonly_status(c: &mut Ctx<'_>) {
-    c.status_hinted(0, |code, stderr| match (code, errno_in(stderr)) {
-        (1, Some("EACCES")) if stderr.contains("shmget") => Some(
-            "shmget failed with EACCES: mode bits in the flags of shmget ask for that access to an existing segment; look it up with flags 0".into(),
-        ),
-        (1, Some("EACCES")) => Some(
-            "--readonly must attach with SHM_RDONLY: the segment's mode 0444 grants read only, so a read-write shmat fails with EACCES".into(),
+    let evidence = c.evidence();
+    let (get, at) = (
+        evidence.outcome(Kind::Shmget, |_| true),
+        evidence.outcome(Kind::Shmat, |_| true),
+    );
+    const SHMGET: &str = "shmget failed with EACCES: mode bits in the flags of shmget ask for that access to an existing segment; look it up with flags 0";
+    const SHMAT: &str = "--readonly must attach with SHM_RDONLY: the segment's mode 0444 grants read only, so a read-write shmat fails with EACCES";
+    c.status_hinted(0, |code, stderr| match (code, get, at) {
+        (1, Some(Outcome::Failed(libc::EACCES)), _) => Some(SHMGET.into()),
+        (1, Some(_), Some(Outcome::Failed(libc::EACCES))) => Some(SHMAT.into()),
+        (1, None, _) if errno_in(stderr) == Some("EACCES") => Some(
+            if stderr.contains("shmget") {
+                SHMGET
+            } else {
+                SHMAT
+            }
+            .into(),
         ),
         _ => None,
     });
@@ -154,9 +166,14 @@ fn attached_by_program(c: &mut Ctx<'_>) {
     let Some(seg) = c.after().by_id(id).cloned() else {
         return;
     };
-    c.field("lpid", "last attach/detach pid (shm_lpid)", pid, seg.lpid, || {
-        "the program never attached the segment: lpid would be its pid after shmat (and after the exit that detaches it)".into()
-    });
+    let evidence = c.evidence();
+    c.field(
+        "lpid",
+        "last attach/detach pid (shm_lpid)",
+        pid,
+        seg.lpid,
+        || lpid_hint(&evidence, pid),
+    );
     c.check(
         "atime",
         "last attach time (shm_atime)",

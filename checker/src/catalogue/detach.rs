@@ -1,7 +1,7 @@
 //! Lab 4, detach: `detach KEY`.
 
 use super::builder::{def, key, Def, FREE};
-use super::expect::{missing_key_def, read_hint};
+use super::expect::{lpid_hint, missing_key_def, read_hint};
 use super::timeline::timeline_shmdt;
 use crate::scenario::evidence::BadDetach;
 use crate::scenario::{errno_in, Ctx, SegmentSpec};
@@ -52,12 +52,13 @@ fn detached_by_program(c: &mut Ctx<'_>, before_nattch: u64) {
     c.field("nattch", "attachments after the run", before_nattch, seg.nattch, || {
         format!("nattch should be back to {before_nattch}, what it was before the run: shmdt the attachment the program made, and only that one")
     });
+    let evidence = c.evidence();
     c.field(
         "lpid",
         "last attach/detach pid (shm_lpid)",
         pid,
         seg.lpid,
-        || "the program never attached or detached this segment: lpid would be its pid".into(),
+        || lpid_hint(&evidence, pid),
     );
     c.check(
         "dtime",

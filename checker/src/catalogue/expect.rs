@@ -3,9 +3,9 @@
 
 use super::builder::{def, Def};
 use crate::model::timeline::errno_name;
-use crate::model::SegmentState;
+use crate::model::{Call, SegmentState};
 use crate::scenario::evidence::Outcome;
-use crate::scenario::{show, Arg, Ctx, Kind};
+use crate::scenario::{show, Arg, Ctx, Evidence, Kind};
 use shm::Key;
 
 /// stdout is `line` followed by a newline (a missing final newline is forgiven).
@@ -95,10 +95,18 @@ pub fn decimal_as_octal(mode: u32) -> u32 {
 /// exit with status 0 is explained by what the trace shows of the call.
 pub fn fails_with(c: &mut Ctx<'_>, call: Kind, errno: &'static str) {
     let evidence = c.evidence();
+    let created_by_shmget = call == Kind::Shmget
+        && evidence.calls(Kind::Shmget).is_some_and(|gets| {
+            gets.iter().any(|e| {
+                e.succeeded()
+                    && matches!(e.call, Call::Shmget { flags, .. } if flags & libc::IPC_CREAT != 0)
+            })
+        });
     c.status_hinted(1, |code, _| {
         (code == 0).then(|| match evidence.outcome(call, |_| true) {
             Some(Outcome::NotCalled) => format!("the program made no {call} call and exited with status 0: here {call} fails with {errno}, which the program must report, then exit with status 1"),
             Some(Outcome::Failed(e)) => format!("{call} failed with {}, but the program exited with status 0: check the call's result (-1 in C, Err in Rust) and exit with status 1", errno_name(e)),
+            Some(Outcome::Succeeded) if created_by_shmget => format!("shmget was called with IPC_CREAT, so it made a new segment where it should fail with {errno}: only the create lab passes IPC_CREAT; look the key up with flags 0"),
             Some(Outcome::Succeeded) => format!("{call} succeeded here, where it should fail with {errno}: look at which id or key it was given"),
             None => format!("here {call} fails with {errno}, and the program exited with status 0: check the call's result (-1 in C, Err in Rust) and exit with status 1"),
         })
@@ -109,7 +117,7 @@ pub fn fails_with(c: &mut Ctx<'_>, call: Kind, errno: &'static str) {
 pub fn missing_key(c: &mut Ctx<'_>, call: Kind) {
     fails_with(c, call, "ENOENT");
     c.nothing_created(
-        "a missing key must not create a segment: only the create lab passes IPC_CREAT",
+        "a segment with the key was created, which only shmget with IPC_CREAT does: a missing key must fail with ENOENT, and only the create lab passes IPC_CREAT",
     );
 }
 
@@ -265,4 +273,22 @@ pub fn missing_key_def(slug: &'static str, args: &[Arg]) -> Def {
     def(slug, "a key with no segment fails with ENOENT")
         .run(args)
         .expect(|c| missing_key(c, Kind::Shmget))
+}
+
+/// Why shm_lpid is not the program's pid, from the attaches the trace shows.
+pub fn lpid_hint(evidence: &Evidence<'_>, pid: i32) -> String {
+    let Some(ats) = evidence.calls(Kind::Shmat) else {
+        return "lpid is not the program's pid, so the program itself was not the last to attach or detach the segment: attach it with shmat in the program the checker runs".into();
+    };
+    let ok: Vec<i32> = ats
+        .iter()
+        .filter(|e| e.succeeded())
+        .map(|e| e.pid)
+        .collect();
+    match ok.first() {
+        None if ats.is_empty() => "the program made no shmat call: lpid would be its pid after shmat (and after the exit that detaches it)".into(),
+        None => "no shmat of the program succeeded, so it never attached the segment".into(),
+        Some(_) if ok.contains(&pid) => "the program attached the segment, yet another process attached or detached it last: a child process that kept or dropped an attachment?".into(),
+        Some(other) => format!("the segment was attached by process {other}, a child of the program, not by the program itself: attach it in the process the checker runs"),
+    }
 }

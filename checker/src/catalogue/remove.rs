@@ -3,6 +3,7 @@
 use super::builder::{def, key, Def, FREE};
 use super::expect::{fails_with, missing_key_def, stdout_empty};
 use super::timeline::timeline_shmctl;
+use crate::model::{Call, Return};
 use crate::scenario::{errno_in, Action, Ctx, Kind, Need, Owner, SegmentSpec};
 
 /// The scenarios, in the order of the guide.
@@ -77,16 +78,40 @@ fn marked_then_gone(c: &mut Ctx<'_>) {
     }
     let gone = c.after_step(1).by_id(id).is_none();
     c.check("segment-exists", "the segment after the checker detached", "gone", if gone { "gone" } else { "still there" }, gone, || {
-        "the segment survived its last detach, so it was never marked for destruction: IPC_RMID was not called on it".into()
+        "the segment survived its last detach, so it was never marked for destruction: IPC_RMID was not applied to it".into()
     });
 }
 
-const NO_RMID: &str = "IPC_RMID was not called on this segment: call shmctl(id, IPC_RMID, NULL) with the id shmget returned";
+const NO_RMID: &str = "the segment was not marked for removal, so IPC_RMID was not applied to it: call shmctl(id, IPC_RMID, NULL) with the id shmget returned (the timeline shows the calls when traced)";
 
 fn remove_status(c: &mut Ctx<'_>) {
-    c.status_hinted(0, |code, stderr| {
-        (code == 1 && stderr.contains("shmctl") && errno_in(stderr) == Some("EINVAL")).then(|| {
-            "shmctl failed with EINVAL: no segment has that id; pass the id shmget returned, not the key".into()
+    let evidence = c.evidence();
+    let (id, key) = (c.obs.setup_ids[0], c.obs.keys[0]);
+    // The id the failed IPC_RMID was given, where the trace shows it.
+    let rmid_on = evidence.calls(Kind::Shmctl).map(|calls| {
+        calls.iter().find_map(|e| match (&e.call, e.ret) {
+            (
+                Call::Shmctl {
+                    id,
+                    cmd: libc::IPC_RMID,
+                    ..
+                },
+                Some(Return::Errno(libc::EINVAL)),
+            ) => Some(*id),
+            _ => None,
         })
+    });
+    c.status_hinted(0, |code, stderr| {
+        if code != 1 {
+            return None;
+        }
+        match rmid_on {
+            Some(Some(given)) if given == key.raw() => Some(format!("shmctl(IPC_RMID) was given {given}, which is the key ({key}) as a number: pass the id shmget returned ({id}), not the key")),
+            Some(Some(given)) => Some(format!("shmctl(IPC_RMID) was given {given}, which is no segment's id (EINVAL): pass the id shmget returned ({id})")),
+            Some(None) => None,
+            None => (stderr.contains("shmctl") && errno_in(stderr) == Some("EINVAL")).then(|| {
+                "shmctl failed with EINVAL: no segment has the id it was given; pass the id shmget returned, not the key".into()
+            }),
+        }
     });
 }

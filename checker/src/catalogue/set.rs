@@ -37,7 +37,7 @@ pub fn scenarios() -> Vec<Def> {
 
 // Expectations and hints -----------------------------------------------------------------
 
-const ZEROED: &str = "IPC_SET was given a zeroed struct shmid_ds, which also sets uid and gid to 0: fill the buffer with IPC_STAT first, then change only the mode";
+const ZEROED: &str = "IPC_SET set the owner to uid/gid 0, as a zeroed struct shmid_ds would: fill the buffer with IPC_STAT first, then change only the mode";
 
 /// Why the mode is not `mode`, from the mode IPC_SET was given where the trace shows it.
 pub(super) fn set_mode_hint(
@@ -71,10 +71,19 @@ pub(super) fn set_mode_hint(
 }
 
 fn set_status(c: &mut Ctx<'_>) {
+    let id = c.obs.setup_ids[0];
+    let given = c.evidence().ipc_set(id);
     c.status_hinted(0, |code, stderr| {
-        (code == 1 && errno_in(stderr) == Some("EINVAL")).then(|| {
-            "IPC_SET failed with EINVAL: the buffer held a uid or gid that does not exist here, as a zeroed struct shmid_ds does; fill it with IPC_STAT first".into()
-        })
+        if code != 1 {
+            return None;
+        }
+        match given {
+            Some(Some(set)) => Some(format!("IPC_SET was given uid {} and gid {}; EINVAL here means one of them does not exist in this namespace: fill the buffer with IPC_STAT first, then change only what the options ask", set.uid, set.gid)),
+            Some(None) => None,
+            None => (errno_in(stderr) == Some("EINVAL")).then(|| {
+                "the program reported EINVAL: IPC_SET refuses a uid or gid that does not exist here, such as those of a zeroed struct shmid_ds; fill the buffer with IPC_STAT first".into()
+            }),
+        }
     });
 }
 
