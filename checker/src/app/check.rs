@@ -12,7 +12,7 @@ use crate::model::Lab;
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection};
 use crate::report::{human, json, list, LabReport, Report, RunsAs, ScenarioReport};
 use crate::run::isolation::{self, Isolation, IsolationChoice};
-use crate::run::{self, Environment, Program, RunOutcome};
+use crate::run::{self, Environment, Program, RunError, RunOutcome};
 use crate::scenario::{evaluate, Scenario, Stop, Verdict};
 
 /// `shmlab list --scenarios`.
@@ -194,6 +194,15 @@ fn check_lab(
             ),
             Ok(p) => match run::run_scenario(env, s, p) {
                 RunOutcome::Skipped(reason) => report_of(s, Verdict::Skipped(reason), None),
+                RunOutcome::Error(RunError::Program { source, .. }) => {
+                    // Once per lab: every scenario would fail to run it the same way.
+                    problem = Some(LabProblem::CannotExecute {
+                        program: p.display.clone(),
+                        uid: p.uid,
+                        error: source.to_string(),
+                    });
+                    report_of(s, Verdict::Failed, None)
+                }
                 RunOutcome::Error(e) => report_of(s, Verdict::Error(e.to_string()), None),
                 RunOutcome::Observed(obs) => {
                     let e = evaluate(s, &obs);

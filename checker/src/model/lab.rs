@@ -106,6 +106,13 @@ pub enum LabProblem {
         /// The last line it printed on stderr, which usually names what failed.
         said: Option<String>,
     },
+    /// The system could not execute it as `uid` (`execve` failed: a missing interpreter, a
+    /// binary for another machine).
+    CannotExecute {
+        program: String,
+        uid: u32,
+        error: String,
+    },
 }
 
 impl fmt::Display for Lab {

@@ -119,7 +119,9 @@ impl LabReport {
     pub fn status(&self) -> LabStatus {
         match &self.problem {
             Some(LabProblem::DoesNotCompile { .. }) => return LabStatus::DoesNotCompile,
-            Some(LabProblem::CouldNotStart { .. }) => return LabStatus::CannotStart,
+            Some(LabProblem::CouldNotStart { .. } | LabProblem::CannotExecute { .. }) => {
+                return LabStatus::CannotStart
+            }
             Some(_) => return LabStatus::Missing,
             None => {}
         }

@@ -45,6 +45,9 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
                 "{program} could not start as uid {uid}: it exited with status {code} ({what}) before any shm call, so none of its scenarios could be checked.{said} Make the program and its interpreter (the #! line) exist and be executable by uid {uid}, through every directory on the way; this is not a mistake in its shm code."
             )
         }
+        LabProblem::CannotExecute { program, uid, error } => format!(
+            "{program} could not be executed as uid {uid} ({error}), so none of its scenarios could be checked: check its #! line names an interpreter that exists, or that it was compiled for this machine; this is not a mistake in its shm code"
+        ),
     }
 }
 
