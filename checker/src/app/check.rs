@@ -194,7 +194,7 @@ fn check_lab(
             ),
             Ok(p) => match run::run_scenario(env, s, p) {
                 RunOutcome::Skipped(reason) => report_of(s, Verdict::Skipped(reason), None),
-                RunOutcome::Error(RunError::Program { source, .. }) => {
+                RunOutcome::Error(RunError::Program { source, .. }) if cannot_execute(&source) => {
                     // Once per lab: every scenario would fail to run it the same way.
                     problem = Some(LabProblem::CannotExecute {
                         program: p.display.clone(),
@@ -226,6 +226,12 @@ fn check_lab(
         problem,
         scenarios: results,
     }
+}
+
+/// Whether running the program failed at its `execve` (not an interruption of the checker).
+fn cannot_execute(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{NotFound, PermissionDenied};
+    !run::process::interrupted() && matches!(e.kind(), NotFound | PermissionDenied)
 }
 
 fn could_not_start(program: &str, obs: &crate::model::Observation) -> LabProblem {
