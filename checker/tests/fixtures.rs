@@ -199,7 +199,12 @@ fn check_fixture(f: &Value, isolation: &str, extra: &[&str]) -> Vec<String> {
         }
     }
     let field = f["field"].as_str().unwrap();
-    let diagnosis = f["diagnosis"].as_str().unwrap_or("");
+    // Untraced, a hint says less: it may name the mistake in other words.
+    let diagnosis = f["diagnosis_untraced"]
+        .as_str()
+        .filter(|_| !traced)
+        .or(f["diagnosis"].as_str())
+        .unwrap_or("");
     let first_fail = f["diagnosed_in"]
         .as_str()
         .unwrap_or_else(|| f["fails"][0].as_str().unwrap());

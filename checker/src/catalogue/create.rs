@@ -3,6 +3,7 @@
 use super::builder::{def, key, lit, Def, FREE};
 use super::expect::{
     check_existing_unchanged, check_new_segment, fails_with, id_hint, stdout_line,
+    stray_segment_hint,
 };
 use super::timeline::timeline_shmget;
 use crate::model::Call;
@@ -74,9 +75,8 @@ pub fn scenarios() -> Vec<Def> {
         .run(&[key(0), lit("4096")])
         .expect(|c| {
             fails_with(c, Kind::Shmget, "EINVAL");
-            c.nothing_created(
-                "a new segment appeared: pass the key from the command line, not IPC_PRIVATE",
-            );
+            let stray = stray_segment_hint(c);
+            c.nothing_created(&stray);
             c.unchanged(0, "a failed shmget changes nothing");
         }),
         def("create/missing-arguments", "no SIZE: usage error, status 2")

@@ -78,7 +78,7 @@ fn detach_status(c: &mut Ctx<'_>) {
         }
         match evidence.bad_detach() {
             Some(Some(BadDetach::Twice { addr })) => Some(format!(
-                "shmdt({addr:#x}) was called twice: the first call detached the segment, the second failed with EINVAL because nothing is attached there any more; detach once"
+                "shmdt({addr:#x}) was called twice: the first call detached the segment, so the second failed with EINVAL, the address already detached; detach once"
             )),
             Some(Some(BadDetach::NotAttached { addr, attached: Some(at) })) => Some(format!(
                 "shmdt was given {addr:#x}, but shmat returned {at:#x}: pass exactly the address shmat returned (keep that pointer unchanged, read through a copy)"
@@ -89,7 +89,7 @@ fn detach_status(c: &mut Ctx<'_>) {
             // Traced, and no shmdt failed: the general hint names the call that did.
             Some(None) => None,
             None => (stderr.contains("shmdt") && errno_in(stderr) == Some("EINVAL")).then(|| {
-                "shmdt failed with EINVAL: nothing is attached at the address it was given, either because it is not the address shmat returned or because it was detached already".into()
+                "shmdt failed with EINVAL: nothing is attached at the address it was given, either because it is not the address shmat returned or because it was already detached".into()
             }),
         }
     });

@@ -230,8 +230,25 @@ pub fn check_new_segment(c: &mut Ctx<'_>, size: usize, mode: u32, flag: &str) {
     });
 }
 
+/// What a segment that appeared beside an existing KEY's segment says about the program,
+/// from the shmget calls the trace shows.
+pub fn stray_segment_hint(c: &Ctx<'_>) -> String {
+    let key = c.obs.keys[0];
+    let gets = c.evidence().calls(Kind::Shmget);
+    let used_key = gets.as_ref().map(|gets| {
+        gets.iter()
+            .any(|e| matches!(e.call, Call::Shmget { key: k, .. } if k == key.raw()))
+    });
+    match used_key {
+        Some(true) => format!("besides its shmget of {key}, the program made another segment and left it behind: remove any segment it makes for its own use (IPC_RMID), or do not make it"),
+        Some(false) => format!("a new segment appeared, and no shmget was given the key {key}: pass the key from the command line, not IPC_PRIVATE"),
+        None => "a new segment appeared: when the key has a segment, shmget must return it and create nothing (pass the key from the command line, not IPC_PRIVATE; remove any segment made for the program's own use)".into(),
+    }
+}
+
 pub fn check_existing_unchanged(c: &mut Ctx<'_>, hint: &str) {
-    c.nothing_created("a new segment appeared: when the key has a segment, shmget must return it (was IPC_PRIVATE passed instead of the key?)");
+    let stray = stray_segment_hint(c);
+    c.nothing_created(&stray);
     c.unchanged_allowing_attach(0, hint);
     contents_unchanged(c, 0, hint);
 }

@@ -82,7 +82,7 @@ fn marked_then_gone(c: &mut Ctx<'_>) {
     });
 }
 
-const NO_RMID: &str = "the segment was not marked for removal, so IPC_RMID was not applied to it: call shmctl(id, IPC_RMID, NULL) with the id shmget returned (the timeline shows the calls when traced)";
+const NO_RMID: &str = "the segment was not marked for removal, so IPC_RMID was not applied to it: call shmctl(id, IPC_RMID, NULL) with the id shmget returned";
 
 fn remove_status(c: &mut Ctx<'_>) {
     let evidence = c.evidence();

@@ -14,6 +14,10 @@ pub fn scenarios() -> Vec<Def> {
             .setup(SegmentSpec::new(4096, 0o600))
             .run(&[key(0), lit("--mode"), lit("640")])
             .expect(|c| check_set(c, 0o640, None, None)),
+        def("set/mode-narrower", "--mode can take permission bits away")
+            .setup(SegmentSpec::new(4096, 0o666))
+            .run(&[key(0), lit("--mode"), lit("600")])
+            .expect(|c| check_set(c, 0o600, None, None)),
         def("set/keeps-owner", "uid and gid survive a mode change")
             .setup(SegmentSpec::new(4096, 0o600).owned_by(Owner::ProgramOtherGroup))
             .run(&[key(0), lit("--mode"), lit("604")])
@@ -118,7 +122,14 @@ fn check_set_state(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32
     let want_uid = uid.unwrap_or(before.uid);
     let want_gid = gid.unwrap_or(before.gid);
     c.field("uid", "owner (shm_perm.uid)", want_uid, after.uid, || {
-        if uid.is_some() && after.uid == before.uid {
+        if passed == Some(None) {
+            "the program made no IPC_SET call on the segment, so the owner did not change".into()
+        } else if let (Some(Some(set)), Some(_)) = (passed, uid) {
+            format!(
+                "--uid was not applied: IPC_SET was given uid {}; put --uid's value in shm_perm.uid before the call",
+                set.uid
+            )
+        } else if uid.is_some() && after.uid == before.uid {
             "--uid was not applied: set shm_perm.uid in the buffer before IPC_SET".into()
         } else if after.uid == 0 {
             ZEROED.into()
@@ -128,7 +139,14 @@ fn check_set_state(c: &mut Ctx<'_>, mode: u32, uid: Option<u32>, gid: Option<u32
         }
     });
     c.field("gid", "group (shm_perm.gid)", want_gid, after.gid, || {
-        if gid.is_some() && after.gid == before.gid {
+        if passed == Some(None) {
+            "the program made no IPC_SET call on the segment, so the group did not change".into()
+        } else if let (Some(Some(set)), Some(_)) = (passed, gid) {
+            format!(
+                "--gid was not applied: IPC_SET was given gid {}; put --gid's value in shm_perm.gid before the call",
+                set.gid
+            )
+        } else if gid.is_some() && after.gid == before.gid {
             "--gid was not applied: set shm_perm.gid in the buffer before IPC_SET".into()
         } else if after.gid == 0 {
             ZEROED.into()

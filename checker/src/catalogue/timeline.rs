@@ -34,8 +34,15 @@ pub fn timeline_shmget(c: &mut Ctx<'_>, creates: bool, exclusive: bool) {
         if gets.is_empty() {
             return;
         }
-        // The call that matters: the one with IPC_CREAT if any (create), else the first.
-        let get = gets.iter().find(|e| flags_of(e) & libc::IPC_CREAT != 0).unwrap_or(&gets[0]);
+        // The call that matters: the one with the scenario's key (another, such as an
+        // IPC_PRIVATE segment of the program's own, is not the lab's call); else the one with
+        // IPC_CREAT if any (create), else the first.
+        let keys: Vec<i32> = c.obs.keys.iter().chain([&c.obs.free_key]).map(|k| k.raw()).collect();
+        let get = gets
+            .iter()
+            .find(|e| matches!(e.call, Call::Shmget { key, .. } if keys.contains(&key)))
+            .or_else(|| gets.iter().find(|e| flags_of(e) & libc::IPC_CREAT != 0))
+            .unwrap_or(&gets[0]);
         let flags = flags_of(get);
         let shown = shmget_flags(flags);
         let has_creat = flags & libc::IPC_CREAT != 0;

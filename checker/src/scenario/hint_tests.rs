@@ -164,7 +164,10 @@ fn a_crash_right_after_a_successful_shmdt_is_use_after_detach() {
     ];
     let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(Some(&calls), PID));
     assert!(hint.contains("after shmdt(0x7000) succeeded"), "{hint}");
-    assert!(hint.contains("used after it was detached"), "{hint}");
+    assert!(
+        hint.contains("used the segment after shmdt detached it"),
+        "{hint}"
+    );
     // Untraced, every cause is listed, use after detach among them.
     let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(None, PID));
     assert!(hint.contains("after shmdt detached it"), "{hint}");

@@ -212,7 +212,7 @@ pub fn crash_hint(signal: i32, evidence: &Evidence<'_>) -> String {
     };
     match (&last.call, last.ret) {
         (Call::Shmdt { addr }, Some(Return::Value(_))) => format!(
-            "{name} after shmdt({addr:#x}) succeeded, the program's last shm call: the memory was used after it was detached; read or copy what you need before shmdt, and do not touch the pointer after it"
+            "{name} after shmdt({addr:#x}) succeeded, the program's last shm call: the program used the segment after shmdt detached it; read or copy what you need before shmdt, and do not touch the pointer after it"
         ),
         (Call::Shmat { .. }, Some(Return::Errno(errno))) => format!(
             "{name} after shmat failed with {}: the program used the (void *) -1 that the failed shmat returned; check shmat's result before using it",
