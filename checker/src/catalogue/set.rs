@@ -4,6 +4,7 @@ use super::builder::{def, key, lit, Def, FREE};
 use super::expect::{fails_with, missing_key_def, mode_hint, stdout_empty};
 use super::timeline::timeline_shmctl;
 use crate::model::timeline::SetFields;
+use crate::model::{Call, Return};
 use crate::scenario::{errno_in, Ctx, Kind, Need, Owner, SegmentSpec, OTHER_GID, OTHER_UID};
 
 /// The scenarios, in the order of the guide.
@@ -33,7 +34,7 @@ pub fn scenarios() -> Vec<Def> {
             .run(&[key(0), lit("--mode"), lit("600")])
             .expect(|c| {
                 fails_with(c, Kind::Shmctl, "EPERM");
-                c.unchanged(0, "the segment belongs to another user, so IPC_SET fails with EPERM and nothing may change");
+                c.unchanged_allowing_attach(0, "the segment belongs to another user, so IPC_SET fails with EPERM and nothing may change");
             }),
         missing_key_def("set/missing-key", &[FREE, lit("--mode"), lit("600")]),
     ]
@@ -76,17 +77,40 @@ pub(super) fn set_mode_hint(
 
 fn set_status(c: &mut Ctx<'_>) {
     let id = c.obs.setup_ids[0];
-    let given = c.evidence().ipc_set(id);
+    let evidence = c.evidence();
+    // The IPC_SET calls on the segment, in order: what each was given and how it came out.
+    let sets: Option<Vec<(Option<SetFields>, Option<Return>)>> =
+        evidence.calls(Kind::Shmctl).map(|calls| {
+            calls
+                .iter()
+                .filter_map(|e| match e.call {
+                    Call::Shmctl {
+                        id: i,
+                        cmd: libc::IPC_SET,
+                        set,
+                        ..
+                    } if i == id => Some((set, e.ret)),
+                    _ => None,
+                })
+                .collect()
+        });
     c.status_hinted(0, |code, stderr| {
         if code != 1 {
             return None;
         }
-        match given {
-            Some(Some(set)) => Some(format!("IPC_SET was given uid {} and gid {}; EINVAL here means one of them does not exist in this namespace: fill the buffer with IPC_STAT first, then change only what the options ask", set.uid, set.gid)),
-            Some(None) => None,
-            None => (errno_in(stderr) == Some("EINVAL")).then(|| {
+        let Some(sets) = sets else {
+            return (errno_in(stderr) == Some("EINVAL")).then(|| {
                 "the program reported EINVAL: IPC_SET refuses a uid or gid that does not exist here, such as those of a zeroed struct shmid_ds; fill the buffer with IPC_STAT first".into()
-            }),
+            });
+        };
+        let failed = sets.iter().position(|(_, r)| matches!(r, Some(Return::Errno(_))))?;
+        let (given, ret) = sets[failed];
+        let Some(Return::Errno(errno)) = ret else { return None };
+        let earlier_ok = sets[..failed].iter().any(|(_, r)| matches!(r, Some(Return::Value(_))));
+        match (errno, given) {
+            (libc::EPERM, _) if earlier_ok => Some(format!("the program made {} IPC_SET calls: an earlier one changed the owner, so the program no longer owned the segment and the next failed with EPERM; set uid, gid and mode in one buffer and one IPC_SET (or change the owner last)", sets.len())),
+            (libc::EINVAL, Some(set)) => Some(format!("IPC_SET was given uid {} and gid {}, and failed with EINVAL: one of them does not exist in this namespace; fill the buffer with IPC_STAT first, then change only what the options ask", set.uid, set.gid)),
+            _ => None,
         }
     });
 }
