@@ -312,3 +312,24 @@ fn without_tracing_the_timeline_checks_are_skipped_with_the_reason() {
         .count();
     assert_eq!(judged, 1);
 }
+
+#[test]
+fn a_program_that_cannot_start_is_said_once_for_its_lab_with_the_reason() {
+    let f = manifest()
+        .into_iter()
+        .find(|f| f["name"] == "sh-create-cannot-start-126")
+        .unwrap();
+    let out = shmlab()
+        .args(["check", "create", "--program"])
+        .arg(program(&f))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("could not start as uid").count(), 1, "{text}");
+    assert!(text.contains("exit status 126") || text.contains("status 126"), "{text}");
+    assert!(text.contains("Permission denied"), "the reason, from its stderr: {text}");
+    // Its stderr is not read as an errno, and no scenario blames its shm calls.
+    assert!(!text.contains("EACCES"), "{text}");
+    assert!(!text.contains("likely mistake") && !text.contains("→"), "{text}");
+}
