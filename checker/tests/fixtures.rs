@@ -327,9 +327,18 @@ fn a_program_that_cannot_start_is_said_once_for_its_lab_with_the_reason() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.matches("could not start as uid").count(), 1, "{text}");
-    assert!(text.contains("exit status 126") || text.contains("status 126"), "{text}");
-    assert!(text.contains("Permission denied"), "the reason, from its stderr: {text}");
+    assert!(
+        text.contains("exit status 126") || text.contains("status 126"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Permission denied"),
+        "the reason, from its stderr: {text}"
+    );
     // Its stderr is not read as an errno, and no scenario blames its shm calls.
     assert!(!text.contains("EACCES"), "{text}");
-    assert!(!text.contains("likely mistake") && !text.contains("→"), "{text}");
+    assert!(
+        !text.contains("likely mistake") && !text.contains("→"),
+        "{text}"
+    );
 }

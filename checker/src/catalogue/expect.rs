@@ -134,10 +134,13 @@ fn created_one<'a>(c: &mut Ctx<'a>) -> Option<&'a SegmentState> {
         let gets = evidence.calls(Kind::Shmget);
         c.check("segments-created", "segments that exist after the run and did not before", "exactly 1", 0, false, || match gets {
             Some(gets) if gets.is_empty() => "the program made no shmget call, so no segment was created".into(),
-            Some(gets) if gets.iter().any(|e| e.succeeded() && matches!(e.call, Call::Shmget { flags, .. } if flags & libc::IPC_CREAT != 0)) => {
-                "shmget created the segment, but it was gone by the end of the run: nothing may remove it (no IPC_RMID in create)".into()
+            Some(gets) if gets.iter().any(|e| e.succeeded() && matches!(e.call, Call::Shmget { key, flags, .. } if key == free && flags & libc::IPC_CREAT != 0)) => {
+                "shmget created the segment with KEY, but it was gone by the end of the run: nothing may remove it (no IPC_RMID in create)".into()
             }
-            Some(_) => "no shmget call created a segment: shmget needs IPC_CREAT in its flags to create one".into(),
+            Some(gets) if !gets.iter().any(|e| matches!(e.call, Call::Shmget { key, .. } if key == free)) => {
+                "no shmget was given the key from the command line: pass KEY, parsed like strtol(s, NULL, 0)".into()
+            }
+            Some(_) => "the shmget of KEY created no segment: shmget needs IPC_CREAT in its flags to create one".into(),
             None => "no new segment exists after the run: shmget needs IPC_CREAT to create one (and nothing may remove it before exit)".into(),
         });
         return None;
