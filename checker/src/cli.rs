@@ -10,7 +10,7 @@ use crate::catalogue;
 use crate::error::UsageError;
 use crate::model::Lab;
 use crate::plan::{
-    CheckPlan, Format, GradePlan, Plan, RunOptions, Scenarios, Selection, Source, TracePlan,
+    CheckPlan, Format, GradePlan, Plan, RunOptions, Scenarios, Selection, Source, TracePlan, Track,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -61,6 +61,9 @@ struct ListArgs {
     /// The status of the executables named after the labs in DIR.
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// Which track's labs (or solutions): rust (labs/src/bin) or c (labs/c, built with cc).
+    #[arg(long, value_enum, default_value_t = LangArg::Rust, conflicts_with = "dir")]
+    lang: LangArg,
     #[command(flatten)]
     common: Common,
 }
@@ -124,6 +127,9 @@ struct CheckArgs {
     /// Check the executables named after the labs in DIR (DIR/create, DIR/access, ...).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// Which track's labs (or solutions): rust (labs/src/bin) or c (labs/c, built with cc).
+    #[arg(long, value_enum, default_value_t = LangArg::Rust, conflicts_with_all = ["program", "dir"])]
+    lang: LangArg,
     /// Report format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     format: FormatArg,
@@ -142,6 +148,23 @@ enum IsolationArg {
     Auto,
     Namespace,
     Keys,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum LangArg {
+    /// The Rust labs: labs/src/bin/*.rs, built with cargo.
+    Rust,
+    /// The C labs: labs/c/*.c with labs/c/lab.c, built with $CC or cc.
+    C,
+}
+
+impl From<LangArg> for Track {
+    fn from(l: LangArg) -> Track {
+        match l {
+            LangArg::Rust => Track::Rust,
+            LangArg::C => Track::C,
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,7 +291,7 @@ impl Cli {
             Command::List(args) if args.scenarios => Plan::ListScenarios(Selection::everything()),
             Command::List(args) => Plan::List(CheckPlan {
                 selection: Selection::everything(),
-                source: source(args.solutions, None, args.dir)?,
+                source: source(args.solutions, None, args.dir, args.lang.into())?,
                 format: Format::Human,
                 verbose: false,
                 run: args.common.run_options(true),
@@ -310,9 +333,10 @@ fn source(
     solutions: bool,
     program: Option<PathBuf>,
     dir: Option<PathBuf>,
+    track: Track,
 ) -> Result<Source, UsageError> {
     Ok(if solutions {
-        Source::Solutions
+        Source::Solutions(track)
     } else if let Some(p) = program {
         check_executable(&p, "--program ")?;
         Source::Program(p)
@@ -322,7 +346,7 @@ fn source(
         }
         Source::Dir(d)
     } else {
-        Source::Labs
+        Source::Labs(track)
     })
 }
 
@@ -331,7 +355,7 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
     if args.program.is_some() && (args.labs.is_empty() || selection.labs.len() != 1) {
         return Err(UsageError::ProgramNeedsOneLab);
     }
-    let source = source(args.solutions, args.program, args.dir)?;
+    let source = source(args.solutions, args.program, args.dir, args.lang.into())?;
     Ok(CheckPlan {
         selection,
         source,

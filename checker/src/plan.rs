@@ -23,13 +23,23 @@ pub enum Plan {
     DevCheck(RunOptions),
 }
 
+/// The language of the kit's labs and solutions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Track {
+    /// `labs/src/bin/*.rs` and `solutions/src/bin/*.rs`, built with cargo.
+    #[default]
+    Rust,
+    /// `labs/c/*.c` and `solutions/c/*.c`, built with the system C compiler.
+    C,
+}
+
 /// Where the programs come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// The student's `labs` crate, built first.
-    Labs,
-    /// The reference solutions, built first.
-    Solutions,
+    /// The student's labs in this track, built first.
+    Labs(Track),
+    /// The reference solutions in this track, built first.
+    Solutions(Track),
     /// One program, for one lab.
     Program(PathBuf),
     /// A directory of executables named after the labs.

@@ -1,6 +1,7 @@
 //! Orchestration: the only code that combines `run` (how to run) and `scenario` (what to
 //! check), for each command of the plan.
 
+pub mod c_build;
 pub mod cargo_build;
 pub mod check;
 pub mod dev;

@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::c_build;
 use super::cargo_build::{self, BuildError};
 use crate::cli::check_executable;
 use crate::error::{Fatal, UsageError};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
-use crate::plan::Source;
+use crate::plan::{Source, Track};
 
 /// A lab's program: its path and how reports name it.
 #[derive(Debug, Clone)]
@@ -23,8 +24,12 @@ pub type Programs = Vec<(Lab, Result<Found, LabProblem>)>;
 /// The programs of `labs` from `source`; building the crate first where it is one.
 pub fn resolve(source: &Source, labs: &[Lab]) -> Result<Programs, Fatal> {
     match source {
-        Source::Labs => built(labs, "shmlab-labs", "", "labs/src/bin"),
-        Source::Solutions => built(labs, "shmlab-solutions", "solution-", "solutions/src/bin"),
+        Source::Labs(Track::Rust) => built(labs, "shmlab-labs", "", "labs/src/bin"),
+        Source::Solutions(Track::Rust) => {
+            built(labs, "shmlab-solutions", "solution-", "solutions/src/bin")
+        }
+        Source::Labs(Track::C) => built_c(labs, "labs/c"),
+        Source::Solutions(Track::C) => built_c(labs, "solutions/c"),
         Source::Program(p) => Ok(vec![(
             labs[0],
             Ok(Found {
@@ -34,6 +39,13 @@ pub fn resolve(source: &Source, labs: &[Lab]) -> Result<Programs, Fatal> {
         )]),
         Source::Dir(d) => Ok(labs.iter().map(|lab| (*lab, in_dir(d, *lab))).collect()),
     }
+}
+
+/// The C sources in `dir` of the kit's workspace (`labs/c`), built.
+fn built_c(labs: &[Lab], dir: &str) -> Result<Programs, Fatal> {
+    let ws = cargo_build::find_workspace().ok_or(UsageError::NoWorkspace)?;
+    let out = c_build::out_dir(&ws, &dir.replace('/', "-"));
+    Ok(c_build::build(&ws.join(dir), &out, labs, dir))
 }
 
 /// The crate `package` of the kit's workspace, built, with its binary `prefix` + lab per lab.
@@ -96,8 +108,10 @@ fn in_dir(dir: &Path, lab: Lab) -> Result<Found, LabProblem> {
 /// What was checked, in words.
 pub fn source_text(source: &Source) -> String {
     match source {
-        Source::Labs => "your labs (labs/src/bin)".into(),
-        Source::Solutions => "the reference solutions (solutions/src/bin)".into(),
+        Source::Labs(Track::Rust) => "your labs (labs/src/bin)".into(),
+        Source::Solutions(Track::Rust) => "the reference solutions (solutions/src/bin)".into(),
+        Source::Labs(Track::C) => "your C labs (labs/c)".into(),
+        Source::Solutions(Track::C) => "the C reference solutions (solutions/c)".into(),
         Source::Program(p) => format!("the program {}", p.display()),
         Source::Dir(d) => format!("the programs in {}", d.display()),
     }

@@ -91,6 +91,9 @@ impl Lab {
 pub enum LabProblem {
     /// The crate holding the lab does not compile (cargo printed the errors).
     DoesNotCompile { package: String },
+    /// The lab's C source does not compile (the compiler printed the errors), or could not
+    /// be compiled (`why`).
+    SourceDoesNotCompile { file: String, why: Option<String> },
     /// The crate built, but has no binary for the lab.
     NoBinary { package: String, name: String },
     /// No program at this path.

@@ -33,7 +33,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "Next: `cargo shmlab check LAB` for details; the guides are in docs/labs/."
+        "Next: `cargo shmlab check LAB` for details (`--lang c` for the C track); the guides are in docs/labs/."
     )?;
     Ok(())
 }

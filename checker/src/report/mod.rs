@@ -118,7 +118,9 @@ impl LabReport {
     /// The lab's status.
     pub fn status(&self) -> LabStatus {
         match &self.problem {
-            Some(LabProblem::DoesNotCompile { .. }) => return LabStatus::DoesNotCompile,
+            Some(LabProblem::DoesNotCompile { .. } | LabProblem::SourceDoesNotCompile { .. }) => {
+                return LabStatus::DoesNotCompile
+            }
             Some(LabProblem::CouldNotStart { .. } | LabProblem::CannotExecute { .. }) => {
                 return LabStatus::CannotStart
             }

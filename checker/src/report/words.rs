@@ -15,6 +15,13 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
         LabProblem::DoesNotCompile { package } => {
             format!("the {package} crate does not compile: the compiler's errors are above")
         }
+        LabProblem::SourceDoesNotCompile { file, why: None } => {
+            format!("{file} does not compile: the compiler's errors are above")
+        }
+        LabProblem::SourceDoesNotCompile {
+            file,
+            why: Some(why),
+        } => format!("{file} could not be compiled: {why}"),
         LabProblem::NoBinary { package, name } => {
             format!("the {package} crate has no binary named {name}")
         }

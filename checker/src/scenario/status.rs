@@ -80,8 +80,15 @@ impl<'a> Ctx<'a> {
                     return true;
                 }
                 if is_todo(&stderr) {
+                    // Rust's todo!() says "not yet implemented"; the C starters'
+                    // lab_not_implemented() says "not implemented: CALL".
+                    let rust = stderr.contains("not yet implemented");
                     self.check("status", "exit status", expected, code, false, || {
-                        format!("this lab is not implemented yet: replace the todo!() calls in labs/src/bin/{lab}.rs (the guide is docs/labs/{lab}.md)")
+                        if rust {
+                            format!("this lab is not implemented yet: replace the todo!() calls in labs/src/bin/{lab}.rs (the guide is docs/labs/{lab}.md)")
+                        } else {
+                            format!("this lab is not implemented yet: write the TODO steps of your {lab} program (labs/c/{lab}.c in the C track; the guide is docs/labs/{lab}.md)")
+                        }
                     });
                     return self.stop(Stop::NotImplemented);
                 }

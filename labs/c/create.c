@@ -1,0 +1,45 @@
+/*
+ * Lab 1, create: make a System V shared memory segment.
+ *
+ *     create KEY SIZE [--mode OCTAL] [--exclusive]
+ *
+ * Creates the segment named KEY, SIZE bytes long, with permissions MODE (0644 unless --mode
+ * is given), or finds the one that already exists; with --exclusive an existing segment is
+ * an error (EEXIST). Prints the segment's id.
+ *
+ * Read docs/labs/create.md, replace the TODO below, then build and check:
+ *     make && cargo shmlab check create --program bin/create
+ */
+#include "lab.h" /* first: argument parsing, lab_fail, lab_print_id, ... */
+
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/types.h>
+
+/* Creates the segment for args->key, or finds the existing one, and returns its id
+ * (-1 with errno set when shmget fails). */
+static int create_segment(const struct lab_create_args *args)
+{
+    /* TODO (docs/labs/create.md): one shmget with IPC_CREAT, IPC_EXCL when --exclusive
+     * was given, and the permission bits in the same argument:
+     *
+     *     int flags = IPC_CREAT | args->mode;
+     *     if (args->exclusive)
+     *         flags |= IPC_EXCL;
+     *     return shmget(args->key, args->size, flags);
+     *
+     * (IPC_CREAT alone would give the new segment mode 0000.) Then delete the two lines
+     * below. */
+    (void)args;
+    lab_not_implemented("shmget");
+}
+
+int main(int argc, char **argv)
+{
+    struct lab_create_args args = lab_parse_create(argc, argv); /* exits 2 on bad usage */
+    int id = create_segment(&args);
+    if (id == -1)             /* -1 is the error; 0 is a valid id */
+        lab_fail("shmget");   /* "shmget: File exists", exit status 1 */
+    lab_print_id(id);
+    return 0;
+}
