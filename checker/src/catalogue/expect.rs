@@ -111,6 +111,9 @@ pub fn fails_with(c: &mut Ctx<'_>, call: Kind, errno: &'static str) {
             None => format!("here {call} fails with {errno}, and the program exited with status 0: check the call's result (-1 in C, Err in Rust) and exit with status 1"),
         })
     });
+    if c.stopped().is_none() {
+        c.explain_last(errno);
+    }
     c.errno(call.name(), errno);
 }
 

@@ -176,6 +176,13 @@ fn render_failure(
         if let Some(hint) = &check.hint {
             writeln!(out, "          → {hint}")?;
         }
+        if let Some(topic) = check.explain {
+            writeln!(
+                out,
+                "          {}",
+                p.dim(&format!("(shmlab explain {topic})"))
+            )?;
+        }
     }
     if let Some(run) = s.runs.first() {
         let stderr = run.stderr.trim_end();
@@ -354,6 +361,7 @@ mod tests {
                 skipped: None,
                 hint: Some(hint.into()),
                 note: None,
+                explain: None,
             }],
             stop: Some(Stop::NotImplemented),
             runs: Vec::new(),

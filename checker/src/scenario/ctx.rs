@@ -28,6 +28,9 @@ pub struct Check {
     /// attach in create): told, never failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The errno or concept the check turns on, which `shmlab explain` explains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<&'static str>,
 }
 
 /// Why the checks of a run stopped at its first one: the program did not get far enough
@@ -131,6 +134,7 @@ impl<'a> Ctx<'a> {
             skipped: None,
             hint,
             note: None,
+            explain: None,
         });
         passed
     }
@@ -156,7 +160,15 @@ impl<'a> Ctx<'a> {
             skipped: None,
             hint: None,
             note: Some(note.into()),
+            explain: None,
         });
+    }
+
+    /// Points the last check, if it failed, to `shmlab explain topic`.
+    pub fn explain_last(&mut self, topic: &'static str) {
+        if let Some(c) = self.checks.last_mut().filter(|c| !c.passed) {
+            c.explain = Some(topic);
+        }
     }
 
     /// What the trace of the first run shows, for hints.
@@ -193,6 +205,7 @@ impl<'a> Ctx<'a> {
                 skipped: Some(reason),
                 hint: None,
                 note: None,
+                explain: None,
             }),
         }
     }
@@ -254,7 +267,7 @@ impl<'a> Ctx<'a> {
         let found = errno_in(&stderr);
         let ok = found == Some(name);
         let text = errno_text(name);
-        self.check(
+        let ok = self.check(
             "errno",
             "the error named on stderr",
             format!("a line like `{call}: {name} ({text})`"),
@@ -264,7 +277,9 @@ impl<'a> Ctx<'a> {
                 None => format!("when {call} fails, print one line on stderr naming the call and the error, e.g. perror(\"{call}\") in C or eprintln!(\"{call}: {{e}}\") with the Errno in Rust"),
                 Some(other) => format!("{call} should fail with {name} ({text}) here, not {other}"),
             },
-        )
+        );
+        self.explain_last(name);
+        ok
     }
 
     /// Checks that no segment was created by the run.
