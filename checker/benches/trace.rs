@@ -6,13 +6,15 @@
 //! fastest wall time of each with the ratio to bare. The variants take turns, run after run,
 //! so that a busy moment of the machine falls on all of them alike. A second table runs the
 //! program with no ordinary calls: the fixed cost per run. The target: the tracer within
-//! 1.2x of bare. It prints figures; it asserts nothing.
+//! 1.2x of bare. A third table runs a loop of 50 000 `shmat`/`shmdt` pairs and no ordinary
+//! calls: the cost of each traced shm call (the target: within 3x of bare). It prints
+//! figures; it asserts nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use shmlab_checker::run::process;
+use shmlab_checker::run::process::{self, Input};
 
 const RUNS: usize = 40;
 
@@ -48,18 +50,20 @@ fn main() {
     if !strace {
         println!("strace: not installed, not measured");
     }
-    for calls in ["100000", "0"] {
-        table(&exe, calls, tracing.is_ok(), strace);
+    for (calls, pairs) in [("100000", "0"), ("0", "0"), ("0", "50000")] {
+        table(&exe, calls, pairs, tracing.is_ok(), strace);
     }
 }
 
-fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
-    let timeout = Duration::from_secs(30);
+fn table(exe: &Path, calls: &str, pairs: &str, tracing: bool, strace: bool) {
+    let timeout = Duration::from_secs(60);
     let cmd = move || {
         let mut c = Command::new(exe);
-        c.arg(calls);
+        c.args([calls, pairs]);
         c
     };
+    let shm_calls = 5 + 2 * pairs.parse::<usize>().unwrap_or(0);
+    let runs = if shm_calls > 5 { RUNS / 4 } else { RUNS };
     let mut variants: Vec<Variant<'_>> = vec![
         (
             "bare",
@@ -75,7 +79,7 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
         (
             "checker, not traced",
             Box::new(move || {
-                let out = process::run(&mut cmd(), None, timeout).unwrap();
+                let out = process::run(&mut cmd(), Input::Null, timeout).unwrap();
                 assert_eq!(
                     out.termination,
                     shmlab_checker::model::Termination::Exited { code: 0 }
@@ -87,12 +91,13 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
         variants.push((
             "checker, traced",
             Box::new(move || {
-                let (out, events) = process::tracer::run(&mut cmd(), None, timeout, 8).unwrap();
+                let (out, events) =
+                    process::tracer::run(&mut cmd(), Input::Null, timeout, 8).unwrap();
                 assert_eq!(
                     out.termination,
                     shmlab_checker::model::Termination::Exited { code: 0 }
                 );
-                assert_eq!(events.len(), 5, "the five shm calls are recorded");
+                assert_eq!(events.len(), shm_calls, "every shm call is recorded");
             }),
         ));
     }
@@ -103,7 +108,7 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
                 let s = Command::new("strace")
                     .args(["-f", "-qq", "-e", "trace=%ipc", "-o", "/dev/null"])
                     .arg(exe)
-                    .arg(calls)
+                    .args([calls, pairs])
                     .stdout(Stdio::null())
                     .status()
                     .unwrap();
@@ -112,7 +117,7 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
         ));
     }
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
-    for round in 0..=RUNS {
+    for round in 0..=runs {
         for (i, (_, once)) in variants.iter_mut().enumerate() {
             let t = Instant::now();
             once();
@@ -122,7 +127,7 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
             }
         }
     }
-    println!("\n{RUNS} runs each of {calls} getppid() + 5 shm calls");
+    println!("\n{runs} runs each of {calls} getppid() + {shm_calls} shm calls ({pairs} shmat/shmdt pairs)");
     println!(
         "{:<26} {:>12} {:>12} {:>10}",
         "", "median", "fastest", "vs bare"

@@ -88,6 +88,10 @@ struct GradeArgs {
 struct TraceArgs {
     #[command(flatten)]
     common: Common,
+    /// The program reads FILE on its stdin (by default it reads shmlab's own stdin, when
+    /// that is not a terminal).
+    #[arg(long, value_name = "FILE")]
+    stdin: Option<PathBuf>,
     /// The program and its arguments (after `--`).
     #[arg(
         required = true,
@@ -278,8 +282,19 @@ impl Cli {
                 if t.command[0].contains('/') {
                     check_executable(Path::new(&t.command[0]), "")?;
                 }
+                if let Some(path) = &t.stdin {
+                    let unreadable = |reason: String| UsageError::NoStdinFile {
+                        path: path.clone(),
+                        reason,
+                    };
+                    std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+                    if path.is_dir() {
+                        return Err(unreadable("it is a directory".into()));
+                    }
+                }
                 Plan::Trace(TracePlan {
                     command: t.command,
+                    stdin: t.stdin,
                     run: t.common.run_options(true),
                 })
             }

@@ -109,6 +109,8 @@ pub struct CheckPlan {
 pub struct TracePlan {
     /// The program and its arguments.
     pub command: Vec<String>,
+    /// What the program reads: this file, or else the checker's own stdin.
+    pub stdin: Option<PathBuf>,
     pub run: RunOptions,
 }
 
