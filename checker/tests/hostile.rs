@@ -187,3 +187,41 @@ fn a_program_killing_its_parent_gets_a_verdict_when_the_checker_is_not_root() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("sent SIGKILL to its parent"), "{text}");
 }
+
+/// A program that prints 200 MB gives a report of a few KiB: each stream is shown up to
+/// 4 KiB in the report (the cap `docs/checker/instructor.md` states), with a marker.
+#[test]
+fn a_flood_of_output_keeps_the_json_report_under_its_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("flood_stdout");
+    let ok = Command::new("cc")
+        .args(["-O1", "-o"])
+        .arg(&exe)
+        .arg(workspace().join("checker/fixtures/hostile/flood_stdout.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = shmlab()
+        .args([
+            "check",
+            "create/default-mode",
+            "--timeout",
+            "3",
+            "--format",
+            "json",
+        ])
+        .arg("--program")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 4 KiB of stdout, 4 KiB of stderr at most, and the rest of the document.
+    assert!(
+        out.stdout.len() < 16 * 1024,
+        "{} bytes of JSON for one scenario",
+        out.stdout.len()
+    );
+    let text = doc.to_string();
+    assert!(text.contains("bytes more not shown: a report shows 4096 bytes of each stream"));
+}

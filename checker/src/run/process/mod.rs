@@ -10,6 +10,7 @@ mod ends;
 mod limits;
 mod reaper;
 mod runner;
+pub(crate) mod seccomp;
 pub mod timeout;
 pub mod tracer;
 
@@ -214,6 +215,8 @@ impl Watch for PidWatch {
 /// see [`timeout::Policy`]).
 pub fn run(cmd: &mut Command, stdin: Input<'_>, timeout: Duration) -> io::Result<RunOutput> {
     prepare(cmd, stdin);
+    // Untraced, a move to another IPC namespace would go unseen: refused instead.
+    seccomp::confine(cmd);
     // SIGCHLD is taken through a signalfd, so that poll wakes when the program ends (or
     // stops, see `PidWatch`). Blocked before the spawn, so none is missed; the program starts
     // with an empty signal mask (std resets it between fork and exec).

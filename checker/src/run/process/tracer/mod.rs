@@ -23,12 +23,12 @@ use nix::sys::signalfd::SignalFd;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
-mod filter;
 mod inspect;
 mod session;
 
 pub use session::{probe, run};
 
+use super::seccomp::is_namespace_call;
 use super::{Ended, KillReason, ProcessEnd, Watch};
 use crate::model::run::Termination;
 use crate::model::timeline::{Call, Effect, Return, TraceEvent};
@@ -69,6 +69,9 @@ struct Tracer {
     attached: HashMap<i32, BTreeMap<u64, i32>>,
     /// The tracer's IPC namespace, where the run's segments are, and whose segments it reads.
     ipc_ns: Option<(u64, u64)>,
+    /// A traced process asked for another IPC namespace (`unshare` or `clone` with
+    /// `CLONE_NEWIPC`, or `setns`): only from then on is each shm call's namespace checked.
+    ns_calls: bool,
     /// A traced process made a shm call from another IPC namespace (and the run was stopped).
     left_namespace: bool,
     events: Vec<TraceEvent>,
@@ -105,6 +108,9 @@ impl Tracer {
     /// Whether thread `tid` now lives in another IPC namespace than the tracer's (it called
     /// `unshare(CLONE_NEWIPC)` or `setns`): its calls concern segments the tracer cannot see.
     fn is_elsewhere(&self, tid: i32) -> bool {
+        if !self.ns_calls {
+            return false;
+        }
         match (self.ipc_ns, ipc_namespace(Some(tid))) {
             (Some(ours), Some(theirs)) => ours != theirs,
             _ => false,
@@ -139,6 +145,11 @@ impl Tracer {
         }
         // SAFETY: op says the seccomp member of the union is the one filled.
         let (nr, args) = unsafe { (info.u.seccomp.nr as i64, info.u.seccomp.args) };
+        if is_namespace_call(nr) {
+            // Let it run: a shm call made from the namespace it may lead to stops the run.
+            self.ns_calls = true;
+            return self.resume(pid, None);
+        }
         let Some(mut call) = Call::decode(nr, args) else {
             return self.resume(pid, None);
         };

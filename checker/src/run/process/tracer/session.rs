@@ -14,8 +14,8 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
+use super::super::seccomp::hook;
 use super::super::{feed, prepare, supervise, Capture, Ended, Input, KillReason, RunOutput, Watch};
-use super::filter::hook;
 use super::inspect::ipc_namespace;
 use super::Tracer;
 use crate::model::timeline::TraceEvent;
@@ -127,6 +127,7 @@ pub fn run(
         exiting: BTreeSet::new(),
         attached: HashMap::new(),
         ipc_ns: ipc_namespace(None),
+        ns_calls: false,
         left_namespace: false,
         events: Vec::new(),
         ended: None,
