@@ -137,6 +137,10 @@ struct CheckArgs {
     /// Do not trace the programs: the checks on what happened during a run are skipped.
     #[arg(long)]
     no_trace: bool,
+    /// Write each scenario's result to FILE as soon as it finishes, one JSON object per
+    /// line, so that a checker killed outright still leaves the scenarios it finished.
+    #[arg(long, value_name = "FILE")]
+    partial: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -276,6 +280,7 @@ impl Cli {
                 format: Format::Human,
                 verbose: false,
                 run: args.common.run_options(true),
+                partial: None,
             }),
             Command::Check(args) => Plan::Check(check_plan(args)?),
             Command::Trace(t) => {
@@ -356,6 +361,7 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
         },
         verbose: args.verbose,
         run: args.common.run_options(!args.no_trace),
+        partial: args.partial,
     })
 }
 

@@ -102,6 +102,8 @@ pub struct CheckPlan {
     pub format: Format,
     pub verbose: bool,
     pub run: RunOptions,
+    /// Where each scenario's result is written, as JSON lines, as soon as it finishes.
+    pub partial: Option<PathBuf>,
 }
 
 /// `trace`.

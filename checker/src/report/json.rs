@@ -76,54 +76,60 @@ fn test_output(lab: Lab, s: &ScenarioReport) -> String {
     lines.join("\n")
 }
 
+/// The Gradescope test of one scenario of `lab`; `problem` is why the lab could not be
+/// checked at all, if it could not (in words).
+pub fn test_value(lab: Lab, problem: Option<&str>, s: &ScenarioReport) -> Value {
+    let name = format!("{}: {}", s.slug, s.title);
+    if let Some(problem) = problem {
+        return json!({
+            "name": name,
+            "score": 0,
+            "max_score": 1,
+            "status": "failed",
+            "output": problem,
+            "tags": [lab],
+            "extra_data": { "outcome": "failed", "lab": lab },
+        });
+    }
+    let extra = json!({
+        "outcome": match s.verdict { Verdict::Passed => "passed", Verdict::Failed => "failed", Verdict::Skipped(_) => "skipped", Verdict::Error(_) => "error" },
+        "lab": lab,
+        "checks": s.checks,
+        "runs": s.runs.iter().map(run_value).collect::<Vec<_>>(),
+        "snapshots": s.snapshots.iter().map(snapshot_value).collect::<Vec<_>>(),
+    });
+    let mut test = json!({
+        "name": name,
+        "output": test_output(lab, s),
+        "tags": [lab],
+        "extra_data": extra,
+    });
+    let (score, max, status) = match s.verdict {
+        Verdict::Passed => (1, 1, Some("passed")),
+        Verdict::Failed => (0, 1, Some("failed")),
+        // Neither earns nor costs points: the student's work was not judged.
+        Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, None),
+    };
+    test["score"] = json!(score);
+    test["max_score"] = json!(max);
+    if let Some(status) = status {
+        test["status"] = json!(status);
+    }
+    // Checks and hints quote what the program printed: cut like its output.
+    cap::cap_strings(&mut test);
+    test
+}
+
 /// The whole document.
 pub fn document(report: &Report) -> Value {
     let mut tests = Vec::new();
     for lab in &report.labs {
-        if let Some(problem) = &lab.problem {
-            let problem = words::lab_problem(lab.lab, problem);
-            for s in &lab.scenarios {
-                tests.push(json!({
-                    "name": format!("{}: {}", s.slug, s.title),
-                    "score": 0,
-                    "max_score": 1,
-                    "status": "failed",
-                    "output": problem,
-                    "tags": [lab.lab],
-                    "extra_data": { "outcome": "failed", "lab": lab.lab },
-                }));
-            }
-            continue;
-        }
+        let problem = lab
+            .problem
+            .as_ref()
+            .map(|p| words::lab_problem(lab.lab, p));
         for s in &lab.scenarios {
-            let name = format!("{}: {}", s.slug, s.title);
-            let extra = json!({
-                "outcome": match s.verdict { Verdict::Passed => "passed", Verdict::Failed => "failed", Verdict::Skipped(_) => "skipped", Verdict::Error(_) => "error" },
-                "lab": lab.lab,
-                "checks": s.checks,
-                "runs": s.runs.iter().map(run_value).collect::<Vec<_>>(),
-                "snapshots": s.snapshots.iter().map(snapshot_value).collect::<Vec<_>>(),
-            });
-            let mut test = json!({
-                "name": name,
-                "output": test_output(lab.lab, s),
-                "tags": [lab.lab],
-                "extra_data": extra,
-            });
-            // Checks and hints quote what the program printed: cut like its output.
-            cap::cap_strings(&mut test);
-            let (score, max, status) = match s.verdict {
-                Verdict::Passed => (1, 1, Some("passed")),
-                Verdict::Failed => (0, 1, Some("failed")),
-                // Neither earns nor costs points: the student's work was not judged.
-                Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, None),
-            };
-            test["score"] = json!(score);
-            test["max_score"] = json!(max);
-            if let Some(status) = status {
-                test["status"] = json!(status);
-            }
-            tests.push(test);
+            tests.push(test_value(lab.lab, problem.as_deref(), s));
         }
     }
     let score: u64 = tests.iter().map(|t| t["score"].as_u64().unwrap_or(0)).sum();

@@ -5,6 +5,7 @@ pub mod cap;
 pub mod human;
 pub mod json;
 pub mod list;
+pub mod stream;
 pub mod trace;
 pub mod words;
 
