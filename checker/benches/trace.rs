@@ -35,7 +35,8 @@ fn workload() -> (tempfile::TempDir, PathBuf) {
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 fn main() {
-    // `cargo bench` passes --bench; anything else (a filter) is ignored.
+    // `cargo bench` passes --bench; `-- pairs` (or `calls`, `fixed`) runs one table only.
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let (_dir, exe) = workload();
     let tracing = process::tracer::probe();
     if let Err(reason) = &tracing {
@@ -50,8 +51,14 @@ fn main() {
     if !strace {
         println!("strace: not installed, not measured");
     }
-    for (calls, pairs) in [("100000", "0"), ("0", "0"), ("0", "50000")] {
-        table(&exe, calls, pairs, tracing.is_ok(), strace);
+    for (name, calls, pairs) in [
+        ("calls", "100000", "0"),
+        ("fixed", "0", "0"),
+        ("pairs", "0", "50000"),
+    ] {
+        if only.as_deref().is_none_or(|o| o == name) {
+            table(&exe, calls, pairs, tracing.is_ok(), strace);
+        }
     }
 }
 

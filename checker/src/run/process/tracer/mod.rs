@@ -454,7 +454,8 @@ impl Tracer {
                 if handled == 0 || handled >= MAX_BATCH || since.elapsed() >= SPIN {
                     return Ok(());
                 }
-                std::hint::spin_loop();
+                // Let the tracee run, on this CPU if that is where it was woken.
+                let _ = nix::sched::sched_yield();
                 continue;
             }
             quiet_since = None;
