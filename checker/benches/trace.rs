@@ -35,8 +35,14 @@ fn workload() -> (tempfile::TempDir, PathBuf) {
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 fn main() {
-    // `cargo bench` passes --bench; `-- pairs` (or `calls`, `fixed`) runs one table only.
-    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    // `cargo bench` passes --bench; `-- pairs` (or `calls`, `fixed`) runs one table only,
+    // and `-- pairs traced` only the variants whose name has that word (and bare).
+    let words: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let only = words.first().cloned();
+    let variant = words.get(1).cloned();
     let (_dir, exe) = workload();
     let tracing = process::tracer::probe();
     if let Err(reason) = &tracing {
@@ -57,12 +63,19 @@ fn main() {
         ("pairs", "0", "50000"),
     ] {
         if only.as_deref().is_none_or(|o| o == name) {
-            table(&exe, calls, pairs, tracing.is_ok(), strace);
+            table(&exe, calls, pairs, tracing.is_ok(), strace, variant.as_deref());
         }
     }
 }
 
-fn table(exe: &Path, calls: &str, pairs: &str, tracing: bool, strace: bool) {
+fn table(
+    exe: &Path,
+    calls: &str,
+    pairs: &str,
+    tracing: bool,
+    strace: bool,
+    variant: Option<&str>,
+) {
     let timeout = Duration::from_secs(60);
     let cmd = move || {
         let mut c = Command::new(exe);
@@ -122,6 +135,9 @@ fn table(exe: &Path, calls: &str, pairs: &str, tracing: bool, strace: bool) {
                 assert!(s.success());
             }),
         ));
+    }
+    if let Some(word) = variant {
+        variants.retain(|(name, _)| *name == "bare" || name.contains(word));
     }
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
     for round in 0..=runs {

@@ -24,6 +24,7 @@ use nix::sys::signalfd::SignalFd;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
+mod deferred;
 mod inspect;
 mod session;
 
@@ -93,6 +94,11 @@ struct Tracer {
     signalled: HashMap<i32, KillReason>,
     /// How each process ended, in order.
     ends: Vec<ProcessEnd>,
+    /// A `shmdt` let run without its exit stop, whose result is read at the next event.
+    deferred: Option<deferred::Deferred>,
+    /// The state of a segment just read when the deferred `shmdt` was settled: the state
+    /// before the call being handled, if it concerns that segment.
+    fresh: Option<SegmentState>,
 }
 
 impl Tracer {
@@ -136,6 +142,14 @@ impl Tracer {
         }
     }
 
+    /// The state of segment `id` now: the one just read by [`Tracer::settle`], or IPC_STAT.
+    fn state_now(&mut self, id: i32) -> Option<SegmentState> {
+        match self.fresh.take() {
+            Some(s) if s.id == id => Some(s),
+            _ => state_of(id),
+        }
+    }
+
     fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
         if ptrace::cont(pid, sig).is_err() {
             // It died meanwhile; its exit is reported by waitpid.
@@ -174,15 +188,19 @@ impl Tracer {
             }
             Call::Shmdt { addr } => {
                 let id = self.attached.get(&tgid).and_then(|m| m.get(addr)).copied();
-                (id, id.and_then(state_of))
+                let (addr, before) = (*addr, id.and_then(|i| self.state_now(i)));
+                if self.defer_shmdt(pid, tgid, addr, id, before.clone()) {
+                    return;
+                }
+                (id, before)
             }
             Call::Shmctl { id, cmd, buf, set } => {
                 if *cmd == libc::IPC_SET && *buf != 0 {
                     *set = read_set_fields(raw, *buf);
                 }
-                (Some(*id), state_of(*id))
+                (Some(*id), self.state_now(*id))
             }
-            Call::Shmat { id, .. } => (Some(*id), state_of(*id)),
+            Call::Shmat { id, .. } => (Some(*id), self.state_now(*id)),
             Call::Fork { .. } | Call::Exec | Call::Exit { .. } => (None, None),
         };
         self.pending.insert(raw, Pending { call, id, before });
@@ -460,6 +478,8 @@ impl Tracer {
             }
             quiet_since = None;
             handled += 1;
+            // Whatever happened, the deferred shmdt (if any) is over by now.
+            self.fresh = self.settle();
             match status {
                 WaitStatus::StillAlive => {}
                 WaitStatus::PtraceEvent(pid, _, ev) if ev == libc::PTRACE_EVENT_SECCOMP => {
@@ -500,6 +520,7 @@ impl Tracer {
                 }
                 WaitStatus::Continued(_) => {}
             }
+            self.fresh = None;
             if block && self.ended.is_some() {
                 return Ok(());
             }

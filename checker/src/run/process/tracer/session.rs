@@ -190,6 +190,8 @@ fn traced(
         max_children,
         signalled: HashMap::new(),
         ends: Vec::new(),
+        deferred: None,
+        fresh: None,
     };
     let out = supervise(&mut tracer, &mut capture, start, timeout);
     tracer.kill_all(KillReason::Outlived);
@@ -201,6 +203,7 @@ fn traced(
         }
         std::thread::sleep(Duration::from_millis(1));
     }
+    tracer.settle();
     let events = std::mem::take(&mut tracer.events);
     let (survivors, children) = (std::mem::take(&mut tracer.survivors), tracer.children);
     let mut output = capture.into_output(pid, out?, start);
