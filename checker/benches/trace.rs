@@ -63,19 +63,19 @@ fn main() {
         ("pairs", "0", "50000"),
     ] {
         if only.as_deref().is_none_or(|o| o == name) {
-            table(&exe, calls, pairs, tracing.is_ok(), strace, variant.as_deref());
+            table(
+                &exe,
+                calls,
+                pairs,
+                tracing.is_ok(),
+                strace,
+                variant.as_deref(),
+            );
         }
     }
 }
 
-fn table(
-    exe: &Path,
-    calls: &str,
-    pairs: &str,
-    tracing: bool,
-    strace: bool,
-    variant: Option<&str>,
-) {
+fn table(exe: &Path, calls: &str, pairs: &str, tracing: bool, strace: bool, variant: Option<&str>) {
     let timeout = Duration::from_secs(60);
     let cmd = move || {
         let mut c = Command::new(exe);

@@ -229,11 +229,7 @@ fn a_flood_of_output_keeps_the_json_report_under_its_cap() {
 /// Starts `shmlab check create --program loop_forever --timeout 1 ARGS` (each scenario takes
 /// its timeout), waits until `finished(stderr so far)` says a scenario has finished, kills
 /// the checker with SIGKILL, and returns its stderr.
-fn kill_after_first_scenario(
-    tag: &str,
-    args: &[&str],
-    finished: &dyn Fn(&str) -> bool,
-) -> String {
+fn kill_after_first_scenario(tag: &str, args: &[&str], finished: &dyn Fn(&str) -> bool) -> String {
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
     use std::sync::{Arc, Mutex};
@@ -276,7 +272,10 @@ fn kill_after_first_scenario(
     });
     let started = Instant::now();
     while started.elapsed().as_secs() < 60 && !finished(&seen.lock().unwrap()) {
-        assert!(child.try_wait().unwrap().is_none(), "the checker ended first");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the checker ended first"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -288,7 +287,11 @@ fn kill_after_first_scenario(
     let live = || -> Vec<String> {
         processes_named(&name)
             .into_iter()
-            .filter(|l| l.split_whitespace().nth(1).is_some_and(|s| !s.starts_with('Z')))
+            .filter(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|s| !s.starts_with('Z'))
+            })
             .collect()
     };
     let since = Instant::now();
@@ -335,7 +338,10 @@ fn a_checker_killed_with_sigkill_leaves_the_scenarios_it_finished_in_its_partial
     );
     assert_eq!(first["status"], "failed", "{text}");
     assert!(
-        first["output"].as_str().unwrap().contains("still running after 1000 ms"),
+        first["output"]
+            .as_str()
+            .unwrap()
+            .contains("still running after 1000 ms"),
         "{text}"
     );
     // Killed: no line says the report is complete.

@@ -6,11 +6,11 @@ use std::io::IsTerminal;
 use super::programs::{self, Programs};
 use super::{check_sysv, write_out};
 use crate::catalogue;
+use crate::error::UsageError;
 use crate::error::{exit_codes, Fatal};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection};
-use crate::error::UsageError;
 use crate::report::stream::{Progress, Stream};
 use crate::report::{human, json, list, words, LabReport, Report, RunsAs, ScenarioReport};
 use crate::run::isolation::{self, Isolation, IsolationChoice};
@@ -32,10 +32,12 @@ pub fn list_scenarios(selection: &Selection) -> Result<u8, Fatal> {
 pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
     check_sysv()?;
     let partial = match &plan.partial {
-        Some(path) => Some(std::fs::File::create(path).map_err(|e| UsageError::PartialFile {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?),
+        Some(path) => Some(
+            std::fs::File::create(path).map_err(|e| UsageError::PartialFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
         None => None,
     };
     let labs: Vec<Lab> = plan.selection.labs().collect();
@@ -226,10 +228,7 @@ fn check_lab(
     program: &Result<Program, LabProblem>,
     on_scenario: &mut OnScenario<'_>,
 ) -> LabReport {
-    let problem = program
-        .as_ref()
-        .err()
-        .map(|p| words::lab_problem(lab, p));
+    let problem = program.as_ref().err().map(|p| words::lab_problem(lab, p));
     let scenarios: Vec<Scenario> = catalogue::scenarios(lab)
         .into_iter()
         .filter(|s| wanted.includes(s.slug))

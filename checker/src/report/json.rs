@@ -124,10 +124,7 @@ pub fn test_value(lab: Lab, problem: Option<&str>, s: &ScenarioReport) -> Value 
 pub fn document(report: &Report) -> Value {
     let mut tests = Vec::new();
     for lab in &report.labs {
-        let problem = lab
-            .problem
-            .as_ref()
-            .map(|p| words::lab_problem(lab.lab, p));
+        let problem = lab.problem.as_ref().map(|p| words::lab_problem(lab.lab, p));
         for s in &lab.scenarios {
             tests.push(test_value(lab.lab, problem.as_deref(), s));
         }

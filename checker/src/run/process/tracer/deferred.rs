@@ -87,7 +87,10 @@ impl Tracer {
         event.segment = after.clone();
         if !detached {
             event.ret = Some(Return::Errno(libc::EINVAL));
-            self.attached.entry(d.tgid).or_default().insert(d.addr, d.id);
+            self.attached
+                .entry(d.tgid)
+                .or_default()
+                .insert(d.addr, d.id);
         }
         after
     }
