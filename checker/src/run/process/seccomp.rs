@@ -143,8 +143,10 @@ fn filter(traced: bool) -> Vec<libc::sock_filter> {
     a.jump_if(BPF_JSET_K, CLONE_NEWIPC, namespace);
     a.ret(SECCOMP_RET_ALLOW);
 
-    a.label("trace");
-    a.ret(SECCOMP_RET_TRACE);
+    if traced {
+        a.label("trace");
+        a.ret(SECCOMP_RET_TRACE);
+    }
     a.label("eperm");
     a.ret(SECCOMP_RET_ERRNO | libc::EPERM as u32);
     a.label("enosys");
