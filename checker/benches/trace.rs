@@ -6,13 +6,15 @@
 //! fastest wall time of each with the ratio to bare. The variants take turns, run after run,
 //! so that a busy moment of the machine falls on all of them alike. A second table runs the
 //! program with no ordinary calls: the fixed cost per run. The target: the tracer within
-//! 1.2x of bare. It prints figures; it asserts nothing.
+//! 1.2x of bare. A third table runs a loop of 50 000 `shmat`/`shmdt` pairs and no ordinary
+//! calls: the cost of each traced shm call (the target: within 3x of bare). It prints
+//! figures; it asserts nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use shmlab_checker::run::process;
+use shmlab_checker::run::process::{self, Input};
 
 const RUNS: usize = 40;
 
@@ -33,7 +35,14 @@ fn workload() -> (tempfile::TempDir, PathBuf) {
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 fn main() {
-    // `cargo bench` passes --bench; anything else (a filter) is ignored.
+    // `cargo bench` passes --bench; `-- pairs` (or `calls`, `fixed`) runs one table only,
+    // and `-- pairs traced` only the variants whose name has that word (and bare).
+    let words: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let only = words.first().cloned();
+    let variant = words.get(1).cloned();
     let (_dir, exe) = workload();
     let tracing = process::tracer::probe();
     if let Err(reason) = &tracing {
@@ -48,18 +57,33 @@ fn main() {
     if !strace {
         println!("strace: not installed, not measured");
     }
-    for calls in ["100000", "0"] {
-        table(&exe, calls, tracing.is_ok(), strace);
+    for (name, calls, pairs) in [
+        ("calls", "100000", "0"),
+        ("fixed", "0", "0"),
+        ("pairs", "0", "50000"),
+    ] {
+        if only.as_deref().is_none_or(|o| o == name) {
+            table(
+                &exe,
+                calls,
+                pairs,
+                tracing.is_ok(),
+                strace,
+                variant.as_deref(),
+            );
+        }
     }
 }
 
-fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
-    let timeout = Duration::from_secs(30);
+fn table(exe: &Path, calls: &str, pairs: &str, tracing: bool, strace: bool, variant: Option<&str>) {
+    let timeout = Duration::from_secs(60);
     let cmd = move || {
         let mut c = Command::new(exe);
-        c.arg(calls);
+        c.args([calls, pairs]);
         c
     };
+    let shm_calls = 5 + 2 * pairs.parse::<usize>().unwrap_or(0);
+    let runs = if shm_calls > 5 { RUNS / 4 } else { RUNS };
     let mut variants: Vec<Variant<'_>> = vec![
         (
             "bare",
@@ -75,7 +99,7 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
         (
             "checker, not traced",
             Box::new(move || {
-                let out = process::run(&mut cmd(), None, timeout).unwrap();
+                let out = process::run(&mut cmd(), Input::Null, timeout).unwrap();
                 assert_eq!(
                     out.termination,
                     shmlab_checker::model::Termination::Exited { code: 0 }
@@ -87,12 +111,13 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
         variants.push((
             "checker, traced",
             Box::new(move || {
-                let (out, events) = process::tracer::run(&mut cmd(), None, timeout, 8).unwrap();
+                let (out, events) =
+                    process::tracer::run(&mut cmd(), Input::Null, timeout, 8).unwrap();
                 assert_eq!(
                     out.termination,
                     shmlab_checker::model::Termination::Exited { code: 0 }
                 );
-                assert_eq!(events.len(), 5, "the five shm calls are recorded");
+                assert_eq!(events.len(), shm_calls, "every shm call is recorded");
             }),
         ));
     }
@@ -103,7 +128,7 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
                 let s = Command::new("strace")
                     .args(["-f", "-qq", "-e", "trace=%ipc", "-o", "/dev/null"])
                     .arg(exe)
-                    .arg(calls)
+                    .args([calls, pairs])
                     .stdout(Stdio::null())
                     .status()
                     .unwrap();
@@ -111,8 +136,11 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
             }),
         ));
     }
+    if let Some(word) = variant {
+        variants.retain(|(name, _)| *name == "bare" || name.contains(word));
+    }
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
-    for round in 0..=RUNS {
+    for round in 0..=runs {
         for (i, (_, once)) in variants.iter_mut().enumerate() {
             let t = Instant::now();
             once();
@@ -122,7 +150,7 @@ fn table(exe: &Path, calls: &str, tracing: bool, strace: bool) {
             }
         }
     }
-    println!("\n{RUNS} runs each of {calls} getppid() + 5 shm calls");
+    println!("\n{runs} runs each of {calls} getppid() + {shm_calls} shm calls ({pairs} shmat/shmdt pairs)");
     println!(
         "{:<26} {:>12} {:>12} {:>10}",
         "", "median", "fastest", "vs bare"

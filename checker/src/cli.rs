@@ -91,6 +91,10 @@ struct GradeArgs {
 struct TraceArgs {
     #[command(flatten)]
     common: Common,
+    /// The program reads FILE on its stdin (by default it reads shmlab's own stdin, when
+    /// that is not a terminal).
+    #[arg(long, value_name = "FILE")]
+    stdin: Option<PathBuf>,
     /// The program and its arguments (after `--`).
     #[arg(
         required = true,
@@ -139,6 +143,10 @@ struct CheckArgs {
     /// Do not trace the programs: the checks on what happened during a run are skipped.
     #[arg(long)]
     no_trace: bool,
+    /// Write each scenario's result to FILE as soon as it finishes, one JSON object per
+    /// line, so that a checker killed outright still leaves the scenarios it finished.
+    #[arg(long, value_name = "FILE")]
+    partial: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -295,14 +303,26 @@ impl Cli {
                 format: Format::Human,
                 verbose: false,
                 run: args.common.run_options(true),
+                partial: None,
             }),
             Command::Check(args) => Plan::Check(check_plan(args)?),
             Command::Trace(t) => {
                 if t.command[0].contains('/') {
                     check_executable(Path::new(&t.command[0]), "")?;
                 }
+                if let Some(path) = &t.stdin {
+                    let unreadable = |reason: String| UsageError::NoStdinFile {
+                        path: path.clone(),
+                        reason,
+                    };
+                    std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+                    if path.is_dir() {
+                        return Err(unreadable("it is a directory".into()));
+                    }
+                }
                 Plan::Trace(TracePlan {
                     command: t.command,
+                    stdin: t.stdin,
                     run: t.common.run_options(true),
                 })
             }
@@ -365,6 +385,7 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
         },
         verbose: args.verbose,
         run: args.common.run_options(!args.no_trace),
+        partial: args.partial,
     })
 }
 

@@ -38,6 +38,10 @@ pub enum UsageError {
     NoSuchDir(PathBuf),
     #[error("{}: no such directory: give the directory with one subdirectory per student", .0.display())]
     NoSubmissions(PathBuf),
+    #[error("--stdin {}: cannot be read ({reason}): give a file for the program to read", .path.display())]
+    NoStdinFile { path: PathBuf, reason: String },
+    #[error("--partial {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
+    PartialFile { path: PathBuf, reason: String },
     #[error("--jobs must be at least 1")]
     NoJobs,
     #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]

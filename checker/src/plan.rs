@@ -112,6 +112,8 @@ pub struct CheckPlan {
     pub format: Format,
     pub verbose: bool,
     pub run: RunOptions,
+    /// Where each scenario's result is written, as JSON lines, as soon as it finishes.
+    pub partial: Option<PathBuf>,
 }
 
 /// `trace`.
@@ -119,6 +121,8 @@ pub struct CheckPlan {
 pub struct TracePlan {
     /// The program and its arguments.
     pub command: Vec<String>,
+    /// What the program reads: this file, or else the checker's own stdin.
+    pub stdin: Option<PathBuf>,
     pub run: RunOptions,
 }
 

@@ -153,3 +153,11 @@ fn json_is_written_even_when_the_checker_cannot_run() {
         .unwrap()
         .contains("unknown lab"));
 }
+
+#[test]
+fn an_unreadable_stdin_file_for_trace_is_a_usage_error() {
+    usage_error(
+        ["trace", "--stdin", "/no/such/answers", "--", "true"],
+        "--stdin /no/such/answers: cannot be read",
+    );
+}

@@ -187,3 +187,186 @@ fn a_program_killing_its_parent_gets_a_verdict_when_the_checker_is_not_root() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("sent SIGKILL to its parent"), "{text}");
 }
+
+/// A program that prints 200 MB gives a report of a few KiB: each stream is shown up to
+/// 4 KiB in the report (the cap `docs/checker/instructor.md` states), with a marker.
+#[test]
+fn a_flood_of_output_keeps_the_json_report_under_its_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("flood_stdout");
+    let ok = Command::new("cc")
+        .args(["-O1", "-o"])
+        .arg(&exe)
+        .arg(workspace().join("checker/fixtures/hostile/flood_stdout.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = shmlab()
+        .args([
+            "check",
+            "create/default-mode",
+            "--timeout",
+            "3",
+            "--format",
+            "json",
+        ])
+        .arg("--program")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 4 KiB of stdout, 4 KiB of stderr at most, and the rest of the document.
+    assert!(
+        out.stdout.len() < 16 * 1024,
+        "{} bytes of JSON for one scenario",
+        out.stdout.len()
+    );
+    let text = doc.to_string();
+    assert!(text.contains("bytes more not shown: a report shows 4096 bytes of each stream"));
+}
+
+/// Starts `shmlab check create --program loop_forever --timeout 1 ARGS` (each scenario takes
+/// its timeout), waits until `finished(stderr so far)` says a scenario has finished, kills
+/// the checker with SIGKILL, and returns its stderr.
+fn kill_after_first_scenario(tag: &str, args: &[&str], finished: &dyn Fn(&str) -> bool) -> String {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("hxs{tag}{}", std::process::id() % 1000);
+    let exe = dir.path().join(&name);
+    let ok = Command::new("cc")
+        .args(["-O1", "-o"])
+        .arg(&exe)
+        .arg(workspace().join("checker/fixtures/hostile/loop_forever.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("shmlab"))
+        .current_dir(workspace())
+        .env("NO_COLOR", "1")
+        .env_remove("SHMLAB_FORBID_NAMESPACES")
+        .args(["check", "create", "--timeout", "1"])
+        .args(args)
+        .arg("--program")
+        .arg(&exe)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let mut stderr = child.stderr.take().unwrap();
+    let into = Arc::clone(&seen);
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = stderr.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            into.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
+    let started = Instant::now();
+    while started.elapsed().as_secs() < 60 && !finished(&seen.lock().unwrap()) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the checker ended first"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert_eq!(status.signal(), Some(9));
+    // The runner and the program die with the checker (their parent-death signal); they
+    // may still be zombies for a moment, until whoever adopted them reaps them.
+    let live = || -> Vec<String> {
+        processes_named(&name)
+            .into_iter()
+            .filter(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|s| !s.starts_with('Z'))
+            })
+            .collect()
+    };
+    let since = Instant::now();
+    while !live().is_empty() && since.elapsed().as_secs() < 3 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(live().is_empty(), "processes left: {:?}", live());
+    let text = seen.lock().unwrap().clone();
+    text
+}
+
+#[test]
+fn a_checker_killed_with_sigkill_has_already_printed_the_scenarios_it_finished() {
+    let text = kill_after_first_scenario("h", &[], &|stderr| stderr.contains("shmlab: [1/"));
+    assert!(
+        text.contains("FAIL  create/default-mode  ") && text.starts_with("shmlab: [1/"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_checker_killed_with_sigkill_leaves_the_scenarios_it_finished_in_its_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let partial = dir.path().join("partial.jsonl");
+    let path = partial.to_str().unwrap().to_string();
+    let watch = partial.clone();
+    kill_after_first_scenario("j", &["--format", "json", "--partial", &path], &move |_| {
+        std::fs::read_to_string(&watch).is_ok_and(|t| t.contains("\"test\""))
+    });
+    let text = std::fs::read_to_string(&partial).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines[0]["started"], true, "{text}");
+    assert!(lines[0]["scenarios"].as_u64() > Some(1), "{text}");
+    let first = &lines[1]["test"];
+    assert!(
+        first["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("create/default-mode: "),
+        "{text}"
+    );
+    assert_eq!(first["status"], "failed", "{text}");
+    assert!(
+        first["output"]
+            .as_str()
+            .unwrap()
+            .contains("still running after 1000 ms"),
+        "{text}"
+    );
+    // Killed: no line says the report is complete.
+    assert!(lines.iter().all(|l| l.get("finished").is_none()), "{text}");
+}
+
+#[test]
+fn a_finished_check_ends_its_partial_file_with_the_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let partial = dir.path().join("partial.jsonl");
+    let (_, doc) = json_report(
+        shmlab()
+            .args(["check", "create", "--solutions", "--partial"])
+            .arg(&partial),
+    );
+    let text = std::fs::read_to_string(&partial).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let tests: Vec<&serde_json::Value> = lines.iter().filter_map(|l| l.get("test")).collect();
+    let reported: Vec<&serde_json::Value> = doc["tests"].as_array().unwrap().iter().collect();
+    assert_eq!(tests, reported, "the partial file holds the report's tests");
+    let last = lines.last().unwrap();
+    assert_eq!(last["finished"], true);
+    assert_eq!(last["score"], doc["score"]);
+    assert_eq!(last["max_score"], doc["max_score"]);
+}

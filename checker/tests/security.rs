@@ -199,6 +199,40 @@ fn a_program_that_leaves_the_ipc_namespace_is_stopped_and_recorded() {
 }
 
 #[test]
+fn a_program_cannot_leave_the_ipc_namespace_when_not_traced() {
+    let dir = reachable_dir();
+    let exe = compile(dir.path(), "unshare_ipc", false);
+    if !user_namespaces_allowed(&exe) {
+        eprintln!("user namespaces are forbidden here: a program cannot leave the IPC namespace, nothing to check");
+        return;
+    }
+    for isolation in ["auto", "keys"] {
+        let (_, doc) = json_report(
+            shmlab()
+                .args(["check", "create/existing-key", "--no-trace"])
+                .args(["--isolation", isolation])
+                .arg("--program")
+                .arg(&exe),
+        );
+        let run = first_run(&doc);
+        // Refused by the seccomp filter of the pre-exec hook: no ptrace needed to see it.
+        assert_eq!(
+            run["stderr"], "unshare: Operation not permitted\n",
+            "{isolation}: {run}"
+        );
+        assert_eq!(
+            run["termination"],
+            json!({"kind": "exited", "code": 1}),
+            "{isolation}: {run}"
+        );
+        assert_ne!(
+            doc["tests"][0]["extra_data"]["outcome"], "passed",
+            "{isolation}: a segment in another namespace passed for the setup's"
+        );
+    }
+}
+
+#[test]
 fn a_program_that_stays_in_its_namespace_has_no_left_namespace_field() {
     let (_, doc) = json_report(shmlab().args(["check", "create/existing-key", "--solutions"]));
     let run = first_run(&doc);
@@ -227,5 +261,14 @@ fn a_run_record_says_which_stream_was_cut_at_the_cap() {
     assert!(stdout > 0, "{by_stream}");
     assert_eq!(by_stream["stderr"], 0, "{by_stream}");
     assert_eq!(run["dropped"].as_u64(), Some(stdout));
-    assert_eq!(run["stdout"].as_str().unwrap().len(), 64 * 1024);
+    // The report shows 4 KiB of it, and says where and how much it cut.
+    let shown = run["stdout"].as_str().unwrap();
+    assert!(shown.starts_with(&"x".repeat(4096)), "{shown}");
+    assert!(
+        shown.ends_with(&format!(
+            "\n[… 61440 bytes more not shown: a report shows 4096 bytes of each stream; and {stdout} bytes more were dropped: the checker keeps 65536]"
+        )),
+        "{}",
+        &shown[4000..]
+    );
 }

@@ -6,11 +6,13 @@ use std::io::IsTerminal;
 use super::programs::{self, Programs};
 use super::{check_sysv, write_out};
 use crate::catalogue;
+use crate::error::UsageError;
 use crate::error::{exit_codes, Fatal};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection};
-use crate::report::{human, json, list, LabReport, Report, RunsAs, ScenarioReport};
+use crate::report::stream::{Progress, Stream};
+use crate::report::{human, json, list, words, LabReport, Report, RunsAs, ScenarioReport};
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunError, RunOutcome};
 use crate::scenario::{evaluate, Scenario, Stop, Verdict};
@@ -29,14 +31,33 @@ pub fn list_scenarios(selection: &Selection) -> Result<u8, Fatal> {
 /// status.
 pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
     check_sysv()?;
+    let partial = match &plan.partial {
+        Some(path) => Some(
+            std::fs::File::create(path).map_err(|e| UsageError::PartialFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
+        None => None,
+    };
     let labs: Vec<Lab> = plan.selection.labs().collect();
     let found = programs::resolve(&plan.source, &labs)?;
-    let report = check(
-        &plan.run,
+    let progress = match (listing, plan.format) {
+        (false, Format::Human) if std::io::stderr().is_terminal() => Progress::Overwrite,
+        (false, Format::Human) => Progress::Lines,
+        _ => Progress::Off,
+    };
+    let mut stream = Stream::new(count(&plan.selection), progress, partial);
+    let prepared = prepare(found);
+    let env = environment(&plan.run)?;
+    let report = check_prepared_with(
+        &env,
         &plan.selection,
-        found,
+        &prepared,
         programs::source_text(&plan.source),
-    )?;
+        &mut |lab, problem, s| stream.scenario(lab, problem, s),
+    );
+    stream.finish(&report);
     write_out(|out| {
         if listing {
             return list::render(&report, out);
@@ -128,12 +149,41 @@ pub fn check(
     Ok(check_prepared(&env, selection, &prepared, source))
 }
 
+/// How many scenarios `selection` runs.
+fn count(selection: &Selection) -> usize {
+    selection
+        .labs
+        .iter()
+        .map(|(lab, wanted)| {
+            catalogue::scenarios(*lab)
+                .iter()
+                .filter(|s| wanted.includes(s.slug))
+                .count()
+        })
+        .sum()
+}
+
 /// Checks programs already prepared, in an environment already set up.
 pub fn check_prepared(
     env: &Environment,
     selection: &Selection,
     prepared: &Prepared,
     source: String,
+) -> Report {
+    check_prepared_with(env, selection, prepared, source, &mut |_, _, _| {})
+}
+
+/// Called with each scenario's result as soon as it is known: its lab, why the lab could not
+/// be checked at all (if it could not, in words), and the result.
+pub type OnScenario<'a> = dyn FnMut(Lab, Option<&str>, &ScenarioReport) + 'a;
+
+/// [`check_prepared`], telling `on_scenario` each result as it comes.
+pub fn check_prepared_with(
+    env: &Environment,
+    selection: &Selection,
+    prepared: &Prepared,
+    source: String,
+    on_scenario: &mut OnScenario<'_>,
 ) -> Report {
     let runs_as = runs_as(prepared);
     let labs = prepared
@@ -144,7 +194,7 @@ pub fn check_prepared(
                 .iter()
                 .find(|(l, _)| l == lab)
                 .map_or(&Scenarios::All, |(_, s)| s);
-            check_lab(env, *lab, wanted, program)
+            check_lab(env, *lab, wanted, program, on_scenario)
         })
         .collect();
     Report {
@@ -176,6 +226,7 @@ fn check_lab(
     lab: Lab,
     wanted: &Scenarios,
     program: &Result<Program, LabProblem>,
+    on_scenario: &mut OnScenario<'_>,
 ) -> LabReport {
     let scenarios: Vec<Scenario> = catalogue::scenarios(lab)
         .into_iter()
@@ -218,6 +269,8 @@ fn check_lab(
                 }
             },
         };
+        let said = problem.as_ref().map(|p| words::lab_problem(lab, p));
+        on_scenario(lab, said.as_deref(), &result);
         results.push(result);
     }
     LabReport {

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::cap;
 use super::words::{self, shell_words, termination_text};
 use super::{LabReport, Report, ScenarioReport};
 use crate::model::segment::diff_fields;
@@ -192,7 +193,7 @@ fn render_failure(
                 .iter()
                 .position(|l| l.contains("not yet implemented"))
                 .unwrap_or(0);
-            writeln!(out, "        stderr: {}", lines[shown])?;
+            writeln!(out, "        stderr: {}", cap::shown_text(lines[shown]))?;
             if lines.len() > 1 {
                 writeln!(
                     out,
@@ -221,15 +222,17 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
             run.pid,
             termination_text(&run.termination)
         )?;
-        writeln!(out, "          stdout: {:?}", run.stdout)?;
-        writeln!(out, "          stderr: {:?}", run.stderr)?;
-        if run.dropped > 0 {
-            writeln!(
-                out,
-                "          ({} bytes of output beyond the cap were dropped)",
-                run.dropped
-            )?;
-        }
+        let cut = run.dropped_by_stream;
+        writeln!(
+            out,
+            "          stdout: {:?}",
+            cap::shown_output(&run.stdout, cut.stdout)
+        )?;
+        writeln!(
+            out,
+            "          stderr: {:?}",
+            cap::shown_output(&run.stderr, cut.stderr)
+        )?;
         if let Some(timeline) = &run.timeline {
             writeln!(out, "          timeline:")?;
             if timeline.is_empty() {

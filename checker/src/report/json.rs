@@ -7,14 +7,20 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
+use super::cap;
 use super::words::{self, shell_words};
 use super::{Report, ScenarioReport};
 use crate::model::{Lab, RunRecord};
 use crate::scenario::Verdict;
 
-/// A run as JSON, each timeline event with its effect in words.
+/// A run as JSON, each timeline event with its effect in words, cut to the report's caps
+/// ([`cap`]).
 fn run_value(run: &RunRecord) -> Value {
     let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
+    let cut = run.dropped_by_stream;
+    v["stdout"] = json!(cap::shown_output(&run.stdout, cut.stdout));
+    v["stderr"] = json!(cap::shown_output(&run.stderr, cut.stderr));
+    cap::cap_array(&mut v, "timeline", cap::SHOWN_EVENTS, "timeline_not_shown");
     if let (Some(events), Some(timeline)) = (
         v.get_mut("timeline").and_then(Value::as_array_mut),
         run.timeline.as_ref(),
@@ -23,6 +29,18 @@ fn run_value(run: &RunRecord) -> Value {
             value["effect"] = json!(words::effect_text(event));
         }
     }
+    v
+}
+
+/// A snapshot as JSON, cut to [`cap::SHOWN_SEGMENTS`] segments.
+fn snapshot_value(snap: &crate::model::Snapshot) -> Value {
+    let mut v = serde_json::to_value(snap).unwrap_or(Value::Null);
+    cap::cap_array(
+        &mut v,
+        "segments",
+        cap::SHOWN_SEGMENTS,
+        "segments_not_shown",
+    );
     v
 }
 
@@ -47,7 +65,9 @@ fn test_output(lab: Lab, s: &ScenarioReport) -> String {
             }
             if let Some(run) = s.runs.first() {
                 if !run.stderr.trim().is_empty() {
-                    lines.push(format!("stderr: {}", run.stderr.trim_end()));
+                    let stderr =
+                        cap::shown_output(run.stderr.trim_end(), run.dropped_by_stream.stderr);
+                    lines.push(format!("stderr: {stderr}"));
                 }
             }
             lines.push(format!("guide: {}#common-mistakes", lab.guide()));
@@ -56,52 +76,57 @@ fn test_output(lab: Lab, s: &ScenarioReport) -> String {
     lines.join("\n")
 }
 
+/// The Gradescope test of one scenario of `lab`; `problem` is why the lab could not be
+/// checked at all, if it could not (in words).
+pub fn test_value(lab: Lab, problem: Option<&str>, s: &ScenarioReport) -> Value {
+    let name = format!("{}: {}", s.slug, s.title);
+    if let Some(problem) = problem {
+        return json!({
+            "name": name,
+            "score": 0,
+            "max_score": 1,
+            "status": "failed",
+            "output": problem,
+            "tags": [lab],
+            "extra_data": { "outcome": "failed", "lab": lab },
+        });
+    }
+    let extra = json!({
+        "outcome": match s.verdict { Verdict::Passed => "passed", Verdict::Failed => "failed", Verdict::Skipped(_) => "skipped", Verdict::Error(_) => "error" },
+        "lab": lab,
+        "checks": s.checks,
+        "runs": s.runs.iter().map(run_value).collect::<Vec<_>>(),
+        "snapshots": s.snapshots.iter().map(snapshot_value).collect::<Vec<_>>(),
+    });
+    let mut test = json!({
+        "name": name,
+        "output": test_output(lab, s),
+        "tags": [lab],
+        "extra_data": extra,
+    });
+    let (score, max, status) = match s.verdict {
+        Verdict::Passed => (1, 1, Some("passed")),
+        Verdict::Failed => (0, 1, Some("failed")),
+        // Neither earns nor costs points: the student's work was not judged.
+        Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, None),
+    };
+    test["score"] = json!(score);
+    test["max_score"] = json!(max);
+    if let Some(status) = status {
+        test["status"] = json!(status);
+    }
+    // Checks and hints quote what the program printed: cut like its output.
+    cap::cap_strings(&mut test);
+    test
+}
+
 /// The whole document.
 pub fn document(report: &Report) -> Value {
     let mut tests = Vec::new();
     for lab in &report.labs {
-        if let Some(problem) = &lab.problem {
-            let problem = words::lab_problem(lab.lab, problem);
-            for s in &lab.scenarios {
-                tests.push(json!({
-                    "name": format!("{}: {}", s.slug, s.title),
-                    "score": 0,
-                    "max_score": 1,
-                    "status": "failed",
-                    "output": problem,
-                    "tags": [lab.lab],
-                    "extra_data": { "outcome": "failed", "lab": lab.lab },
-                }));
-            }
-            continue;
-        }
+        let problem = lab.problem.as_ref().map(|p| words::lab_problem(lab.lab, p));
         for s in &lab.scenarios {
-            let name = format!("{}: {}", s.slug, s.title);
-            let extra = json!({
-                "outcome": match s.verdict { Verdict::Passed => "passed", Verdict::Failed => "failed", Verdict::Skipped(_) => "skipped", Verdict::Error(_) => "error" },
-                "lab": lab.lab,
-                "checks": s.checks,
-                "runs": s.runs.iter().map(run_value).collect::<Vec<_>>(),
-                "snapshots": s.snapshots,
-            });
-            let mut test = json!({
-                "name": name,
-                "output": test_output(lab.lab, s),
-                "tags": [lab.lab],
-                "extra_data": extra,
-            });
-            let (score, max, status) = match s.verdict {
-                Verdict::Passed => (1, 1, Some("passed")),
-                Verdict::Failed => (0, 1, Some("failed")),
-                // Neither earns nor costs points: the student's work was not judged.
-                Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, None),
-            };
-            test["score"] = json!(score);
-            test["max_score"] = json!(max);
-            if let Some(status) = status {
-                test["status"] = json!(status);
-            }
-            tests.push(test);
+            tests.push(test_value(lab.lab, problem.as_deref(), s));
         }
     }
     let score: u64 = tests.iter().map(|t| t["score"].as_u64().unwrap_or(0)).sum();

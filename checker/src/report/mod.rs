@@ -1,10 +1,12 @@
 //! One report model, rendered by each format: every format says the same thing. The words
 //! for what was observed live in [`words`].
 
+pub mod cap;
 pub mod explain;
 pub mod human;
 pub mod json;
 pub mod list;
+pub mod stream;
 pub mod trace;
 pub mod words;
 

@@ -374,11 +374,13 @@ impl Scene<'_> {
         // From a runner process of its own, so that a program killing its parent cannot
         // take the checker down.
         let trace = self.env.tracing.is_ok().then_some(program::MAX_CHILDREN);
-        let (out, timeline) = process::run_from_runner(&mut cmd, stdin, self.env.timeout, trace)
-            .map_err(|source| RunError::Program {
-                program: program.display.clone(),
-                source,
-            })?;
+        let (out, timeline) =
+            process::run_from_runner(&mut cmd, stdin.into(), self.env.timeout, trace).map_err(
+                |source| RunError::Program {
+                    program: program.display.clone(),
+                    source,
+                },
+            )?;
         if out.pid != 0 {
             self.pids.insert(out.pid);
         }

@@ -6,18 +6,21 @@
 //! never starts threads), so the child may run ordinary Rust code before it exits.
 #![allow(unsafe_code)]
 
+mod ends;
 mod limits;
 mod reaper;
 mod runner;
+pub(crate) mod seccomp;
 pub mod timeout;
 pub mod tracer;
 
+pub use ends::{KillReason, ProcessEnd};
 pub use limits::{limit, processes_of, Limits};
 pub use reaper::{become_subreaper, catch_interrupts, interrupted, sweep};
 pub use runner::{in_child, run_from_runner, Holder};
 
 use std::io::{self, Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::process::CommandExt;
 
 use std::process::{Child, Command, Stdio};
@@ -32,6 +35,23 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 use crate::model::run::{Dropped, Termination, OUTPUT_CAP};
+
+/// What the program reads on its standard input.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// `/dev/null`: end of input at once.
+    Null,
+    /// These bytes, written through a pipe, then end of input.
+    Bytes(&'a [u8]),
+    /// This open file, as it is: the checker's own stdin (`shmlab trace`), or a file.
+    File(BorrowedFd<'a>),
+}
+
+impl<'a> From<Option<&'a [u8]>> for Input<'a> {
+    fn from(bytes: Option<&'a [u8]>) -> Input<'a> {
+        bytes.map_or(Input::Null, Input::Bytes)
+    }
+}
 
 /// What one run of the program produced.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -59,6 +79,10 @@ pub struct RunOutput {
     /// `unshare(CLONE_NEWIPC)` or `setns`), and the run was stopped there; known only when
     /// traced.
     pub left_namespace: bool,
+    /// How every process of the run ended, in order, the program's own included; known only
+    /// when traced.
+    #[serde(default)]
+    pub ends: Vec<ProcessEnd>,
 }
 
 /// How the program's main process ended, before timeouts are considered. Only what the
@@ -90,10 +114,10 @@ pub trait Watch {
     fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>>;
     /// Handles what happened; `Some` once the main process has ended.
     fn check(&mut self) -> io::Result<Option<Ended>>;
-    /// Asks the run to end: SIGTERM to its process group.
+    /// Asks the run to end (it is past its timeout): SIGTERM to its process group.
     fn terminate(&mut self);
-    /// Kills every process of the run.
-    fn kill_all(&mut self);
+    /// Kills every process of the run, for `why`.
+    fn kill_all(&mut self, why: KillReason);
     /// Waits until the main process has ended (after `kill_all`).
     fn finish(&mut self) -> io::Result<Ended>;
     /// Whether every process the watcher follows is gone.
@@ -170,7 +194,7 @@ impl Watch for PidWatch {
     fn terminate(&mut self) {
         let _ = killpg(self.pid, Signal::SIGTERM);
     }
-    fn kill_all(&mut self) {
+    fn kill_all(&mut self, _why: KillReason) {
         let _ = killpg(self.pid, Signal::SIGKILL);
     }
     fn finish(&mut self) -> io::Result<Ended> {
@@ -189,8 +213,10 @@ impl Watch for PidWatch {
 /// stdout and stderr concurrently, and kills the whole group when the program exits (so no
 /// descendant survives) or when `timeout` passes (SIGTERM, then SIGKILL after a grace period:
 /// see [`timeout::Policy`]).
-pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> io::Result<RunOutput> {
+pub fn run(cmd: &mut Command, stdin: Input<'_>, timeout: Duration) -> io::Result<RunOutput> {
     prepare(cmd, stdin);
+    // Untraced, a move to another IPC namespace would go unseen: refused instead.
+    seccomp::confine(cmd);
     // SIGCHLD is taken through a signalfd, so that poll wakes when the program ends (or
     // stops, see `PidWatch`). Blocked before the spawn, so none is missed; the program starts
     // with an empty signal mask (std resets it between fork and exec).
@@ -222,12 +248,14 @@ pub fn run(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> io::Re
 /// Sets up stdio and the process group of a run, and takes away the program's means to
 /// gain privileges (setuid bits and file capabilities: see [`limits::no_new_privileges`]).
 /// Every run goes through here, traced or not.
-pub(crate) fn prepare(cmd: &mut Command, stdin: Option<&[u8]>) {
+pub(crate) fn prepare(cmd: &mut Command, stdin: Input<'_>) {
     limits::no_new_privileges(cmd);
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
+    cmd.stdin(match stdin {
+        Input::Null => Stdio::null(),
+        Input::Bytes(_) => Stdio::piped(),
+        Input::File(fd) => fd
+            .try_clone_to_owned()
+            .map_or_else(|_| Stdio::null(), Stdio::from),
     })
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
@@ -235,8 +263,8 @@ pub(crate) fn prepare(cmd: &mut Command, stdin: Option<&[u8]>) {
 }
 
 /// Writes scripted input; a program that never reads it gets EPIPE, which is fine.
-pub(crate) fn feed(child: &mut Child, stdin: Option<&[u8]>) {
-    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
+pub(crate) fn feed(child: &mut Child, stdin: Input<'_>) {
+    if let (Input::Bytes(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
         let _ = pipe.write_all(data);
     }
 }
@@ -309,6 +337,7 @@ impl Capture {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            ends: Vec::new(),
         }
     }
 }
@@ -331,7 +360,7 @@ pub(crate) fn supervise(
             break;
         }
         if interrupted() && ended.is_none() {
-            watch.kill_all();
+            watch.kill_all(KillReason::Interrupted);
             watch.finish()?;
             return Err(io::Error::new(
                 io::ErrorKind::Interrupted,
@@ -347,7 +376,7 @@ pub(crate) fn supervise(
                     watch.terminate();
                 }
                 timeout::Escalation::Kill => {
-                    watch.kill_all();
+                    watch.kill_all(KillReason::Timeout);
                     ended = Some(watch.finish()?);
                     break;
                 }
@@ -401,7 +430,7 @@ pub(crate) fn supervise(
             if let Some(e) = watch.check()? {
                 if ended.is_none() {
                     ended = Some(e);
-                    watch.kill_all();
+                    watch.kill_all(KillReason::Outlived);
                     drain_deadline = Some(Instant::now() + Duration::from_millis(500));
                 }
             }

@@ -11,7 +11,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, pipe2, ForkResult, Pid};
 
-use super::{interrupted, run, tracer, RunOutput};
+use super::{interrupted, run, tracer, Input, RunOutput};
 use crate::model::run::Termination;
 use crate::model::TraceEvent;
 
@@ -55,7 +55,7 @@ impl From<FailKind> for io::ErrorKind {
 /// runner (its parent-death signal). Returns the output and the timeline, if traced.
 pub fn run_from_runner(
     cmd: &mut Command,
-    stdin: Option<&[u8]>,
+    stdin: Input<'_>,
     timeout: Duration,
     trace: Option<usize>,
 ) -> io::Result<(RunOutput, Option<Vec<TraceEvent>>)> {
@@ -126,6 +126,7 @@ pub fn run_from_runner(
                 survivors: Vec::new(),
                 children: 0,
                 left_namespace: false,
+                ends: Vec::new(),
             },
             None,
         )),

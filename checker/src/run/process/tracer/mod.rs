@@ -8,7 +8,7 @@
 //! adds no attachment, and a thread's end detaches nothing unless it ends its process. A
 //! process that makes a shm call from another IPC namespace than the tracer's (after
 //! `unshare(CLONE_NEWIPC)` or `setns`) stops the run: its segments are not the ones the
-//! checker set up and looks at, and [`RunOutput::left_namespace`] says so.
+//! checker set up and looks at, and [`RunOutput::left_namespace`](super::RunOutput::left_namespace) says so.
 //!
 //! Part of the process-control module, so `unsafe` is allowed here: the pre-exec hook (raw
 //! `ptrace`, `prctl` and `seccomp` calls between fork and exec) and `PTRACE_GET_SYSCALL_INFO`.
@@ -16,27 +16,34 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use nix::sys::ptrace::{self, Options};
-use nix::sys::signal::{kill, killpg, SigSet, SigmaskHow, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::ptrace;
+use nix::sys::signal::Signal;
+use nix::sys::signalfd::SignalFd;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
-mod filter;
+mod deferred;
 mod inspect;
+mod session;
 
-use super::{feed, prepare, supervise, Capture, Ended, RunOutput, Watch};
+pub use session::{probe, run};
+
+use super::seccomp::is_namespace_call;
+use super::{Ended, KillReason, ProcessEnd, Watch};
+use crate::model::run::Termination;
 use crate::model::timeline::{Call, Effect, Return, TraceEvent};
 use crate::model::SegmentState;
-use filter::hook;
 use inspect::{
     attachments, ipc_namespace, is_going, read_set_fields, read_tgid, state_by_key, state_of,
     syscall_info, syscall_of,
 };
+
+/// How long [`Tracer::reap`] keeps looking for the next stop after handling one.
+const SPIN: Duration = Duration::from_micros(50);
+/// Stops handled by one [`Tracer::reap`] at most.
+const MAX_BATCH: usize = 512;
 
 struct Pending {
     call: Call,
@@ -69,6 +76,9 @@ struct Tracer {
     attached: HashMap<i32, BTreeMap<u64, i32>>,
     /// The tracer's IPC namespace, where the run's segments are, and whose segments it reads.
     ipc_ns: Option<(u64, u64)>,
+    /// A traced process asked for another IPC namespace (`unshare` or `clone` with
+    /// `CLONE_NEWIPC`, or `setns`): only from then on is each shm call's namespace checked.
+    ns_calls: bool,
     /// A traced process made a shm call from another IPC namespace (and the run was stopped).
     left_namespace: bool,
     events: Vec<TraceEvent>,
@@ -79,6 +89,16 @@ struct Tracer {
     children: usize,
     /// More than this many, and every process of the run is killed (a fork loop).
     max_children: usize,
+    /// Processes (by thread-group id) the checker sent a killing signal, and why (the first
+    /// reason stands).
+    signalled: HashMap<i32, KillReason>,
+    /// How each process ended, in order.
+    ends: Vec<ProcessEnd>,
+    /// A `shmdt` let run without its exit stop, whose result is read at the next event.
+    deferred: Option<deferred::Deferred>,
+    /// The state of a segment just read when the deferred `shmdt` was settled: the state
+    /// before the call being handled, if it concerns that segment.
+    fresh: Option<SegmentState>,
 }
 
 impl Tracer {
@@ -100,9 +120,33 @@ impl Tracer {
     /// Whether thread `tid` now lives in another IPC namespace than the tracer's (it called
     /// `unshare(CLONE_NEWIPC)` or `setns`): its calls concern segments the tracer cannot see.
     fn is_elsewhere(&self, tid: i32) -> bool {
+        if !self.ns_calls {
+            return false;
+        }
         match (self.ipc_ns, ipc_namespace(Some(tid))) {
             (Some(ours), Some(theirs)) => ours != theirs,
             _ => false,
+        }
+    }
+
+    /// Notes that every live process of the run is about to get a signal from the checker,
+    /// for `why`.
+    fn note_signalled(&mut self, why: KillReason) {
+        let tgids: Vec<i32> = self
+            .tracees
+            .iter()
+            .map(|t| self.tgids.get(t).copied().unwrap_or(*t))
+            .collect();
+        for tgid in tgids {
+            self.signalled.entry(tgid).or_insert(why);
+        }
+    }
+
+    /// The state of segment `id` now: the one just read by [`Tracer::settle`], or IPC_STAT.
+    fn state_now(&mut self, id: i32) -> Option<SegmentState> {
+        match self.fresh.take() {
+            Some(s) if s.id == id => Some(s),
+            _ => state_of(id),
         }
     }
 
@@ -121,6 +165,11 @@ impl Tracer {
         }
         // SAFETY: op says the seccomp member of the union is the one filled.
         let (nr, args) = unsafe { (info.u.seccomp.nr as i64, info.u.seccomp.args) };
+        if is_namespace_call(nr) {
+            // Let it run: a shm call made from the namespace it may lead to stops the run.
+            self.ns_calls = true;
+            return self.resume(pid, None);
+        }
         let Some(mut call) = Call::decode(nr, args) else {
             return self.resume(pid, None);
         };
@@ -129,7 +178,7 @@ impl Tracer {
             // Its segments are not the ones the checker set up or looks at: any timeline or
             // snapshot would be about the wrong segments. Stop the run here, before the call.
             self.left_namespace = true;
-            return self.kill_all();
+            return self.kill_all(KillReason::LeftNamespace);
         }
         let tgid = self.tgid_of(raw);
         let (id, before) = match &mut call {
@@ -139,15 +188,19 @@ impl Tracer {
             }
             Call::Shmdt { addr } => {
                 let id = self.attached.get(&tgid).and_then(|m| m.get(addr)).copied();
-                (id, id.and_then(state_of))
+                let (addr, before) = (*addr, id.and_then(|i| self.state_now(i)));
+                if self.defer_shmdt(pid, tgid, addr, id, before.clone()) {
+                    return;
+                }
+                (id, before)
             }
             Call::Shmctl { id, cmd, buf, set } => {
                 if *cmd == libc::IPC_SET && *buf != 0 {
                     *set = read_set_fields(raw, *buf);
                 }
-                (Some(*id), state_of(*id))
+                (Some(*id), self.state_now(*id))
             }
-            Call::Shmat { id, .. } => (Some(*id), state_of(*id)),
+            Call::Shmat { id, .. } => (Some(*id), self.state_now(*id)),
             Call::Fork { .. } | Call::Exec | Call::Exit { .. } => (None, None),
         };
         self.pending.insert(raw, Pending { call, id, before });
@@ -219,7 +272,7 @@ impl Tracer {
             self.children += 1;
             if self.children > self.max_children {
                 // A fork loop: stop it here, whatever uid it runs as (root ignores RLIMIT_NPROC).
-                self.kill_all();
+                self.kill_all(KillReason::TooManyProcesses);
             }
             // A vfork child borrows its parent's address space until it execs or exits: it
             // has no attachments of its own, and nattch does not change.
@@ -353,6 +406,31 @@ impl Tracer {
             self.threads.remove(&tgid);
             self.attached.remove(&tgid);
             self.ending.remove(&tgid);
+            let (termination, by_signal) = match how {
+                Ended::Code(code) => (
+                    Termination::Exited {
+                        code: i32::from(code),
+                    },
+                    None,
+                ),
+                Ended::Signal(sig, core_dumped) => (
+                    Termination::Signaled {
+                        signal: sig as i32,
+                        core_dumped,
+                    },
+                    Some(sig),
+                ),
+            };
+            // Killed by the checker when it died of the signal the checker sent it.
+            let killed_by_checker = by_signal
+                .filter(|s| matches!(s, Signal::SIGKILL | Signal::SIGTERM))
+                .and_then(|_| self.signalled.get(&tgid).copied());
+            self.ends.push(ProcessEnd {
+                pid: tgid,
+                termination,
+                killed_by_checker,
+                after_events: self.events.len(),
+            });
         }
         if pid == self.main {
             self.ended = Some(how);
@@ -367,7 +445,15 @@ impl Tracer {
     }
 
     /// Handles every state change waiting to be collected.
+    ///
+    /// Not blocking, it waits a little for the next stop before it returns (see [`SPIN`]):
+    /// a program making shm calls in a loop stops again within microseconds, and catching
+    /// that stop here saves going to sleep in `poll` and being woken by SIGCHLD, which is
+    /// most of what a stop costs. It returns after [`MAX_BATCH`] stops at most, so that the
+    /// output and the timeout are looked after.
     fn reap(&mut self, block: bool) -> io::Result<()> {
+        let mut quiet_since: Option<Instant> = None;
+        let mut handled = 0;
         loop {
             let flags = WaitPidFlag::__WALL
                 | if block {
@@ -381,8 +467,21 @@ impl Tracer {
                 Err(nix::errno::Errno::ECHILD) => return Ok(()),
                 Err(e) => return Err(e.into()),
             };
+            if status == WaitStatus::StillAlive {
+                let since = *quiet_since.get_or_insert_with(Instant::now);
+                if handled == 0 || handled >= MAX_BATCH || since.elapsed() >= SPIN {
+                    return Ok(());
+                }
+                // Let the tracee run, on this CPU if that is where it was woken.
+                let _ = nix::sched::sched_yield();
+                continue;
+            }
+            quiet_since = None;
+            handled += 1;
+            // Whatever happened, the deferred shmdt (if any) is over by now.
+            self.fresh = self.settle();
             match status {
-                WaitStatus::StillAlive => return Ok(()),
+                WaitStatus::StillAlive => {}
                 WaitStatus::PtraceEvent(pid, _, ev) if ev == libc::PTRACE_EVENT_SECCOMP => {
                     self.on_seccomp(pid)
                 }
@@ -421,158 +520,10 @@ impl Tracer {
                 }
                 WaitStatus::Continued(_) => {}
             }
+            self.fresh = None;
             if block && self.ended.is_some() {
                 return Ok(());
             }
         }
-    }
-}
-
-impl Watch for Tracer {
-    fn fd(&self) -> Option<BorrowedFd<'_>> {
-        Some(self.signals.as_fd())
-    }
-    fn check(&mut self) -> io::Result<Option<Ended>> {
-        while let Ok(Some(_)) = self.signals.read_signal() {}
-        self.reap(false)?;
-        Ok(self.ended)
-    }
-    fn terminate(&mut self) {
-        let _ = killpg(Pid::from_raw(self.main), Signal::SIGTERM);
-        for pid in &self.tracees {
-            let _ = kill(Pid::from_raw(*pid), Signal::SIGTERM);
-        }
-    }
-    fn kill_all(&mut self) {
-        let _ = killpg(Pid::from_raw(self.main), Signal::SIGKILL);
-        for pid in &self.tracees {
-            let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
-        }
-    }
-    fn finish(&mut self) -> io::Result<Ended> {
-        while self.ended.is_none() {
-            self.reap(true)?;
-            if self.ended.is_none()
-                && waitpid(
-                    Pid::from_raw(self.main),
-                    Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL),
-                ) == Err(nix::errno::Errno::ECHILD)
-            {
-                // Reaped elsewhere; its status is lost.
-                self.ended = Some(Ended::Signal(Signal::SIGKILL, false));
-            }
-        }
-        Ok(self.ended.expect("set by the loop"))
-    }
-    fn settled(&self) -> bool {
-        self.tracees.is_empty()
-    }
-}
-
-/// Runs `cmd` like [`super::run`], under the tracer; returns the output and the timeline.
-/// More than `max_children` processes started, and the whole run is killed.
-/// An `Err` from spawning means tracing is not allowed here (ptrace or seccomp refused).
-pub fn run(
-    cmd: &mut Command,
-    stdin: Option<&[u8]>,
-    timeout: Duration,
-    max_children: usize,
-) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
-    let mut mask = SigSet::empty();
-    mask.add(Signal::SIGCHLD);
-    // SIGCHLD is taken through a signalfd, so that poll wakes for every tracee's stop.
-    nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)?;
-    let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
-    prepare(cmd, stdin);
-    hook(cmd);
-    let start = Instant::now();
-    let mut child = cmd.spawn()?;
-    let pid = child.id() as i32;
-    let main = Pid::from_raw(pid);
-    // The first stop is the SIGTRAP after exec; set the options there.
-    loop {
-        match waitpid(main, Some(WaitPidFlag::__WALL)) {
-            Ok(WaitStatus::Stopped(_, Signal::SIGTRAP)) => break,
-            Ok(WaitStatus::Stopped(_, _)) => {
-                let _ = ptrace::cont(main, None);
-            }
-            Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => {
-                return Err(io::Error::other(
-                    "the program ended before it could be traced",
-                ));
-            }
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let options = Options::PTRACE_O_TRACESYSGOOD
-        | Options::PTRACE_O_TRACESECCOMP
-        | Options::PTRACE_O_TRACEFORK
-        | Options::PTRACE_O_TRACEVFORK
-        | Options::PTRACE_O_TRACECLONE
-        | Options::PTRACE_O_TRACEEXEC
-        | Options::PTRACE_O_TRACEEXIT
-        | Options::PTRACE_O_EXITKILL;
-    if let Err(e) = ptrace::setoptions(main, options) {
-        let _ = killpg(main, Signal::SIGKILL);
-        let _ = child.wait();
-        return Err(e.into());
-    }
-    let _ = ptrace::cont(main, None);
-    feed(&mut child, stdin);
-    let mut capture = Capture::new(&mut child);
-    let mut tracer = Tracer {
-        main: pid,
-        signals,
-        tracees: BTreeSet::from([pid]),
-        pending: HashMap::new(),
-        tgids: HashMap::from([(pid, pid)]),
-        threads: HashMap::from([(pid, BTreeSet::from([pid]))]),
-        ending: BTreeSet::new(),
-        exiting: BTreeSet::new(),
-        attached: HashMap::new(),
-        ipc_ns: ipc_namespace(None),
-        left_namespace: false,
-        events: Vec::new(),
-        ended: None,
-        survivors: Vec::new(),
-        children: 0,
-        max_children,
-    };
-    let out = supervise(&mut tracer, &mut capture, start, timeout);
-    tracer.kill_all();
-    // Collect what is left, so no traced process outlives the run.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !tracer.tracees.is_empty() && Instant::now() < deadline {
-        if tracer.reap(false).is_err() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let events = std::mem::take(&mut tracer.events);
-    let (survivors, children) = (std::mem::take(&mut tracer.survivors), tracer.children);
-    let mut output = capture.into_output(pid, out?, start);
-    output.survivors = survivors;
-    output.children = children;
-    output.left_namespace = tracer.left_namespace;
-    Ok((output, events))
-}
-
-/// Whether tracing works here: runs the checker's own `--version` under the tracer. `Err`
-/// says why not.
-pub fn probe() -> Result<(), String> {
-    // The checker itself, asked for its version: a program every machine that runs the
-    // checker has.
-    let mut cmd = match std::env::current_exe() {
-        Ok(me) => Command::new(me),
-        Err(_) => Command::new("/bin/true"),
-    };
-    cmd.arg("--version");
-    match run(&mut cmd, None, Duration::from_secs(5), 8) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(format!(
-            "ptrace or seccomp is not allowed here ({e}), as in some containers"
-        )),
     }
 }

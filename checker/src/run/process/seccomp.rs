@@ -1,0 +1,259 @@
+//! The seccomp filters installed in the program between fork and exec.
+//!
+//! Every run, traced or not, is kept in the IPC namespace the checker looks at:
+//! `unshare` and `clone` with `CLONE_NEWIPC`, and `setns`, fail with EPERM, and `clone3`
+//! (whose flags are in memory, out of a filter's reach) fails with ENOSYS, so that the C
+//! library falls back to `clone`, whose flags the filter reads. A traced run has the same
+//! filter with two differences: the four shm calls stop for the tracer, and so do the
+//! namespace calls, which the tracer lets run and then watches for (it stops a run that
+//! makes a shm call from another namespace, and says so).
+#![allow(unsafe_code)]
+
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+use crate::model::timeline as trace;
+
+// BPF opcodes and offsets of `struct seccomp_data` (linux/filter.h, linux/seccomp.h).
+const BPF_LD_W_ABS: u16 = 0x20;
+const BPF_JEQ_K: u16 = 0x15;
+const BPF_JSET_K: u16 = 0x45;
+const BPF_RET_K: u16 = 0x06;
+const DATA_NR: u32 = 0;
+const DATA_ARCH: u32 = 4;
+/// The low 32 bits of the first argument (little-endian).
+const DATA_ARG0_LOW: u32 = 16;
+const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+const CLONE_NEWIPC: u32 = libc::CLONE_NEWIPC as u32;
+
+/// `AUDIT_ARCH_*` of this machine (linux/audit.h), and of its 32-bit compat ABI with that
+/// ABI's numbers for `unshare`, `setns`, `clone` and `clone3`.
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH: u32 = 0xc000_003e;
+#[cfg(target_arch = "x86_64")]
+const COMPAT: (u32, [u32; 4]) = (0x4000_0003, [310, 346, 120, 435]);
+/// x32 system calls (same arch as x86_64, numbers with this bit set): refused outright.
+#[cfg(target_arch = "x86_64")]
+const X32_BIT: Option<u32> = Some(0x4000_0000);
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH: u32 = 0xc000_00b7;
+#[cfg(target_arch = "aarch64")]
+const COMPAT: (u32, [u32; 4]) = (0x4000_0028, [337, 375, 120, 435]);
+#[cfg(target_arch = "aarch64")]
+const X32_BIT: Option<u32> = None;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("the tracer knows the syscall numbers of x86_64 and aarch64 only");
+
+/// Where a jump goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum To {
+    Next,
+    Label(&'static str),
+}
+
+/// A filter being written, with jumps to labels resolved at the end.
+#[derive(Default)]
+struct Asm {
+    ins: Vec<(u16, u32, To, To)>,
+    labels: Vec<(&'static str, usize)>,
+}
+
+impl Asm {
+    fn label(&mut self, name: &'static str) {
+        self.labels.push((name, self.ins.len()));
+    }
+    fn load(&mut self, offset: u32) {
+        self.ins.push((BPF_LD_W_ABS, offset, To::Next, To::Next));
+    }
+    fn jump_if(&mut self, code: u16, k: u32, to: &'static str) {
+        self.ins.push((code, k, To::Label(to), To::Next));
+    }
+    fn ret(&mut self, value: u32) {
+        self.ins.push((BPF_RET_K, value, To::Next, To::Next));
+    }
+    fn finish(self) -> Vec<libc::sock_filter> {
+        let at = |name: &str| {
+            self.labels
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, i)| *i)
+                .expect("every label is defined")
+        };
+        self.ins
+            .iter()
+            .enumerate()
+            .map(|(i, (code, k, jt, jf))| {
+                let off = |to: &To| match to {
+                    To::Next => 0,
+                    To::Label(l) => u8::try_from(at(l) - (i + 1)).expect("a short jump"),
+                };
+                libc::sock_filter {
+                    code: *code,
+                    jt: off(jt),
+                    jf: off(jf),
+                    k: *k,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The filter: with `traced`, the four shm calls and the namespace calls stop for the
+/// tracer; without, the namespace calls fail. `clone3` fails with ENOSYS either way.
+fn filter(traced: bool) -> Vec<libc::sock_filter> {
+    let (compat_arch, [c_unshare, c_setns, c_clone, c_clone3]) = COMPAT;
+    let namespace = if traced { "trace" } else { "eperm" };
+    let mut a = Asm::default();
+    a.load(DATA_ARCH);
+    a.jump_if(BPF_JEQ_K, AUDIT_ARCH, "native");
+    a.jump_if(BPF_JEQ_K, compat_arch, "compat");
+    // Any other ABI: its numbers are not known here.
+    a.ret(SECCOMP_RET_ALLOW);
+
+    a.label("native");
+    a.load(DATA_NR);
+    if let Some(bit) = X32_BIT {
+        a.jump_if(BPF_JSET_K, bit, "enosys");
+    }
+    if traced {
+        for nr in trace::nr::ALL {
+            a.jump_if(BPF_JEQ_K, nr as u32, "trace");
+        }
+    }
+    a.jump_if(BPF_JEQ_K, libc::SYS_clone3 as u32, "enosys");
+    a.jump_if(BPF_JEQ_K, libc::SYS_setns as u32, namespace);
+    a.jump_if(BPF_JEQ_K, libc::SYS_unshare as u32, "flags");
+    a.jump_if(BPF_JEQ_K, libc::SYS_clone as u32, "flags");
+    a.ret(SECCOMP_RET_ALLOW);
+
+    a.label("compat");
+    a.load(DATA_NR);
+    a.jump_if(BPF_JEQ_K, c_clone3, "enosys");
+    a.jump_if(BPF_JEQ_K, c_setns, namespace);
+    a.jump_if(BPF_JEQ_K, c_unshare, "flags");
+    a.jump_if(BPF_JEQ_K, c_clone, "flags");
+    a.ret(SECCOMP_RET_ALLOW);
+
+    // unshare and clone: only a new IPC namespace is refused (or traced).
+    a.label("flags");
+    a.load(DATA_ARG0_LOW);
+    a.jump_if(BPF_JSET_K, CLONE_NEWIPC, namespace);
+    a.ret(SECCOMP_RET_ALLOW);
+
+    if traced {
+        a.label("trace");
+        a.ret(SECCOMP_RET_TRACE);
+    }
+    a.label("eperm");
+    a.ret(SECCOMP_RET_ERRNO | libc::EPERM as u32);
+    a.label("enosys");
+    a.ret(SECCOMP_RET_ERRNO | libc::ENOSYS as u32);
+    a.finish()
+}
+
+/// The filter program, leaked so that it outlives the fork; its address.
+fn leaked(traced: bool) -> usize {
+    let prog = Box::leak(filter(traced).into_boxed_slice());
+    let fprog = Box::leak(Box::new(libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_mut_ptr(),
+    }));
+    fprog as *const libc::sock_fprog as usize
+}
+
+/// Installs the filter at `fprog_addr` (a `sock_fprog`) in the calling process. Raw system
+/// calls only: it runs between fork and exec.
+fn install(fprog_addr: usize) -> io::Result<()> {
+    // SAFETY: prctl and seccomp take integers and a pointer to the sock_fprog, which was
+    // leaked before the fork and is valid in the child's copy of memory.
+    unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        let r = libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0,
+            fprog_addr as *const libc::sock_fprog,
+        );
+        if r == -1 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Makes `cmd` start traced: between fork and exec the child asks to be traced by the
+/// checker and installs the tracing filter. The first stop is the exec itself.
+pub fn hook(cmd: &mut Command) {
+    let fprog_addr = leaked(true);
+    // SAFETY: the closure runs in the child between fork and exec and makes only raw system
+    // calls (async-signal-safe, no allocation).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            install(fprog_addr)
+        });
+    }
+}
+
+/// Keeps an untraced program in the checker's IPC namespace: installs the filter that
+/// refuses a new IPC namespace (and `setns`), between fork and exec. Without ptrace, the
+/// checker could not see such a move, and would judge segments it cannot see.
+pub fn confine(cmd: &mut Command) {
+    let fprog_addr = leaked(false);
+    // SAFETY: the closure runs in the child between fork and exec and makes only raw system
+    // calls (async-signal-safe, no allocation).
+    unsafe {
+        cmd.pre_exec(move || install(fprog_addr));
+    }
+}
+
+/// Whether system call `nr` (stopped at by the tracing filter) is one of the namespace calls
+/// rather than a shm call.
+pub fn is_namespace_call(nr: i64) -> bool {
+    nr == libc::SYS_setns || nr == libc::SYS_unshare || nr == libc::SYS_clone
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_jump_lands_inside_the_filter_on_a_return_or_a_load() {
+        for traced in [false, true] {
+            let prog = filter(traced);
+            for (i, ins) in prog.iter().enumerate() {
+                if ins.code == BPF_JEQ_K || ins.code == BPF_JSET_K {
+                    for off in [ins.jt, ins.jf] {
+                        let to = i + 1 + off as usize;
+                        assert!(to < prog.len(), "instruction {i}");
+                        assert!(
+                            matches!(
+                                prog[to].code,
+                                BPF_RET_K | BPF_LD_W_ABS | BPF_JEQ_K | BPF_JSET_K
+                            ),
+                            "instruction {i}"
+                        );
+                    }
+                }
+            }
+            assert_eq!(prog.last().unwrap().code, BPF_RET_K);
+        }
+    }
+
+    #[test]
+    fn the_shm_calls_stop_for_the_tracer_only_when_traced() {
+        let traces = |prog: &[libc::sock_filter]| {
+            prog.iter()
+                .any(|i| i.code == BPF_RET_K && i.k == SECCOMP_RET_TRACE)
+        };
+        assert!(traces(&filter(true)));
+        assert!(!traces(&filter(false)));
+    }
+}
