@@ -38,6 +38,12 @@ enum Command {
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
+    /// Explain an errno (EACCES, EINVAL, ...) for each of the four calls, or a concept (key,
+    /// IPC_PRIVATE, SHM_DEST, nattch, ...); without TOPIC, list the topics.
+    Explain {
+        /// An errno name or a concept.
+        topic: Option<String>,
+    },
     /// For the kit's authors.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -344,6 +350,7 @@ impl Cli {
                 })
             }
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
+            Command::Explain { topic } => Plan::Explain(topic),
         })
     }
 }

@@ -42,6 +42,11 @@ pub enum UsageError {
     NoStdinFile { path: PathBuf, reason: String },
     #[error("--partial {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
     PartialFile { path: PathBuf, reason: String },
+    #[error("nothing to explain about '{topic}': did you mean '{nearest}'? (`shmlab explain` lists the topics)")]
+    UnknownTopic {
+        topic: String,
+        nearest: &'static str,
+    },
     #[error("--jobs must be at least 1")]
     NoJobs,
     #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]

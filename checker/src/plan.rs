@@ -21,6 +21,8 @@ pub enum Plan {
     Grade(GradePlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
+    /// `explain [TOPIC]`.
+    Explain(Option<String>),
 }
 
 /// The language of the kit's labs and solutions.

@@ -161,3 +161,20 @@ fn an_unreadable_stdin_file_for_trace_is_a_usage_error() {
         "--stdin /no/such/answers: cannot be read",
     );
 }
+
+#[test]
+fn explain_tells_an_errno_per_call_and_a_concept_and_suggests_the_nearest_topic() {
+    shmlab()
+        .args(["explain", "EACCES"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("EACCES: Permission denied"))
+        .stdout(predicate::str::contains("  shmat "))
+        .stdout(predicate::str::contains("More: docs/"));
+    shmlab()
+        .args(["explain", "shm_dest"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("SHM_DEST: Mode bit 01000"));
+    usage_error(["explain", "EACESS"], "did you mean 'EACCES'?");
+}

@@ -27,6 +27,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Trace(p) => trace::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
+        Plan::Explain(topic) => explain(topic.as_deref()),
     }
 }
 
@@ -104,4 +105,23 @@ pub fn write_out(
 /// Whether System V shared memory works here at all.
 pub fn check_sysv() -> Result<(), Fatal> {
     shm::list_segments().map(drop).map_err(Fatal::NoSysv)
+}
+
+/// `shmlab explain [TOPIC]`.
+fn explain(topic: Option<&str>) -> Result<u8, Fatal> {
+    use crate::report::explain as topics;
+    let found = topic.map(topics::find).transpose().map_err(|nearest| {
+        crate::error::UsageError::UnknownTopic {
+            topic: topic.unwrap_or_default().to_string(),
+            nearest,
+        }
+    })?;
+    write_out(|out| match found {
+        Some(t) => topics::render(t, out),
+        None => {
+            writeln!(out, "Topics: {}", topics::names().join(", "))?;
+            writeln!(out, "`shmlab explain TOPIC` explains one.")
+        }
+    })?;
+    Ok(exit_codes::OK)
 }
