@@ -38,6 +38,33 @@ enum Command {
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
+    /// Show the next hint for LAB (a nudge first, the exact code last); --all shows every one.
+    Hint {
+        /// The lab.
+        lab: String,
+        /// Every level at once.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Restore LAB's starter file from the kit's untouched copy (asks first).
+    Reset {
+        /// The lab.
+        lab: String,
+        /// Which track's file: rust (labs/src/bin/LAB.rs) or c (labs/c/LAB.c).
+        #[arg(long, value_enum, default_value_t = LangArg::Rust)]
+        lang: LangArg,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Show the reference solution of LAB, once your LAB has passed.
+    Solution {
+        /// The lab.
+        lab: String,
+        /// Which track's solution.
+        #[arg(long, value_enum, default_value_t = LangArg::Rust)]
+        lang: LangArg,
+    },
     /// Explain an errno (EACCES, EINVAL, ...) for each of the four calls, or a concept (key,
     /// IPC_PRIVATE, SHM_DEST, nattch, ...); without TOPIC, list the topics.
     Explain {
@@ -351,8 +378,29 @@ impl Cli {
             }
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
             Command::Explain { topic } => Plan::Explain(topic),
+            Command::Hint { lab, all } => Plan::Hint {
+                lab: lab_arg(&lab)?,
+                all,
+            },
+            Command::Reset { lab, lang, yes } => Plan::Reset {
+                lab: lab_arg(&lab)?,
+                track: lang.into(),
+                yes,
+            },
+            Command::Solution { lab, lang } => Plan::Solution {
+                lab: lab_arg(&lab)?,
+                track: lang.into(),
+            },
         })
     }
+}
+
+/// A lab named on the command line.
+fn lab_arg(name: &str) -> Result<Lab, UsageError> {
+    Lab::from_name(&name.to_lowercase()).ok_or_else(|| UsageError::UnknownLab {
+        name: name.to_string(),
+        nearest: Lab::nearest(name),
+    })
 }
 
 /// Where the programs come from; `program` is only for a selection of one lab.

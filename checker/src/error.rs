@@ -47,6 +47,10 @@ pub enum UsageError {
         topic: String,
         nearest: &'static str,
     },
+    #[error("the {lab} solution is shown once your {lab} lab passes: `cargo shmlab check {lab}{}` first", if *.track == "c" { " --lang c" } else { "" })]
+    SolutionLocked { lab: Lab, track: &'static str },
+    #[error("{shown}: {reason}")]
+    CannotReset { shown: String, reason: String },
     #[error("--jobs must be at least 1")]
     NoJobs,
     #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]

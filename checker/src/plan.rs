@@ -23,6 +23,12 @@ pub enum Plan {
     DevCheck(RunOptions),
     /// `explain [TOPIC]`.
     Explain(Option<String>),
+    /// `hint LAB [--all]`.
+    Hint { lab: Lab, all: bool },
+    /// `reset LAB`.
+    Reset { lab: Lab, track: Track, yes: bool },
+    /// `solution LAB`.
+    Solution { lab: Lab, track: Track },
 }
 
 /// The language of the kit's labs and solutions.

@@ -1,16 +1,18 @@
 //! `check` and `list`: resolve the programs, choose the isolation, run each selected
 //! scenario, evaluate what it observed, and render the report.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
 use super::programs::{self, Programs};
+use super::progress;
 use super::{check_sysv, write_out};
 use crate::catalogue;
 use crate::error::UsageError;
 use crate::error::{exit_codes, Fatal};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
-use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection};
+use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection, Source};
 use crate::report::stream::{Progress, Stream};
 use crate::report::{human, json, list, words, LabReport, Report, RunsAs, ScenarioReport};
 use crate::run::isolation::{self, Isolation, IsolationChoice};
@@ -58,9 +60,10 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
         &mut |lab, problem, s| stream.scenario(lab, problem, s),
     );
     stream.finish(&report);
+    let progress = record_progress(&plan.source, &report);
     write_out(|out| {
         if listing {
-            return list::render(&report, out);
+            return list::render(&report, &progress, out);
         }
         match plan.format {
             Format::Human => {
@@ -89,6 +92,38 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
     } else {
         exit_codes::OK
     })
+}
+
+/// For the student's own labs: records in the workspace's progress file the labs that passed
+/// for the first time, and returns what `list` shows of it per lab.
+fn record_progress(source: &Source, report: &Report) -> BTreeMap<Lab, String> {
+    let Source::Labs(track) = source else {
+        return BTreeMap::new();
+    };
+    let Some(ws) = super::cargo_build::find_workspace() else {
+        return BTreeMap::new();
+    };
+    let path = progress::path(&ws);
+    let mut p = progress::load(&path);
+    let name = progress::track_name(*track);
+    let now = progress::now();
+    let mut changed = false;
+    for lab in report.labs.iter().filter(|l| l.is_done()) {
+        changed |= p.passed(name, lab.lab, now);
+    }
+    if changed {
+        progress::save(&path, &p);
+    }
+    report
+        .labs
+        .iter()
+        .map(|l| {
+            let first = p.done.get(&(name.to_string(), l.lab)).copied();
+            let hints = p.hints.get(&l.lab).copied();
+            let levels = crate::report::hints::levels(l.lab).len();
+            (l.lab, list::progress_text(first, hints, levels))
+        })
+        .collect()
 }
 
 /// Where and how programs run, set up once per checker run: isolation chosen (and the user

@@ -6,7 +6,9 @@ pub mod cargo_build;
 pub mod check;
 pub mod dev;
 pub mod grade;
+pub mod learn;
 pub mod programs;
+pub mod progress;
 pub mod trace;
 
 use std::process::ExitCode;
@@ -28,6 +30,9 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
         Plan::Explain(topic) => explain(topic.as_deref()),
+        Plan::Hint { lab, all } => learn::hint(lab, all),
+        Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
+        Plan::Solution { lab, track } => learn::solution(lab, track),
     }
 }
 
