@@ -37,6 +37,11 @@ pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str) -> Programs {
             })
             .collect();
     }
+    eprintln!(
+        "shmlab: building {shown} ({} {}) ...",
+        compiler(),
+        CFLAGS.join(" ")
+    );
     labs.iter()
         .map(|lab| (*lab, build_one(src, out, *lab, shown)))
         .collect()

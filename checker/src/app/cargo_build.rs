@@ -40,10 +40,16 @@ pub fn find_workspace() -> Option<PathBuf> {
 /// messages go to stderr, rendered as usual.
 pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf>, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    // Never a silent wait: the first build takes a while. At a terminal, cargo's own progress
+    // shows too.
+    eprintln!("shmlab: building the {package} crate (cargo build -p {package}) ...");
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build");
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        cmd.arg("--quiet");
+    }
+    let output = cmd
         .args([
-            "build",
-            "--quiet",
             "--package",
             package,
             "--bins",
