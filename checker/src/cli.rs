@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::catalogue;
 use crate::error::UsageError;
@@ -38,6 +38,14 @@ enum Command {
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
+    /// Print a shell completion script: `shmlab completions bash > ~/.local/share/bash-completion/completions/shmlab`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `shmlab man > shmlab.1 && man ./shmlab.1`.
+    Man,
     /// Show the next hint for LAB (a nudge first, the exact code last); --all shows every one.
     Hint {
         /// The lab.
@@ -378,6 +386,17 @@ impl Cli {
             }
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
             Command::Explain { topic } => Plan::Explain(topic),
+            Command::Completions { shell } => {
+                let mut out = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "shmlab", &mut out);
+                Plan::Print(out)
+            }
+            Command::Man => {
+                let mut out = Vec::new();
+                // Rendering into memory cannot fail.
+                let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
+                Plan::Print(out)
+            }
             Command::Hint { lab, all } => Plan::Hint {
                 lab: lab_arg(&lab)?,
                 all,

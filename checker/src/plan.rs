@@ -21,6 +21,8 @@ pub enum Plan {
     Grade(GradePlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
+    /// Text made from the command line's own definition (completions, the man page), to print.
+    Print(Vec<u8>),
     /// `explain [TOPIC]`.
     Explain(Option<String>),
     /// `hint LAB [--all]`.

@@ -178,3 +178,18 @@ fn explain_tells_an_errno_per_call_and_a_concept_and_suggests_the_nearest_topic(
         .stdout(predicate::str::contains("SHM_DEST: Mode bit 01000"));
     usage_error(["explain", "EACESS"], "did you mean 'EACCES'?");
 }
+
+#[test]
+fn completions_and_the_man_page_are_printed() {
+    shmlab()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("_shmlab()").and(predicate::str::contains("explain")));
+    shmlab()
+        .args(["man"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH shmlab 1"));
+    usage_error(["completions", "tcsh"], "invalid value 'tcsh'");
+}

@@ -29,6 +29,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Trace(p) => trace::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
+        Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
         Plan::Explain(topic) => explain(topic.as_deref()),
         Plan::Hint { lab, all } => learn::hint(lab, all),
         Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
