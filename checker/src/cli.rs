@@ -11,6 +11,7 @@ use crate::error::UsageError;
 use crate::model::Lab;
 use crate::plan::{
     CheckPlan, Format, GradePlan, Plan, RunOptions, Scenarios, Selection, Source, TracePlan, Track,
+    WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -38,6 +39,18 @@ enum Command {
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
+    /// Re-check the lab you are working on each time a file under labs/ (or --dir) is saved;
+    /// r or Enter re-runs by hand, q quits.
+    Watch {
+        /// Which track: rust (labs/src/bin) or c (labs/c).
+        #[arg(long, value_enum, default_value_t = LangArg::Rust, conflicts_with = "dir")]
+        lang: LangArg,
+        /// Watch and check the executables named after the labs in DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Print a shell completion script: `shmlab completions bash > ~/.local/share/bash-completion/completions/shmlab`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -386,6 +399,10 @@ impl Cli {
             }
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
             Command::Explain { topic } => Plan::Explain(topic),
+            Command::Watch { lang, dir, common } => Plan::Watch(WatchPlan {
+                source: source(false, None, dir, lang.into())?,
+                run: common.run_options(true),
+            }),
             Command::Completions { shell } => {
                 let mut out = Vec::new();
                 clap_complete::generate(shell, &mut Cli::command(), "shmlab", &mut out);

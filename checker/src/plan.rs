@@ -21,6 +21,8 @@ pub enum Plan {
     Grade(GradePlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
+    /// `watch`.
+    Watch(WatchPlan),
     /// Text made from the command line's own definition (completions, the man page), to print.
     Print(Vec<u8>),
     /// `explain [TOPIC]`.
@@ -146,5 +148,13 @@ pub struct GradePlan {
     /// Checkers at once.
     pub jobs: usize,
     /// How each student's programs run.
+    pub run: RunOptions,
+}
+
+/// `shmlab watch`: what to check, again and again.
+#[derive(Debug, Clone)]
+pub struct WatchPlan {
+    /// The student's labs (of a track), or a directory of executables.
+    pub source: Source,
     pub run: RunOptions,
 }

@@ -10,6 +10,7 @@ pub mod learn;
 pub mod programs;
 pub mod progress;
 pub mod trace;
+pub mod watch;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Trace(p) => trace::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
+        Plan::Watch(p) => watch::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
         Plan::Explain(topic) => explain(topic.as_deref()),
         Plan::Hint { lab, all } => learn::hint(lab, all),
