@@ -161,3 +161,17 @@ fn an_unreadable_stdin_file_for_trace_is_a_usage_error() {
         "--stdin /no/such/answers: cannot be read",
     );
 }
+
+#[test]
+fn an_unwritable_partial_file_is_a_usage_error() {
+    usage_error(
+        [
+            "check",
+            "create",
+            "--solutions",
+            "--partial",
+            "/no/such/dir/partial.jsonl",
+        ],
+        "--partial /no/such/dir/partial.jsonl: cannot be written",
+    );
+}
