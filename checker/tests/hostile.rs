@@ -370,3 +370,74 @@ fn a_finished_check_ends_its_partial_file_with_the_score() {
     assert_eq!(last["score"], doc["score"]);
     assert_eq!(last["max_score"], doc["max_score"]);
 }
+
+/// Keys mode, traced: a segment the program creates is written down as its `shmget`
+/// returns, so a checker killed before its next snapshot leaves it on record, and the next
+/// checker removes it.
+#[test]
+fn a_segment_made_just_before_the_checker_is_killed_is_removed_by_the_next_one() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-hostile-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let registry = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("private_then_sleep");
+    let ok = Command::new("cc")
+        .args(["-O1", "-o"])
+        .arg(&exe)
+        .arg(workspace().join("checker/fixtures/hostile/private_then_sleep.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    // Its segment: the only one of 4099 bytes (the size no other test uses).
+    let ours = || {
+        shm::list_segments()
+            .unwrap()
+            .into_iter()
+            .filter(|(_, st)| st.size() == 4099)
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>()
+    };
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("shmlab"))
+        .current_dir(workspace())
+        .env("TMPDIR", registry.path())
+        .args(["check", "create/default-mode", "--isolation", "keys"])
+        .args(["--timeout", "20", "--program"])
+        .arg(&exe)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while ours().is_empty() && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    assert_eq!(child.wait().unwrap().signal(), Some(9));
+    let left = ours();
+    assert_eq!(left.len(), 1, "the program made its segment");
+    // The next checker in keys mode, with the same registry, sweeps what was recorded.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("shmlab"))
+        .current_dir(workspace())
+        .env("TMPDIR", registry.path())
+        .args(["trace", "--isolation", "keys", "--", "true"])
+        .output()
+        .unwrap();
+    let still = ours();
+    for id in &still {
+        let _ = shm::shmctl(*id, shm::ShmctlCmd::IpcRmid);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        still.is_empty(),
+        "the segment was not on record, and stayed: {stderr}"
+    );
+    assert!(
+        stderr.contains("removed 1 segment(s) left by an earlier checker that was killed"),
+        "{stderr}"
+    );
+}

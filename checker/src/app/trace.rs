@@ -51,7 +51,13 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
     let mut cmd = Command::new(program);
     cmd.args(&plan.command[1..]);
     process::limit(&mut cmd, Limits::for_run(plan.run.timeout, None));
-    let ran = process::run_from_runner(&mut cmd, input, plan.run.timeout, Some(TRACE_MAX_CHILDREN));
+    let ran = process::run_from_runner(
+        &mut cmd,
+        input,
+        plan.run.timeout,
+        Some(TRACE_MAX_CHILDREN),
+        None,
+    );
     // Nothing the program started outlives the trace.
     process::sweep();
     let (out, events) = match ran {

@@ -374,13 +374,14 @@ impl Scene<'_> {
         // From a runner process of its own, so that a program killing its parent cannot
         // take the checker down.
         let trace = self.env.tracing.is_ok().then_some(program::MAX_CHILDREN);
+        // Traced, what the program creates is written down at once (keys mode).
+        let record = self.keys.claim.as_ref().map(|c| c.file());
         let (out, timeline) =
-            process::run_from_runner(&mut cmd, stdin.into(), self.env.timeout, trace).map_err(
-                |source| RunError::Program {
+            process::run_from_runner(&mut cmd, stdin.into(), self.env.timeout, trace, record)
+                .map_err(|source| RunError::Program {
                     program: program.display.clone(),
                     source,
-                },
-            )?;
+                })?;
         if out.pid != 0 {
             self.pids.insert(out.pid);
         }

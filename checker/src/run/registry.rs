@@ -51,6 +51,13 @@ impl Claim {
         still_there.then_some(Claim { path, file })
     }
 
+    /// The claim file, for a traced run to write down the segments its program creates
+    /// as they come (the same lines as [`Claim::record`]).
+    pub fn file(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.file.as_fd()
+    }
+
     /// Writes down a segment of the scenario.
     pub fn record(&mut self, id: i32, cpid: i32, ctime: i64) {
         let _ = writeln!(*self.file, "{id} {cpid} {ctime}");

@@ -2,7 +2,7 @@
 //! attachments, and one-shot helpers.
 
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -53,11 +53,15 @@ impl From<FailKind> for io::ErrorKind {
 /// Runs `cmd` (traced or not) from a forked runner process, so that a program that kills its
 /// parent kills the runner, not the checker: it then gets a verdict, and dies with the
 /// runner (its parent-death signal). Returns the output and the timeline, if traced.
+///
+/// Traced, each segment a process of the run creates is written down in `record` (a keys
+/// mode claim file, see [`crate::run::registry`]) as soon as its `shmget` returns.
 pub fn run_from_runner(
     cmd: &mut Command,
     stdin: Input<'_>,
     timeout: Duration,
     trace: Option<usize>,
+    record: Option<BorrowedFd<'_>>,
 ) -> io::Result<(RunOutput, Option<Vec<TraceEvent>>)> {
     let (r, w) = pipe2(OFlag::O_CLOEXEC)?;
     let (rfd, wfd) = (r.as_raw_fd(), w.as_raw_fd());
@@ -76,9 +80,8 @@ pub fn run_from_runner(
             std::fs::File::from_raw_fd(wfd)
         };
         let reply = match trace {
-            Some(max) => {
-                tracer::run(cmd, stdin, timeout, max).map(|(o, e)| RunnerReply::Ran(o, Some(e)))
-            }
+            Some(max) => tracer::run_recording(cmd, stdin, timeout, max, record)
+                .map(|(o, e)| RunnerReply::Ran(o, Some(e))),
             None => run(cmd, stdin, timeout).map(|o| RunnerReply::Ran(o, None)),
         }
         .unwrap_or_else(|e| RunnerReply::Failed {

@@ -28,7 +28,7 @@ mod deferred;
 mod inspect;
 mod session;
 
-pub use session::{probe, run};
+pub use session::{probe, run, run_recording};
 
 use super::seccomp::is_namespace_call;
 use super::{Ended, KillReason, ProcessEnd, Watch};
@@ -94,6 +94,8 @@ struct Tracer {
     signalled: HashMap<i32, KillReason>,
     /// How each process ended, in order.
     ends: Vec<ProcessEnd>,
+    /// Where each segment a process of the run creates is written down (a claim file).
+    record: Option<std::os::fd::RawFd>,
     /// A `shmdt` let run without its exit stop, whose result is read at the next event.
     deferred: Option<deferred::Deferred>,
     /// The state of a segment just read when the deferred `shmdt` was settled: the state
@@ -139,6 +141,18 @@ impl Tracer {
             .collect();
         for tgid in tgids {
             self.signalled.entry(tgid).or_insert(why);
+        }
+    }
+
+    /// Writes down a segment the run created, in the claim file, as the registry does
+    /// (`id cpid ctime`), with one `write` so that a line is whole or absent.
+    fn write_down(&self, made: &SegmentState) {
+        if let Some(fd) = self.record {
+            let line = format!("{} {} {}\n", made.id, made.cpid, made.ctime);
+            // SAFETY: the descriptor is the caller's claim file, open for the whole run
+            // (`run_recording` borrows it for that long).
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+            let _ = nix::unistd::write(fd, line.as_bytes());
         }
     }
 
@@ -245,6 +259,9 @@ impl Tracer {
             Call::Shmget { .. } if p.before.as_ref().map(|b| b.id) != id => None,
             _ => p.before,
         };
+        if let (Call::Shmget { .. }, None, Some(made)) = (&p.call, &before, &after) {
+            self.write_down(made);
+        }
         self.events.push(TraceEvent {
             // The process, as the program knows itself (getpid), even when a thread called.
             pid: tgid,

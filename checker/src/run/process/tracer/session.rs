@@ -75,8 +75,28 @@ pub fn run(
     timeout: Duration,
     max_children: usize,
 ) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
+    run_recording(cmd, stdin, timeout, max_children, None)
+}
+
+/// [`run`], writing down each segment a process of the run creates in `record` (a keys
+/// mode claim file) as soon as its `shmget` returns: a checker killed before its next
+/// snapshot still leaves it on record for the next one to remove.
+pub fn run_recording(
+    cmd: &mut Command,
+    stdin: Input<'_>,
+    timeout: Duration,
+    max_children: usize,
+    record: Option<BorrowedFd<'_>>,
+) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
+    use std::os::fd::AsRawFd;
     let _pin = Pin::here();
-    traced(cmd, stdin, timeout, max_children)
+    traced(
+        cmd,
+        stdin,
+        timeout,
+        max_children,
+        record.map(|f| f.as_raw_fd()),
+    )
 }
 
 /// The calling process kept on the CPU it runs on, until dropped (then its former CPU set
@@ -125,6 +145,7 @@ fn traced(
     stdin: Input<'_>,
     timeout: Duration,
     max_children: usize,
+    record: Option<std::os::fd::RawFd>,
 ) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
     let mut mask = SigSet::empty();
     mask.add(Signal::SIGCHLD);
@@ -190,6 +211,7 @@ fn traced(
         max_children,
         signalled: HashMap::new(),
         ends: Vec::new(),
+        record,
         deferred: None,
         fresh: None,
     };
