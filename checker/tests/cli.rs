@@ -192,7 +192,9 @@ fn completions_and_the_man_page_are_printed() {
         .success()
         .stdout(predicate::str::contains(".TH shmlab 1"));
     usage_error(["completions", "tcsh"], "invalid value 'tcsh'");
+}
 
+#[test]
 fn an_unwritable_partial_file_is_a_usage_error() {
     usage_error(
         [
