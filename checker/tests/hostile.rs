@@ -412,8 +412,19 @@ fn a_segment_made_just_before_the_checker_is_killed_is_removed_by_the_next_one()
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // Killed once the segment is on record: the program then sleeps, so no snapshot of the
+    // run has been taken, and only the record made when its shmget returned can name it.
+    // (Killing as soon as the segment exists would race the tracer's stop at that return.)
+    let recorded = |id: i32| {
+        walk(registry.path()).iter().any(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(&id.to_string()))
+        })
+    };
     let started = Instant::now();
-    while ours().is_empty() && started.elapsed().as_secs() < 20 {
+    while started.elapsed().as_secs() < 20 && !ours().first().is_some_and(|id| recorded(id.raw())) {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     child.kill().unwrap();
@@ -440,4 +451,18 @@ fn a_segment_made_just_before_the_checker_is_killed_is_removed_by_the_next_one()
         stderr.contains("removed 1 segment(s) left by an earlier checker that was killed"),
         "{stderr}"
     );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
