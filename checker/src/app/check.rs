@@ -60,7 +60,7 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
         &mut |lab, problem, s| stream.scenario(lab, problem, s),
     );
     stream.finish(&report);
-    let progress = record_progress(&plan.source, &report);
+    let progress = record_progress(&plan.source, &plan.selection, &report);
     write_out(|out| {
         if listing {
             return list::render(&report, &progress, out);
@@ -96,7 +96,11 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
 
 /// For the student's own labs: records in the workspace's progress file the labs that passed
 /// for the first time, and returns what `list` shows of it per lab.
-fn record_progress(source: &Source, report: &Report) -> BTreeMap<Lab, String> {
+fn record_progress(
+    source: &Source,
+    selection: &Selection,
+    report: &Report,
+) -> BTreeMap<Lab, String> {
     let Source::Labs(track) = source else {
         return BTreeMap::new();
     };
@@ -108,7 +112,14 @@ fn record_progress(source: &Source, report: &Report) -> BTreeMap<Lab, String> {
     let name = progress::track_name(*track);
     let now = progress::now();
     let mut changed = false;
-    for lab in report.labs.iter().filter(|l| l.is_done()) {
+    // A lab passes only with all of its scenarios run, not one picked by its slug.
+    let whole = |lab: Lab| {
+        selection
+            .labs
+            .iter()
+            .any(|(l, s)| *l == lab && *s == Scenarios::All)
+    };
+    for lab in report.labs.iter().filter(|l| l.is_done() && whole(l.lab)) {
         changed |= p.passed(name, lab.lab, now);
     }
     if changed {

@@ -1,9 +1,524 @@
-//! `shmlab watch`: to be written (see the helper's brief). Until then it says so.
+//! `shmlab watch`: re-checks the lab being worked on each time a file is saved, and moves on
+//! to the next lab when it passes.
+//!
+//! Every check is a child process of this executable (`shmlab check ...`), waited for before
+//! the next one starts, and stopped (SIGTERM, a grace period, then SIGKILL) when watch quits:
+//! a check that is stopped cleans up its own runs, and whatever it leaves comes to watch, the
+//! subreaper, which kills and reaps it before exiting. Two kinds of child:
+//!
+//! - `shmlab check --format json`, quiet, for every lab's `done` (`extra_data.labs[].done`):
+//!   the lab being worked on is the first that is not done;
+//! - `shmlab check LAB`, with the terminal as its stdout and stderr: the report the student
+//!   reads. Its exit status 0 means the lab passes.
+//!
+//! File events come from `notify` (inotify on Linux), debounced; where they never arrive
+//! (WSL on a Windows drive, network file systems), `r` or Enter re-runs by hand. `q`, Ctrl-C
+//! and the end of input quit. At a terminal, stdin is put in non-canonical, no-echo mode
+//! (without signals, so Ctrl-C is a key like `q`) and restored on every way out.
 
-use crate::error::{Fatal, UsageError};
-use crate::plan::WatchPlan;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
-/// Runs the watch loop.
-pub fn execute(_plan: &WatchPlan) -> Result<u8, Fatal> {
-    Err(UsageError::NoWorkspace.into())
+use nix::sys::signal::{kill, Signal};
+use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
+use nix::unistd::Pid;
+
+use super::cargo_build::find_workspace;
+use crate::error::{exit_codes, Fatal, UsageError};
+use crate::model::Lab;
+use crate::plan::{RunOptions, Source, Track, WatchPlan};
+use crate::run;
+use crate::run::isolation::IsolationRequest;
+
+/// How long the files must stay quiet after a save before the check starts: editors write a
+/// file in several steps (a temporary file, a rename, a chmod).
+const DEBOUNCE: Duration = Duration::from_millis(300);
+/// How long a stopped check has to clean up after SIGTERM before it is killed.
+const GRACE: Duration = Duration::from_secs(3);
+/// How often the loop looks at a running check, the keys and interrupts.
+const TICK: Duration = Duration::from_millis(50);
+
+/// What the loop is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Input {
+    /// A file that matters changed.
+    Changed,
+    /// `r` or Enter.
+    Rerun,
+    /// `q`, Ctrl-C, Ctrl-D, the end of input, SIGINT or SIGTERM.
+    Quit,
+}
+
+/// The student asked to quit (or watch was interrupted): every loop unwinds on it.
+struct Quit;
+
+/// Runs the watch loop until the student quits or every lab passes; returns the exit status.
+pub fn execute(plan: &WatchPlan) -> Result<u8, Fatal> {
+    let (root, shown) = watched(&plan.source)?;
+    let exe = std::env::current_exe().map_err(|source| Fatal::CouldNotRun {
+        program: "shmlab (its own executable, for each check)".into(),
+        source,
+    })?;
+    let (tx, rx) = mpsc::channel();
+    let watcher = watch_files(&root, tx.clone());
+    if let Err(e) = &watcher {
+        say(Say::NoEvents(&e.to_string()));
+    }
+    let terminal = Terminal::raw();
+    run::process::catch_interrupts();
+    read_keys(tx);
+    let mut w = Watch {
+        exe,
+        source: &plan.source,
+        run: &plan.run,
+        shown,
+        rx,
+        pending: false,
+    };
+    // Both ends are the same: the loop has waited for (or stopped) its check.
+    let _ = w.run();
+    drop(watcher);
+    run::process::sweep();
+    drop(terminal);
+    Ok(exit_codes::OK)
+}
+
+/// The directory watched, and how the status line names it.
+fn watched(source: &Source) -> Result<(PathBuf, String), Fatal> {
+    let (dir, shown) = match source {
+        Source::Labs(_) => {
+            let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
+            (ws.join("labs"), "labs/".to_string())
+        }
+        Source::Solutions(_) => {
+            let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
+            (ws.join("solutions"), "solutions/".to_string())
+        }
+        Source::Dir(d) => (d.clone(), d.display().to_string()),
+        Source::Program(p) => {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = parent.unwrap_or(Path::new(".")).to_path_buf();
+            (dir, p.display().to_string())
+        }
+    };
+    // Events name absolute paths under the canonical directory.
+    Ok((dir.canonicalize().unwrap_or(dir), shown))
+}
+
+/// The loop's state.
+struct Watch<'a> {
+    exe: PathBuf,
+    source: &'a Source,
+    run: &'a RunOptions,
+    shown: String,
+    rx: Receiver<Input>,
+    /// A change (or `r`) came while a check ran: the next wait does not wait.
+    pending: bool,
+}
+
+impl Watch<'_> {
+    fn run(&mut self) -> Result<(), Quit> {
+        // The lab being worked on, once known (`Some(None)`: every lab passes).
+        let mut current: Option<Option<Lab>> = None;
+        loop {
+            if current.is_none() {
+                current = self.first_not_done()?;
+                if current.is_none() {
+                    say(Say::NoStatus);
+                    self.wait()?;
+                    continue;
+                }
+            }
+            let Some(Some(lab)) = current else {
+                say(Say::AllDone);
+                return Ok(());
+            };
+            say(Say::Checking {
+                root: &self.shown,
+                lab,
+            });
+            if self.check(lab)? {
+                match self.first_not_done()? {
+                    Some(next) if next != Some(lab) => {
+                        say(Say::Passes { lab, next });
+                        current = Some(next);
+                        continue;
+                    }
+                    Some(_) => {}
+                    None => current = None,
+                }
+            }
+            self.wait()?;
+        }
+    }
+
+    /// `shmlab check LAB`, its report on the terminal; whether the lab passes.
+    fn check(&mut self, lab: Lab) -> Result<bool, Quit> {
+        self.pending = false;
+        let mut cmd = self.command();
+        cmd.arg(lab.name());
+        match cmd.spawn() {
+            Ok(child) => Ok(self.supervise(child)?.success()),
+            Err(e) => {
+                say(Say::CannotRun(&e.to_string()));
+                Ok(false)
+            }
+        }
+    }
+
+    /// The first lab that is not done, from `shmlab check --format json` (`Some(None)`: all
+    /// are done); `None` when the check gave no status, after showing what it said.
+    fn first_not_done(&mut self) -> Result<Option<Option<Lab>>, Quit> {
+        let files = (tempfile::tempfile(), tempfile::tempfile());
+        let (Ok(mut out), Ok(mut err)) = files else {
+            say(Say::CannotRun("no temporary file for the status check"));
+            return Ok(None);
+        };
+        let mut cmd = self.command();
+        cmd.args(["--format", "json"]);
+        if let (Ok(o), Ok(e)) = (out.try_clone(), err.try_clone()) {
+            cmd.stdout(o).stderr(e);
+        }
+        let child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                say(Say::CannotRun(&e.to_string()));
+                return Ok(None);
+            }
+        };
+        self.supervise(child)?;
+        let read = |f: &mut std::fs::File| {
+            let mut text = Vec::new();
+            let _ = std::io::Seek::rewind(f).and_then(|()| f.read_to_end(&mut text));
+            text
+        };
+        let found = first_not_done_in(&read(&mut out));
+        if found.is_none() {
+            // The checker's own message (a build that failed, an environment it cannot use).
+            let _ = std::io::stderr().write_all(&read(&mut err));
+        }
+        Ok(found)
+    }
+
+    /// `shmlab check` with the same source and run options; stdin is not the child's.
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.exe);
+        cmd.arg("check")
+            .args(source_args(self.source))
+            .args(run_args(self.run))
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Waits for `child`, noting changes meanwhile; on quit, stops it first.
+    fn supervise(&mut self, mut child: Child) -> Result<ExitStatus, Quit> {
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => return Ok(status),
+                Ok(None) => {}
+                Err(_) => return child.wait().map_err(|_| Quit),
+            }
+            if run::process::interrupted() {
+                stop(&mut child);
+                return Err(Quit);
+            }
+            match self.rx.recv_timeout(TICK) {
+                Ok(Input::Quit) => {
+                    stop(&mut child);
+                    return Err(Quit);
+                }
+                Ok(Input::Changed | Input::Rerun) => self.pending = true,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(TICK),
+            }
+        }
+    }
+
+    /// Waits for a save (then for the files to stay quiet) or for `r`.
+    fn wait(&mut self) -> Result<(), Quit> {
+        let mut quiet_since = if std::mem::take(&mut self.pending) {
+            Some(Instant::now())
+        } else {
+            None
+        };
+        loop {
+            if run::process::interrupted() {
+                return Err(Quit);
+            }
+            let timeout = match quiet_since {
+                Some(t) if t.elapsed() >= DEBOUNCE => return Ok(()),
+                Some(t) => (DEBOUNCE - t.elapsed()).min(TICK),
+                None => TICK,
+            };
+            match self.rx.recv_timeout(timeout) {
+                Ok(Input::Quit) | Err(RecvTimeoutError::Disconnected) => return Err(Quit),
+                Ok(Input::Rerun) => return Ok(()),
+                Ok(Input::Changed) => quiet_since = Some(Instant::now()),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+}
+
+/// Stops a check: SIGTERM (it cleans up its runs), a grace period, then SIGKILL; reaped.
+fn stop(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+    let start = Instant::now();
+    while start.elapsed() < GRACE {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return;
+        }
+        std::thread::sleep(TICK);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The flags that give `shmlab check` the same programs.
+fn source_args(source: &Source) -> Vec<String> {
+    let lang = |t: &Track| {
+        match t {
+            Track::Rust => "rust",
+            Track::C => "c",
+        }
+        .to_string()
+    };
+    match source {
+        Source::Labs(t) => vec!["--lang".into(), lang(t)],
+        Source::Solutions(t) => vec!["--solutions".into(), "--lang".into(), lang(t)],
+        Source::Dir(d) => vec!["--dir".into(), d.display().to_string()],
+        Source::Program(p) => vec!["--program".into(), p.display().to_string()],
+    }
+}
+
+/// The flags that make `shmlab check` run programs as watch was asked to.
+fn run_args(run: &RunOptions) -> Vec<String> {
+    let isolation = match run.isolation {
+        IsolationRequest::Auto => "auto",
+        IsolationRequest::Namespace => "namespace",
+        IsolationRequest::Keys => "keys",
+    };
+    let mut args = vec![
+        "--isolation".to_string(),
+        isolation.to_string(),
+        "--timeout".to_string(),
+        run.timeout.as_secs_f64().to_string(),
+    ];
+    if !run.trace {
+        args.push("--no-trace".into());
+    }
+    args
+}
+
+/// The first lab, in teaching order, that a `check --format json` document says is not done
+/// (`Some(None)`: all are); `None` when the document has no lab status.
+fn first_not_done_in(json: &[u8]) -> Option<Option<Lab>> {
+    let doc: serde_json::Value = serde_json::from_slice(json).ok()?;
+    let labs = doc["extra_data"]["labs"].as_array()?;
+    let is_done = |lab: Lab| {
+        labs.iter()
+            .any(|l| l["lab"] == lab.name() && l["done"] == true)
+    };
+    Some(Lab::ALL.into_iter().find(|lab| !is_done(*lab)))
+}
+
+/// Starts the file watcher: every change under `root` that matters sends [`Input::Changed`].
+fn watch_files(root: &Path, tx: Sender<Input>) -> notify::Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let base = root.to_path_buf();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event {
+            if is_change(&event.kind) && event.paths.iter().any(|p| !is_ignored(&base, p)) {
+                let _ = tx.send(Input::Changed);
+            }
+        }
+    })?;
+    watcher.watch(root, notify::RecursiveMode::Recursive)?;
+    Ok(watcher)
+}
+
+/// Whether the event changes a file: opening and reading one (as every check does) does not.
+fn is_change(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind};
+    match kind {
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+    }
+}
+
+/// Whether a change to `path` is to be ignored: build output (`target/`), version control,
+/// and editors' temporary and backup files.
+fn is_ignored(root: &Path, path: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    if rel
+        .components()
+        .any(|c| matches!(c.as_os_str().to_str(), Some("target" | ".git")))
+    {
+        return true;
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    name.starts_with(".#")
+        || name.starts_with(".goutputstream-")
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.ends_with('~')
+        || [".swp", ".swx", ".swo", ".tmp"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+        || name == "4913"
+}
+
+/// Reads the keys from stdin, in a thread of its own, until the end of input.
+fn read_keys(tx: Sender<Input>) {
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = [0u8; 64];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    for input in buf[..n].iter().filter_map(|b| key(*b)) {
+                        if tx.send(input).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = tx.send(Input::Quit);
+    });
+}
+
+/// What a key means: `r` or Enter re-runs; `q`, Ctrl-C and Ctrl-D quit.
+fn key(byte: u8) -> Option<Input> {
+    match byte {
+        b'r' | b'R' | b'\n' | b'\r' => Some(Input::Rerun),
+        b'q' | b'Q' | 0x03 | 0x04 => Some(Input::Quit),
+        _ => None,
+    }
+}
+
+/// The terminal's settings before watch changed them, put back when this is dropped (on
+/// return, on an error, and on a panic, which unwinds).
+struct Terminal {
+    saved: Option<Termios>,
+}
+
+impl Terminal {
+    /// At a terminal: one key at a time, not echoed, and Ctrl-C a key rather than a signal.
+    fn raw() -> Terminal {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            return Terminal { saved: None };
+        }
+        let Ok(saved) = termios::tcgetattr(&stdin) else {
+            return Terminal { saved: None };
+        };
+        let mut raw = saved.clone();
+        raw.local_flags
+            .remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
+        raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
+        raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
+        match termios::tcsetattr(&stdin, SetArg::TCSANOW, &raw) {
+            Ok(()) => Terminal { saved: Some(saved) },
+            Err(_) => Terminal { saved: None },
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        if let Some(saved) = &self.saved {
+            let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSANOW, saved);
+        }
+    }
+}
+
+/// A status line of the loop.
+enum Say<'a> {
+    Checking { root: &'a str, lab: Lab },
+    Passes { lab: Lab, next: Option<Lab> },
+    AllDone,
+    NoStatus,
+    NoEvents(&'a str),
+    CannotRun(&'a str),
+}
+
+/// Prints a status line: every sentence of the loop is here.
+fn say(what: Say<'_>) {
+    let line = match what {
+        Say::Checking { root, lab } => {
+            format!("watching {root} — checking {lab} (r: re-run, q: quit)")
+        }
+        Say::Passes {
+            lab,
+            next: Some(next),
+        } => format!("{lab} passes: on to {next}"),
+        Say::Passes { lab, next: None } => format!("{lab} passes"),
+        Say::AllDone => "every lab passes: nothing left to watch".to_string(),
+        Say::NoStatus => "could not tell which labs pass (the checker said why above): save a file or press r to try again".to_string(),
+        Say::NoEvents(why) => format!(
+            "file events are not available here ({why}): press r or Enter to re-run after each save"
+        ),
+        Say::CannotRun(why) => format!("could not run the check: {why}"),
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed stdout is the reader's choice; the loop goes on until q.
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_output_and_editor_temporary_files_are_ignored() {
+        let root = Path::new("/w/labs");
+        for p in [
+            "/w/labs/target/debug/create",
+            "/w/labs/src/bin/.create.rs.swp",
+            "/w/labs/src/bin/create.rs~",
+            "/w/labs/src/bin/.#create.rs",
+            "/w/labs/src/bin/#create.rs#",
+            "/w/labs/src/bin/4913",
+        ] {
+            assert!(is_ignored(root, Path::new(p)), "{p}");
+        }
+        assert!(!is_ignored(root, Path::new("/w/labs/src/bin/create.rs")));
+        assert!(!is_ignored(root, Path::new("/w/labs/c/create.c")));
+    }
+
+    #[test]
+    fn the_lab_worked_on_is_the_first_not_done_in_teaching_order() {
+        let doc = br#"{"extra_data":{"labs":[
+            {"lab":"access","done":false},{"lab":"create","done":true},
+            {"lab":"attach","done":false}]}}"#;
+        assert_eq!(first_not_done_in(doc), Some(Some(Lab::Access)));
+        let all: Vec<_> = Lab::ALL
+            .iter()
+            .map(|l| serde_json::json!({"lab": l.name(), "done": true}))
+            .collect();
+        let doc = serde_json::json!({"extra_data": {"labs": all}}).to_string();
+        assert_eq!(first_not_done_in(doc.as_bytes()), Some(None));
+        assert_eq!(first_not_done_in(br#"{"extra_data":{"error":"x"}}"#), None);
+    }
+
+    #[test]
+    fn keys_r_and_enter_rerun_and_q_ctrl_c_ctrl_d_quit() {
+        assert_eq!(key(b'r'), Some(Input::Rerun));
+        assert_eq!(key(b'\n'), Some(Input::Rerun));
+        assert_eq!(key(b'q'), Some(Input::Quit));
+        assert_eq!(key(0x03), Some(Input::Quit));
+        assert_eq!(key(0x04), Some(Input::Quit));
+        assert_eq!(key(b'x'), None);
+    }
 }
