@@ -67,7 +67,9 @@ pub fn execute(plan: &WatchPlan) -> Result<u8, Fatal> {
     if let Err(e) = &watcher {
         say(Say::NoEvents(&e.to_string()));
     }
-    let terminal = Terminal::raw();
+    let _leaving = Leaving {
+        _terminal: Terminal::raw(),
+    };
     run::process::catch_interrupts();
     read_keys(tx);
     let mut w = Watch {
@@ -81,9 +83,19 @@ pub fn execute(plan: &WatchPlan) -> Result<u8, Fatal> {
     // Both ends are the same: the loop has waited for (or stopped) its check.
     let _ = w.run();
     drop(watcher);
-    run::process::sweep();
-    drop(terminal);
     Ok(exit_codes::OK)
+}
+
+/// On every way out of [`execute`] (a return, or a panic, which unwinds): whatever the
+/// checks left is killed and reaped, then the terminal is restored.
+struct Leaving {
+    _terminal: Terminal,
+}
+
+impl Drop for Leaving {
+    fn drop(&mut self) {
+        run::process::sweep();
+    }
 }
 
 /// The directory watched, and how the status line names it.
@@ -125,6 +137,7 @@ impl Watch<'_> {
         let mut current: Option<Option<Lab>> = None;
         loop {
             if current.is_none() {
+                say(Say::Looking { root: &self.shown });
                 current = self.first_not_done()?;
                 if current.is_none() {
                     say(Say::NoStatus);
@@ -445,6 +458,7 @@ impl Drop for Terminal {
 
 /// A status line of the loop.
 enum Say<'a> {
+    Looking { root: &'a str },
     Checking { root: &'a str, lab: Lab },
     Passes { lab: Lab, next: Option<Lab> },
     AllDone,
@@ -456,6 +470,9 @@ enum Say<'a> {
 /// Prints a status line: every sentence of the loop is here.
 fn say(what: Say<'_>) {
     let line = match what {
+        Say::Looking { root } => {
+            format!("watching {root} — finding the first lab that does not pass yet (q: quit)")
+        }
         Say::Checking { root, lab } => {
             format!("watching {root} — checking {lab} (r: re-run, q: quit)")
         }
