@@ -195,6 +195,7 @@ pub fn check_new_segment(c: &mut Ctx<'_>, size: usize, mode: u32, flag: &str) {
             "the segment has another key: parse KEY like strtol(s, NULL, 0), so 0x1234 is hexadecimal and 010 is octal".into()
         }
     });
+    c.explain_last(if seg.key == 0 { "IPC_PRIVATE" } else { "key" });
     c.field("size", "size of the new segment (shm_segsz)", size, seg.size, || {
         format!("shm_segsz is exactly the size passed to shmget ({size}), not rounded: pass SIZE from the command line")
     });
@@ -205,6 +206,7 @@ pub fn check_new_segment(c: &mut Ctx<'_>, size: usize, mode: u32, flag: &str) {
         format!("{:04o}", seg.perms()),
         || mode_hint(mode, seg.perms(), flag),
     );
+    c.explain_last("IPC_CREAT");
     c.field("cpid", "creator pid (shm_cpid)", pid, seg.cpid, || {
         "the segment was created by another process, not by the program the checker ran: did it fork, or run another program?".into()
     });
@@ -217,6 +219,7 @@ pub fn check_new_segment(c: &mut Ctx<'_>, size: usize, mode: u32, flag: &str) {
     c.field("nattch", "attachments after the program exited", 0u64, seg.nattch, || {
         "something still has the segment attached after the program exited: a child process left running?".into()
     });
+    c.explain_last("nattch");
     if let Some(bytes) = c.obs.contents.get(&seg.id) {
         let nonzero = bytes.iter().position(|b| *b != 0);
         c.check(

@@ -64,6 +64,7 @@ fn marked_then_gone(c: &mut Ctx<'_>) {
                 marked,
                 || NO_RMID.into(),
             );
+            c.explain_last("SHM_DEST");
             c.field(
                 "key",
                 "key after IPC_RMID",
@@ -71,6 +72,7 @@ fn marked_then_gone(c: &mut Ctx<'_>) {
                 seg.key().to_string(),
                 || NO_RMID.into(),
             );
+            c.explain_last("IPC_PRIVATE");
             c.field("nattch", "attachments", 1u64, seg.nattch, || {
                 "only the checker's attachment should remain".into()
             });

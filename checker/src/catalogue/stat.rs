@@ -210,6 +210,11 @@ fn check_stat_lines(c: &mut Ctx<'_>) {
             },
             Some(l) => stat_hint(field, expected, Some(l.value), &printed, &values, &seg),
         });
+        if *field == "mode" && seg.mode & 0o2000 != 0 {
+            c.explain_last("SHM_LOCKED");
+        } else if *field == "mode" && seg.is_marked_for_destruction() {
+            c.explain_last("SHM_DEST");
+        }
     }
     let found: Vec<usize> = STAT_FIELDS
         .iter()
