@@ -8,7 +8,7 @@
  * segment holds up to its first NUL. It does not detach: exiting does (lab 4 does it by hand).
  *
  * Read docs/labs/attach.md, replace the TODOs below, then build and check:
- *     make && cargo shmlab check attach --program bin/attach
+ *     cargo shmlab check --lang c attach      (or: make && cargo shmlab check attach --program bin/attach)
  */
 #include "lab.h" /* first: argument parsing, lab_fail, lab_print_text, ... */
 

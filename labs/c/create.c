@@ -8,7 +8,7 @@
  * an error (EEXIST). Prints the segment's id.
  *
  * Read docs/labs/create.md, replace the TODO below, then build and check:
- *     make && cargo shmlab check create --program bin/create
+ *     cargo shmlab check --lang c create      (or: make && cargo shmlab check create --program bin/create)
  */
 #include "lab.h" /* first: argument parsing, lab_fail, lab_print_id, ... */
 

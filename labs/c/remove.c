@@ -8,7 +8,7 @@
  * owner or the creator may remove it (EPERM otherwise). Prints nothing.
  *
  * Read docs/labs/remove.md, replace the TODOs below, then build and check:
- *     make && cargo shmlab check remove --program bin/remove
+ *     cargo shmlab check --lang c remove      (or: make && cargo shmlab check remove --program bin/remove)
  */
 #include "lab.h" /* first: argument parsing, lab_fail, ... */
 

@@ -8,7 +8,7 @@
  * must stay as it was. Prints nothing.
  *
  * Read docs/labs/set.md, replace the TODOs below, then build and check:
- *     make && cargo shmlab check set --program bin/set
+ *     cargo shmlab check --lang c set      (or: make && cargo shmlab check set --program bin/set)
  */
 #include "lab.h" /* first: argument parsing, lab_fail, ... */
 

@@ -7,7 +7,7 @@
  * has no segment, it fails with ENOENT. Every other lab starts this way.
  *
  * Read docs/labs/access.md, replace the TODO below, then build and check:
- *     make && cargo shmlab check access --program bin/access
+ *     cargo shmlab check --lang c access      (or: make && cargo shmlab check access --program bin/access)
  */
 #include "lab.h" /* first: argument parsing, lab_fail, lab_print_id, ... */
 

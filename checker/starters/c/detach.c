@@ -8,7 +8,7 @@
  * set, while other processes' attachments stay.
  *
  * Read docs/labs/detach.md, replace the TODOs below, then build and check:
- *     make && cargo shmlab check detach --program bin/detach
+ *     cargo shmlab check --lang c detach      (or: make && cargo shmlab check detach --program bin/detach)
  */
 #include "lab.h" /* first: argument parsing, lab_fail, lab_print_text, ... */
 

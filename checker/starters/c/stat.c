@@ -8,7 +8,7 @@
  * count and the three times. lab_print_stat prints them for you.
  *
  * Read docs/labs/stat.md, replace the TODOs below, then build and check:
- *     make && cargo shmlab check stat --program bin/stat
+ *     cargo shmlab check --lang c stat      (or: make && cargo shmlab check stat --program bin/stat)
  */
 #include "lab.h" /* first: argument parsing, lab_fail, lab_print_stat, ... */
 
