@@ -166,7 +166,7 @@ struct Common {
     #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
     isolation: IsolationArg,
     /// Seconds each run of a program may take before it is stopped.
-    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout, allow_negative_numbers = true)]
     timeout: f64,
 }
 
@@ -240,8 +240,14 @@ enum FormatArg {
 fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
-        _ => Err(format!(
-            "'{s}' is not a number of seconds between 0 and 3600 (e.g. 5 or 0.5)"
+        Ok(v) if v <= 0.0 => Err(format!(
+            "'{s}' is too short: a timeout is more than 0 seconds (at most 3600), e.g. 5 or 0.5"
+        )),
+        Ok(_) => Err(format!(
+            "'{s}' is too long: a timeout is at most 3600 seconds (and more than 0), e.g. 5 or 0.5"
+        )),
+        Err(_) => Err(format!(
+            "'{s}' is not a number of seconds: give more than 0 and at most 3600, e.g. 5 or 0.5"
         )),
     }
 }

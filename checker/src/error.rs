@@ -83,6 +83,12 @@ pub enum Fatal {
     Write(std::io::Error),
     #[error("grading stopped: {0}")]
     Grade(std::io::Error),
+    #[error("--out {}: it exists and is not a directory: give a directory for the reports (it is created if missing)", .0.display())]
+    OutNotADirectory(PathBuf),
+    #[error("--out {}: cannot be created ({reason}): give a directory you can write to", .path.display())]
+    OutUnwritable { path: PathBuf, reason: String },
+    #[error("no submissions in {}: put one subdirectory per student there (a Cargo project like labs/, C sources, or executables)", .0.display())]
+    EmptyClass(PathBuf),
     #[error("the checker could not grade any submission: the reasons are in {}/*.json (error)", .0.display())]
     NothingGraded(PathBuf),
     #[error("the checker itself failed ({0}): please report this, with the command you ran")]

@@ -207,3 +207,86 @@ fn an_unwritable_partial_file_is_a_usage_error() {
         "--partial /no/such/dir/partial.jsonl: cannot be written",
     );
 }
+
+#[test]
+fn timeouts_out_of_bounds_say_the_real_bounds_never_a_dash_dash_tip() {
+    for (t, says) in [
+        (
+            "-1",
+            "'-1' is too short: a timeout is more than 0 seconds (at most 3600)",
+        ),
+        ("0", "'0' is too short"),
+        (
+            "99999",
+            "'99999' is too long: a timeout is at most 3600 seconds",
+        ),
+        ("soon", "'soon' is not a number of seconds"),
+    ] {
+        shmlab()
+            .args(["check", "create", "--timeout", t])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("-- -1").not());
+    }
+}
+
+#[test]
+fn a_json_error_carries_the_same_sentence_as_stderr() {
+    let out = shmlab()
+        .args(["check", "create", "--timeout", "0", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let said = doc["output"].as_str().unwrap();
+    assert!(said.contains("'0' is too short"), "{said}");
+    assert!(
+        !said.contains("invalid value for one of the arguments"),
+        "{said}"
+    );
+}
+
+#[test]
+fn grade_errors_name_the_path_and_the_fix_and_an_empty_class_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    shmlab()
+        .arg("grade")
+        .arg(&empty)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("no submissions in")
+                .and(predicate::str::contains("one subdirectory per student")),
+        );
+    let class = dir.path().join("class");
+    std::fs::create_dir_all(class.join("alice")).unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    shmlab()
+        .arg("grade")
+        .arg(&class)
+        .arg("--out")
+        .arg(&file)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "a-file: it exists and is not a directory",
+        ));
+    shmlab()
+        .arg("grade")
+        .arg(&class)
+        .arg("--out")
+        .arg(file.join("below"))
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("cannot be created").and(predicate::str::contains(
+                "give a directory you can write to",
+            )),
+        );
+}

@@ -226,6 +226,47 @@ fn a_flood_of_output_keeps_the_json_report_under_its_cap() {
     assert!(text.contains("bytes more not shown: a report shows 4096 bytes of each stream"));
 }
 
+/// A program's escapes, NULs and carriage returns reach the grader's terminal only as visible
+/// escapes, in the plain and the verbose report, and a 10 MB line is cut.
+#[test]
+fn terminal_escapes_in_a_programs_output_are_shown_not_obeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("escapes");
+    let ok = Command::new("cc")
+        .args(["-O1", "-o"])
+        .arg(&exe)
+        .arg(workspace().join("checker/fixtures/hostile/escapes.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    for extra in [&[][..], &["--verbose"][..]] {
+        let out = shmlab()
+            .args(["check", "create/default-mode"])
+            .args(extra)
+            .arg("--program")
+            .arg(&exe)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            for bad in [0x1bu8, 0x00, 0x07, b'\r'] {
+                assert!(
+                    !bytes.contains(&bad),
+                    "{extra:?}: byte {bad:#04x} reached the terminal through {name}"
+                );
+            }
+            assert!(
+                bytes.len() < 64 * 1024,
+                "{extra:?}: {} bytes on {name}",
+                bytes.len()
+            );
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("\\u{1b}[2J"), "the escape is shown: {text}");
+    }
+}
+
 /// Starts `shmlab check create --program loop_forever --timeout 1 ARGS` (each scenario takes
 /// its timeout), waits until `finished(stderr so far)` says a scenario has finished, kills
 /// the checker with SIGKILL, and returns its stderr.

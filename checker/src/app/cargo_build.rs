@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 pub enum BuildError {
     /// cargo could not be started.
     #[error(
-        "could not run cargo ({0}): install Rust with rustup, or check a program with --program"
+        "could not run cargo ({0}): if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
     )]
     NoCargo(std::io::Error),
     /// The crate does not compile; cargo printed the errors.

@@ -387,6 +387,19 @@ fn check_args(run: &RunOptions) -> Vec<String> {
 
 /// `shmlab grade SUBMISSIONS_DIR`: grades every submission and writes the CSV.
 pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
+    if plan.out.exists() && !plan.out.is_dir() {
+        return Err(Fatal::OutNotADirectory(plan.out.clone()));
+    }
+    std::fs::create_dir_all(&plan.out).map_err(|e| Fatal::OutUnwritable {
+        path: plan.out.clone(),
+        reason: e.to_string(),
+    })?;
+    if students(&plan.submissions, &plan.out)
+        .map_err(Fatal::Grade)?
+        .is_empty()
+    {
+        return Err(Fatal::EmptyClass(plan.submissions.clone()));
+    }
     let summary = grade(plan).map_err(Fatal::Grade)?;
     let n = summary.graded;
     let rate = n as f64 / summary.took.as_secs_f64().max(1e-9);

@@ -53,7 +53,10 @@ pub fn main() -> ExitCode {
                 exit_codes::OK
             };
             if wants_json && code != exit_codes::OK {
-                print_error_json(&e.kind().to_string(), code);
+                // The same sentence as on stderr: clap's first line, without its "error: ".
+                let rendered = e.render().to_string();
+                let first = rendered.lines().next().unwrap_or_default();
+                print_error_json(first.trim_start_matches("error: "), code);
             }
             return ExitCode::from(code);
         }

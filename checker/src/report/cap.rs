@@ -112,3 +112,44 @@ mod tests {
         assert_eq!(v["events_not_shown"], 1);
     }
 }
+
+/// A student's text made safe to print on a terminal: control characters (escapes, NULs,
+/// carriage returns, newlines) and the invisible characters that reorder or hide text
+/// (bidirectional overrides, zero-width spaces) are shown as escapes, so a program cannot
+/// clear the grader's screen, set its window title or disguise a line through a report.
+pub fn neutral(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || invisible(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Characters that change how the text around them is shown.
+fn invisible(c: char) -> bool {
+    matches!(c as u32, 0x200b..=0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0xfeff)
+}
+
+#[cfg(test)]
+mod neutral_tests {
+    use super::neutral;
+
+    #[test]
+    fn escapes_nuls_and_reordering_characters_are_shown_not_obeyed() {
+        assert_eq!(neutral("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(neutral("x\0y\r\n"), "x\\u{0}y\\r\\n");
+        assert_eq!(neutral("\x1b]0;pwned\x07"), "\\u{1b}]0;pwned\\u{7}");
+        assert_eq!(neutral("ab\u{202e}cd"), "ab\\u{202e}cd");
+        assert_eq!(
+            neutral("shmget: Permission denied"),
+            "shmget: Permission denied"
+        );
+        assert_eq!(neutral("é ü 日本"), "é ü 日本");
+    }
+}

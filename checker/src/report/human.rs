@@ -171,11 +171,11 @@ fn render_failure(
             "        {} {}: expected {}, got {}",
             p.red("✗"),
             check.what,
-            check.expected,
-            check.actual
+            cap::neutral(&check.expected),
+            cap::neutral(&check.actual)
         )?;
         if let Some(hint) = &check.hint {
-            writeln!(out, "          → {hint}")?;
+            writeln!(out, "          → {}", cap::neutral(hint))?;
         }
         if let Some(topic) = check.explain {
             writeln!(
@@ -193,7 +193,11 @@ fn render_failure(
                 .iter()
                 .position(|l| l.contains("not yet implemented"))
                 .unwrap_or(0);
-            writeln!(out, "        stderr: {}", cap::shown_text(lines[shown]))?;
+            writeln!(
+                out,
+                "        stderr: {}",
+                cap::neutral(&cap::shown_text(lines[shown]))
+            )?;
             if lines.len() > 1 {
                 writeln!(
                     out,
@@ -266,7 +270,9 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
         writeln!(
             out,
             "        {mark} {}: expected {}, got {}",
-            check.what, check.expected, check.actual
+            check.what,
+            cap::neutral(&check.expected),
+            cap::neutral(&check.actual)
         )?;
     }
     Ok(())

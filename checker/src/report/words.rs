@@ -46,7 +46,7 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
             };
             let said = said
                 .as_deref()
-                .map(|s| format!(" It printed: {s}."))
+                .map(|s| format!(" It printed: {}.", super::cap::neutral(&super::cap::shown_text(s))))
                 .unwrap_or_default();
             format!(
                 "{program} could not start as uid {uid}: it exited with status {code} ({what}) before any shm call, so none of its scenarios could be checked.{said} Make the program and its interpreter (the #! line) exist and be executable by uid {uid}, through every directory on the way; this is not a mistake in its shm code."
