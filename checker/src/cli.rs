@@ -201,6 +201,9 @@ struct CheckArgs {
     /// line, so that a checker killed outright still leaves the scenarios it finished.
     #[arg(long, value_name = "FILE")]
     partial: Option<PathBuf>,
+    /// Write the report (in the --format asked for) to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -235,6 +238,8 @@ enum FormatArg {
     Human,
     /// Gradescope results.json.
     Json,
+    /// JUnit XML (one testsuite per lab), for CI test reporters.
+    Junit,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -364,6 +369,7 @@ impl Cli {
                 verbose: false,
                 run: args.common.run_options(true),
                 partial: None,
+                output: None,
             }),
             Command::Check(args) => Plan::Check(check_plan(args)?),
             Command::Trace(t) => {
@@ -479,10 +485,12 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
         format: match args.format {
             FormatArg::Human => Format::Human,
             FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
         },
         verbose: args.verbose,
         run: args.common.run_options(!args.no_trace),
         partial: args.partial,
+        output: args.output,
     })
 }
 

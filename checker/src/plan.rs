@@ -104,6 +104,8 @@ pub enum Format {
     Human,
     /// Gradescope results.json.
     Json,
+    /// JUnit XML, for CI test reporters.
+    Junit,
 }
 
 /// How programs run: isolation, time, tracing.
@@ -126,6 +128,8 @@ pub struct CheckPlan {
     pub run: RunOptions,
     /// Where each scenario's result is written, as JSON lines, as soon as it finishes.
     pub partial: Option<PathBuf>,
+    /// Where the report goes instead of stdout.
+    pub output: Option<PathBuf>,
 }
 
 /// `trace`.

@@ -14,7 +14,7 @@ use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection, Source};
 use crate::report::stream::{Progress, Stream};
-use crate::report::{human, json, list, words, LabReport, Report, RunsAs, ScenarioReport};
+use crate::report::{human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport};
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunError, RunOutcome};
 use crate::scenario::{evaluate, Scenario, Stop, Verdict};
@@ -42,6 +42,17 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
         ),
         None => None,
     };
+    // The report's file, opened first: a path that cannot be written is a usage error before
+    // anything runs.
+    let mut output = match &plan.output {
+        Some(path) => Some(
+            std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
+        None => None,
+    };
     let labs: Vec<Lab> = plan.selection.labs().collect();
     let found = programs::resolve(&plan.source, &labs)?;
     let progress = match (listing, plan.format) {
@@ -61,7 +72,7 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
     );
     stream.finish(&report);
     let progress = record_progress(&plan.source, &plan.selection, &report);
-    write_out(|out| {
+    let render = |out: &mut dyn std::io::Write| {
         if listing {
             return list::render(&report, &progress, out);
         }
@@ -76,8 +87,13 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
                 human::render(&report, style, out)
             }
             Format::Json => json::render(&report, out),
+            Format::Junit => junit::render(&report, out),
         }
-    })?;
+    };
+    match output.as_mut() {
+        Some(file) => render(file).map_err(Fatal::Write)?,
+        None => write_out(render)?,
+    }
     if run::process::interrupted() {
         // The report (written above, in the format asked for) marks what did not run.
         eprintln!("error: interrupted: the scenario in progress was stopped and cleaned up, the rest did not run");

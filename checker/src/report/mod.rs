@@ -6,6 +6,7 @@ pub mod explain;
 pub mod hints;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod list;
 pub mod stream;
 pub mod trace;
