@@ -240,6 +240,8 @@ enum FormatArg {
     Json,
     /// JUnit XML (one testsuite per lab), for CI test reporters.
     Junit,
+    /// GitHub Actions annotations: an ::error on the lab's file per failed scenario.
+    Github,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -486,6 +488,7 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
             FormatArg::Human => Format::Human,
             FormatArg::Json => Format::Json,
             FormatArg::Junit => Format::Junit,
+            FormatArg::Github => Format::Github,
         },
         verbose: args.verbose,
         run: args.common.run_options(!args.no_trace),

@@ -106,6 +106,8 @@ pub enum Format {
     Json,
     /// JUnit XML, for CI test reporters.
     Junit,
+    /// GitHub Actions workflow commands (annotations on the lab's file).
+    Github,
 }
 
 /// How programs run: isolation, time, tracing.

@@ -68,3 +68,61 @@ fn every_format_can_go_to_a_file_and_leave_stdout_alone() {
         assert!(text.starts_with(starts), "{format}: {text}");
     }
 }
+
+#[test]
+fn github_annotations_put_each_failure_on_the_labs_file() {
+    let exe = buggy_create();
+    let out = shmlab()
+        .args(["check", "create", "--format", "github", "--program"])
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error ")).collect();
+    assert!(!errors.is_empty(), "{text}");
+    for e in &errors {
+        assert!(e.contains("file="), "{e}");
+        assert!(e.contains("title=create/"), "{e}");
+    }
+    assert!(text.contains("IPC_CREAT alone gives mode 0000"), "{text}");
+    let out = shmlab()
+        .args(["check", "access", "--solutions", "--format", "github"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("::notice file=solutions/src/bin/solution-access.rs,title=lab access::done"),
+        "{text}"
+    );
+}
+
+/// The Classroom template's commands are ones the checker takes, and its points are each
+/// lab's number of scenarios (the all-or-nothing command grader gives them for a lab done).
+#[test]
+fn the_classroom_template_runs_real_commands_with_each_labs_points() {
+    let text = std::fs::read_to_string(workspace().join("docs/classroom/classroom.yml")).unwrap();
+    let (_, list) = json_report(shmlab().args(["check", "--solutions"]));
+    for lab in common::LABS {
+        assert!(
+            text.contains(&format!("command: sudo target/debug/shmlab check {lab}\n")),
+            "{lab}"
+        );
+        let n = list["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["name"].as_str().unwrap().starts_with(&format!("{lab}/")))
+            .count();
+        let block = text.split(&format!("test-name: {lab}\n")).nth(1).unwrap();
+        let points = block
+            .lines()
+            .find(|l| l.trim().starts_with("max-score:"))
+            .unwrap();
+        assert_eq!(points.trim(), format!("max-score: {n}"), "{lab}");
+    }
+    for cmd in ["--format github", "--format junit --output shmlab.xml"] {
+        assert!(text.contains(cmd), "{cmd}");
+    }
+}

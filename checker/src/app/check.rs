@@ -14,7 +14,9 @@ use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection, Source};
 use crate::report::stream::{Progress, Stream};
-use crate::report::{human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport};
+use crate::report::{
+    github, human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport,
+};
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunError, RunOutcome};
 use crate::scenario::{evaluate, Scenario, Stop, Verdict};
@@ -88,6 +90,7 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
             }
             Format::Json => json::render(&report, out),
             Format::Junit => junit::render(&report, out),
+            Format::Github => github::render(&report, out),
         }
     };
     match output.as_mut() {

@@ -3,6 +3,7 @@
 
 pub mod cap;
 pub mod explain;
+pub mod github;
 pub mod hints;
 pub mod human;
 pub mod json;
