@@ -10,8 +10,8 @@ use crate::catalogue;
 use crate::error::UsageError;
 use crate::model::Lab;
 use crate::plan::{
-    CheckPlan, Format, GradePlan, Plan, RunOptions, Scenarios, Selection, Source, TracePlan, Track,
-    WatchPlan,
+    CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Scenarios, Selection, Source,
+    TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -50,6 +50,18 @@ enum Command {
         dir: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Write the Gradescope autograder zip (setup.sh, run_autograder and the kit).
+    Gradescope {
+        /// The zip to write.
+        #[arg(long, value_name = "FILE", default_value = "autograder.zip")]
+        out: PathBuf,
+        /// Only these labs count (comma-separated; all by default).
+        #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
+        labs: Vec<String>,
+        /// When students see their results.
+        #[arg(long, value_enum, default_value_t = VisibilityArg::AfterDueDate)]
+        visibility: VisibilityArg,
     },
     /// Print a shell completion script: `shmlab completions bash > ~/.local/share/bash-completion/completions/shmlab`.
     Completions {
@@ -213,6 +225,26 @@ enum IsolationArg {
     Auto,
     Namespace,
     Keys,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum VisibilityArg {
+    Hidden,
+    AfterDueDate,
+    AfterPublished,
+    Visible,
+}
+
+impl VisibilityArg {
+    /// Gradescope's spelling.
+    fn name(self) -> &'static str {
+        match self {
+            VisibilityArg::Hidden => "hidden",
+            VisibilityArg::AfterDueDate => "after_due_date",
+            VisibilityArg::AfterPublished => "after_published",
+            VisibilityArg::Visible => "visible",
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,6 +445,18 @@ impl Cli {
             }
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
             Command::Explain { topic } => Plan::Explain(topic),
+            Command::Gradescope {
+                out,
+                labs,
+                visibility,
+            } => Plan::Gradescope(GradescopePlan {
+                out,
+                labs: labs
+                    .iter()
+                    .map(|l| lab_arg(l).map(|l| l.name().to_string()))
+                    .collect::<Result<_, _>>()?,
+                visibility: visibility.name().into(),
+            }),
             Command::Watch { lang, dir, common } => Plan::Watch(WatchPlan {
                 source: source(false, None, dir, lang.into())?,
                 run: common.run_options(true),

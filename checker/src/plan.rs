@@ -23,6 +23,8 @@ pub enum Plan {
     DevCheck(RunOptions),
     /// `watch`.
     Watch(WatchPlan),
+    /// `gradescope`: the autograder zip.
+    Gradescope(GradescopePlan),
     /// Text made from the command line's own definition (completions, the man page), to print.
     Print(Vec<u8>),
     /// `explain [TOPIC]`.
@@ -163,4 +165,15 @@ pub struct WatchPlan {
     /// The student's labs (of a track), or a directory of executables.
     pub source: Source,
     pub run: RunOptions,
+}
+
+/// `shmlab gradescope`.
+#[derive(Debug, Clone)]
+pub struct GradescopePlan {
+    /// The zip to write.
+    pub out: PathBuf,
+    /// The labs that count (all when empty), by name.
+    pub labs: Vec<String>,
+    /// Gradescope's `visibility` of the results.
+    pub visibility: String,
 }

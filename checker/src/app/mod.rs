@@ -6,6 +6,7 @@ pub mod cargo_build;
 pub mod check;
 pub mod dev;
 pub mod grade;
+pub mod gradescope;
 pub mod learn;
 pub mod programs;
 pub mod progress;
@@ -31,6 +32,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
         Plan::Watch(p) => watch::execute(&p),
+        Plan::Gradescope(p) => gradescope::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
         Plan::Explain(topic) => explain(topic.as_deref()),
         Plan::Hint { lab, all } => learn::hint(lab, all),
