@@ -95,7 +95,7 @@ fn main() {
             std::fs::copy(exe, dir.join(lab)).unwrap();
         }
     }
-    println!("batch grading of {SUBMISSIONS} submissions (7 labs, 31 scenarios each)");
+    println!("batch grading of {SUBMISSIONS} submissions (7 labs, 34 scenarios each)");
     for (label, extra) in [("traced", &[][..]), ("--no-trace", &["--no-trace"][..])] {
         let one = grade(class.path(), 1, extra);
         let two = grade(class.path(), 2, extra);
@@ -109,6 +109,30 @@ fn main() {
             one.as_secs_f64() / two.as_secs_f64()
         );
     }
+
+    // The same class handed in as C sources (the C track's solutions with their lab.c and
+    // lab.h): most of the time is compiling, which runs under --jobs too.
+    let c_class = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(c_class.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let c_src = workspace().join("solutions/c");
+    for i in 0..SUBMISSIONS {
+        let dir = c_class.path().join(format!("student{i:02}"));
+        std::fs::create_dir(&dir).unwrap();
+        for entry in std::fs::read_dir(&c_src).unwrap().flatten() {
+            let p = entry.path();
+            if p.extension().is_some_and(|e| e == "c" || e == "h") {
+                std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let one = grade(c_class.path(), 1, &["--no-trace"]);
+    let two = grade(c_class.path(), 2, &["--no-trace"]);
+    println!(
+        "C sources, --no-trace --jobs 1: {:>6.2} s   --jobs 2: {:>6.2} s   speed-up {:.2}x (target 1.8x on 2 cores)",
+        one.as_secs_f64(),
+        two.as_secs_f64(),
+        one.as_secs_f64() / two.as_secs_f64()
+    );
 
     // The checker's own cost per scenario, on one submission.
     let dir = class.path().join("student00");

@@ -217,15 +217,39 @@ fn checker_end(status: Option<std::process::ExitStatus>, cap: Duration) -> Strin
     }
 }
 
+/// `f` of every item, `jobs` at a time, in the items' order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 /// Grades every submission and writes the reports and the CSV.
 pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     let start = Instant::now();
     std::fs::create_dir_all(&plan.out)?;
     let list = students(&plan.submissions, &plan.out)?;
-    let prepared: Vec<Prepared> = list
-        .iter()
-        .map(|(name, dir)| prepare(name, dir, &plan.out))
-        .collect();
+    // The builds (cargo, cc) run under --jobs too: a class of C sources is mostly compiling.
+    let prepared = in_parallel(&list, plan.jobs, |(name, dir)| {
+        prepare(name, dir, &plan.out)
+    });
     let me = std::env::current_exe()?;
     let cap = per_submission(plan.run.timeout.as_secs_f64());
     let progress = std::io::stderr().is_terminal();
