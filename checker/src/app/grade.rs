@@ -246,6 +246,11 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     let start = Instant::now();
     std::fs::create_dir_all(&plan.out)?;
     let list = students(&plan.submissions, &plan.out)?;
+    eprintln!(
+        "shmlab: building {} submission(s), {} at a time ...",
+        list.len(),
+        plan.jobs.max(1)
+    );
     // The builds (cargo, cc) run under --jobs too: a class of C sources is mostly compiling.
     let prepared = in_parallel(&list, plan.jobs, |(name, dir)| {
         prepare(name, dir, &plan.out)
@@ -316,11 +321,15 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
                 plan.out.join(format!("{}.json", p.student)),
                 serde_json::to_string_pretty(&doc).unwrap_or_default(),
             )?;
+            let score = format!("{}/{}", doc["score"], doc["max_score"]);
             reports[r.index] = Some(doc);
             done += 1;
             if progress {
                 eprint!("\rgrading: {done}/{} submissions", prepared.len());
                 let _ = std::io::stderr().flush();
+            } else {
+                // A log, not a terminal: one plain line per student.
+                eprintln!("graded {} ({done}/{}): {score}", p.student, prepared.len());
             }
         }
         running = still;
