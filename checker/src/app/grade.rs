@@ -399,8 +399,9 @@ fn write_csv(
     std::fs::write(plan.out.join("grades.csv"), csv)
 }
 
-/// The options each student's `check` gets.
-fn check_args(run: &RunOptions) -> Vec<String> {
+/// The options that make a child `shmlab check` run programs as `run` says (each student's
+/// check; `watch`'s checks).
+pub fn check_args(run: &RunOptions) -> Vec<String> {
     let isolation = match run.isolation {
         IsolationRequest::Auto => "auto",
         IsolationRequest::Namespace => "namespace",

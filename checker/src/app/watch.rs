@@ -31,7 +31,6 @@ use crate::error::{exit_codes, Fatal, UsageError};
 use crate::model::Lab;
 use crate::plan::{RunOptions, Source, Track, WatchPlan};
 use crate::run;
-use crate::run::isolation::IsolationRequest;
 
 /// How long the files must stay quiet after a save before the check starts: editors write a
 /// file in several steps (a temporary file, a rename, a chmod).
@@ -221,7 +220,7 @@ impl Watch<'_> {
         let mut cmd = Command::new(&self.exe);
         cmd.arg("check")
             .args(source_args(self.source))
-            .args(run_args(self.run))
+            .args(super::grade::check_args(self.run))
             .stdin(Stdio::null());
         cmd
     }
@@ -307,25 +306,6 @@ fn source_args(source: &Source) -> Vec<String> {
         Source::Dir(d) => vec!["--dir".into(), d.display().to_string()],
         Source::Program(p) => vec!["--program".into(), p.display().to_string()],
     }
-}
-
-/// The flags that make `shmlab check` run programs as watch was asked to.
-fn run_args(run: &RunOptions) -> Vec<String> {
-    let isolation = match run.isolation {
-        IsolationRequest::Auto => "auto",
-        IsolationRequest::Namespace => "namespace",
-        IsolationRequest::Keys => "keys",
-    };
-    let mut args = vec![
-        "--isolation".to_string(),
-        isolation.to_string(),
-        "--timeout".to_string(),
-        run.timeout.as_secs_f64().to_string(),
-    ];
-    if !run.trace {
-        args.push("--no-trace".into());
-    }
-    args
 }
 
 /// The first lab, in teaching order, that a `check --format json` document says is not done
