@@ -290,3 +290,19 @@ fn grade_errors_name_the_path_and_the_fix_and_an_empty_class_exits_3() {
             )),
         );
 }
+
+#[test]
+fn without_cargo_the_message_fits_the_command_and_suggests_dir() {
+    for cmd in ["list", "check"] {
+        shmlab()
+            .env("CARGO", "/no/such/cargo")
+            .arg(cmd)
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(
+                "put cargo on PATH or name it in $CARGO",
+            ))
+            .stderr(predicate::str::contains("--dir DIR"))
+            .stderr(predicate::str::contains("--program").not());
+    }
+}

@@ -8,7 +8,7 @@
 //! are one JSON report per student and a CSV with one row per student and a column per lab.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -257,7 +257,16 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     });
     let me = std::env::current_exe()?;
     let cap = per_submission(plan.run.timeout.as_secs_f64());
-    let progress = std::io::stderr().is_terminal();
+    // At a terminal, a bar; in a log, a plain line per student (below).
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(prepared.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "grading [{bar:30}] {pos}/{len} submissions, {elapsed} ({eta} left)",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    });
     let mut queue = 0..prepared.len();
     let mut running: Vec<Running> = Vec::new();
     let mut reports: Vec<Option<Value>> = vec![None; prepared.len()];
@@ -324,9 +333,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
             let score = format!("{}/{}", doc["score"], doc["max_score"]);
             reports[r.index] = Some(doc);
             done += 1;
-            if progress {
-                eprint!("\rgrading: {done}/{} submissions", prepared.len());
-                let _ = std::io::stderr().flush();
+            if let Some(bar) = &bar {
+                bar.set_position(done as u64);
             } else {
                 // A log, not a terminal: one plain line per student.
                 eprintln!("graded {} ({done}/{}): {score}", p.student, prepared.len());
@@ -335,8 +343,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
         running = still;
         std::thread::sleep(Duration::from_millis(5));
     }
-    if progress {
-        eprintln!();
+    if let Some(bar) = bar {
+        bar.finish();
     }
     write_csv(plan, &prepared, &reports)?;
     let errors = reports
