@@ -12,8 +12,7 @@
 
 use shm::{AccessError, Attachment, Errno, Key, ShmId};
 use shmlab_labs::{
-    fail, fail_with, print_line, print_memo_text, Dialog, KeyArgs, MEMO_SEGMENT_SIZE,
-    MEMO_TEXT_MAX,
+    fail, fail_with, print_line, print_memo_text, Dialog, KeyArgs, MEMO_SEGMENT_SIZE, MEMO_TEXT_MAX,
 };
 
 fn main() {
