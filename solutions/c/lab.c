@@ -109,17 +109,24 @@ void lab_print_line(const char *line)
 /* Set once stdin has ended (or failed): every later read reports end of input at once. */
 static bool input_ended = false;
 
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
 /* Reads one line of stdin into `buf`: at most size - 1 bytes and a NUL, without the newline
  * (nor a '\r' just before it, when the whole line fit). The rest of a longer line is read and
- * dropped, and *truncated says so. A last line without a newline is still a line. Returns the
- * number of bytes stored, or -1 at end of input. */
-static long read_line(char *buf, size_t size, bool *truncated)
+ * dropped: *truncated says whether anything was, *dropped_text whether any of it was not
+ * whitespace. A last line without a newline is still a line. Returns the number of bytes
+ * stored, or -1 at end of input. */
+static long read_line(char *buf, size_t size, bool *truncated, bool *dropped_text)
 {
     size_t len = 0;
     bool any = false;
     int c = EOF;
 
     *truncated = false;
+    *dropped_text = false;
     buf[0] = '\0';
     if (input_ended)
         return -1;
@@ -129,8 +136,11 @@ static long read_line(char *buf, size_t size, bool *truncated)
             break;
         if (len + 1 < size)
             buf[len++] = (char)c;
-        else
+        else {
             *truncated = true;
+            if (!is_blank((char)c))
+                *dropped_text = true;
+        }
     }
     if (c == EOF) {
         input_ended = true;
@@ -141,11 +151,6 @@ static long read_line(char *buf, size_t size, bool *truncated)
         len--;
     buf[len] = '\0';
     return (long)len;
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
 /* Writes `text` and flushes, so that a prompt shows before the program waits for input. */
@@ -159,9 +164,9 @@ bool lab_ask_yes_no(const char *question)
 {
     for (;;) {
         char answer[64];
-        bool truncated;
+        bool truncated, dropped_text;
         say(question);
-        long len = read_line(answer, sizeof answer, &truncated);
+        long len = read_line(answer, sizeof answer, &truncated, &dropped_text);
         if (len == -1)
             return false; /* end of input counts as "n" */
         const char *start = answer;
@@ -170,7 +175,7 @@ bool lab_ask_yes_no(const char *question)
             start++;
         while (end > start && is_blank(end[-1]))
             end--;
-        if (!truncated && end - start == 1 && (*start == 'y' || *start == 'n'))
+        if (!dropped_text && end - start == 1 && (*start == 'y' || *start == 'n'))
             return *start == 'y';
         say("please answer y or n\n");
     }
@@ -178,9 +183,9 @@ bool lab_ask_yes_no(const char *question)
 
 long lab_ask_line(const char *prompt, char *buf, size_t size)
 {
-    bool truncated;
+    bool truncated, dropped_text;
     say(prompt);
-    return read_line(buf, size, &truncated);
+    return read_line(buf, size, &truncated, &dropped_text);
 }
 
 /* ---------------------------------------------------------------------------------------
