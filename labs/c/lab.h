@@ -2,9 +2,9 @@
  * lab.h - the plumbing every C lab program shares, so that the labs themselves are only
  * about shared memory. The C twin of labs/src/lib.rs.
  *
- * Each lab (create.c, access.c, attach.c, detach.c, remove.c, stat.c, set.c) is one small
- * program that follows the lab contract of docs/labs/README.md: it reads its arguments,
- * makes the System V calls, prints its result on stdout and exits with
+ * Each lab (create.c, access.c, attach.c, detach.c, remove.c, stat.c, set.c, memo.c) is one
+ * small program that follows the lab contract of docs/labs/README.md: it reads its
+ * arguments, makes the System V calls, prints its result on stdout and exits with
  *
  *     0  success
  *     1  a call failed        (lab_fail prints "shmget: No such file or directory")
@@ -177,5 +177,34 @@ void lab_print_stat(int id, const struct shmid_ds *ds);
  * 6 (the Rust labs' shm crate makes the same call after shmat); if that fails, it reports
  * "shmctl: ..." and exits with status 1. */
 size_t lab_segment_size(int id);
+
+/* ---------------------------------------------------------------------------------------
+ * Lab memo: the questions, and its output
+ * ------------------------------------------------------------------------------------- */
+
+/* The most bytes of text lab memo stores, and the size of its segment (the text and a NUL). */
+#define LAB_MEMO_TEXT_MAX 200
+#define LAB_MEMO_SIZE (LAB_MEMO_TEXT_MAX + 1)
+
+/* Prints `question` (no newline is added) and reads answer lines from stdin until one is "y"
+ * or "n" (whitespace around it is ignored); after anything else it prints
+ * "please answer y or n" and asks again. Returns true for y; false for n, and at end of
+ * input. Once stdin has ended, every later question (lab_ask_line too) gets "end of input"
+ * at once: the program never waits or loops at end of input. */
+bool lab_ask_yes_no(const char *question);
+
+/* Prints `prompt` (no newline is added) and reads one line from stdin into `buf`: at most
+ * size - 1 bytes, then a NUL. The newline is not stored, nor a '\r' just before it; the rest
+ * of a longer line is read and dropped (it is not taken as the next answer). Returns the
+ * number of bytes stored (0 for an empty line), or -1 at end of input. */
+long lab_ask_line(const char *prompt, char *buf, size_t size);
+
+/* Prints lab memo's first line: "new segment: no text yet" when `text` is NULL (the segment
+ * was just created), else "text: " and the `len` bytes at `text` as they are, then a
+ * newline. */
+void lab_print_memo_text(const char *text, size_t len);
+
+/* Prints `line` and a newline, such as lab memo's "segment deleted". */
+void lab_print_line(const char *line);
 
 #endif /* SHMLAB_LAB_H */

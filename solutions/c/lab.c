@@ -86,6 +86,108 @@ void lab_print_stat(int id, const struct shmid_ds *ds)
     flush_stdout();
 }
 
+void lab_print_memo_text(const char *text, size_t len)
+{
+    if (text == NULL) {
+        lab_print_line("new segment: no text yet");
+        return;
+    }
+    fputs("text: ", stdout);
+    lab_print_text(text, len);
+}
+
+void lab_print_line(const char *line)
+{
+    printf("%s\n", line);
+    flush_stdout();
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Lab memo: the questions
+ * ------------------------------------------------------------------------------------- */
+
+/* Set once stdin has ended (or failed): every later read reports end of input at once. */
+static bool input_ended = false;
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Reads one line of stdin into `buf`: at most size - 1 bytes and a NUL, without the newline
+ * (nor a '\r' just before it, when the whole line fit). The rest of a longer line is read and
+ * dropped: *truncated says whether anything was, *dropped_text whether any of it was not
+ * whitespace. A last line without a newline is still a line. Returns the number of bytes
+ * stored, or -1 at end of input. */
+static long read_line(char *buf, size_t size, bool *truncated, bool *dropped_text)
+{
+    size_t len = 0;
+    bool any = false;
+    int c = EOF;
+
+    *truncated = false;
+    *dropped_text = false;
+    buf[0] = '\0';
+    if (input_ended)
+        return -1;
+    while ((c = getchar()) != EOF) {
+        any = true;
+        if (c == '\n')
+            break;
+        if (len + 1 < size)
+            buf[len++] = (char)c;
+        else {
+            *truncated = true;
+            if (!is_blank((char)c))
+                *dropped_text = true;
+        }
+    }
+    if (c == EOF) {
+        input_ended = true;
+        if (!any)
+            return -1;
+    }
+    if (!*truncated && len > 0 && buf[len - 1] == '\r')
+        len--;
+    buf[len] = '\0';
+    return (long)len;
+}
+
+/* Writes `text` and flushes, so that a prompt shows before the program waits for input. */
+static void say(const char *text)
+{
+    fputs(text, stdout);
+    flush_stdout();
+}
+
+bool lab_ask_yes_no(const char *question)
+{
+    for (;;) {
+        char answer[64];
+        bool truncated, dropped_text;
+        say(question);
+        long len = read_line(answer, sizeof answer, &truncated, &dropped_text);
+        if (len == -1)
+            return false; /* end of input counts as "n" */
+        const char *start = answer;
+        const char *end = answer + len;
+        while (start < end && is_blank(*start))
+            start++;
+        while (end > start && is_blank(end[-1]))
+            end--;
+        if (!dropped_text && end - start == 1 && (*start == 'y' || *start == 'n'))
+            return *start == 'y';
+        say("please answer y or n\n");
+    }
+}
+
+long lab_ask_line(const char *prompt, char *buf, size_t size)
+{
+    bool truncated, dropped_text;
+    say(prompt);
+    return read_line(buf, size, &truncated, &dropped_text);
+}
+
 /* ---------------------------------------------------------------------------------------
  * Done for you in the attach and detach labs
  * ------------------------------------------------------------------------------------- */

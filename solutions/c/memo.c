@@ -1,0 +1,101 @@
+/*
+ * Reference solution of lab 8, memo (see docs/labs/memo.md).
+ *
+ *     memo KEY
+ *
+ * shmget(KEY, 201, IPC_CREAT | IPC_EXCL | 0644), or on EEXIST shmget(KEY, 0, 0) (refusing a
+ * segment under 201 bytes); shmat(id, NULL, 0); show the text or say the segment is new; ask
+ * to change it (at most 200 bytes and a NUL); ask to delete; shmdt, then IPC_RMID if asked.
+ * The same program as labs/c/memo.c, finished.
+ */
+#include "lab.h" /* first: argument parsing, the questions, lab_fail, ... */
+
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <sys/types.h>
+
+/* Finds the segment for `key` or creates it (LAB_MEMO_SIZE bytes, mode 0644). Sets *created
+ * to whether this call created it. Returns the id, or -1 with errno set. */
+static int connect_segment(key_t key, bool *created)
+{
+    /* IPC_EXCL turns "it already exists" into EEXIST: then we know we did not create it. */
+    int id = shmget(key, LAB_MEMO_SIZE, IPC_CREAT | IPC_EXCL | 0644);
+    *created = (id != -1);
+    if (id == -1 && errno == EEXIST)
+        id = shmget(key, 0, 0);
+    return id;
+}
+
+/* Attaches segment `id` for reading and writing, where the kernel chooses. Returns its
+ * address, or (void *) -1 with errno set when shmat fails. */
+static char *attach_segment(int id)
+{
+    return shmat(id, NULL, 0);
+}
+
+/* Prints "text: " and the stored text: the bytes at `p` up to the first NUL, never more than
+ * LAB_MEMO_TEXT_MAX (even in a larger segment that holds no NUL). */
+static void print_stored_text(const char *p)
+{
+    lab_print_memo_text(p, strnlen(p, LAB_MEMO_TEXT_MAX));
+}
+
+/* Stores the `len` bytes of `text` (len <= LAB_MEMO_TEXT_MAX, no newline) and a NUL after
+ * them at offset 0 of the segment at `p`. */
+static void write_text(char *p, const char *text, size_t len)
+{
+    if (len > LAB_MEMO_TEXT_MAX) /* cannot happen: lab_ask_line kept at most 200 bytes */
+        len = LAB_MEMO_TEXT_MAX;
+    memcpy(p, text, len);
+    p[len] = '\0';
+}
+
+/* Detaches the attachment at `p`; 0 on success, -1 with errno set. */
+static int detach_segment(const char *p)
+{
+    return shmdt(p);
+}
+
+/* Removes segment `id`; 0 on success, -1 with errno set. */
+static int remove_segment(int id)
+{
+    return shmctl(id, IPC_RMID, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    struct lab_key_args args = lab_parse_key("memo", argc, argv); /* exits 2 on bad usage */
+    bool created = false;
+    int id = connect_segment(args.key, &created);
+    if (id == -1)
+        lab_fail("shmget");
+    /* An existing segment must have room for the text and its NUL (done for you, see lab.h). */
+    if (!created && lab_segment_size(id) < LAB_MEMO_SIZE)
+        lab_fail_with("memo", "segment too small");
+    char *p = attach_segment(id);
+    if (p == (void *)-1) /* not NULL! */
+        lab_fail("shmat");
+    if (created)
+        lab_print_memo_text(NULL, 0); /* "new segment: no text yet" */
+    else
+        print_stored_text(p);
+
+    /* The questions (see lab.h): end of input counts as "n", and as "no new text". */
+    if (lab_ask_yes_no("change the text? [y/n] ")) {
+        char text[LAB_MEMO_TEXT_MAX + 1]; /* at most 200 bytes and lab_ask_line's NUL */
+        long len = lab_ask_line("new text: ", text, sizeof text);
+        if (len != -1)
+            write_text(p, text, (size_t)len);
+    }
+    bool delete = lab_ask_yes_no("delete the segment? [y/n] ");
+
+    /* Detach in every case, before removing: the memory is no longer ours afterwards. */
+    if (detach_segment(p) == -1)
+        lab_fail("shmdt");
+    if (delete) {
+        if (remove_segment(id) == -1)
+            lab_fail("shmctl");
+        lab_print_line("segment deleted");
+    }
+    return 0;
+}
