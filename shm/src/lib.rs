@@ -180,6 +180,26 @@ impl Attachment {
         self.write_at(0, &bytes)
     }
 
+    /// The bytes the kernel maps past the segment's size, up to the end of its last page
+    /// (a 201-byte segment is mapped as a whole page). No other program reads them: a
+    /// program that writes there has gone past the size it asked for, and nothing crashed.
+    pub fn read_past_size(&self) -> Vec<u8> {
+        let page = page_size();
+        let mapped = self.len.div_ceil(page) * page;
+        let mut out = vec![0u8; mapped - self.len];
+        // SAFETY: the kernel maps a segment in whole pages (shm_segsz rounded up to the page
+        // size), so len..mapped is mapped and readable while `self` is attached; bytes are
+        // copied, never referenced, as other processes may write them.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                self.addr.as_ptr().add(self.len),
+                out.as_mut_ptr(),
+                out.len(),
+            )
+        };
+        out
+    }
+
     /// The raw pointer, for code that needs C's sharpness.
     ///
     /// # Safety
@@ -189,6 +209,13 @@ impl Attachment {
     pub unsafe fn as_mut_ptr(&self) -> *mut u8 {
         self.addr.as_ptr()
     }
+}
+
+/// The machine's page size, in bytes.
+pub fn page_size() -> usize {
+    // SAFETY: sysconf only reads a system constant.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(n).ok().filter(|n| *n > 0).unwrap_or(4096)
 }
 
 /// `shmat(2)`: attach segment `id` to this process; `addr` `None` lets the kernel choose.

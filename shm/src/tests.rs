@@ -184,3 +184,17 @@ fn limits_are_readable() {
     let l = limits().unwrap();
     assert!(l.shmmni > 0);
 }
+
+#[test]
+fn bytes_past_the_size_are_mapped_to_the_page_end_and_start_zero() {
+    let g = private(201, 0o600);
+    let a = shmat(g.0, None, AtFlags::empty()).unwrap();
+    let tail = a.read_past_size();
+    assert_eq!(tail.len(), page_size() - 201);
+    assert!(tail.iter().all(|b| *b == 0));
+    // A write past the size, as C's strcpy of a long line does, lands in the tail.
+    // SAFETY: offset 250 is inside the segment's mapped page, attached read-write.
+    unsafe { a.as_mut_ptr().add(250).write(b'x') };
+    assert_eq!(a.read_past_size()[250 - 201], b'x');
+    shmdt(a).unwrap();
+}

@@ -109,7 +109,7 @@ fn readonly_needed_status(c: &mut Ctx<'_>) {
 /// The segment holds `text` and its NUL at offset 0, every other byte as the setup left it.
 fn written(c: &mut Ctx<'_>, text: &[u8]) {
     let id = c.obs.setup_ids[0];
-    let Some(actual) = c.obs.contents.get(&id).cloned() else {
+    let Some(actual) = c.contents(id).map(|b| b.bytes.clone()) else {
         return;
     };
     let mut expected = c.obs.initial_contents[0].clone();

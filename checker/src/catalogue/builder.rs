@@ -74,6 +74,14 @@ impl Draft {
         }));
         self
     }
+    /// A run of the program with these arguments and `stdin` as its standard input.
+    pub fn run_fed(mut self, args: &[Arg], stdin: &[u8]) -> Draft {
+        self.steps.push(Step::Run(Invocation {
+            args: args.to_vec(),
+            stdin: Some(stdin.to_vec()),
+        }));
+        self
+    }
     /// Something the checker does after the previous step.
     pub fn then(mut self, action: Action) -> Draft {
         self.steps.push(Step::Checker(action));

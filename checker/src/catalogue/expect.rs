@@ -220,7 +220,7 @@ pub fn check_new_segment(c: &mut Ctx<'_>, size: usize, mode: u32, flag: &str) {
         "something still has the segment attached after the program exited: a child process left running?".into()
     });
     c.explain_last("nattch");
-    if let Some(bytes) = c.obs.contents.get(&seg.id) {
+    if let Some(bytes) = c.contents(seg.id).map(|b| &b.bytes) {
         let nonzero = bytes.iter().position(|b| *b != 0);
         c.check(
             "contents",
@@ -264,7 +264,7 @@ pub fn check_existing_unchanged(c: &mut Ctx<'_>, hint: &str) {
 
 pub fn contents_unchanged(c: &mut Ctx<'_>, n: usize, hint: &str) {
     let id = c.obs.setup_ids[n];
-    let Some(actual) = c.obs.contents.get(&id) else {
+    let Some(actual) = c.contents(id).map(|b| &b.bytes) else {
         return;
     };
     let expected = c.obs.initial_contents[n].clone();

@@ -17,6 +17,7 @@ mod create;
 mod detach;
 #[cfg(test)]
 mod hint_tests;
+mod memo;
 mod remove;
 mod set;
 mod stat;
@@ -34,6 +35,7 @@ pub fn scenarios(lab: Lab) -> Vec<Scenario> {
         Lab::Remove => remove::scenarios(),
         Lab::Stat => stat::scenarios(),
         Lab::Set => set::scenarios(),
+        Lab::Memo => memo::scenarios(),
     };
     defs.into_iter().map(|d| d.build(lab)).collect()
 }

@@ -16,11 +16,12 @@ pub enum Lab {
     Remove,
     Stat,
     Set,
+    Memo,
 }
 
 impl Lab {
     /// Every lab, in teaching order.
-    pub const ALL: [Lab; 7] = [
+    pub const ALL: [Lab; 8] = [
         Lab::Create,
         Lab::Access,
         Lab::Attach,
@@ -28,6 +29,7 @@ impl Lab {
         Lab::Remove,
         Lab::Stat,
         Lab::Set,
+        Lab::Memo,
     ];
 
     /// Its name, which is also the program's name.
@@ -40,6 +42,7 @@ impl Lab {
             Lab::Remove => "remove",
             Lab::Stat => "stat",
             Lab::Set => "set",
+            Lab::Memo => "memo",
         }
     }
 
@@ -58,13 +61,15 @@ impl Lab {
             Lab::Remove => "remove a segment with shmctl(IPC_RMID)",
             Lab::Stat => "print a segment's metadata from shmctl(IPC_STAT)",
             Lab::Set => "change a segment's mode and owner with shmctl(IPC_SET)",
+            Lab::Memo => "capstone: keep a text in one segment over several runs",
         }
     }
 
-    /// Whether the lab's program is meant to create segments (only `create` is); in every
-    /// other lab a segment left behind is reported.
+    /// Whether the lab's program is meant to create segments (`create`, and `memo`, whose
+    /// scenarios judge themselves which segments are one too many); in every other lab a
+    /// segment left behind is reported.
     pub fn creates_segments(self) -> bool {
-        self == Lab::Create
+        matches!(self, Lab::Create | Lab::Memo)
     }
 
     /// The guide, relative to the workspace.

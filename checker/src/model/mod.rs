@@ -8,6 +8,6 @@ pub mod segment;
 pub mod timeline;
 
 pub use lab::Lab;
-pub use run::{Observation, RunRecord, Termination};
+pub use run::{Observation, RunRecord, SegmentBytes, Termination};
 pub use segment::{SegmentState, Snapshot};
 pub use timeline::{Call, Effect, Return, TraceEvent};

@@ -51,6 +51,9 @@ impl Dropped {
 pub struct RunRecord {
     /// The command line, with keys filled in.
     pub argv: Vec<String>,
+    /// The standard input the checker gave it (`None`: /dev/null).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<String>,
     pub pid: i32,
     pub termination: Termination,
     pub stdout: String,
@@ -79,6 +82,26 @@ pub struct RunRecord {
     pub left_namespace: bool,
 }
 
+/// The bytes of a segment, read by the checker after a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentBytes {
+    /// Its `shm_segsz` bytes.
+    pub bytes: Vec<u8>,
+    /// The bytes mapped past its size, to the end of its last page: zero unless a program
+    /// wrote past the size it asked for.
+    pub past_size: Vec<u8>,
+}
+
+impl SegmentBytes {
+    /// How many bytes past the size are not zero (a write past the end shows there).
+    pub fn written_past_size(&self) -> usize {
+        self.past_size
+            .iter()
+            .rposition(|b| *b != 0)
+            .map_or(0, |i| i + 1)
+    }
+}
+
 /// Everything a scenario observed.
 #[derive(Debug, Clone)]
 pub struct Observation {
@@ -95,8 +118,11 @@ pub struct Observation {
     pub snapshots: Vec<Snapshot>,
     /// One per run step.
     pub runs: Vec<RunRecord>,
-    /// Contents of segments after the first run, by id (when the scenario reads them).
-    pub contents: BTreeMap<i32, Vec<u8>>,
+    /// For each run, the index in `snapshots` of the snapshot taken right after it.
+    pub after_run: Vec<usize>,
+    /// For each run, the bytes of the segments after it, by id (when the scenario reads
+    /// them: the setup segments and those the run created).
+    pub contents: Vec<BTreeMap<i32, SegmentBytes>>,
     /// What each setup segment held before the run, by index.
     pub initial_contents: Vec<Vec<u8>>,
     /// Whether runs were traced; `Err` says why not.

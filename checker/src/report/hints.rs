@@ -14,6 +14,7 @@ fn guide(lab: Lab) -> &'static str {
         Lab::Remove => include_str!("../../../docs/labs/remove.md"),
         Lab::Stat => include_str!("../../../docs/labs/stat.md"),
         Lab::Set => include_str!("../../../docs/labs/set.md"),
+        Lab::Memo => include_str!("../../../docs/labs/memo.md"),
     }
 }
 

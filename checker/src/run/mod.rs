@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shm::{AtFlags, IpcFlags, Key, Mode, ShmId, ShmctlCmd};
 
-use crate::model::{Observation, RunRecord, SegmentState, Snapshot};
+use crate::model::{Observation, RunRecord, SegmentBytes, SegmentState, Snapshot};
 use crate::scenario::{Action, Arg, Need, Owner, Scenario, Step, OTHER_GID, OTHER_UID};
 use isolation::{Isolation, IsolationChoice};
 pub use program::Program;
@@ -299,7 +299,8 @@ impl Scene<'_> {
 
         let mut snapshots = vec![self.snapshot("before")?];
         let mut runs = Vec::new();
-        let mut contents = BTreeMap::new();
+        let mut after_run = Vec::new();
+        let mut contents = Vec::new();
         for step in &scenario.steps {
             match step {
                 Step::Run(inv) => {
@@ -316,17 +317,18 @@ impl Scene<'_> {
                     runs.push(record);
                     let label = format!("after run {}", runs.len());
                     let snap = self.snapshot(&label)?;
-                    if runs.len() == 1 && scenario.read_contents {
-                        let before = &snapshots[0];
+                    // Read after the snapshot: the checker's own attach moves atime and lpid.
+                    let mut bytes = BTreeMap::new();
+                    // Every segment of the scenario: the setup's and those the runs made.
+                    if scenario.read_contents {
                         for seg in &snap.segments {
-                            let is_setup = self.setup_ids.iter().any(|id| id.raw() == seg.id);
-                            if is_setup || before.by_id(seg.id).is_none() {
-                                if let Some(bytes) = read_contents(ShmId::new(seg.id)) {
-                                    contents.insert(seg.id, bytes);
-                                }
+                            if let Some(read) = read_contents(ShmId::new(seg.id)) {
+                                bytes.insert(seg.id, read);
                             }
                         }
                     }
+                    contents.push(bytes);
+                    after_run.push(snapshots.len());
                     snapshots.push(snap);
                 }
                 Step::Checker(Action::ReleaseHeld) => {
@@ -346,6 +348,7 @@ impl Scene<'_> {
             program_gid: program.gid,
             snapshots,
             runs,
+            after_run,
             contents,
             initial_contents,
             tracing: self.env.tracing.clone(),
@@ -393,6 +396,7 @@ impl Scene<'_> {
         shown.extend(argv);
         Ok(RunRecord {
             argv: shown,
+            stdin: stdin.map(|b| String::from_utf8_lossy(b).into_owned()),
             pid: out.pid,
             termination: out.termination,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -456,10 +460,11 @@ impl Scene<'_> {
 }
 
 /// The bytes of a segment, read through a read-only attachment of the checker's own.
-fn read_contents(id: ShmId) -> Option<Vec<u8>> {
+fn read_contents(id: ShmId) -> Option<SegmentBytes> {
     let a = shm::shmat(id, None, AtFlags::SHM_RDONLY).ok()?;
-    let mut buf = vec![0u8; a.len()];
-    let ok = a.read_at(0, &mut buf).is_ok();
+    let mut bytes = vec![0u8; a.len()];
+    let ok = a.read_at(0, &mut bytes).is_ok();
+    let past_size = a.read_past_size();
     let _ = shm::shmdt(a);
-    ok.then_some(buf)
+    ok.then_some(SegmentBytes { bytes, past_size })
 }

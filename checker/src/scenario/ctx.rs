@@ -67,6 +67,8 @@ pub struct Ctx<'a> {
     pub checks: Vec<Check>,
     /// Set once the program did not finish normally: later checks would only add noise.
     pub(super) stopped: Option<Stop>,
+    /// The run the checks are about (0-based); see [`in_run`](Self::in_run).
+    run_index: usize,
 }
 
 /// The errno names and texts a lab's stderr line may use.
@@ -103,6 +105,32 @@ impl<'a> Ctx<'a> {
             lab,
             checks: Vec::new(),
             stopped: None,
+            run_index: 0,
+        }
+    }
+
+    /// Makes the checks `f` records about run `n` (0-based) of a scenario with several:
+    /// [`run`](Self::run), [`evidence`](Self::evidence), [`timeline`](Self::timeline),
+    /// [`before_run`](Self::before_run), [`after`](Self::after), [`created`](Self::created),
+    /// [`contents`](Self::contents) and the status checks then mean that run, and each
+    /// check's `what` starts with `run N: `.
+    pub fn in_run(&mut self, n: usize, f: impl FnOnce(&mut Ctx<'a>)) {
+        let previous = std::mem::replace(&mut self.run_index, n);
+        f(self);
+        self.run_index = previous;
+    }
+
+    /// The run the checks are about (0-based).
+    pub fn run_index(&self) -> usize {
+        self.run_index
+    }
+
+    /// `what`, with the run it is about where the scenario has several.
+    fn about_run(&self, what: String) -> String {
+        if self.obs.runs.len() > 1 {
+            format!("run {}: {what}", self.run_index + 1)
+        } else {
+            what
         }
     }
 
@@ -125,8 +153,9 @@ impl<'a> Ctx<'a> {
             return passed;
         }
         let hint = if passed { None } else { Some(hint()) };
+        let what = self.about_run(what.into());
         self.checks.push(Check {
-            what: what.into(),
+            what,
             field,
             expected: expected.to_string(),
             actual: actual.to_string(),
@@ -151,8 +180,9 @@ impl<'a> Ctx<'a> {
             return;
         }
         let seen = seen.to_string();
+        let what = self.about_run(what.into());
         self.checks.push(Check {
-            what: what.into(),
+            what,
             field,
             expected: seen.clone(),
             actual: seen,
@@ -171,12 +201,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// What the trace of the first run shows, for hints.
+    /// What the trace of the run shows, for hints.
     pub fn evidence(&self) -> Evidence<'a> {
-        Evidence::of(self.obs, 0)
+        Evidence::of(self.obs, self.run_index)
     }
 
-    /// The first run's timeline, or why there is none.
+    /// The run's timeline, or why there is none.
     pub fn timeline(&self) -> Result<&'a [TraceEvent], String> {
         match (&self.obs.tracing, &self.run().timeline) {
             (Err(reason), _) => Err(reason.clone()),
@@ -197,7 +227,7 @@ impl<'a> Ctx<'a> {
         match self.timeline() {
             Ok(events) => checks(self, events),
             Err(reason) => self.checks.push(Check {
-                what: what.into(),
+                what: self.about_run(what.into()),
                 field: "timeline",
                 expected: "checked on the timeline".into(),
                 actual: "not traced".into(),
@@ -210,9 +240,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The first run.
+    /// The run the checks are about (the first, unless [`in_run`](Self::in_run) says).
     pub fn run(&self) -> &'a RunRecord {
-        &self.obs.runs[0]
+        &self.obs.runs[self.run_index]
+    }
+
+    /// The bytes of segment `id` after the run, when the scenario reads them.
+    pub fn contents(&self, id: i32) -> Option<&'a crate::model::SegmentBytes> {
+        self.obs.contents.get(self.run_index)?.get(&id)
     }
 
     /// The snapshot before anything ran.
@@ -225,9 +260,14 @@ impl<'a> Ctx<'a> {
         &self.obs.snapshots[n + 1]
     }
 
-    /// The snapshot after the first step.
+    /// The snapshot right after the run.
     pub fn after(&self) -> &'a Snapshot {
-        self.after_step(0)
+        &self.obs.snapshots[self.obs.after_run[self.run_index]]
+    }
+
+    /// The snapshot right before the run (after the previous step).
+    pub fn before_run(&self) -> &'a Snapshot {
+        &self.obs.snapshots[self.obs.after_run[self.run_index] - 1]
     }
 
     /// Setup segment `n` as it was before the run.
@@ -237,9 +277,9 @@ impl<'a> Ctx<'a> {
             .expect("setup segments are in the before snapshot")
     }
 
-    /// Segments in the `after` snapshot that were not there before.
+    /// Segments in the snapshot after the run that were not there before it.
     pub fn created(&self) -> Vec<&'a SegmentState> {
-        let before = self.before();
+        let before = self.before_run();
         self.after()
             .segments
             .iter()

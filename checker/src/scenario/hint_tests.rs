@@ -42,6 +42,7 @@ fn obs(code: i32, argv: &[&str], stderr: &str, timeline: Option<Vec<TraceEvent>>
         ],
         runs: vec![RunRecord {
             argv: argv.iter().map(|s| s.to_string()).collect(),
+            stdin: None,
             pid: PID,
             termination: Termination::Exited { code },
             stdout: String::new(),
@@ -54,7 +55,8 @@ fn obs(code: i32, argv: &[&str], stderr: &str, timeline: Option<Vec<TraceEvent>>
             children: 0,
             left_namespace: false,
         }],
-        contents: BTreeMap::new(),
+        after_run: vec![1],
+        contents: vec![BTreeMap::new()],
         initial_contents: vec![],
         tracing: if traced {
             Ok(())

@@ -57,9 +57,15 @@ impl<'a> Ctx<'a> {
                 self.stop(Stop::KilledItsParent)
             }
             Termination::TimedOut { after_ms } => {
-                self.check("status", "the program finished", "an exit within the timeout", format!("still running after {} ms, killed", after_ms), false, || {
-                    "the program never finished: look for a loop that never ends or a read from stdin (stdin is /dev/null); --timeout sets the limit".into()
-                });
+                let hint = timeout_hint(run);
+                self.check(
+                    "status",
+                    "the program finished",
+                    "an exit within the timeout",
+                    format!("still running after {} ms, killed", after_ms),
+                    false,
+                    || hint,
+                );
                 self.stop(Stop::TimedOut)
             }
             Termination::Signaled { signal, .. } => {
@@ -173,6 +179,37 @@ impl<'a> Ctx<'a> {
             );
         }
     }
+}
+
+/// Why a run may not have finished, from what it was given and what it printed.
+fn timeout_hint(run: &crate::model::RunRecord) -> String {
+    let Some(input) = &run.stdin else {
+        return "the program never finished: look for a loop that never ends or a read from stdin (stdin is /dev/null); --timeout sets the limit".into();
+    };
+    let lines = input.lines().count();
+    let given = if lines == 0 {
+        "stdin was empty".to_string()
+    } else {
+        format!("stdin held {lines} line(s), then ended")
+    };
+    match most_repeated_line(&run.stdout) {
+        Some((line, n)) if n > lines + 1 => format!(
+            "{given}, but the program went on printing {line:?} ({n} times before it was stopped): at end of input every read returns at once (fgets gives NULL, scanf and getchar EOF, read_line Ok(0)); treat it as the end, not as an answer to ask again"
+        ),
+        _ => format!("the program never finished: {given}; look for a loop that waits for more input or never ends; --timeout sets the limit"),
+    }
+}
+
+/// The line stdout repeats most, and how often (the output of a loop).
+fn most_repeated_line(stdout: &str) -> Option<(String, usize)> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for line in stdout.lines().map(str::trim_end).filter(|l| !l.is_empty()) {
+        *counts.entry(line).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(l, n)| (l.chars().take(80).collect(), n))
 }
 
 /// The argument a usage message names: a value of the command line (not an option, whose

@@ -27,6 +27,7 @@ fn segment(id: i32, cpid: i32) -> SegmentState {
 fn run(termination: Termination, stdout: &str, stderr: &str) -> RunRecord {
     RunRecord {
         argv: vec!["prog".into()],
+        stdin: None,
         pid: 77,
         termination,
         stdout: stdout.into(),
@@ -60,7 +61,8 @@ fn observation(run: RunRecord, after: Vec<SegmentState>) -> Observation {
             },
         ],
         runs: vec![run],
-        contents: BTreeMap::new(),
+        after_run: vec![1],
+        contents: vec![BTreeMap::new()],
         initial_contents: vec![vec![0; 4096]],
         tracing: Err("not traced in this test".into()),
     }
