@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use assert_cmd::Command;
 
-pub const LABS: [&str; 7] = [
-    "create", "access", "attach", "detach", "remove", "stat", "set",
+pub const LABS: [&str; 8] = [
+    "create", "access", "attach", "detach", "remove", "stat", "set", "memo",
 ];
 
 /// The workspace root.
