@@ -28,7 +28,10 @@ fn the_c_solutions_pass_every_scenario() {
         .collect();
     assert!(bad.is_empty(), "{bad:?}\n{doc:#}");
     assert_eq!(code, 0, "{doc:#}");
-    assert_eq!(doc["extra_data"]["labs"].as_array().unwrap().len(), Lab::ALL.len());
+    assert_eq!(
+        doc["extra_data"]["labs"].as_array().unwrap().len(),
+        Lab::ALL.len()
+    );
 }
 
 /// Whether the scenario a report's test name names only checks bad usage.

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::cap;
-use super::words::{self, shell_words, termination_text};
+use super::words::{self, termination_text};
 use super::{LabReport, Report, ScenarioReport};
 use crate::model::segment::diff_fields;
 use crate::model::Snapshot;
@@ -163,7 +163,7 @@ fn render_failure(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     for run in &s.runs {
-        writeln!(out, "        $ {}", shell_words(&run.argv))?;
+        writeln!(out, "        $ {}", words::run_command(run))?;
     }
     for check in s.checks.iter().filter(|c| !c.passed && c.skipped.is_none()) {
         writeln!(
@@ -219,7 +219,7 @@ fn render_failure(
 
 fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     for (i, run) in s.runs.iter().enumerate() {
-        writeln!(out, "        run {}: $ {}", i + 1, shell_words(&run.argv))?;
+        writeln!(out, "        run {}: $ {}", i + 1, words::run_command(run))?;
         writeln!(
             out,
             "          pid {}, {}",

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::cap;
-use super::words::{self, shell_words};
+use super::words;
 use super::{Report, ScenarioReport};
 use crate::model::{Lab, RunRecord};
 use crate::scenario::Verdict;
@@ -52,7 +52,7 @@ fn test_output(lab: Lab, s: &ScenarioReport) -> String {
         Verdict::Error(r) => lines.push(format!("the checker could not run this scenario: {r}")),
         Verdict::Failed => {
             for run in &s.runs {
-                lines.push(format!("$ {}", shell_words(&run.argv)));
+                lines.push(format!("$ {}", words::run_command(run)));
             }
             for c in s.checks.iter().filter(|c| !c.passed && c.skipped.is_none()) {
                 lines.push(format!(

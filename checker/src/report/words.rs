@@ -245,10 +245,67 @@ pub fn shell_words(argv: &[String]) -> String {
         .join(" ")
 }
 
+/// A run as a shell command that repeats it: `printf 'y\nhi\n' | memo 0x1234` when the
+/// checker gave it a standard input, the command alone otherwise. A long input is cut.
+pub fn run_command(run: &crate::model::RunRecord) -> String {
+    let command = shell_words(&run.argv);
+    match &run.stdin {
+        None => command,
+        Some(input) if input.is_empty() => format!("{command} < /dev/null"),
+        Some(input) => {
+            let mut escaped = String::new();
+            for c in input.chars().take(120) {
+                match c {
+                    '\n' => escaped.push_str("\\n"),
+                    '\\' => escaped.push_str("\\\\"),
+                    '%' => escaped.push_str("%%"),
+                    '\'' => escaped.push_str("'\\''"),
+                    c if c.is_control() => escaped.push_str(&format!("\\{:03o}", c as u32 & 0xff)),
+                    c => escaped.push(c),
+                }
+            }
+            let more = input.chars().count().saturating_sub(120);
+            let cut = if more > 0 {
+                format!("[… {more} more characters]")
+            } else {
+                String::new()
+            };
+            format!("printf '{escaped}{cut}' | {command}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Return;
+
+    #[test]
+    fn a_run_with_stdin_is_shown_as_printf_piped_into_it() {
+        let mut run = crate::model::RunRecord {
+            argv: vec!["memo".into(), "0x1234".into()],
+            stdin: Some("y\nit's 100%\n".into()),
+            pid: 1,
+            termination: crate::model::Termination::Exited { code: 0 },
+            stdout: String::new(),
+            stderr: String::new(),
+            dropped: 0,
+            dropped_by_stream: Default::default(),
+            started: 0,
+            timeline: None,
+            survivors: Vec::new(),
+            children: 0,
+            left_namespace: false,
+        };
+        assert_eq!(
+            run_command(&run),
+            r"printf 'y\nit'\''s 100%%\n' | memo 0x1234"
+        );
+        run.stdin = Some(String::new());
+        assert_eq!(run_command(&run), "memo 0x1234 < /dev/null");
+        run.stdin = None;
+        assert_eq!(run_command(&run), "memo 0x1234");
+    }
 
     fn state(nattch: u64, lpid: i32) -> SegmentState {
         SegmentState {

@@ -69,6 +69,8 @@ pub struct Ctx<'a> {
     pub(super) stopped: Option<Stop>,
     /// The run the checks are about (0-based); see [`in_run`](Self::in_run).
     run_index: usize,
+    /// Whether the checks are about all the runs together; see [`across_runs`](Self::across_runs).
+    across: bool,
 }
 
 /// The errno names and texts a lab's stderr line may use.
@@ -106,7 +108,16 @@ impl<'a> Ctx<'a> {
             checks: Vec::new(),
             stopped: None,
             run_index: 0,
+            across: false,
         }
+    }
+
+    /// Makes the checks `f` records about the scenario's runs together (what they left at the
+    /// end): their `what` names no run.
+    pub fn across_runs(&mut self, f: impl FnOnce(&mut Ctx<'a>)) {
+        let previous = std::mem::replace(&mut self.across, true);
+        f(self);
+        self.across = previous;
     }
 
     /// Makes the checks `f` records about run `n` (0-based) of a scenario with several:
@@ -127,7 +138,7 @@ impl<'a> Ctx<'a> {
 
     /// `what`, with the run it is about where the scenario has several.
     fn about_run(&self, what: String) -> String {
-        if self.obs.runs.len() > 1 {
+        if self.obs.runs.len() > 1 && !self.across {
             format!("run {}: {what}", self.run_index + 1)
         } else {
             what

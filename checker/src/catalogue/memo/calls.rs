@@ -2,7 +2,6 @@
 //! attach, a detach before exit, and IPC_RMID exactly after a y to delete, after shmdt.
 
 use super::contract::{Turn, MODE, SIZE};
-use super::turn::key_hint;
 use crate::model::timeline::{errno_name, key_text, shmget_flags};
 use crate::model::{Call, Effect, Return, TraceEvent};
 use crate::scenario::evidence::Evidence;
@@ -55,7 +54,11 @@ fn opened(c: &mut Ctx<'_>, events: &[TraceEvent], key: i32) {
     );
     c.check("timeline", "the first shmget", expected, first.call.text(), ok, || {
         if used != key {
-            key_hint(used)
+            format!("shmget was given key {}, not KEY ({}): {}", key_text(used), key_text(key), match used {
+                0 => "IPC_PRIVATE makes a new segment every time",
+                -1 => "ftok gives -1 when its file does not exist",
+                _ => "pass the key from the command line",
+            })
         } else if !creat {
             "the first shmget has no IPC_CREAT, so it cannot create the segment on a first run: try IPC_CREAT | IPC_EXCL | 0644 first, and open with shmget(KEY, 0, 0) on EEXIST".into()
         } else if !excl {
@@ -116,7 +119,7 @@ fn detached(c: &mut Ctx<'_>, events: &[TraceEvent]) {
         if undone == 0 {
             "the program exited without calling shmdt: exiting detached it, so the segment looks fine afterwards, but the contract asks for shmdt before every exit (and before IPC_RMID)".into()
         } else {
-            format!("only {undone} of the {} attachments were detached: every shmat needs its shmdt (better: attach once)", attached.len())
+            format!("only {undone} of the {} attachments {} detached: every shmat needs its shmdt (better: attach once)", attached.len(), if undone == 1 { "was" } else { "were" })
         }
     });
 }

@@ -10,7 +10,7 @@ mod turn;
 use super::builder::{def, key, lit, Def, FREE};
 use super::expect::fails_with;
 use crate::scenario::{Ctx, Kind, Need, SegmentSpec};
-use contract::{text_of, SIZE};
+use contract::SIZE;
 
 /// The scenarios, in the order of the guide.
 pub fn scenarios() -> Vec<Def> {
@@ -36,6 +36,14 @@ pub fn scenarios() -> Vec<Def> {
         )
         .setup(SegmentSpec::new(SIZE, 0o644).holding(b"old text\0"))
         .run_fed(&[key(0)], b"y\nnew\nn\n")
+        .reading_contents()
+        .expect(play),
+        def(
+            "memo/empty-text",
+            "an existing segment with an empty text is not a new one",
+        )
+        .setup(SegmentSpec::new(SIZE, 0o644))
+        .run_fed(&[key(0)], b"n\nn\n")
         .reading_contents()
         .expect(play),
         def(
@@ -124,20 +132,20 @@ const LONG_INPUT: &str = concat!(
     "n\n"
 );
 
-/// Plays the scenario's runs against the contract: each run is checked against what the
-/// model says it must print and leave, starting from the setup (a segment's text, or none).
+/// Plays the scenario's runs against the contract. Each run is judged from what it found
+/// (the text of the segment with KEY as the checker read it after the previous run, or the
+/// setup's), so that one run's mistake is reported once, in that run, and not again as the
+/// next run's; after the last, the segments left are counted.
 fn play(c: &mut Ctx<'_>) {
-    let mut text: Option<Vec<u8>> = c.obs.initial_contents.first().map(|b| text_of(b).to_vec());
+    let mut last = None;
     for i in 0..c.obs.runs.len() {
-        let stdin = c.obs.runs[i].stdin.clone().unwrap_or_default();
-        let turn = contract::turn(text.as_deref(), stdin.as_bytes());
-        c.in_run(i, |c| turn::check(c, &turn, text.as_deref()));
+        c.in_run(i, |c| last = Some(turn::check(c)));
         if c.stopped().is_some() {
             return;
         }
-        text = turn.after;
     }
-    turn::segments_left(c, text.is_some());
+    let one = last.is_some_and(|t: contract::Turn| t.after.is_some());
+    c.across_runs(|c| turn::segments_left(c, one));
 }
 
 fn too_small(c: &mut Ctx<'_>) {

@@ -22,20 +22,23 @@ pub fn key_hint(used: i32) -> String {
     }
 }
 
-/// Checks run `c.run_index()` against `turn`; `before` is the text the model says the
-/// segment held when the run started (`None`: no segment).
-pub fn check(c: &mut Ctx<'_>, turn: &Turn, before: Option<&[u8]>) {
+/// Checks the run `c.run_index()` against the contract, from the state it found, and
+/// returns what the contract asked of it.
+pub fn check(c: &mut Ctx<'_>) -> Turn {
     let key = memo_key(c);
+    let found_bytes = found_bytes(c, key);
+    let found = found_bytes.as_ref().map(|b| text_of(b).to_vec());
+    let stdin = c.run().stdin.clone().unwrap_or_default();
+    let turn = super::contract::turn(found.as_deref(), stdin.as_bytes());
     let evidence = c.evidence();
     c.status_hinted(0, |code, _| status_hint(code, &evidence));
     if c.stopped().is_some() {
-        return;
+        return turn;
     }
-    let held = held_before(c, key);
     let first_get = calls::first_shmget(&evidence);
     let other_key = c.created().iter().find(|s| s.key != key).map(|s| s.key);
     c.stdout(&turn.stdout, |actual| {
-        stdout_hint(turn, actual, held.as_deref(), (key, first_get), other_key)
+        stdout_hint(&turn, actual, (key, first_get), other_key)
     });
     let seg = match turn.after {
         Some(_) => the_segment(c, key),
@@ -45,20 +48,33 @@ pub fn check(c: &mut Ctx<'_>, turn: &Turn, before: Option<&[u8]>) {
         }
     };
     if let Some(seg) = seg {
-        segment(c, turn, seg, key, before.is_some());
+        segment(c, &turn, seg, key, found_bytes.as_deref());
     }
-    calls::check(c, turn, key);
+    calls::check(c, &turn, key);
+    turn
 }
 
-/// The text the segment with KEY really held when the run started, as the checker read it.
-fn held_before(c: &Ctx<'_>, key: i32) -> Option<Vec<u8>> {
-    let i = c.run_index();
-    if i == 0 {
-        return c.obs.initial_contents.first().map(|b| text_of(b).to_vec());
-    }
+/// The bytes of the segment with KEY when the run started (`None`: there was none; empty
+/// when they could not be read): the setup's for the first run, else what the checker read
+/// after the previous one.
+fn found_bytes(c: &Ctx<'_>, key: i32) -> Option<Vec<u8>> {
     let seg = c.before_run().segments.iter().find(|s| s.key == key)?;
-    let bytes = c.obs.contents.get(i - 1)?.get(&seg.id)?;
-    Some(text_of(&bytes.bytes).to_vec())
+    let bytes = match c.run_index().checked_sub(1) {
+        None => c
+            .obs
+            .setup_ids
+            .iter()
+            .position(|id| *id == seg.id)
+            .and_then(|n| c.obs.initial_contents.get(n))
+            .cloned(),
+        Some(previous) => c
+            .obs
+            .contents
+            .get(previous)
+            .and_then(|m| m.get(&seg.id))
+            .map(|b| b.bytes.clone()),
+    };
+    Some(bytes.unwrap_or_default())
 }
 
 fn status_hint(code: i32, evidence: &Evidence<'_>) -> Option<String> {
@@ -73,12 +89,14 @@ fn status_hint(code: i32, evidence: &Evidence<'_>) -> Option<String> {
 fn stdout_hint(
     turn: &Turn,
     actual: &str,
-    held: Option<&[u8]>,
     (key, first_get): (i32, Option<(i32, i32, Option<i32>)>),
     other_key: Option<i32>,
 ) -> String {
     let expected_first = turn.stdout.lines().next().unwrap_or_default();
     let actual_first = actual.lines().next().unwrap_or_default();
+    if let Some((used, _, _)) = first_get.filter(|(used, _, _)| *used != key) {
+        return key_hint(used);
+    }
     if expected_first != actual_first {
         if turn.creates && actual_first.starts_with("text: ") {
             return format!("there was no segment with KEY before this run, yet the program printed {}: when its shmget with IPC_CREAT | IPC_EXCL creates the segment, print `{NEW}`", show(actual_first));
@@ -91,9 +109,6 @@ fn stdout_hint(
             show(expected_first),
             show(actual_first)
         );
-    }
-    if let Some(text) = held.filter(|t| t.ends_with(b"\n")) {
-        return format!("the segment held {} when the run started: a newline was stored with the text, so it prints an empty line after it; drop the newline of the input line before writing", show(&String::from_utf8_lossy(text)));
     }
     let again = |s: &str| s.matches(AGAIN).count();
     if again(&turn.stdout) > again(actual) {
@@ -204,7 +219,8 @@ fn gone(c: &mut Ctx<'_>, key: i32, evidence: &Evidence<'_>) {
 
 /// The segment a run left: new ones with the contract's size and mode, old ones kept, and
 /// the text with its NUL, nothing past the size.
-fn segment(c: &mut Ctx<'_>, turn: &Turn, seg: &SegmentState, key: i32, existed: bool) {
+fn segment(c: &mut Ctx<'_>, turn: &Turn, seg: &SegmentState, key: i32, found: Option<&[u8]>) {
+    let existed = found.is_some();
     if turn.creates {
         c.field(
             "size",
@@ -230,20 +246,49 @@ fn segment(c: &mut Ctx<'_>, turn: &Turn, seg: &SegmentState, key: i32, existed: 
     };
     let expected = turn.after.clone().unwrap_or_default();
     let n = expected.len();
-    let ok = bytes.bytes.get(..n) == Some(&expected[..]) && bytes.bytes.get(n) == Some(&0);
     let shown = |b: &[u8]| show(&String::from_utf8_lossy(&b[..b.len().min(n + 12)]));
-    let mut with_nul = expected.clone();
-    with_nul.push(0);
-    c.check(
-        "contents",
-        "the text at offset 0 of the segment",
-        format!("{} at offset 0", shown(&with_nul)),
-        shown(&bytes.bytes),
-        ok,
-        || contents_hint(turn, &expected, &bytes.bytes, existed),
-    );
+    let kept =
+        found.filter(|f| turn.writes.is_none() && !f.is_empty() && f.len() == bytes.bytes.len());
+    if let Some(old) = kept {
+        // Nothing to write: the bytes it found are the bytes it leaves.
+        let same = old == &bytes.bytes[..];
+        c.check(
+            "contents",
+            "the segment's bytes (nothing to write)",
+            "as the run found them",
+            if same {
+                "as the run found them".to_string()
+            } else {
+                shown(&bytes.bytes)
+            },
+            same,
+            || contents_hint(turn, &expected, &bytes.bytes, existed),
+        );
+    } else {
+        let ok = bytes.bytes.get(..n) == Some(&expected[..]) && bytes.bytes.get(n) == Some(&0);
+        let mut with_nul = expected.clone();
+        with_nul.push(0);
+        c.check(
+            "contents",
+            "the text at offset 0 of the segment",
+            format!("{} at offset 0", shown(&with_nul)),
+            shown(&bytes.bytes),
+            ok,
+            || contents_hint(turn, &expected, &bytes.bytes, existed),
+        );
+    }
     let past = bytes.written_past_size();
-    c.check("contents", format!("bytes past the segment's {} bytes", seg.size), "untouched", if past == 0 { "untouched".to_string() } else { format!("{past} bytes written") }, past == 0, || {
+    let before = c
+        .run_index()
+        .checked_sub(1)
+        .and_then(|i| c.obs.contents.get(i))
+        .and_then(|m| m.get(&seg.id));
+    let past = if before.is_some_and(|b| b.past_size == bytes.past_size) {
+        0
+    } else {
+        past
+    };
+    c.check("contents", format!("bytes past the segment's {} bytes", seg.size), "untouched", if past == 0 { "untouched".to_string() } else { format!("written, up to {past} bytes past the end") }, past == 0, || {
         format!("the program wrote past the end of the {}-byte segment (the mapping is a whole page, so nothing crashed, but those bytes belong to no segment): keep at most {MAX_TEXT} bytes of text and write its NUL after them; strcpy copies the whole line", seg.size)
     });
 }
@@ -264,7 +309,7 @@ fn contents_hint(turn: &Turn, expected: &[u8], bytes: &[u8], existed: bool) -> S
     }
     if bytes.get(..n) == Some(expected) && turn.writes.is_some() {
         return if n == MAX_TEXT && stored.len() > n {
-            format!("the whole input line was written ({} bytes before the first NUL): keep at most {MAX_TEXT} bytes, then the NUL at offset {MAX_TEXT}", stored.len())
+            format!("more than {MAX_TEXT} bytes of the line were written: byte {MAX_TEXT} is {}, not the NUL; keep at most {MAX_TEXT} bytes, then the NUL at offset {MAX_TEXT}", show(&String::from_utf8_lossy(&bytes[n..=n])))
         } else {
             format!("the text was written without its NUL: byte {n} is {}, so a reader sees {}; write a 0 byte right after the text", show(&String::from_utf8_lossy(&bytes[n..=n])), text(stored))
         };
@@ -305,9 +350,13 @@ pub fn segments_left(c: &mut Ctx<'_>, one: bool) {
         let keys: std::collections::BTreeSet<String> =
             extra.iter().map(|s| key_text(s.key)).collect();
         let keys: Vec<String> = keys.into_iter().collect();
+        let memo = if memo.is_some() {
+            format!("1 with key {}", key_text(key))
+        } else {
+            format!("none with key {}", key_text(key))
+        };
         format!(
-            "{} besides it: {} other segment(s), key {}",
-            if memo.is_some() { "1" } else { "none" },
+            "{memo}, and {} other(s) with key {}",
             extra.len(),
             keys.join(", ")
         )
@@ -315,13 +364,14 @@ pub fn segments_left(c: &mut Ctx<'_>, one: bool) {
     let n = c.obs.runs.len();
     c.check("segments-left", "segments after all the runs", expected, actual, extra.is_empty(), || {
         let private = extra.iter().all(|s| s.key == 0);
-        if n > 0 && by_run.iter().all(|k| *k == 1) {
+        if n > 1 && by_run.iter().all(|k| *k == 1) {
             let why = if private { "IPC_PRIVATE (key 0) makes a new segment every time, and no run can find it again" } else { "none of them is found again by a later run" };
             format!("each of the {n} runs left a segment of its own ({} in all): one segment leaks per run; {why}: use KEY, so that every run finds the same segment", extra.len())
         } else {
             let made: Vec<String> = by_run.iter().enumerate().filter(|(_, k)| **k > 0).map(|(i, k)| format!("run {} made {k}", i + 1)).collect();
             let who = if made.is_empty() { String::new() } else { format!(" ({})", made.join(", ")) };
-            format!("{} segment(s) besides the one with KEY were left behind{who}: a run may make only the segment with KEY, and a y to delete removes it", extra.len())
+            let private = if private { ": IPC_PRIVATE (key 0) makes a new segment that no later run can find; use KEY" } else { "" };
+            format!("{} segment(s) besides the one with KEY were left behind{who}: a run may make only the segment with KEY, and a y to delete removes it{private}", extra.len())
         }
     });
 }
