@@ -149,6 +149,10 @@ struct GradeArgs {
     /// Do not trace the programs.
     #[arg(long)]
     no_trace: bool,
+    /// Only these labs are graded, and get a column (comma-separated; all by default): a
+    /// course that skips the capstones passes `--labs create,access,attach,detach,remove,stat,set`.
+    #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
+    labs: Vec<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -436,10 +440,21 @@ impl Cli {
                 if jobs == 0 {
                     return Err(UsageError::NoJobs);
                 }
+                let mut labs = g
+                    .labs
+                    .iter()
+                    .map(|l| lab_arg(l))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if labs.is_empty() {
+                    labs = Lab::ALL.to_vec();
+                }
+                labs.sort();
+                labs.dedup();
                 Plan::Grade(GradePlan {
                     submissions: g.submissions,
                     out: g.out,
                     jobs,
+                    labs,
                     run: g.common.run_options(!g.no_trace),
                 })
             }

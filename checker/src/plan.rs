@@ -155,6 +155,8 @@ pub struct GradePlan {
     pub out: PathBuf,
     /// Checkers at once.
     pub jobs: usize,
+    /// The labs graded, in teaching order (all unless `--labs` says).
+    pub labs: Vec<Lab>,
     /// How each student's programs run.
     pub run: RunOptions,
 }

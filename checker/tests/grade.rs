@@ -63,14 +63,13 @@ fn a_class_is_graded_in_parallel_into_a_csv_and_reports() {
 
     let csv = std::fs::read_to_string(out.path().join("grades.csv")).unwrap();
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(
-        rows[0][..8],
-        ["student", "create", "access", "attach", "detach", "remove", "stat", "set"]
-    );
+    assert_eq!(rows[0][0], "student");
+    assert_eq!(rows[0][1..=LABS.len()], LABS);
     assert_eq!(rows.len(), 21, "{csv}");
     for row in &rows[1..] {
         let i: usize = row[0].trim_start_matches("student").parse().unwrap();
-        let (score, max): (u64, u64) = (row[8].parse().unwrap(), row[9].parse().unwrap());
+        let n = LABS.len();
+        let (score, max): (u64, u64) = (row[n + 1].parse().unwrap(), row[n + 2].parse().unwrap());
         match i % 4 {
             0 => assert_eq!(score, max, "a correct submission gets everything: {row:?}"),
             1 => assert!(score > 0 && score < max, "a buggy one some: {row:?}"),
@@ -96,4 +95,51 @@ fn a_class_is_graded_in_parallel_into_a_csv_and_reports() {
 #[test]
 fn grading_a_missing_directory_is_a_usage_error() {
     shmlab().args(["grade", "/no/such/class"]).assert().code(2);
+}
+
+#[test]
+fn labs_limits_grading_to_the_labs_a_course_counts() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let solutions = built("shmlab-solutions");
+    let dir = class.path().join("ada");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Only create is submitted: memo, left out of the course, costs nothing.
+    std::fs::copy(&solutions["solution-create"], dir.join("create")).unwrap();
+    let result = shmlab()
+        .args(["grade", "--labs", "create,access", "--out"])
+        .arg(out.path())
+        .arg(class.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let csv = std::fs::read_to_string(out.path().join("grades.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows[0][..5],
+        ["student", "create", "access", "score", "max_score"]
+    );
+    let report = std::fs::read_to_string(out.path().join("ada.json")).unwrap();
+    assert!(
+        !report.contains("\"memo\""),
+        "memo was not graded: {report}"
+    );
+    assert!(rows[1][1].parse::<u64>().unwrap() > 0, "{csv}");
+    assert_eq!(rows[1][2], "0", "no access program: {csv}");
+}
+
+#[test]
+fn an_unknown_lab_in_labs_is_a_usage_error_naming_the_nearest() {
+    let class = tempfile::tempdir().unwrap();
+    shmlab()
+        .args(["grade", "--labs", "mem"])
+        .arg(class.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("memo"));
 }

@@ -44,9 +44,9 @@ fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)
 }
 
 /// Copies a student's executable, or compiles their C source, for each lab.
-fn prepare_plain(src: &Path, build: &Path, problems: &mut BTreeMap<Lab, String>) {
+fn prepare_plain(src: &Path, build: &Path, labs: &[Lab], problems: &mut BTreeMap<Lab, String>) {
     use std::os::unix::fs::PermissionsExt;
-    for lab in Lab::ALL {
+    for &lab in labs {
         let exe = src.join(lab.name());
         let c = src.join(format!("{lab}.c"));
         let dest = build.join(lab.name());
@@ -86,13 +86,13 @@ fn prepare_plain(src: &Path, build: &Path, problems: &mut BTreeMap<Lab, String>)
     }
 }
 
-fn prepare(student: &str, src: &Path, out: &Path) -> Prepared {
+fn prepare(student: &str, src: &Path, out: &Path, labs: &[Lab]) -> Prepared {
     use std::os::unix::fs::PermissionsExt;
     let build = out.join("build").join(student);
     let _ = std::fs::remove_dir_all(&build);
     let mut problems = BTreeMap::new();
     if let Err(e) = std::fs::create_dir_all(&build) {
-        for lab in Lab::ALL {
+        for &lab in labs {
             problems.insert(lab, format!("cannot create {}: {e}", build.display()));
         }
     }
@@ -104,19 +104,19 @@ fn prepare(student: &str, src: &Path, out: &Path) -> Prepared {
         match build_project(src, &out.join("work").join(student), &out.join("target")) {
             Ok(bins) => {
                 for (name, exe) in bins {
-                    if Lab::from_name(&name).is_some() {
+                    if Lab::from_name(&name).is_some_and(|l| labs.contains(&l)) {
                         let _ = std::fs::copy(exe, build.join(&name));
                     }
                 }
             }
             Err(why) => {
-                for lab in Lab::ALL {
+                for &lab in labs {
                     problems.insert(lab, why.clone());
                 }
             }
         }
     } else {
-        prepare_plain(src, &build, &mut problems);
+        prepare_plain(src, &build, labs, &mut problems);
     }
     Prepared {
         student: student.to_string(),
@@ -253,7 +253,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     );
     // The builds (cargo, cc) run under --jobs too: a class of C sources is mostly compiling.
     let prepared = in_parallel(&list, plan.jobs, |(name, dir)| {
-        prepare(name, dir, &plan.out)
+        prepare(name, dir, &plan.out, &plan.labs)
     });
     let me = std::env::current_exe()?;
     let cap = per_submission(plan.run.timeout.as_secs_f64());
@@ -283,6 +283,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
                 .args(["check", "--format", "json", "--dir"])
                 .arg(&p.dir)
                 .args(check_args(&plan.run))
+                .args(plan.labs.iter().map(|l| l.name()))
                 .stdin(Stdio::null())
                 .stdout(stdout)
                 .stderr(stderr)
@@ -379,7 +380,7 @@ fn write_csv(
     reports: &[Option<Value>],
 ) -> std::io::Result<()> {
     let mut csv = String::from("student");
-    for lab in Lab::ALL {
+    for lab in &plan.labs {
         csv.push(',');
         csv.push_str(lab.name());
     }
@@ -390,7 +391,7 @@ fn write_csv(
         );
         let scores = lab_scores(&doc);
         csv.push_str(&csv_field(&p.student));
-        for lab in Lab::ALL {
+        for lab in &plan.labs {
             csv.push_str(&format!(
                 ",{}",
                 scores.get(lab.name()).copied().unwrap_or(0)
