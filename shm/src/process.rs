@@ -136,8 +136,8 @@ impl Child {
 ///
 /// # Errors
 /// - `EAGAIN`: this process has more than one thread, which this wrapper refuses (see
-///   [why only with one thread](crate::process#why-only-with-one-thread)); or the limit of processes
-///   (`RLIMIT_NPROC`, `pid_max`, the cgroup's `pids.max`) is reached.
+///   [why only with one thread](crate::process#why-only-with-one-thread)); or the limit of
+///   processes (`RLIMIT_NPROC`, `pid_max`, the cgroup's `pids.max`) is reached.
 /// - `ENOMEM`: no memory for the copy.
 /// - `ENOENT` (or another errno of reading a directory): `/proc/self/task` cannot be read,
 ///   so the threads cannot be counted (`/proc` is not mounted).
