@@ -6,15 +6,16 @@
 //! calls:
 //!
 //! - **Arguments**: one plain struct per lab ([`CreateArgs`], [`KeyArgs`], [`AttachArgs`],
-//!   [`SetArgs`]). `parse` is a pure function over the arguments (testable); `from_env`
-//!   parses the command line and, on a mistake, prints the usage and exits 2.
+//!   [`SetArgs`], [`ShareArgs`]). `parse` is a pure function over the arguments (testable);
+//!   `from_env` parses the command line and, on a mistake, prints the usage and exits 2.
 //!   `KEY` is decimal, `0x` hex or `0` octal (see [`shm::Key`]), `SIZE` is decimal bytes,
 //!   `--mode` is octal (see [`shm::Mode`]). Options may come before, between or after the
 //!   positional arguments; `--name=value` works too.
 //! - **Failures**: [`fail`] prints one line such as `shmget: EEXIST (File exists)` on stderr
 //!   and exits 1; [`fail_with`] does the same for a failure that has no errno.
-//! - **Output**: [`print_id`], [`print_text`], [`print_stat`], [`print_memo_text`] and
-//!   [`print_line`] print exactly what the contract asks for, and nothing else.
+//! - **Output**: [`print_id`], [`print_text`], [`print_stat`], [`print_memo_text`],
+//!   [`print_line`] and [`print_share_text`] print exactly what the contract asks for, and
+//!   nothing else.
 //! - **Questions** (lab memo): a [`Dialog`] prints a prompt and reads the answer from stdin,
 //!   `y`/`n` questions ([`Dialog::ask_yes_no`]) and a line of text ([`Dialog::ask_line`]);
 //!   end of input answers `n` (or "no text") to every later question.
@@ -200,6 +201,18 @@ pub fn print_memo_text(text: Option<&[u8]>) {
         Some(t) => [b"text: ", t, b"\n"].concat(),
     };
     write_stdout(&line);
+}
+
+/// The size of lab share's segment: room for [`SHARE_TEXT_MAX`] bytes of text and their NUL.
+pub const SHARE_SEGMENT_SIZE: usize = SHARE_TEXT_MAX + 1;
+
+/// The most bytes of text lab share's TEXT may have; the NUL goes after them.
+pub const SHARE_TEXT_MAX: usize = 1023;
+
+/// Prints lab share's one line: `child wrote: ` followed by the bytes as they are, then a
+/// newline.
+pub fn print_share_text(text: &[u8]) {
+    write_stdout(&[b"child wrote: ", text, b"\n"].concat());
 }
 
 /// What an answer line means: `Some(true)` for `y`, `Some(false)` for `n` (whitespace around
@@ -489,6 +502,51 @@ impl SetArgs {
 
     /// Parses the command line; on bad usage, prints it and exits 2.
     pub fn from_env() -> SetArgs {
+        from_env(Self::parse)
+    }
+}
+
+/// Arguments of lab share: `share KEY TEXT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareArgs {
+    /// The key of the segment to create.
+    pub key: Key,
+    /// The text the child writes: 1 to [`SHARE_TEXT_MAX`] bytes.
+    pub text: String,
+}
+
+impl ShareArgs {
+    const SPEC: Spec<'static> = Spec {
+        lab: "share",
+        positionals: &["KEY", "TEXT"],
+        options: &[],
+    };
+
+    /// Parses the arguments after the program name. TEXT must be 1 to [`SHARE_TEXT_MAX`]
+    /// bytes; like every argument, one starting with `--` is taken as an option (and this lab
+    /// has none) unless a lone `--` comes before it.
+    pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<ShareArgs, UsageError> {
+        let spec = &Self::SPEC;
+        let found = spec.scan(args)?;
+        let key = spec.key(found.positionals[0])?;
+        let text = found.positionals[1];
+        if text.is_empty() {
+            return Err(spec.error("TEXT is empty: give the child something to write"));
+        }
+        if text.len() > SHARE_TEXT_MAX {
+            return Err(spec.error(format!(
+                "TEXT is {} bytes: at most {SHARE_TEXT_MAX} fit in the segment with their NUL",
+                text.len()
+            )));
+        }
+        Ok(ShareArgs {
+            key,
+            text: text.to_string(),
+        })
+    }
+
+    /// Parses the command line; on bad usage, prints it and exits 2.
+    pub fn from_env() -> ShareArgs {
         from_env(Self::parse)
     }
 }
@@ -909,6 +967,41 @@ mod tests {
     #[test]
     fn memo_segment_holds_the_text_and_its_nul() {
         assert_eq!(MEMO_SEGMENT_SIZE, 201);
+    }
+
+    #[test]
+    fn share_takes_a_key_and_a_text_of_1_to_1023_bytes() {
+        assert_eq!(
+            ShareArgs::parse(&["0x1234", "hello from the child"]).unwrap(),
+            ShareArgs {
+                key: Key::new(0x1234),
+                text: "hello from the child".into(),
+            }
+        );
+        let longest = "x".repeat(SHARE_TEXT_MAX);
+        assert_eq!(ShareArgs::parse(&["1", &longest]).unwrap().text, longest);
+        assert_eq!(SHARE_SEGMENT_SIZE, 1024);
+        let msg = |args: &[&str]| ShareArgs::parse(args).unwrap_err().to_string();
+        assert_eq!(
+            msg(&["0x1234"]),
+            "share: missing TEXT\nusage: share KEY TEXT"
+        );
+        assert_eq!(
+            msg(&["0x1234", ""]),
+            "share: TEXT is empty: give the child something to write\nusage: share KEY TEXT"
+        );
+        assert!(
+            msg(&["1", &"x".repeat(1024)]).starts_with("share: TEXT is 1024 bytes: at most 1023")
+        );
+        assert!(ShareArgs::parse(&["1", "a", "b"]).is_err());
+        assert!(ShareArgs::parse(&["zz", "a"]).is_err());
+    }
+
+    #[test]
+    fn share_text_may_start_with_dashes_after_a_lone_double_dash() {
+        assert!(ShareArgs::parse(&["1", "--x"]).is_err());
+        assert_eq!(ShareArgs::parse(&["1", "--", "--x"]).unwrap().text, "--x");
+        assert_eq!(ShareArgs::parse(&["1", "-x"]).unwrap().text, "-x");
     }
 
     /// Removes the segment when dropped, so a failing assertion leaks nothing.

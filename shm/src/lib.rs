@@ -20,6 +20,10 @@
 //! # }
 //! ```
 //!
+//! Two processes can share a segment through `fork` too: [`fork`], [`Child::wait`] and
+//! [`exit_now`] (module [`process`]) are `fork(2)`, `waitpid(2)` and `_exit(2)`, safe for a
+//! program with one thread.
+//!
 //! This is the only crate of the kit that calls the SysV functions of libc; every `unsafe`
 //! block here says why it is sound.
 
@@ -30,8 +34,10 @@ use std::ptr::NonNull;
 
 pub use nix::errno::Errno;
 
+pub mod process;
 mod types;
 
+pub use process::{exit_now, fork, Child, ChildExit, Forked};
 pub use types::*;
 
 /// `shmget(2)`: create the segment for `key`, or find the existing one; returns its id.

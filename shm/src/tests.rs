@@ -198,3 +198,36 @@ fn bytes_past_the_size_are_mapped_to_the_page_end_and_start_zero() {
     assert_eq!(a.read_past_size()[250 - 201], b'x');
     shmdt(a).unwrap();
 }
+
+#[test]
+fn fork_refuses_while_another_thread_runs() {
+    let (stop, wait) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn(move || {
+        let _ = wait.recv();
+    });
+    assert!(process::thread_count().unwrap() >= 2);
+    match fork() {
+        Err(e) => assert_eq!(e, Errno::EAGAIN),
+        // Never reached; if it were, the child must not go on running the test harness.
+        Ok(Forked::Child) => exit_now(0),
+        Ok(Forked::Parent(child)) => {
+            let _ = child.wait();
+            panic!("fork went ahead with two threads");
+        }
+    }
+    drop(stop);
+    other.join().unwrap();
+}
+
+#[test]
+fn child_exit_says_how_the_child_ended() {
+    assert!(ChildExit::Exited(0).is_success());
+    assert!(!ChildExit::Exited(3).is_success());
+    assert!(!ChildExit::Signaled(9).is_success());
+    assert_eq!(ChildExit::Exited(3).to_string(), "exited with status 3");
+    assert_eq!(
+        ChildExit::Signaled(11).to_string(),
+        "killed by signal 11 (SIGSEGV)"
+    );
+    assert_eq!(ChildExit::Signaled(40).to_string(), "killed by signal 40");
+}

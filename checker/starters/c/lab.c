@@ -102,6 +102,12 @@ void lab_print_line(const char *line)
     flush_stdout();
 }
 
+void lab_print_share_text(const char *text, size_t len)
+{
+    fputs("child wrote: ", stdout);
+    lab_print_text(text, len);
+}
+
 /* ---------------------------------------------------------------------------------------
  * Lab memo: the questions
  * ------------------------------------------------------------------------------------- */
@@ -210,7 +216,7 @@ size_t lab_segment_size(int id)
 
 /* The most options any lab takes (set: --mode, --uid, --gid). */
 #define MAX_OPTIONS 3
-/* The most positional arguments any lab takes (create: KEY SIZE). */
+/* The most positional arguments any lab takes (create: KEY SIZE; share: KEY TEXT). */
 #define MAX_POSITIONALS 2
 
 struct option_spec {
@@ -428,5 +434,27 @@ struct lab_set_args lab_parse_set(int argc, char **argv)
     args.uid = args.has_uid ? (uid_t)parse_decimal(&spec, found.values[1], "uid", UINT32_MAX) : 0;
     args.has_gid = found.given[2];
     args.gid = args.has_gid ? (gid_t)parse_decimal(&spec, found.values[2], "gid", UINT32_MAX) : 0;
+    return args;
+}
+
+struct lab_share_args lab_parse_share(int argc, char **argv)
+{
+    static const struct command_spec spec = {
+        .lab = "share",
+        .usage = "share KEY TEXT",
+        .positionals = {"KEY", "TEXT"},
+        .npositionals = 2,
+        .noptions = 0,
+    };
+    struct scanned found = scan(&spec, argc, argv);
+    struct lab_share_args args;
+    args.key = parse_key(&spec, found.positionals[0]);
+    args.text = found.positionals[1];
+    args.len = strlen(args.text);
+    if (args.len == 0)
+        usage_error(&spec, "TEXT is empty: give the child something to write");
+    if (args.len > LAB_SHARE_TEXT_MAX)
+        usage_error(&spec, "TEXT is %zu bytes: at most %d fit in the segment with their NUL",
+                    args.len, LAB_SHARE_TEXT_MAX);
     return args;
 }

@@ -2,9 +2,9 @@
  * lab.h - the plumbing every C lab program shares, so that the labs themselves are only
  * about shared memory. The C twin of labs/src/lib.rs.
  *
- * Each lab (create.c, access.c, attach.c, detach.c, remove.c, stat.c, set.c, memo.c) is one
- * small program that follows the lab contract of docs/labs/README.md: it reads its
- * arguments, makes the System V calls, prints its result on stdout and exits with
+ * Each lab (create.c, access.c, attach.c, detach.c, remove.c, stat.c, set.c, memo.c,
+ * share.c) is one small program that follows the lab contract of docs/labs/README.md: it
+ * reads its arguments, makes the System V calls, prints its result on stdout and exits with
  *
  *     0  success
  *     1  a call failed        (lab_fail prints "shmget: No such file or directory")
@@ -13,7 +13,7 @@
  * This file and lab.c do everything except the shared memory calls:
  *
  *   - Arguments: one struct per lab, filled by lab_parse_create, lab_parse_key,
- *     lab_parse_attach and lab_parse_set. KEY is read like strtol(s, NULL, 0) (decimal,
+ *     lab_parse_attach, lab_parse_set and lab_parse_share. KEY is read like strtol(s, NULL, 0) (decimal,
  *     0x hexadecimal or 0 octal), SIZE is decimal bytes, --mode is OCTAL (in base 8, like
  *     strtol(s, NULL, 8)), --uid and --gid are decimal. Options may come before, between or
  *     after KEY and SIZE, and --mode=600 works as well as --mode 600. Anything else prints
@@ -117,6 +117,13 @@ struct lab_set_args {
     gid_t gid;    /* ... and this is the new group (only meaningful when has_gid) */
 };
 
+/* share KEY TEXT */
+struct lab_share_args {
+    key_t key;        /* the key of the segment to create */
+    const char *text; /* the text the child writes (argv's string, with its NUL) */
+    size_t len;       /* strlen(text): 1 to LAB_SHARE_TEXT_MAX */
+};
+
 /* Each of these reads argv (argv[0] is the program's name and is skipped). On bad usage
  * (a missing or extra argument, an unknown or repeated option, a value that does not parse)
  * it prints one line on stderr, such as
@@ -125,6 +132,9 @@ struct lab_set_args {
 struct lab_create_args lab_parse_create(int argc, char **argv);
 struct lab_attach_args lab_parse_attach(int argc, char **argv);
 struct lab_set_args lab_parse_set(int argc, char **argv);
+/* TEXT must be 1 to LAB_SHARE_TEXT_MAX bytes. Like every argument, one starting with "--" is
+ * taken as an option (and share has none) unless a lone "--" comes before it. */
+struct lab_share_args lab_parse_share(int argc, char **argv);
 /* For the labs that take only a KEY; `lab` ("access", "detach", ...) names it in messages. */
 struct lab_key_args lab_parse_key(const char *lab, int argc, char **argv);
 
@@ -206,5 +216,17 @@ void lab_print_memo_text(const char *text, size_t len);
 
 /* Prints `line` and a newline, such as lab memo's "segment deleted". */
 void lab_print_line(const char *line);
+
+/* ---------------------------------------------------------------------------------------
+ * Lab share: its sizes and its output
+ * ------------------------------------------------------------------------------------- */
+
+/* The most bytes of TEXT lab share takes, and the size of its segment (the text and a NUL). */
+#define LAB_SHARE_TEXT_MAX 1023
+#define LAB_SHARE_SIZE (LAB_SHARE_TEXT_MAX + 1)
+
+/* Prints lab share's one line: "child wrote: " and the `len` bytes at `text` as they are,
+ * then a newline. */
+void lab_print_share_text(const char *text, size_t len);
 
 #endif /* SHMLAB_LAB_H */
