@@ -20,6 +20,7 @@ mod hint_tests;
 mod memo;
 mod remove;
 mod set;
+mod share;
 mod stat;
 
 use crate::model::Lab;
@@ -36,6 +37,7 @@ pub fn scenarios(lab: Lab) -> Vec<Scenario> {
         Lab::Stat => stat::scenarios(),
         Lab::Set => set::scenarios(),
         Lab::Memo => memo::scenarios(),
+        Lab::Share => share::scenarios(),
     };
     defs.into_iter().map(|d| d.build(lab)).collect()
 }

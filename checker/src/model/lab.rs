@@ -17,11 +17,12 @@ pub enum Lab {
     Stat,
     Set,
     Memo,
+    Share,
 }
 
 impl Lab {
     /// Every lab, in teaching order.
-    pub const ALL: [Lab; 8] = [
+    pub const ALL: [Lab; 9] = [
         Lab::Create,
         Lab::Access,
         Lab::Attach,
@@ -30,6 +31,7 @@ impl Lab {
         Lab::Stat,
         Lab::Set,
         Lab::Memo,
+        Lab::Share,
     ];
 
     /// Its name, which is also the program's name.
@@ -43,6 +45,7 @@ impl Lab {
             Lab::Stat => "stat",
             Lab::Set => "set",
             Lab::Memo => "memo",
+            Lab::Share => "share",
         }
     }
 
@@ -62,6 +65,7 @@ impl Lab {
             Lab::Stat => "print a segment's metadata from shmctl(IPC_STAT)",
             Lab::Set => "change a segment's mode and owner with shmctl(IPC_SET)",
             Lab::Memo => "capstone: keep a text in one segment over several runs",
+            Lab::Share => "capstone: fork, and a child and its parent share one segment",
         }
     }
 

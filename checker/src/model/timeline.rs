@@ -59,8 +59,9 @@ pub enum Call {
     },
     /// The process replaced itself with another program (its attachments are detached).
     Exec,
-    /// The process is exiting while still attached (the kernel detaches for it): its exit
-    /// status, or minus the signal that killed it.
+    /// The process is ending: its exit status, or minus the signal that killed it. Recorded
+    /// for the program itself only while it is still attached (the kernel detaches for it),
+    /// and for every process it started.
     Exit {
         status: i32,
     },
@@ -289,9 +290,13 @@ pub enum Effect {
         program: String,
         detached: Vec<Attached>,
     },
-    /// The process is ending still attached to these; the kernel detaches them.
+    /// The process is ending, still attached to these (none: it had detached everything);
+    /// the kernel detaches them.
     Exit { attached: Vec<Attached> },
 }
+
+/// How many bytes of an attachment the tracer reads at a `shmdt`.
+pub const HELD_BYTES: usize = 64;
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -309,6 +314,10 @@ pub struct TraceEvent {
     /// The segment's id, when the call concerned one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<i32>,
+    /// For a `shmdt`: the text the process saw at the address just before it detached (the
+    /// bytes up to the first NUL, at most [`HELD_BYTES`]), read from its memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
     /// What changed.
     pub effect: Effect,
 }

@@ -15,6 +15,7 @@ fn guide(lab: Lab) -> &'static str {
         Lab::Stat => include_str!("../../../docs/labs/stat.md"),
         Lab::Set => include_str!("../../../docs/labs/set.md"),
         Lab::Memo => include_str!("../../../docs/labs/memo.md"),
+        Lab::Share => include_str!("../../../docs/labs/share.md"),
     }
 }
 

@@ -98,7 +98,19 @@ pub fn runs_as(r: &RunsAs) -> String {
 /// The event as one line: `[4242] shmat(3, NULL, SHM_RDONLY) = 0x7f… → nattch 1, lpid 4242,
 /// atime set`.
 pub fn event_line(e: &TraceEvent) -> String {
-    let effect = effect_text(e);
+    let mut effect = effect_text(e);
+    if let Some(text) = &e.held {
+        let held = if text.is_empty() {
+            "it held no text (a NUL at offset 0)".to_string()
+        } else {
+            format!("it held {:?}", crate::report::cap::shown_text(text))
+        };
+        effect = if effect.is_empty() {
+            held
+        } else {
+            format!("{effect}; {held}")
+        };
+    }
     if effect.is_empty() {
         e.call_line()
     } else {
@@ -338,6 +350,7 @@ mod tests {
             ret: Some(Return::Errno(libc::EEXIST)),
             segment: None,
             segment_id: None,
+            held: None,
             effect: Effect::Call { before: None },
         };
         assert_eq!(
@@ -353,6 +366,7 @@ mod tests {
             ret: Some(Return::Value(0x7f00_0000)),
             segment: Some(state(1, 42)),
             segment_id: Some(0),
+            held: None,
             effect: Effect::Call {
                 before: Some(state(0, 0)),
             },
@@ -372,6 +386,7 @@ mod tests {
             ret: None,
             segment: None,
             segment_id: None,
+            held: None,
             effect: Effect::Fork {
                 inherited: vec![Attached { id: 0, nattch: 2 }],
             },

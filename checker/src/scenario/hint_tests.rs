@@ -18,6 +18,7 @@ fn event(call: Call, ret: Option<Return>) -> TraceEvent {
         ret,
         segment: None,
         segment_id: None,
+        held: None,
         effect: Effect::Call { before: None },
     }
 }

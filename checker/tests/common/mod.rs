@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use assert_cmd::Command;
 
-pub const LABS: [&str; 8] = [
-    "create", "access", "attach", "detach", "remove", "stat", "set", "memo",
+pub const LABS: [&str; 9] = [
+    "create", "access", "attach", "detach", "remove", "stat", "set", "memo", "share",
 ];
 
 /// The workspace root.

@@ -105,7 +105,7 @@ fn detached(c: &mut Ctx<'_>, events: &[TraceEvent]) {
         .count();
     let exited_attached = events
         .iter()
-        .any(|e| matches!(e.effect, Effect::Exit { .. }));
+        .any(|e| matches!(&e.effect, Effect::Exit { attached } if !attached.is_empty()));
     if attached.is_empty() {
         return;
     }

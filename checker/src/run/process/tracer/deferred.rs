@@ -43,6 +43,7 @@ impl Tracer {
         addr: u64,
         id: Option<i32>,
         before: Option<SegmentState>,
+        held: Option<String>,
     ) -> bool {
         let Some(id) = id.filter(|_| self.may_defer(pid.as_raw(), id)) else {
             return false;
@@ -56,6 +57,7 @@ impl Tracer {
             ret: Some(Return::Value(0)),
             segment: None,
             segment_id: Some(id),
+            held,
             effect: Effect::Call {
                 before: before.clone(),
             },

@@ -44,6 +44,24 @@ pub(super) fn read_set_fields(pid: i32, addr: u64) -> Option<SetFields> {
     })
 }
 
+/// The text at `addr` in process `pid`'s memory: the bytes up to the first NUL, at most
+/// [`HELD_BYTES`](crate::model::timeline::HELD_BYTES) (one `process_vm_readv`; what a
+/// `shmdt` is about to detach shows what the process left in the segment).
+pub(super) fn read_text(pid: i32, addr: u64) -> Option<String> {
+    let mut buf = [0u8; crate::model::timeline::HELD_BYTES];
+    let n = {
+        let mut local = [std::io::IoSliceMut::new(&mut buf)];
+        let remote = [nix::sys::uio::RemoteIoVec {
+            base: usize::try_from(addr).ok()?,
+            len: crate::model::timeline::HELD_BYTES,
+        }];
+        nix::sys::uio::process_vm_readv(Pid::from_raw(pid), &mut local, &remote).ok()?
+    };
+    let bytes = &buf[..n];
+    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+}
+
 /// The state of segment `id` now, whatever its mode.
 pub(super) fn state_of(id: i32) -> Option<SegmentState> {
     match shm::ipc_stat(shm::ShmId::new(id)) {

@@ -36,8 +36,8 @@ use crate::model::run::Termination;
 use crate::model::timeline::{Call, Effect, Return, TraceEvent};
 use crate::model::SegmentState;
 use inspect::{
-    attachments, ipc_namespace, is_going, read_set_fields, read_tgid, state_by_key, state_of,
-    syscall_info, syscall_of,
+    attachments, ipc_namespace, is_going, read_set_fields, read_text, read_tgid, state_by_key,
+    state_of, syscall_info, syscall_of,
 };
 
 /// How long [`Tracer::reap`] keeps looking for the next stop after handling one.
@@ -49,6 +49,8 @@ struct Pending {
     call: Call,
     id: Option<i32>,
     before: Option<SegmentState>,
+    /// For a shmdt: the text at its address, read at the call's entry.
+    held: Option<String>,
 }
 
 /// Follows the traced processes and records their shm calls.
@@ -195,6 +197,7 @@ impl Tracer {
             return self.kill_all(KillReason::LeftNamespace);
         }
         let tgid = self.tgid_of(raw);
+        let mut held = None;
         let (id, before) = match &mut call {
             Call::Shmget { key, .. } => {
                 let b = state_by_key(*key);
@@ -203,7 +206,8 @@ impl Tracer {
             Call::Shmdt { addr } => {
                 let id = self.attached.get(&tgid).and_then(|m| m.get(addr)).copied();
                 let (addr, before) = (*addr, id.and_then(|i| self.state_now(i)));
-                if self.defer_shmdt(pid, tgid, addr, id, before.clone()) {
+                held = id.and_then(|_| read_text(raw, addr));
+                if self.defer_shmdt(pid, tgid, addr, id, before.clone(), held.clone()) {
                     return;
                 }
                 (id, before)
@@ -217,7 +221,15 @@ impl Tracer {
             Call::Shmat { id, .. } => (Some(*id), self.state_now(*id)),
             Call::Fork { .. } | Call::Exec | Call::Exit { .. } => (None, None),
         };
-        self.pending.insert(raw, Pending { call, id, before });
+        self.pending.insert(
+            raw,
+            Pending {
+                call,
+                id,
+                before,
+                held,
+            },
+        );
         // Run the call to its syscall-exit stop, to see the result and the state after.
         if ptrace::syscall(pid, None).is_err() {
             self.pending.remove(&raw);
@@ -269,6 +281,7 @@ impl Tracer {
             ret,
             segment: after,
             segment_id: id,
+            held: p.held,
             effect: Effect::Call { before },
         });
         self.resume(pid, None);
@@ -306,6 +319,7 @@ impl Tracer {
                 ret: None,
                 segment: None,
                 segment_id: None,
+                held: None,
                 effect: Effect::Fork {
                     inherited: attachments(&ids),
                 },
@@ -345,6 +359,7 @@ impl Tracer {
             ret: None,
             segment: None,
             segment_id: None,
+            held: None,
             effect: Effect::Exec {
                 program,
                 detached: attachments(&ids),
@@ -383,7 +398,9 @@ impl Tracer {
             return self.resume(pid, None);
         }
         let held = self.attached.get(&tgid).cloned().unwrap_or_default();
-        if !held.is_empty() {
+        // The end of a child is recorded even when it holds nothing: a parent's IPC_RMID
+        // after it, or before it, is then on the timeline (the share lab's order).
+        if !held.is_empty() || tgid != self.main {
             // The event message is the wait status: an exit code, or the killing signal.
             let raw_status = ptrace::getevent(pid).map_or(0, |s| s as i32);
             let status = if raw_status & 0x7f == 0 {
@@ -398,6 +415,7 @@ impl Tracer {
                 ret: None,
                 segment: None,
                 segment_id: ids.iter().next().copied(),
+                held: None,
                 effect: Effect::Exit {
                     attached: attachments(&ids),
                 },
