@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::words::{event_line, shell_words, termination_text};
+use crate::model::Effect;
 use crate::model::run::{Termination, OUTPUT_CAP};
 use crate::model::timeline::{key_text, signal_name};
 use crate::model::{SegmentState, TraceEvent};
@@ -141,6 +142,10 @@ pub fn render(t: &Trace<'_>, w: &mut dyn Write) -> io::Result<()> {
     };
     for (i, e) in t.events.iter().enumerate() {
         write_ends(w, i)?;
+        // The end of a process that held nothing is said by its process-end line.
+        if matches!(&e.effect, Effect::Exit { attached } if attached.is_empty()) {
+            continue;
+        }
         writeln!(w, "{}", event_line(e))?;
     }
     write_ends(w, usize::MAX)?;
