@@ -147,3 +147,60 @@ fn trace_of_every_solution_and_of_a_forking_program() {
         insta::assert_snapshot!("trace_fork", fork_trace);
     });
 }
+
+/// A C fixture of `checker/fixtures/c`, compiled into `dir`.
+fn c_fixture(dir: &std::path::Path, name: &str) -> String {
+    let exe = dir.join(name);
+    let status = std::process::Command::new("cc")
+        .args(["-O1", "-o"])
+        .arg(&exe)
+        .arg(common::workspace().join(format!("checker/fixtures/c/{name}.c")))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    exe.display().to_string()
+}
+
+/// The capstone memo over several runs: a program that makes an IPC_PRIVATE segment on every
+/// run is told, run by run, and then that it leaks one segment per run, with the count.
+#[test]
+#[ignore = "needs root: the reports name uid 65534 and include the scenarios only root can run"]
+fn memo_report_of_a_program_that_makes_a_segment_every_run() {
+    common::require_root();
+    let dir = tempfile::tempdir().unwrap();
+    let exe = c_fixture(dir.path(), "memo_private_every_run");
+    let report = human(&[
+        "check",
+        "memo/write-then-read",
+        "memo/delete-and-recreate",
+        "--isolation",
+        "namespace",
+        "--program",
+        &exe,
+    ])
+    .replace(&exe, "[TMP]/memo_private_every_run");
+    settings().bind(|| insta::assert_snapshot!(report));
+}
+
+/// The capstone share, verbose: both processes on the timeline, the text each shmdt saw,
+/// and a parent that read before it waited.
+#[test]
+#[ignore = "needs root: the reports name uid 65534 and include the scenarios only root can run"]
+fn share_verbose_report_of_a_parent_that_reads_before_waiting() {
+    common::require_root();
+    let dir = tempfile::tempdir().unwrap();
+    let exe = c_fixture(dir.path(), "share_read_before_wait");
+    let report = human(&[
+        "check",
+        "share/round-trip",
+        "--isolation",
+        "namespace",
+        "--verbose",
+        "--program",
+        &exe,
+    ])
+    .replace(&exe, "[TMP]/share_read_before_wait");
+    let mut s = settings();
+    s.add_filter(r"expected \d{3,}, got \d{3,}", "expected [PID], got [PID]");
+    s.bind(|| insta::assert_snapshot!(report));
+}

@@ -4,9 +4,9 @@
 use std::io::{self, Write};
 
 use super::words::{event_line, shell_words, termination_text};
-use crate::model::Effect;
 use crate::model::run::{Termination, OUTPUT_CAP};
 use crate::model::timeline::{key_text, signal_name};
+use crate::model::Effect;
 use crate::model::{SegmentState, TraceEvent};
 use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
 use crate::run::process::{KillReason, ProcessEnd, RunOutput};

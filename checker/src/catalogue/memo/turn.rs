@@ -198,6 +198,20 @@ fn gone(c: &mut Ctx<'_>, key: i32, evidence: &Evidence<'_>) {
             }
         )
     });
+    // An IPC_RMID that removed another segment (one the run made with another key).
+    let removed_other = left.as_ref().and_then(|seg| {
+        evidence
+            .calls(Kind::Shmctl)?
+            .iter()
+            .find_map(|e| match e.call {
+                Call::Shmctl {
+                    id,
+                    cmd: libc::IPC_RMID,
+                    ..
+                } if id != seg.id && e.succeeded() => Some((id, seg.id)),
+                _ => None,
+            })
+    });
     let actual = left.as_ref().map_or("gone".to_string(), |s| {
         if s.is_marked_for_destruction() {
             format!(
@@ -209,6 +223,10 @@ fn gone(c: &mut Ctx<'_>, key: i32, evidence: &Evidence<'_>) {
         }
     });
     c.check("segment-exists", "the segment with KEY after a y to delete", "gone", actual, left.is_none(), || match (left.as_ref().is_some_and(SegmentState::is_marked_for_destruction), rmid) {
+        (false, _) if removed_other.is_some() => {
+            let (other, id) = removed_other.unwrap_or_default();
+            format!("the program's IPC_RMID removed segment {other}, not the segment with KEY (id {id}): remove the segment the run opened with KEY")
+        }
         (true, _) => "IPC_RMID marked the segment, but a process still has it attached, so it stays until that one detaches: a child process left running?".into(),
         (false, Some(Outcome::NotCalled)) if said => "the program printed `segment deleted` but made no IPC_RMID call, so the segment stays and the next run shows the old text: call shmctl(id, IPC_RMID, NULL) after shmdt".into(),
         (false, Some(Outcome::NotCalled)) => "the program made no IPC_RMID call: on a y to `delete the segment?`, shmdt, then shmctl(id, IPC_RMID, NULL)".into(),
