@@ -314,8 +314,9 @@ pub struct TraceEvent {
     /// The segment's id, when the call concerned one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<i32>,
-    /// For a `shmdt`: the text the process saw at the address just before it detached (the
-    /// bytes up to the first NUL, at most [`HELD_BYTES`]), read from its memory.
+    /// For a `shmdt` by a process the program started: the text that process saw at the
+    /// address just before it detached (the bytes up to the first NUL, at most
+    /// [`HELD_BYTES`]), read from its memory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<String>,
     /// What changed.

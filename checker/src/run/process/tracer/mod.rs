@@ -206,7 +206,12 @@ impl Tracer {
             Call::Shmdt { addr } => {
                 let id = self.attached.get(&tgid).and_then(|m| m.get(addr)).copied();
                 let (addr, before) = (*addr, id.and_then(|i| self.state_now(i)));
-                held = id.and_then(|_| read_text(raw, addr));
+                // What a child leaves in the segment (the share lab's question: did it write
+                // before it detached?). Only children: the program's own shmdt stays on the
+                // fast path (one read more per call costs a loop of them 7%).
+                if tgid != self.main {
+                    held = id.and_then(|_| read_text(raw, addr));
+                }
                 if self.defer_shmdt(pid, tgid, addr, id, before.clone(), held.clone()) {
                     return;
                 }
