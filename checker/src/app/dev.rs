@@ -97,7 +97,10 @@ pub fn build_pristine(ws: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
     let copy = || -> std::io::Result<()> {
         std::fs::create_dir_all(project.join("src/bin"))?;
         std::fs::copy(ws.join("labs/Cargo.toml"), project.join("Cargo.toml"))?;
-        std::fs::copy(ws.join("labs/src/lib.rs"), project.join("src/lib.rs"))?;
+        // The library, all its modules: everything under labs/src but the student's bins.
+        copy_tree(&ws.join("labs/src"), &project.join("src"), &|p| {
+            p.ends_with("src/bin")
+        })?;
         for lab in Lab::ALL {
             let name = format!("{lab}.rs");
             std::fs::copy(
@@ -110,6 +113,23 @@ pub fn build_pristine(ws: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
     copy().map_err(|e| format!("the pristine starters could not be copied: {e}"))?;
     let target = ws.join("target").join("shmlab-pristine");
     build_project(&project, &scratch.path().join("work"), &target)
+}
+
+/// Copies the files under `from` into `to`, leaving out the directories `skip` names.
+fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&Path) -> bool) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let dest = to.join(path.file_name().unwrap_or_default());
+        if path.is_dir() {
+            if !skip(&path) {
+                copy_tree(&path, &dest, skip)?;
+            }
+        } else {
+            std::fs::copy(&path, &dest)?;
+        }
+    }
+    Ok(())
 }
 
 fn pristine_starters(ws: &Path) -> Programs {
