@@ -42,12 +42,10 @@ fn solutions() -> Vec<(String, PathBuf)> {
         .unwrap();
     assert!(status.success());
     let dir = workspace().join("target/release");
-    [
-        "create", "access", "attach", "detach", "remove", "stat", "set",
-    ]
-    .iter()
-    .map(|l| (l.to_string(), dir.join(format!("solution-{l}"))))
-    .collect()
+    shmlab_checker::model::Lab::ALL
+        .iter()
+        .map(|l| (l.name().to_string(), dir.join(format!("solution-{l}"))))
+        .collect()
 }
 
 fn grade(class: &Path, jobs: usize, extra: &[&str]) -> Duration {
@@ -65,19 +63,19 @@ fn grade(class: &Path, jobs: usize, extra: &[&str]) -> Duration {
     t.elapsed()
 }
 
-/// The arguments the checker gives each lab's program, one line per run (from a report).
-fn invocations(report: &serde_json::Value) -> Vec<Vec<String>> {
+/// The arguments the checker gives each lab's program, one per run, with the standard
+/// input it gives it (from a report).
+fn invocations(report: &serde_json::Value) -> Vec<(Vec<String>, Option<String>)> {
     let mut out = Vec::new();
     for t in report["tests"].as_array().unwrap() {
         for run in t["extra_data"]["runs"].as_array().into_iter().flatten() {
-            out.push(
-                run["argv"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|a| a.as_str().unwrap().to_string())
-                    .collect(),
-            );
+            let argv = run["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            out.push((argv, run["stdin"].as_str().map(str::to_string)));
         }
     }
     out
@@ -95,7 +93,11 @@ fn main() {
             std::fs::copy(exe, dir.join(lab)).unwrap();
         }
     }
-    println!("batch grading of {SUBMISSIONS} submissions (7 labs, 34 scenarios each)");
+    println!(
+        "batch grading of {SUBMISSIONS} submissions ({} labs, {} scenarios each)",
+        shmlab_checker::model::Lab::ALL.len(),
+        shmlab_checker::catalogue::all().len()
+    );
     for (label, extra) in [("traced", &[][..]), ("--no-trace", &["--no-trace"][..])] {
         let one = grade(class.path(), 1, extra);
         let two = grade(class.path(), 2, extra);
@@ -149,12 +151,22 @@ fn main() {
     // The same programs with the same arguments, bare (their failures are expected: no
     // segment exists outside the checker's setup).
     let t = Instant::now();
-    for argv in &runs {
-        let _ = Command::new(dir.join(&argv[0]))
-            .args(&argv[1..])
+    for (argv, stdin) in &runs {
+        let mut cmd = Command::new(dir.join(&argv[0]));
+        cmd.args(&argv[1..])
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+            .stderr(Stdio::null());
+        let Ok(mut child) = cmd.spawn() else { continue };
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            use std::io::Write;
+            let _ = pipe.write_all(text.as_bytes());
+        }
+        let _ = child.wait();
     }
     let bare = t.elapsed();
     let per = (checked.as_secs_f64() - bare.as_secs_f64()) / scenarios as f64;
