@@ -78,14 +78,7 @@ fn verbose_report_shows_runs_and_snapshots() {
 fn json_report_of_a_failing_c_program() {
     common::require_root();
     let dir = tempfile::tempdir().unwrap();
-    let exe = dir.path().join("create");
-    let status = std::process::Command::new("cc")
-        .args(["-O1", "-o"])
-        .arg(&exe)
-        .arg(common::workspace().join("checker/fixtures/c/create_mode_zero.c"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let exe = c_fixture_as(dir.path(), "create_mode_zero", "create");
     let out = shmlab()
         .args([
             "check",
@@ -124,21 +117,13 @@ fn trace_of_every_solution_and_of_a_forking_program() {
         r = s("remove")
     );
     let dir = tempfile::tempdir().unwrap();
-    let fork = dir.path().join("trace_fork");
-    let status = std::process::Command::new("cc")
-        .args(["-O1", "-o"])
-        .arg(&fork)
-        .arg(common::workspace().join("checker/fixtures/c/trace_fork.c"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let fork_path = c_fixture(dir.path(), "trace_fork");
     // Paths differ from machine to machine: replaced before the generic filters run.
     let target_dir = bins["solution-create"]
         .parent()
         .unwrap()
         .display()
         .to_string();
-    let fork_path = fork.display().to_string();
     let solutions_trace =
         human(&["trace", "--", "sh", "-c", &script]).replace(&target_dir, "[TARGET]");
     let fork_trace = human(&["trace", "--", &fork_path]).replace(&fork_path, "[TMP]/trace_fork");
@@ -148,9 +133,15 @@ fn trace_of_every_solution_and_of_a_forking_program() {
     });
 }
 
-/// A C fixture of `checker/fixtures/c`, compiled into `dir`.
+/// A C fixture of `checker/fixtures/c`, compiled into `dir` under its own name.
 fn c_fixture(dir: &std::path::Path, name: &str) -> String {
-    let exe = dir.join(name);
+    c_fixture_as(dir, name, name)
+}
+
+/// A C fixture of `checker/fixtures/c`, compiled into `dir` as `exe_name` (the name a
+/// report shows).
+fn c_fixture_as(dir: &std::path::Path, name: &str, exe_name: &str) -> String {
+    let exe = dir.join(exe_name);
     let status = std::process::Command::new("cc")
         .args(["-O1", "-o"])
         .arg(&exe)
