@@ -283,8 +283,13 @@ impl<'a> Ctx<'a> {
 
     /// Setup segment `n` as it was before the run.
     pub fn setup_before(&self, n: usize) -> &'a SegmentState {
-        self.before()
-            .by_id(self.obs.setup_ids[n])
+        // Right before the run where an earlier run left it; else as the setup made it. (Between
+        // runs the checker's read of the contents moves atime and lpid: a later run's
+        // `unchanged` would see that, so multi-run scenarios compare those fields themselves.)
+        let id = self.obs.setup_ids[n];
+        self.before_run()
+            .by_id(id)
+            .or_else(|| self.before().by_id(id))
             .expect("setup segments are in the before snapshot")
     }
 

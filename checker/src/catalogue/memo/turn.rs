@@ -94,10 +94,12 @@ fn stdout_hint(
 ) -> String {
     let expected_first = turn.stdout.lines().next().unwrap_or_default();
     let actual_first = actual.lines().next().unwrap_or_default();
-    if let Some((used, _, _)) = first_get.filter(|(used, _, _)| *used != key) {
-        return key_hint(used);
-    }
     if expected_first != actual_first {
+        // What the first line says follows from the segment shmget found: a key other than
+        // KEY found another one.
+        if let Some((used, _, _)) = first_get.filter(|(used, _, _)| *used != key) {
+            return key_hint(used);
+        }
         if turn.creates && actual_first.starts_with("text: ") {
             return format!("there was no segment with KEY before this run, yet the program printed {}: when its shmget with IPC_CREAT | IPC_EXCL creates the segment, print `{NEW}`", show(actual_first));
         }
@@ -114,23 +116,19 @@ fn stdout_hint(
     if again(&turn.stdout) > again(actual) {
         return format!("an answer other than y or n must be refused: print the line `{AGAIN}`, then the prompt again");
     }
-    let (e, a) = first_different_line(&turn.stdout, actual);
-    format!("stdout differs from the contract at {}: expected {}, got {} (the prompts end with a space and no newline; input is not echoed)", e.0, show(e.1), show(a))
+    let (n, e, a) = first_different_line(&turn.stdout, actual);
+    format!("stdout differs from the contract at line {n}: expected {}, got {} (the prompts end with a space and no newline; input is not echoed)", show(e), show(a))
 }
 
-/// Where two outputs first differ: the line's number and the expected line, and the actual one.
-fn first_different_line<'a>(expected: &'a str, actual: &'a str) -> ((String, &'a str), &'a str) {
+/// Where two outputs first differ: the line's number, the expected line and the actual one
+/// (`(end)` past the last).
+fn first_different_line<'a>(expected: &'a str, actual: &'a str) -> (usize, &'a str, &'a str) {
     let (mut e, mut a) = (expected.split_inclusive('\n'), actual.split_inclusive('\n'));
     let mut n = 1;
     loop {
         match (e.next(), a.next()) {
             (Some(x), Some(y)) if x == y => n += 1,
-            (x, y) => {
-                return (
-                    (format!("line {n}"), x.unwrap_or("(end)")),
-                    y.unwrap_or("(end)"),
-                )
-            }
+            (x, y) => return (n, x.unwrap_or("(end)"), y.unwrap_or("(end)")),
         }
     }
 }
