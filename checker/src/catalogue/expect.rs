@@ -106,6 +106,7 @@ pub fn fails_with(c: &mut Ctx<'_>, call: Kind, errno: &'static str) {
         (code == 0).then(|| match evidence.outcome(call, |_| true) {
             Some(Outcome::NotCalled) => format!("the program made no {call} call and exited with status 0: here {call} fails with {errno}, which the program must report, then exit with status 1"),
             Some(Outcome::Failed(e)) => format!("{call} failed with {}, but the program exited with status 0: check the call's result (-1 in C, Err in Rust) and exit with status 1", errno_name(e)),
+            Some(Outcome::FailedUnseen) => format!("{call} failed, but the program exited with status 0: check the call's result (-1 in C, Err in Rust) and exit with status 1"),
             Some(Outcome::Succeeded) if created_by_shmget => format!("shmget was called with IPC_CREAT, so it made a new segment where it should fail with {errno}: only the create lab passes IPC_CREAT; look the key up with flags 0"),
             Some(Outcome::Succeeded) => format!("{call} succeeded here, where it should fail with {errno}: look at which id or key it was given"),
             None => format!("here {call} fails with {errno}, and the program exited with status 0: check the call's result (-1 in C, Err in Rust) and exit with status 1"),

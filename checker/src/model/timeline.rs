@@ -244,6 +244,10 @@ pub enum Return {
     Value(i64),
     /// -1 with this errno.
     Errno(i32),
+    /// -1, with an errno the tracer did not see: a call it let run without stopping at its
+    /// end (it stops at both ends only where the result cannot be foreseen), whose result
+    /// it read from the segment afterwards.
+    Failed,
 }
 
 impl Return {
@@ -336,6 +340,7 @@ impl TraceEvent {
                 let text = nix::errno::Errno::from_raw(errno).desc();
                 format!(" = -1 {} ({text})", errno_name(errno))
             }
+            (_, Some(Return::Failed)) => " = -1 (errno not seen)".to_string(),
         };
         format!("[{}] {}{ret}", self.pid, self.call.text())
     }

@@ -62,6 +62,8 @@ pub enum Outcome {
     NotCalled,
     /// The call (the last of its kind) failed with this errno.
     Failed(i32),
+    /// The call (the last of its kind) failed, with an errno the trace does not show.
+    FailedUnseen,
     /// Every such call succeeded.
     Succeeded,
 }
@@ -129,6 +131,7 @@ impl<'a> Evidence<'a> {
                 .rev()
                 .find_map(|e| match e.ret {
                     Some(Return::Errno(errno)) => Some(Outcome::Failed(errno)),
+                    Some(Return::Failed) => Some(Outcome::FailedUnseen),
                     _ => None,
                 })
                 .unwrap_or(Outcome::Succeeded),
@@ -193,7 +196,7 @@ impl Evidence<'_> {
         let Some((i, failed)) = dts
             .iter()
             .enumerate()
-            .find(|(_, e)| matches!(e.ret, Some(Return::Errno(_))))
+            .find(|(_, e)| matches!(e.ret, Some(Return::Errno(_) | Return::Failed)))
         else {
             return Some(None);
         };

@@ -262,6 +262,9 @@ pub fn crash_hint(signal: i32, evidence: &Evidence<'_>) -> String {
             "{name} after shmat failed with {}: the program used the (void *) -1 that the failed shmat returned; check shmat's result before using it",
             errno_name(errno)
         ),
+        (Call::Shmat { .. }, Some(Return::Failed)) => format!(
+            "{name} after shmat failed: the program used the (void *) -1 that the failed shmat returned; check shmat's result before using it"
+        ),
         (Call::Shmat { flags, .. }, Some(Return::Value(_))) if flags & libc::SHM_RDONLY != 0 => format!(
             "{name} after a SHM_RDONLY attach, the program's last shm call: writing through a SHM_RDONLY attachment faults; attach read-write to write"
         ),

@@ -47,6 +47,16 @@ const X32_BIT: Option<u32> = None;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 compile_error!("the tracer knows the syscall numbers of x86_64 and aarch64 only");
 
+/// The calls that start a process or a thread: traced, they stop at their entry too, so
+/// that the tracer reads the result of a call it let run without a stop at its end (see
+/// `tracer::deferred`) before the attachments are copied. (`execve` cannot stop so: the
+/// checker's own exec of the program would meet the filter before the tracer has asked for
+/// seccomp stops, and fail with ENOSYS.)
+#[cfg(target_arch = "x86_64")]
+const PROCESS_CALLS: [i64; 3] = [libc::SYS_clone, libc::SYS_fork, libc::SYS_vfork];
+#[cfg(target_arch = "aarch64")]
+const PROCESS_CALLS: [i64; 1] = [libc::SYS_clone];
+
 /// Where a jump goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum To {
@@ -119,7 +129,7 @@ fn filter(traced: bool) -> Vec<libc::sock_filter> {
         a.jump_if(BPF_JSET_K, bit, "enosys");
     }
     if traced {
-        for nr in trace::nr::ALL {
+        for nr in trace::nr::ALL.into_iter().chain(PROCESS_CALLS) {
             a.jump_if(BPF_JEQ_K, nr as u32, "trace");
         }
     }
@@ -214,10 +224,16 @@ pub fn confine(cmd: &mut Command) {
     }
 }
 
-/// Whether system call `nr` (stopped at by the tracing filter) is one of the namespace calls
-/// rather than a shm call.
-pub fn is_namespace_call(nr: i64) -> bool {
-    nr == libc::SYS_setns || nr == libc::SYS_unshare || nr == libc::SYS_clone
+/// Whether system call `nr` with `args` (stopped at by the tracing filter) may move the
+/// process to another IPC namespace: `setns`, or `unshare` or `clone` with `CLONE_NEWIPC`.
+pub fn is_namespace_call(nr: i64, args: [u64; 6]) -> bool {
+    let new_ipc = args[0] & u64::from(CLONE_NEWIPC) != 0;
+    nr == libc::SYS_setns || (new_ipc && (nr == libc::SYS_unshare || nr == libc::SYS_clone))
+}
+
+/// Whether system call `nr` (stopped at by the tracing filter) starts a process or a thread.
+pub fn is_process_call(nr: i64) -> bool {
+    PROCESS_CALLS.contains(&nr)
 }
 
 #[cfg(test)]

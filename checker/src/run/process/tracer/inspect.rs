@@ -152,3 +152,154 @@ pub(super) fn attachments(ids: &BTreeSet<i32>) -> Vec<Attached> {
         })
         .collect()
 }
+
+/// The start addresses of process `tgid`'s attachments of segment `id`, from
+/// `/proc/<tgid>/maps`: a SysV mapping (`/SYSV<key>`) shows the segment's id as its inode,
+/// and an attachment starts at offset 0 (a part split off by `mprotect` does not).
+pub(super) fn mappings_of(tgid: i32, id: i32) -> Option<Vec<u64>> {
+    let maps = std::fs::read_to_string(format!("/proc/{tgid}/maps")).ok()?;
+    Some(
+        maps.lines()
+            .filter_map(|line| {
+                let mut f = line.split_whitespace();
+                let (range, _perms, offset, _dev, inode) =
+                    (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+                let path = f.next()?;
+                let ours = path.starts_with("/SYSV")
+                    && inode.parse::<i64>().ok()? == i64::from(id)
+                    && u64::from_str_radix(offset, 16).ok()? == 0;
+                ours.then(|| u64::from_str_radix(range.split('-').next()?, 16).ok())?
+            })
+            .collect(),
+    )
+}
+
+/// The capability bit of CAP_IPC_OWNER (linux/capability.h).
+const CAP_IPC_OWNER: u32 = 15;
+
+/// What the kernel's permission check of an IPC object (`ipcperms`) looks at in a process:
+/// its effective uid, its groups (the fs gid and the supplementary ones), and whether it has
+/// CAP_IPC_OWNER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Creds {
+    pub euid: u32,
+    pub groups: Vec<u32>,
+    pub ipc_owner: bool,
+}
+
+impl Creds {
+    /// From the text of `/proc/<pid>/status`.
+    pub fn parse(status: &str) -> Option<Creds> {
+        let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(name));
+        let ids = |name: &str| -> Option<Vec<u32>> {
+            field(name)?
+                .split_whitespace()
+                .map(|w| w.parse().ok())
+                .collect()
+        };
+        let uids = ids("Uid:")?;
+        let gids = ids("Gid:")?;
+        let mut groups = vec![*gids.get(3)?];
+        groups.extend(ids("Groups:").unwrap_or_default());
+        let caps = u64::from_str_radix(field("CapEff:")?.trim(), 16).ok()?;
+        Some(Creds {
+            euid: *uids.get(1)?,
+            groups,
+            ipc_owner: caps & (1 << CAP_IPC_OWNER) != 0,
+        })
+    }
+
+    /// Whether `shmat` with `flags` passes the permission check on `segment` (read, and
+    /// write unless SHM_RDONLY), as the kernel decides it: the owner's bits for the owner
+    /// or creator, else the group's for a member of its group, else the others'; failing
+    /// that, CAP_IPC_OWNER.
+    pub fn may_attach(&self, segment: &SegmentState, flags: i32) -> bool {
+        let wanted = if flags & libc::SHM_RDONLY != 0 {
+            0o4
+        } else {
+            0o6
+        };
+        let granted = if self.euid == segment.cuid || self.euid == segment.uid {
+            segment.mode >> 6
+        } else if self.groups.contains(&segment.cgid) || self.groups.contains(&segment.gid) {
+            segment.mode >> 3
+        } else {
+            segment.mode
+        };
+        wanted & !granted & 0o7 == 0 || self.ipc_owner
+    }
+}
+
+/// The credentials of process `pid` now.
+pub(super) fn creds_of(pid: i32) -> Option<Creds> {
+    Creds::parse(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATUS: &str = "Name:\tlab\nUid:\t1000\t1001\t1001\t1001\nGid:\t100\t100\t100\t200\nGroups:\t27 300 \nCapEff:\t0000000000000000\n";
+
+    fn segment(uid: u32, gid: u32, mode: u32) -> SegmentState {
+        SegmentState {
+            id: 1,
+            key: 0,
+            size: 4096,
+            mode,
+            uid,
+            gid,
+            cuid: uid,
+            cgid: gid,
+            cpid: 1,
+            lpid: 0,
+            nattch: 0,
+            atime: 0,
+            dtime: 0,
+            ctime: 0,
+        }
+    }
+
+    #[test]
+    fn creds_are_the_effective_uid_the_fs_gid_and_the_groups() {
+        let c = Creds::parse(STATUS).unwrap();
+        assert_eq!(c.euid, 1001);
+        assert_eq!(c.groups, vec![200, 27, 300]);
+        assert!(!c.ipc_owner);
+        let root = STATUS.replace("0000000000000000", "000001ffffffffff");
+        assert!(Creds::parse(&root).unwrap().ipc_owner);
+        assert_eq!(Creds::parse("Name:\tlab\n"), None);
+    }
+
+    #[test]
+    fn the_permission_check_takes_the_owners_then_the_groups_then_the_others_bits() {
+        let c = Creds::parse(STATUS).unwrap();
+        // The owner's bits, even where the others' would allow more.
+        assert!(!c.may_attach(&segment(1001, 5, 0o407), 0));
+        assert!(c.may_attach(&segment(1001, 5, 0o407), libc::SHM_RDONLY));
+        // A member of the group: the group's bits.
+        assert!(c.may_attach(&segment(7, 300, 0o060), 0));
+        assert!(!c.may_attach(&segment(7, 300, 0o046), 0));
+        // Anyone else: the others' bits.
+        assert!(c.may_attach(&segment(7, 8, 0o006), 0));
+        assert!(!c.may_attach(&segment(7, 8, 0o664), 0));
+        // CAP_IPC_OWNER passes whatever the bits.
+        let root = Creds::parse(&STATUS.replace("0000000000000000", "0000000000008000")).unwrap();
+        assert!(root.may_attach(&segment(7, 8, 0o000), 0));
+    }
+
+    #[test]
+    fn the_memory_map_shows_each_attachment_at_its_start() {
+        let flags = shm::IpcFlags::IPC_CREAT | shm::Mode::new(0o600);
+        let id = shm::shmget(shm::Key::PRIVATE, 4096, flags).unwrap();
+        let a = shm::shmat(id, None, shm::AtFlags::empty()).unwrap();
+        let _ = shm::shmctl(id, shm::ShmctlCmd::IpcRmid);
+        let found = mappings_of(std::process::id() as i32, id.raw()).unwrap();
+        assert_eq!(found, vec![a.addr() as u64]);
+        shm::shmdt(a).unwrap();
+        assert_eq!(
+            mappings_of(std::process::id() as i32, id.raw()).unwrap(),
+            Vec::<u64>::new()
+        );
+    }
+}

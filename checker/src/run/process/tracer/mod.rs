@@ -26,18 +26,18 @@ use nix::unistd::Pid;
 
 mod deferred;
 mod inspect;
+mod lifecycle;
 mod session;
 
 pub use session::{probe, run, run_recording};
 
-use super::seccomp::is_namespace_call;
+use super::seccomp::{is_namespace_call, is_process_call};
 use super::{Ended, KillReason, ProcessEnd, Watch};
-use crate::model::run::Termination;
 use crate::model::timeline::{Call, Effect, Return, TraceEvent};
 use crate::model::SegmentState;
 use inspect::{
-    attachments, ipc_namespace, is_going, read_set_fields, read_text, read_tgid, state_by_key,
-    state_of, syscall_info, syscall_of,
+    ipc_namespace, read_set_fields, read_text, read_tgid, state_by_key, state_of, syscall_info,
+    Creds,
 };
 
 /// How long [`Tracer::reap`] keeps looking for the next stop after handling one.
@@ -98,8 +98,15 @@ struct Tracer {
     ends: Vec<ProcessEnd>,
     /// Where each segment a process of the run creates is written down (a claim file).
     record: Option<std::os::fd::RawFd>,
-    /// A `shmdt` let run without its exit stop, whose result is read at the next event.
+    /// A call let run without its exit stop, whose result is read at the next event.
     deferred: Option<deferred::Deferred>,
+    /// A `shmat` let run so that attached, whose address is not known yet.
+    unplaced: Option<deferred::Unplaced>,
+    /// Whether a `shmat` foreseen to succeed may still go without its exit stop (until one
+    /// foreseen so fails).
+    foresee: bool,
+    /// The credentials of each process (by thread-group id), read at its first `shmat`.
+    creds: HashMap<i32, Creds>,
     /// The state of a segment just read when the deferred `shmdt` was settled: the state
     /// before the call being handled, if it concerns that segment.
     fresh: Option<SegmentState>,
@@ -181,9 +188,14 @@ impl Tracer {
         }
         // SAFETY: op says the seccomp member of the union is the one filled.
         let (nr, args) = unsafe { (info.u.seccomp.nr as i64, info.u.seccomp.args) };
-        if is_namespace_call(nr) {
+        if is_namespace_call(nr, args) {
             // Let it run: a shm call made from the namespace it may lead to stops the run.
             self.ns_calls = true;
+        }
+        if is_process_call(nr) {
+            // A fork copies the attachments: know their addresses first.
+            let tgid = self.tgid_of(pid.as_raw());
+            self.place(tgid);
             return self.resume(pid, None);
         }
         let Some(mut call) = Call::decode(nr, args) else {
@@ -204,7 +216,14 @@ impl Tracer {
                 (b.as_ref().map(|s| s.id), b)
             }
             Call::Shmdt { addr } => {
-                let id = self.attached.get(&tgid).and_then(|m| m.get(addr)).copied();
+                let known = |t: &Tracer| t.attached.get(&tgid).and_then(|m| m.get(addr)).copied();
+                let mut id = known(self);
+                if id.is_none() && !self.alone(raw) {
+                    // Another thread could attach or detach before this call ends: the
+                    // unplaced attachment's address must be known now.
+                    self.place(tgid);
+                    id = known(self);
+                }
                 let (addr, before) = (*addr, id.and_then(|i| self.state_now(i)));
                 // What a child leaves in the segment (the share lab's question: did it write
                 // before it detached?). Only children: the program's own shmdt stays on the
@@ -223,7 +242,14 @@ impl Tracer {
                 }
                 (Some(*id), self.state_now(*id))
             }
-            Call::Shmat { id, .. } => (Some(*id), self.state_now(*id)),
+            Call::Shmat { id, addr, flags } => {
+                let (id, addr, flags) = (*id, *addr, *flags);
+                let before = self.state_now(id);
+                if self.defer_shmat(pid, tgid, (id, addr, flags), &before) {
+                    return;
+                }
+                (Some(id), before)
+            }
             Call::Fork { .. } | Call::Exec | Call::Exit { .. } => (None, None),
         };
         self.pending.insert(
@@ -292,198 +318,6 @@ impl Tracer {
         self.resume(pid, None);
     }
 
-    /// A fork, vfork or clone (`event` says which) by thread `pid`.
-    fn on_fork(&mut self, pid: Pid, event: i32) {
-        let raw = pid.as_raw();
-        if let Ok(child) = ptrace::getevent(pid) {
-            let child = child as i32;
-            self.tracees.insert(child);
-            let parent = self.register(raw);
-            // A clone with CLONE_THREAD is a thread of the same process: it shares the
-            // process's attachments, adds none, and is no new process.
-            if self.register(child) == parent {
-                return self.resume(pid, None);
-            }
-            self.children += 1;
-            if self.children > self.max_children {
-                // A fork loop: stop it here, whatever uid it runs as (root ignores RLIMIT_NPROC).
-                self.kill_all(KillReason::TooManyProcesses);
-            }
-            // A vfork child borrows its parent's address space until it execs or exits: it
-            // has no attachments of its own, and nattch does not change.
-            let inherited = if event == libc::PTRACE_EVENT_VFORK {
-                BTreeMap::new()
-            } else {
-                self.attached.get(&parent).cloned().unwrap_or_default()
-            };
-            let ids: BTreeSet<i32> = inherited.values().copied().collect();
-            self.attached.insert(child, inherited);
-            self.events.push(TraceEvent {
-                pid: parent,
-                call: Call::Fork { child },
-                ret: None,
-                segment: None,
-                segment_id: None,
-                held: None,
-                effect: Effect::Fork {
-                    inherited: attachments(&ids),
-                },
-            });
-        }
-        self.resume(pid, None);
-    }
-
-    fn on_exec(&mut self, pid: Pid) {
-        // Reported with the process's id: a thread that execs takes the thread-group leader's
-        // id, every other thread is gone, and its old thread id is never reported again.
-        let raw = pid.as_raw();
-        if let Ok(former) = ptrace::getevent(pid) {
-            let former = former as i32;
-            if former != raw {
-                self.tracees.remove(&former);
-                self.pending.remove(&former);
-                self.tgids.remove(&former);
-            }
-        }
-        self.tgids.insert(raw, raw);
-        self.threads.insert(raw, BTreeSet::from([raw]));
-        let dropped = self.attached.remove(&raw).unwrap_or_default();
-        let program = std::fs::read(format!("/proc/{raw}/cmdline"))
-            .map(|b| {
-                b.split(|c| *c == 0)
-                    .filter(|a| !a.is_empty())
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default();
-        let ids: BTreeSet<i32> = dropped.values().copied().collect();
-        self.events.push(TraceEvent {
-            pid: raw,
-            call: Call::Exec,
-            ret: None,
-            segment: None,
-            segment_id: None,
-            held: None,
-            effect: Effect::Exec {
-                program,
-                detached: attachments(&ids),
-            },
-        });
-        self.resume(pid, None);
-    }
-
-    /// Thread `pid` is exiting. Its process ends with it when it is the last thread, or when
-    /// it ends them all (`exit_group`, a killing signal): only then does the kernel detach
-    /// what the process still holds.
-    fn on_exit_stop(&mut self, pid: Pid) {
-        let raw = pid.as_raw();
-        let tgid = self.register(raw);
-        self.exiting.insert(raw);
-        let others_live = || {
-            self.threads.get(&tgid).is_some_and(|threads| {
-                threads
-                    .iter()
-                    .any(|t| *t != raw && !self.exiting.contains(t) && !is_going(tgid, *t))
-            })
-        };
-        // `exit` (as `pthread_exit` calls it) ends one thread; `exit_group` (what `exit()` and
-        // a return from `main` call) and a killing signal end them all.
-        let thread_only = syscall_of(raw) == Some(libc::SYS_exit) && others_live();
-        // A thread that execs ends every other thread first; the process goes on.
-        let is_execing = |t: i32| {
-            syscall_of(t).is_some_and(|nr| nr == libc::SYS_execve || nr == libc::SYS_execveat)
-        };
-        let by_exec = self
-            .threads
-            .get(&tgid)
-            .is_some_and(|threads| threads.iter().any(|t| *t != raw && is_execing(*t)));
-        if thread_only || by_exec || !self.ending.insert(tgid) {
-            // A thread of a process that goes on, or another thread of one already ending.
-            return self.resume(pid, None);
-        }
-        let held = self.attached.get(&tgid).cloned().unwrap_or_default();
-        // The end of a child is recorded even when it holds nothing: a parent's IPC_RMID
-        // after it, or before it, is then on the timeline (the share lab's order).
-        if !held.is_empty() || tgid != self.main {
-            // The event message is the wait status: an exit code, or the killing signal.
-            let raw_status = ptrace::getevent(pid).map_or(0, |s| s as i32);
-            let status = if raw_status & 0x7f == 0 {
-                (raw_status >> 8) & 0xff
-            } else {
-                -(raw_status & 0x7f)
-            };
-            let ids: BTreeSet<i32> = held.values().copied().collect();
-            self.events.push(TraceEvent {
-                pid: tgid,
-                call: Call::Exit { status },
-                ret: None,
-                segment: None,
-                segment_id: ids.iter().next().copied(),
-                held: None,
-                effect: Effect::Exit {
-                    attached: attachments(&ids),
-                },
-            });
-        }
-        self.resume(pid, None);
-    }
-
-    /// Thread `pid` is gone (reaped). Its process is gone with its last thread.
-    fn on_gone(&mut self, pid: i32, how: Ended) {
-        self.tracees.remove(&pid);
-        self.pending.remove(&pid);
-        self.exiting.remove(&pid);
-        let tgid = self.tgids.remove(&pid).unwrap_or(pid);
-        let last = match self.threads.get_mut(&tgid) {
-            Some(threads) => {
-                threads.remove(&pid);
-                threads.is_empty()
-            }
-            None => true,
-        };
-        if last {
-            self.threads.remove(&tgid);
-            self.attached.remove(&tgid);
-            self.ending.remove(&tgid);
-            let (termination, by_signal) = match how {
-                Ended::Code(code) => (
-                    Termination::Exited {
-                        code: i32::from(code),
-                    },
-                    None,
-                ),
-                Ended::Signal(sig, core_dumped) => (
-                    Termination::Signaled {
-                        signal: sig as i32,
-                        core_dumped,
-                    },
-                    Some(sig),
-                ),
-            };
-            // Killed by the checker when it died of the signal the checker sent it.
-            let killed_by_checker = by_signal
-                .filter(|s| matches!(s, Signal::SIGKILL | Signal::SIGTERM))
-                .and_then(|_| self.signalled.get(&tgid).copied());
-            self.ends.push(ProcessEnd {
-                pid: tgid,
-                termination,
-                killed_by_checker,
-                after_events: self.events.len(),
-            });
-        }
-        if pid == self.main {
-            self.ended = Some(how);
-            // Processes, not threads, still running.
-            let mut left: BTreeSet<i32> = BTreeSet::new();
-            for t in &self.tracees {
-                left.insert(self.tgids.get(t).copied().unwrap_or(*t));
-            }
-            left.remove(&self.main);
-            self.survivors = left.into_iter().collect();
-        }
-    }
-
     /// Handles every state change waiting to be collected.
     ///
     /// Not blocking, it waits a little for the next stop before it returns (see [`SPIN`]):
@@ -518,8 +352,16 @@ impl Tracer {
             }
             quiet_since = None;
             handled += 1;
-            // Whatever happened, the deferred shmdt (if any) is over by now.
-            self.fresh = self.settle();
+            // Whatever happened, the deferred call (if any) is over by now. Its result can be
+            // read from the segment unless the process exec'd or ended in between, dropping
+            // its attachments.
+            let dropped = matches!(
+                status,
+                WaitStatus::PtraceEvent(_, _, libc::PTRACE_EVENT_EXEC)
+                    | WaitStatus::Exited(..)
+                    | WaitStatus::Signaled(..)
+            );
+            self.fresh = self.settle(dropped);
             match status {
                 WaitStatus::StillAlive => {}
                 WaitStatus::PtraceEvent(pid, _, ev) if ev == libc::PTRACE_EVENT_SECCOMP => {

@@ -213,6 +213,9 @@ fn traced(
         ends: Vec::new(),
         record,
         deferred: None,
+        unplaced: None,
+        foresee: true,
+        creds: HashMap::new(),
         fresh: None,
     };
     let out = supervise(&mut tracer, &mut capture, start, timeout);
@@ -225,7 +228,7 @@ fn traced(
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    tracer.settle();
+    tracer.settle(true);
     let events = std::mem::take(&mut tracer.events);
     let (survivors, children) = (std::mem::take(&mut tracer.survivors), tracer.children);
     let mut output = capture.into_output(pid, out?, start);
