@@ -4,9 +4,11 @@
 //! `unshare` and `clone` with `CLONE_NEWIPC`, and `setns`, fail with EPERM, and `clone3`
 //! (whose flags are in memory, out of a filter's reach) fails with ENOSYS, so that the C
 //! library falls back to `clone`, whose flags the filter reads. A traced run has the same
-//! filter with two differences: the four shm calls stop for the tracer, and so do the
-//! namespace calls, which the tracer lets run and then watches for (it stops a run that
-//! makes a shm call from another namespace, and says so).
+//! filter with three differences: the four shm calls stop for the tracer; so do `clone`,
+//! `fork` and `vfork`, at their entry; and so do the native namespace calls, which the
+//! tracer lets run and then watches for (it stops a run that makes a shm call from another
+//! namespace, and says so). The 32-bit compat ABI's namespace calls are refused in every
+//! run: the tracer does not follow that ABI.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -139,18 +141,25 @@ fn filter(traced: bool) -> Vec<libc::sock_filter> {
     a.jump_if(BPF_JEQ_K, libc::SYS_clone as u32, "flags");
     a.ret(SECCOMP_RET_ALLOW);
 
+    // The compat ABI's namespace calls are refused, traced or not: the tracer knows the
+    // native numbers only, and does not see that ABI's shm calls (they go through `ipc`),
+    // so it could not tell where they went.
     a.label("compat");
     a.load(DATA_NR);
     a.jump_if(BPF_JEQ_K, c_clone3, "enosys");
-    a.jump_if(BPF_JEQ_K, c_setns, namespace);
-    a.jump_if(BPF_JEQ_K, c_unshare, "flags");
-    a.jump_if(BPF_JEQ_K, c_clone, "flags");
+    a.jump_if(BPF_JEQ_K, c_setns, "eperm");
+    a.jump_if(BPF_JEQ_K, c_unshare, "compat flags");
+    a.jump_if(BPF_JEQ_K, c_clone, "compat flags");
     a.ret(SECCOMP_RET_ALLOW);
 
     // unshare and clone: only a new IPC namespace is refused (or traced).
     a.label("flags");
     a.load(DATA_ARG0_LOW);
     a.jump_if(BPF_JSET_K, CLONE_NEWIPC, namespace);
+    a.ret(SECCOMP_RET_ALLOW);
+    a.label("compat flags");
+    a.load(DATA_ARG0_LOW);
+    a.jump_if(BPF_JSET_K, CLONE_NEWIPC, "eperm");
     a.ret(SECCOMP_RET_ALLOW);
 
     if traced {
@@ -261,6 +270,73 @@ mod tests {
             }
             assert_eq!(prog.last().unwrap().code, BPF_RET_K);
         }
+    }
+
+    /// What `prog` returns for a call: the four instructions the filters use, run as the
+    /// kernel would on `struct seccomp_data` (nr, arch, then the arguments).
+    fn verdict(prog: &[libc::sock_filter], arch: u32, nr: u32, arg0: u32) -> u32 {
+        let word = |offset: u32| match offset {
+            DATA_NR => nr,
+            DATA_ARCH => arch,
+            DATA_ARG0_LOW => arg0,
+            other => panic!("the filters read no word at {other}"),
+        };
+        let (mut pc, mut acc) = (0usize, 0u32);
+        loop {
+            let ins = prog[pc];
+            pc += 1;
+            match ins.code {
+                BPF_LD_W_ABS => acc = word(ins.k),
+                BPF_JEQ_K | BPF_JSET_K => {
+                    let hit = if ins.code == BPF_JEQ_K {
+                        acc == ins.k
+                    } else {
+                        acc & ins.k != 0
+                    };
+                    pc += usize::from(if hit { ins.jt } else { ins.jf });
+                }
+                BPF_RET_K => return ins.k,
+                other => panic!("opcode {other:#x}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_ipc_namespace_is_refused_untraced_and_traced_in_the_compat_abi() {
+        let (compat, [c_unshare, c_setns, c_clone, c_clone3]) = COMPAT;
+        let eperm = SECCOMP_RET_ERRNO | libc::EPERM as u32;
+        let new_ipc = CLONE_NEWIPC;
+        for traced in [false, true] {
+            let f = filter(traced);
+            assert_eq!(verdict(&f, compat, c_unshare, new_ipc), eperm, "{traced}");
+            assert_eq!(verdict(&f, compat, c_clone, new_ipc), eperm, "{traced}");
+            assert_eq!(verdict(&f, compat, c_setns, 0), eperm, "{traced}");
+            assert_eq!(verdict(&f, compat, c_clone, 0), SECCOMP_RET_ALLOW);
+            assert_eq!(
+                verdict(&f, compat, c_clone3, 0),
+                SECCOMP_RET_ERRNO | libc::ENOSYS as u32
+            );
+            let native_unshare = verdict(&f, AUDIT_ARCH, libc::SYS_unshare as u32, new_ipc);
+            let expected = if traced { SECCOMP_RET_TRACE } else { eperm };
+            assert_eq!(native_unshare, expected, "{traced}");
+        }
+    }
+
+    #[test]
+    fn traced_forks_and_shm_calls_stop_and_ordinary_calls_and_exec_do_not() {
+        let f = filter(true);
+        let stops = |nr: i64| verdict(&f, AUDIT_ARCH, nr as u32, 0) == SECCOMP_RET_TRACE;
+        for nr in trace::nr::ALL.into_iter().chain(PROCESS_CALLS) {
+            assert!(stops(nr), "{nr}");
+        }
+        for nr in [libc::SYS_getppid, libc::SYS_execve, libc::SYS_write] {
+            assert!(!stops(nr), "{nr}");
+        }
+        let untraced = filter(false);
+        assert_eq!(
+            verdict(&untraced, AUDIT_ARCH, libc::SYS_clone as u32, 0),
+            SECCOMP_RET_ALLOW
+        );
     }
 
     #[test]
