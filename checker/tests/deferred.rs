@@ -131,6 +131,43 @@ fn an_attach_kept_and_one_detached_through_an_address_learnt_late_show_what_shma
 }
 
 #[test]
+fn attaches_two_by_two_each_show_the_address_they_returned_and_every_detach_succeeds() {
+    let (_dir, exe) = program();
+    let (stdout, events) = traced(&exe, "two-by-two", false);
+    let at = printed(&stdout);
+    assert_eq!(at.len(), 25, "{stdout}");
+    let ats = shmats(&events);
+    assert_eq!(
+        ats.iter().map(|e| returned(e)).collect::<Vec<_>>(),
+        at.iter().map(|a| Some(*a)).collect::<Vec<_>>(),
+        "{}",
+        timeline(&events)
+    );
+    let dts: Vec<&TraceEvent> = events
+        .iter()
+        .filter(|e| matches!(e.call, Call::Shmdt { .. }))
+        .collect();
+    assert_eq!(dts.len(), 25);
+    assert!(
+        dts.iter().all(|e| e.ret == Some(Return::Value(0))),
+        "{}",
+        timeline(&events)
+    );
+    // nattch after each call, as the kernel counted it: 1, then 2, 3, 2, 1 each time round.
+    let counts: Vec<u64> = events
+        .iter()
+        .filter(|e| matches!(e.call, Call::Shmat { .. } | Call::Shmdt { .. }))
+        .map(|e| e.segment.as_ref().map_or(0, |s| s.nattch))
+        .collect();
+    let mut expected = vec![1];
+    for _ in 0..12 {
+        expected.extend([2, 3, 2, 1]);
+    }
+    expected.push(0);
+    assert_eq!(counts, expected, "{}", timeline(&events));
+}
+
+#[test]
 fn a_fork_after_an_attach_gives_the_child_the_address_shmat_returned() {
     let (_dir, exe) = program();
     let (stdout, events) = traced(&exe, "fork", false);

@@ -38,6 +38,11 @@ const SMALL_SEGMENT: usize = 1 << 20;
 /// (RLIMIT_AS) and the kernel's limit on mappings, where it would fail with ENOMEM.
 const FEW_ATTACHMENTS: usize = 64;
 
+/// How many times in a run an unplaced address is looked up in the memory map before a
+/// `shmat` that would need that stops at its exit instead (a read of the map costs more
+/// than the stop it saves).
+const MAPS_READS: u32 = 8;
+
 /// A call that ran without a syscall-exit stop, whose result is still to be read.
 pub(super) struct Deferred {
     /// Its event in the timeline.
@@ -145,8 +150,14 @@ impl Tracer {
             return false;
         }
         // At most one unplaced attachment: an earlier one is found in the memory map now
-        // (once per attachment kept, and a process keeps few of them here).
-        self.place(tgid);
+        // (once per attachment kept). A program that keeps finding its attachments there
+        // (two attaches, then two detaches, in a loop) is better off with the exit stops.
+        if self.unplaced.is_some() {
+            if self.maps_read >= MAPS_READS {
+                return false;
+            }
+            self.place(tgid);
+        }
         let creds = match self.creds.entry(tgid) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => match creds_of(tgid) {
@@ -266,6 +277,7 @@ impl Tracer {
         let Some(u) = self.unplaced.take_if(|u| u.tgid == tgid) else {
             return;
         };
+        self.maps_read += 1;
         let known = self.attached.get(&tgid);
         let new: Vec<u64> = mappings_of(tgid, u.id)
             .unwrap_or_default()

@@ -216,6 +216,7 @@ fn traced(
         unplaced: None,
         foresee: true,
         creds: HashMap::new(),
+        maps_read: 0,
         fresh: None,
     };
     let out = supervise(&mut tracer, &mut capture, start, timeout);
