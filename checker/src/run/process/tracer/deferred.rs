@@ -19,9 +19,9 @@
 //!   is not read so is the address it returned; that is found when the process calls
 //!   `shmdt` with an address the tracer does not know (one that detaches this segment is
 //!   the one), or else from `/proc/<pid>/maps` at its next fork, new thread, exit or
-//!   `shmat` let run so. Until then it is [`Unplaced`], and there is at most one. Foreseen wrong (it did not attach),
-//!   the call failed with an errno no one saw ([`Return::Failed`]), and no `shmat` of the
-//!   run is let run so again.
+//!   `shmat` let run so. Until then it is [`Unplaced`], and there is at most one.
+//!   Foreseen wrong (it did not attach), the call failed with an errno no one saw
+//!   ([`Return::Failed`]), and no `shmat` of the run is let run so again.
 
 use nix::sys::ptrace;
 use nix::unistd::Pid;
@@ -152,7 +152,7 @@ impl Tracer {
         // At most one unplaced attachment: an earlier one is found in the memory map now
         // (once per attachment kept). A program that keeps finding its attachments there
         // (two attaches, then two detaches, in a loop) is better off with the exit stops.
-        if self.unplaced.is_some() {
+        if self.unplaced.as_ref().is_some_and(|u| u.tgid == tgid) {
             if self.maps_read >= MAPS_READS {
                 return false;
             }
@@ -271,8 +271,8 @@ impl Tracer {
 
     /// Finds the address of process `tgid`'s unplaced attachment, if it has one, in its
     /// memory map: the one attachment of the segment there that the tracer does not know.
-    /// Called while the process is stopped at a fork, an exec or its exit, before its
-    /// attachments are copied or dropped.
+    /// Called while the process is stopped: at the entry of a fork, a new thread or a
+    /// `shmdt` another thread could race, at its exit, or at a `shmat` let run so.
     pub(super) fn place(&mut self, tgid: i32) {
         let Some(u) = self.unplaced.take_if(|u| u.tgid == tgid) else {
             return;

@@ -109,7 +109,7 @@ struct Tracer {
     creds: HashMap<i32, Creds>,
     /// How many times an unplaced address was looked up in a memory map.
     maps_read: u32,
-    /// The state of a segment just read when the deferred `shmdt` was settled: the state
+    /// The state of a segment just read when the deferred call was settled: the state
     /// before the call being handled, if it concerns that segment.
     fresh: Option<SegmentState>,
 }
