@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,11 +18,7 @@ use shmlab_checker::run::process::{self, Input};
 
 /// `checker/fixtures/trace/attach_paths.c`, compiled into a directory every user can read.
 fn program() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::Builder::new()
-        .prefix("shmlab-deferred-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = common::shared_tempdir("shmlab-deferred-");
     let exe = dir.path().join("attach_paths");
     let ok = Command::new("cc")
         .args(["-Wall", "-Wextra", "-O1", "-pthread", "-o"])
@@ -46,7 +41,7 @@ fn traced(exe: &Path, path: &str, unprivileged: bool) -> (String, Vec<TraceEvent
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut cmd = Command::new(exe);
     cmd.arg(path);
-    if unprivileged && nix::unistd::geteuid().is_root() {
+    if unprivileged && common::is_root() {
         cmd.uid(65534).gid(65534);
     }
     let (out, events) =
@@ -74,6 +69,13 @@ fn shmats(events: &[TraceEvent]) -> Vec<&TraceEvent> {
     events
         .iter()
         .filter(|e| matches!(e.call, Call::Shmat { .. }))
+        .collect()
+}
+
+fn shmdts(events: &[TraceEvent]) -> Vec<&TraceEvent> {
+    events
+        .iter()
+        .filter(|e| matches!(e.call, Call::Shmdt { .. }))
         .collect()
 }
 
@@ -114,10 +116,7 @@ fn an_attach_kept_and_one_detached_through_an_address_learnt_late_show_what_shma
     // nattch after each: 1, then 2; the shmdt of the second leaves 1.
     assert_eq!(ats[0].segment.as_ref().map(|s| s.nattch), Some(1));
     assert_eq!(ats[1].segment.as_ref().map(|s| s.nattch), Some(2));
-    let dt = events
-        .iter()
-        .find(|e| matches!(e.call, Call::Shmdt { .. }))
-        .unwrap();
+    let dt = shmdts(&events)[0];
     assert_eq!(dt.call, Call::Shmdt { addr: at[1] });
     assert_eq!(dt.ret, Some(Return::Value(0)));
     assert_eq!(dt.segment.as_ref().map(|s| s.nattch), Some(1));
@@ -143,10 +142,7 @@ fn attaches_two_by_two_each_show_the_address_they_returned_and_every_detach_succ
         "{}",
         timeline(&events)
     );
-    let dts: Vec<&TraceEvent> = events
-        .iter()
-        .filter(|e| matches!(e.call, Call::Shmdt { .. }))
-        .collect();
+    let dts = shmdts(&events);
     assert_eq!(dts.len(), 25);
     assert!(
         dts.iter().all(|e| e.ret == Some(Return::Value(0))),
@@ -187,10 +183,7 @@ fn a_fork_after_an_attach_gives_the_child_the_address_shmat_returned() {
         "{}",
         timeline(&events)
     );
-    let dts: Vec<&TraceEvent> = events
-        .iter()
-        .filter(|e| matches!(e.call, Call::Shmdt { .. }))
-        .collect();
+    let dts = shmdts(&events);
     assert_eq!(dts.len(), 2, "{}", timeline(&events));
     for dt in dts {
         assert_eq!(dt.call, Call::Shmdt { addr: at[0] });
@@ -209,10 +202,7 @@ fn a_thread_detaching_an_attach_made_before_it_started_detaches_a_known_address(
         "{}",
         timeline(&events)
     );
-    let dt = events
-        .iter()
-        .find(|e| matches!(e.call, Call::Shmdt { .. }))
-        .unwrap();
+    let dt = shmdts(&events)[0];
     assert_eq!(dt.call, Call::Shmdt { addr: at[0] });
     assert_eq!(dt.ret, Some(Return::Value(0)), "{}", timeline(&events));
     // The segment was marked for removal: the thread's shmdt destroyed it.

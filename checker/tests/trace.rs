@@ -5,7 +5,6 @@
 mod common;
 
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -26,12 +25,7 @@ fn compile(dir: &Path, name: &str) -> PathBuf {
 }
 
 fn dir() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("shmlab-trace-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
+    common::shared_tempdir("shmlab-trace-")
 }
 
 /// `shmlab trace ARGS -- EXE`, with `input` on its stdin; its stdout, after checking that

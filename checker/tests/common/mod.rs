@@ -107,13 +107,17 @@ pub fn lab_dir_of(what: Built, prefix: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A temporary directory every user can read and enter (mode 0755), such as nobody, whom
+/// the checker runs programs as when it is root.
+pub fn shared_tempdir(prefix: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
 /// A copy of the `shmlab` binary where every user can run it.
 pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::Builder::new()
-        .prefix("shmlab-bin-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = shared_tempdir("shmlab-bin-");
     let to = dir.path().join("shmlab");
     std::fs::copy(assert_cmd::cargo::cargo_bin("shmlab"), &to).unwrap();
     std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
