@@ -14,6 +14,9 @@ pub(crate) mod seccomp;
 pub mod timeout;
 pub mod tracer;
 
+#[cfg(test)]
+mod tests;
+
 pub use ends::{KillReason, ProcessEnd};
 pub use limits::{limit, processes_of, Limits};
 pub use reaper::{become_subreaper, catch_interrupts, interrupted, sweep};
@@ -342,6 +345,10 @@ impl Capture {
     }
 }
 
+/// How long [`supervise`] sleeps at most when it waits for SIGCHLD on a signalfd: the
+/// longest a stop or an end goes unseen when another thread took the signal.
+const SIGNAL_FALLBACK: Duration = Duration::from_millis(20);
+
 /// Reads output and follows the processes until the main one has ended and its output is
 /// drained, or the timeout passes: then SIGTERM, a grace period, and SIGKILL.
 pub(crate) fn supervise(
@@ -401,7 +408,10 @@ pub(crate) fn supervise(
             (Some(fd), true) => {
                 fds.push(PollFd::new(*fd, PollFlags::POLLIN));
                 which.push(2);
-                deadline - now
+                // SIGCHLD is meant for the signalfd, but another thread of this process that
+                // does not block it can take it first (the signal is then lost to the fd):
+                // look anyway every little while.
+                (deadline - now).min(SIGNAL_FALLBACK)
             }
             // Without a signalfd, look every few milliseconds.
             (None, true) => (deadline - now).min(Duration::from_millis(5)),
