@@ -9,15 +9,22 @@ mod common;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::workspace;
 use shmlab_checker::model::timeline::{Call, Effect, Return, TraceEvent};
 use shmlab_checker::run::process::{self, Input};
 
-/// `checker/fixtures/trace/attach_paths.c`, compiled into a directory every user can read.
-fn program() -> (tempfile::TempDir, PathBuf) {
+/// One test at a time: a tracer waits for any child of its process, so it would reap
+/// another test's children (its traced program, or the compiler), and the tests of this
+/// file share one process.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// `checker/fixtures/trace/attach_paths.c`, compiled into a directory every user can read;
+/// the test holds [`SERIAL`] while it has it.
+fn program() -> (MutexGuard<'static, ()>, tempfile::TempDir, PathBuf) {
+    let one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = common::shared_tempdir("shmlab-deferred-");
     let exe = dir.path().join("attach_paths");
     let ok = Command::new("cc")
@@ -28,17 +35,12 @@ fn program() -> (tempfile::TempDir, PathBuf) {
         .unwrap()
         .success();
     assert!(ok, "attach_paths.c compiles");
-    (dir, exe)
+    (one_at_a_time, dir, exe)
 }
-
-/// One traced run at a time: a tracer waits for any child of its process, and the tests of
-/// this file share one.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 /// A traced run of `exe PATH` (as nobody with `unprivileged` when the tests run as root):
 /// its stdout and its timeline.
 fn traced(exe: &Path, path: &str, unprivileged: bool) -> (String, Vec<TraceEvent>) {
-    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut cmd = Command::new(exe);
     cmd.arg(path);
     if unprivileged && common::is_root() {
@@ -102,7 +104,7 @@ fn timeline(events: &[TraceEvent]) -> String {
 
 #[test]
 fn an_attach_kept_and_one_detached_through_an_address_learnt_late_show_what_shmat_returned() {
-    let (_dir, exe) = program();
+    let (_serial, _dir, exe) = program();
     let (stdout, events) = traced(&exe, "keep", false);
     let at = printed(&stdout);
     let ats = shmats(&events);
@@ -131,7 +133,7 @@ fn an_attach_kept_and_one_detached_through_an_address_learnt_late_show_what_shma
 
 #[test]
 fn attaches_two_by_two_each_show_the_address_they_returned_and_every_detach_succeeds() {
-    let (_dir, exe) = program();
+    let (_serial, _dir, exe) = program();
     let (stdout, events) = traced(&exe, "two-by-two", false);
     let at = printed(&stdout);
     assert_eq!(at.len(), 25, "{stdout}");
@@ -165,7 +167,7 @@ fn attaches_two_by_two_each_show_the_address_they_returned_and_every_detach_succ
 
 #[test]
 fn a_fork_after_an_attach_gives_the_child_the_address_shmat_returned() {
-    let (_dir, exe) = program();
+    let (_serial, _dir, exe) = program();
     let (stdout, events) = traced(&exe, "fork", false);
     let at = printed(&stdout);
     assert_eq!(
@@ -193,7 +195,7 @@ fn a_fork_after_an_attach_gives_the_child_the_address_shmat_returned() {
 
 #[test]
 fn a_thread_detaching_an_attach_made_before_it_started_detaches_a_known_address() {
-    let (_dir, exe) = program();
+    let (_serial, _dir, exe) = program();
     let (stdout, events) = traced(&exe, "thread", false);
     let at = printed(&stdout);
     assert_eq!(
@@ -211,7 +213,7 @@ fn a_thread_detaching_an_attach_made_before_it_started_detaches_a_known_address(
 
 #[test]
 fn an_attach_right_before_an_exec_claims_no_result_it_did_not_see() {
-    let (_dir, exe) = program();
+    let (_serial, _dir, exe) = program();
     let (_, events) = traced(&exe, "exec", false);
     let ats = shmats(&events);
     assert_eq!(ats.len(), 2, "{}", timeline(&events));
@@ -227,7 +229,7 @@ fn an_attach_right_before_an_exec_claims_no_result_it_did_not_see() {
 
 #[test]
 fn an_attach_foreseen_to_work_that_fails_claims_no_errno_and_the_next_shows_its_own() {
-    let (_dir, exe) = program();
+    let (_serial, _dir, exe) = program();
     let (stdout, events) = traced(&exe, "no-room", false);
     assert_eq!(
         stdout
@@ -253,7 +255,7 @@ fn an_attach_foreseen_to_work_that_fails_claims_no_errno_and_the_next_shows_its_
 
 #[test]
 fn an_attach_the_permissions_refuse_is_stopped_at_its_end_and_shows_eacces() {
-    let (_dir, exe) = program();
+    let (_serial, _dir, exe) = program();
     let (stdout, events) = traced(&exe, "denied", true);
     let ats = shmats(&events);
     assert_eq!(ats.len(), 2, "{}", timeline(&events));
