@@ -70,6 +70,8 @@ pub enum Fatal {
     NamespaceForbidden(#[from] crate::run::isolation::NamespaceForbidden),
     #[error("could not enter the user namespace that namespace isolation needs ({0}): use --isolation keys")]
     UserNamespace(std::io::Error),
+    #[error("keys mode cannot run safely: {0}")]
+    Registry(String),
     #[error("could not enter a private IPC namespace ({0}): use --isolation keys")]
     IpcNamespace(std::io::Error),
     #[error(transparent)]

@@ -445,7 +445,7 @@ fn a_segment_made_just_before_the_checker_is_killed_is_removed_by_the_next_one()
     let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("shmlab"))
         .current_dir(workspace())
-        .env("TMPDIR", registry.path())
+        .env("SHMLAB_REGISTRY", registry.path().join("registry"))
         .args(["check", "create/default-mode", "--isolation", "keys"])
         .args(["--timeout", "20", "--program"])
         .arg(&exe)
@@ -475,7 +475,7 @@ fn a_segment_made_just_before_the_checker_is_killed_is_removed_by_the_next_one()
     // The next checker in keys mode, with the same registry, sweeps what was recorded.
     let out = Command::new(assert_cmd::cargo::cargo_bin("shmlab"))
         .current_dir(workspace())
-        .env("TMPDIR", registry.path())
+        .env("SHMLAB_REGISTRY", registry.path().join("registry"))
         .args(["trace", "--isolation", "keys", "--", "true"])
         .output()
         .unwrap();

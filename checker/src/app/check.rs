@@ -179,11 +179,29 @@ pub fn environment(options: &RunOptions) -> Result<Environment, Fatal> {
 /// in keys mode the sweep of what a killed checker left.
 pub fn enter(choice: &IsolationChoice) -> Result<(), Fatal> {
     isolation::prepare(choice).map_err(Fatal::UserNamespace)?;
-    if choice.mode == Isolation::Keys {
-        let removed = run::registry::sweep_stale();
-        if removed > 0 {
+    if choice.mode == Isolation::Keys || nix::unistd::geteuid().is_root() {
+        let opened = run::registry::shared();
+        if choice.mode == Isolation::Keys {
+            // Keys mode needs its registry: without one, a killed checker's segments stay.
+            opened.map_err(|e| Fatal::Registry(e.to_string()))?;
+        }
+        let swept = run::registry::swept();
+        if swept.segments > 0 {
             eprintln!(
-                "note: removed {removed} segment(s) left by an earlier checker that was killed"
+                "note: removed {} segment(s) left by an earlier checker that was killed",
+                swept.segments
+            );
+        }
+        if swept.processes > 0 {
+            eprintln!(
+                "note: killed {} process(es) left by an earlier checker that was killed",
+                swept.processes
+            );
+        }
+        if !swept.refused.is_empty() {
+            eprintln!(
+                "note: left alone in the checker's registry, as not its own: {}",
+                crate::report::cap::neutral(&swept.refused.join(", "))
             );
         }
     }
@@ -198,7 +216,7 @@ pub type Prepared = Vec<(Lab, Result<Program, LabProblem>)>;
 pub fn prepare(found: Programs) -> Prepared {
     found
         .into_iter()
-        .map(|(lab, f)| (lab, f.map(|f| Program::prepare(&f.path, f.shown))))
+        .map(|(lab, f)| (lab, f.and_then(|f| Program::prepare(&f.path, f.shown))))
         .collect()
 }
 
@@ -276,14 +294,12 @@ fn runs_as(prepared: &[(Lab, Result<Program, LabProblem>)]) -> RunsAs {
     if !uid.is_root() {
         return RunsAs::OwnUid(uid.as_raw());
     }
-    let as_root = prepared
-        .iter()
-        .filter_map(|(lab, p)| {
-            let reason = p.as_ref().ok()?.unprivileged.as_ref().err()?;
-            Some((*lab, reason.clone()))
-        })
-        .collect();
-    RunsAs::Nobody { as_root }
+    let _ = prepared;
+    let user = run::program::run_user();
+    RunsAs::RunUid {
+        uid: user.id,
+        own: user.own.clone(),
+    }
 }
 
 fn check_lab(

@@ -75,6 +75,8 @@ pub fn main() -> ExitCode {
                     .unwrap_or_default();
                 Err(Fatal::Panic(what))
             });
+    // Nothing of the programs' uid outlives the checker, and the uid is free again.
+    run::program::release_run_user();
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(fatal) => {

@@ -118,6 +118,13 @@ pub enum LabProblem {
         /// The last line it printed on stderr, which usually names what failed.
         said: Option<String>,
     },
+    /// It cannot be run as `uid`, the unprivileged user of a root checker, and is never run
+    /// as root instead.
+    Unreachable {
+        program: String,
+        uid: u32,
+        what: Unreachable,
+    },
     /// The system could not execute it as `uid` (`execve` failed: a missing interpreter, a
     /// binary for another machine).
     CannotExecute {
@@ -125,6 +132,21 @@ pub enum LabProblem {
         uid: u32,
         error: String,
     },
+}
+
+/// What keeps the unprivileged user from running a program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreachable {
+    /// The interpreter its `#!` line names (for `#!/usr/bin/env NAME`, found on the
+    /// programs' `PATH`) is out of that user's reach.
+    Interpreter(PathBuf),
+    /// The program itself is out of its reach, and its mode keeps it from others, so no copy
+    /// is made.
+    Program,
+    /// A copy in a temporary directory is still not executable (a `noexec` mount).
+    CopyNotExecutable,
+    /// The copy could not be made.
+    CopyFailed(String),
 }
 
 impl fmt::Display for Lab {

@@ -38,8 +38,9 @@ pub struct Report {
 pub enum RunsAs {
     /// The checker's own uid (not root), without capabilities.
     OwnUid(u32),
-    /// The checker is root: uid 65534, except for these labs, as root for the reason given.
-    Nobody { as_root: Vec<(Lab, String)> },
+    /// The checker is root: this unprivileged uid, the run's own (`own` is `Ok`) or, where
+    /// none could be had, `nobody`'s, with the reason.
+    RunUid { uid: u32, own: Result<(), String> },
 }
 
 /// One lab's results.

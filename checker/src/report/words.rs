@@ -3,10 +3,11 @@
 
 use super::RunsAs;
 use crate::model::lab::LabProblem;
+use crate::model::lab::Unreachable;
 use crate::model::timeline::{signal_name, Attached};
 use crate::model::{Call, Effect, Lab, SegmentState, Termination, TraceEvent};
 use crate::run::isolation::{IsolationChoice, IsolationReason};
-use crate::run::program::NOBODY;
+use crate::run::program::SAFE_PATH;
 use crate::scenario::signal_meaning;
 
 /// Why a lab could not be checked, in one sentence.
@@ -52,6 +53,26 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
                 "{program} could not start as uid {uid}: it exited with status {code} ({what}) before any shm call, so none of its scenarios could be checked.{said} Make the program and its interpreter (the #! line) exist and be executable by uid {uid}, through every directory on the way; this is not a mistake in its shm code."
             )
         }
+        LabProblem::Unreachable { program, uid, what } => {
+            let why = match what {
+                Unreachable::Interpreter(interp) => format!(
+                    "the interpreter its #! line names, {}, cannot be run by uid {uid}: install the interpreter where every user can reach it (its directories and the file open to others), or name one that is (the PATH programs get is {SAFE_PATH})",
+                    super::cap::neutral(&interp.display().to_string())
+                ),
+                Unreachable::Program => format!(
+                    "uid {uid} cannot reach it and its mode keeps it from other users: make it readable and executable by everyone (chmod a+rx), with every directory on the way open"
+                ),
+                Unreachable::CopyNotExecutable => format!(
+                    "uid {uid} cannot reach it, and cannot run even a copy in the temporary directory (is /tmp mounted noexec?): put it where every user can reach it"
+                ),
+                Unreachable::CopyFailed(e) => format!(
+                    "uid {uid} cannot reach it, and copying it where it could failed ({e}): put it where every user can reach it"
+                ),
+            };
+            format!(
+                "{program} cannot run as uid {uid}, so none of its scenarios were run (the checker never runs a program as root): {why}; this is not a mistake in its shm code"
+            )
+        }
         LabProblem::CannotExecute { program, uid, error } => format!(
             "{program} could not be executed as uid {uid} ({error}), so none of its scenarios could be checked: check its #! line names an interpreter that exists, or that it was compiled for this machine; this is not a mistake in its shm code"
         ),
@@ -82,16 +103,12 @@ pub fn runs_as(r: &RunsAs) -> String {
         RunsAs::OwnUid(uid) => {
             format!("your own uid {uid}, without capabilities, so permission checks apply")
         }
-        RunsAs::Nobody { as_root } if as_root.is_empty() => format!(
-            "uid {NOBODY} (nobody), since the checker runs as root, so permission checks apply"
+        RunsAs::RunUid { uid, own: Ok(()) } => format!(
+            "uid {uid}, a user of this checker run's own, since the checker runs as root, so permission checks apply and limits count this run alone"
         ),
-        RunsAs::Nobody { as_root } => {
-            let reasons: Vec<String> = as_root.iter().map(|(l, r)| format!("{l}: {r}")).collect();
-            format!(
-                "uid {NOBODY} (nobody) where possible; as root for {}",
-                reasons.join("; ")
-            )
-        }
+        RunsAs::RunUid { uid, own: Err(why) } => format!(
+            "uid {uid} (nobody), since the checker runs as root, so permission checks apply (no uid of the run's own: {why})"
+        ),
     }
 }
 

@@ -41,6 +41,8 @@ pub enum RunError {
     Namespace(shm::Errno),
     #[error("could not find unused keys in this machine's IPC namespace")]
     NoFreeKeys,
+    #[error("{0}")]
+    Registry(String),
     #[error("setup: {call} failed: {errno}")]
     Setup {
         call: &'static str,
@@ -138,11 +140,12 @@ fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, RunError> {
     if mode == Isolation::Namespace {
         return Ok(make(NAMESPACE_KEY_BASE));
     }
+    let registry = registry::shared().map_err(|e| RunError::Registry(e.to_string()))?;
     for _ in 0..32 {
         let base = (KEYS_MODE_MARK | (random_u32() & 0x00ff_ff00)) as i32;
         let mut keys = make(base);
         // Claimed first, so that two checkers never pick the same base.
-        let Some(claim) = registry::Claim::take(base) else {
+        let Some(claim) = registry.claim_base(base) else {
             continue;
         };
         if keys
@@ -180,8 +183,10 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
         env,
         keys,
         setup_ids: Vec::new(),
-        pids: BTreeSet::new(),
+        spans: Vec::new(),
         seen: BTreeSet::new(),
+        program_uid: program.uid,
+        exclusive_uid: program.exclusive_uid,
     };
     let result = scene.play(scenario, program);
     // No process of the scenario outlives it (the holder is gone by now, so every child left
@@ -198,13 +203,9 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
 
 /// Why `scenario` cannot run here, if it cannot.
 fn unmet_need(env: &Environment, scenario: &Scenario, program: &Program) -> Option<String> {
+    let _ = program;
     for need in &scenario.needs {
         match need {
-            Need::Unprivileged => {
-                if let Err(reason) = &program.unprivileged {
-                    return Some(reason.clone());
-                }
-            }
             Need::OtherIds if !env.is_root => {
                 return Some(
                     "needs segments owned by other users, which only root can arrange: run the checker as root (as CI does) to include it".into(),
@@ -221,10 +222,45 @@ struct Scene<'a> {
     env: &'a Environment,
     keys: Keys,
     setup_ids: Vec<ShmId>,
-    /// Pids of the program's runs.
-    pids: BTreeSet<i32>,
+    /// The program's runs: their processes, and when.
+    spans: Vec<RunSpan>,
     /// Every segment id that appeared in a snapshot.
     seen: BTreeSet<i32>,
+    /// The uid the program runs as.
+    program_uid: u32,
+    /// Whether that uid is the checker run's alone (then all it creates is the run's).
+    exclusive_uid: bool,
+}
+
+/// One run of the program, for telling its segments from others': its processes (the
+/// program, and when traced every process it started) and the seconds it lived in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RunSpan {
+    pids: BTreeSet<i32>,
+    from: i64,
+    to: i64,
+}
+
+impl RunSpan {
+    /// Whether a segment created by `cpid` at `ctime` was made by this run. A pid alone is
+    /// no proof (pids come round, and another user's old segment can carry this run's pid):
+    /// the segment must also have been made while the run lived, and its process was not
+    /// reaped (so its pid could not be reused) until the run ended.
+    fn made(&self, cpid: i32, ctime: i64) -> bool {
+        self.pids.contains(&cpid) && self.from <= ctime && ctime <= self.to
+    }
+
+    /// The span of a run started at `from` and ended (reaped) at `to`.
+    fn of(pid: i32, timeline: Option<&[crate::model::TraceEvent]>, from: i64, to: i64) -> Self {
+        let mut pids: BTreeSet<i32> = std::iter::once(pid).filter(|p| *p > 0).collect();
+        for e in timeline.unwrap_or_default() {
+            pids.insert(e.pid);
+            if let crate::model::Call::Fork { child } = e.call {
+                pids.insert(child);
+            }
+        }
+        RunSpan { pids, from, to }
+    }
 }
 
 impl Scene<'_> {
@@ -362,10 +398,8 @@ impl Scene<'_> {
         stdin: Option<&[u8]>,
     ) -> Result<RunRecord, RunError> {
         let mut cmd = Command::new(&program.path);
-        cmd.args(&argv)
-            .current_dir("/")
-            .env("LC_ALL", "C")
-            .env("RUST_BACKTRACE", "0");
+        cmd.args(&argv).current_dir("/");
+        program::environment(&mut cmd, program);
         if let Some((uid, gid)) = program.run_as {
             cmd.uid(uid).gid(gid);
         }
@@ -385,9 +419,12 @@ impl Scene<'_> {
                     program: program.display.clone(),
                     source,
                 })?;
-        if out.pid != 0 {
-            self.pids.insert(out.pid);
-        }
+        self.spans.push(RunSpan::of(
+            out.pid,
+            timeline.as_deref(),
+            started,
+            now_secs(),
+        ));
         let name = program.path.file_name().map_or_else(
             || program.display.clone(),
             |n| n.to_string_lossy().into_owned(),
@@ -411,14 +448,18 @@ impl Scene<'_> {
         })
     }
 
-    /// Whether a listed segment belongs to this scenario. In a private namespace, all do; in
-    /// the machine's namespace, those with our keys or ids, or created by the program.
+    /// Whether a listed segment belongs to this scenario. In a private namespace, all do. In
+    /// the machine's namespace, only by evidence that cannot repeat: the setup's, one already
+    /// seen as ours, one created by the run's own uid (root), one created by a process of a
+    /// run while it lived (see [`RunSpan::made`]), or one at the scenario's claimed keys
+    /// created by the program's uid.
     fn is_ours(&self, id: ShmId, st: &shm::SegmentStat) -> bool {
         self.env.isolation.mode == Isolation::Namespace
             || self.setup_ids.contains(&id)
             || self.seen.contains(&id.raw())
-            || self.keys.all().any(|k| k == st.key())
-            || self.pids.contains(&st.cpid())
+            || (self.exclusive_uid && st.cuid() == self.program_uid)
+            || self.spans.iter().any(|r| r.made(st.cpid(), st.ctime()))
+            || (st.cuid() == self.program_uid && self.keys.all().any(|k| k == st.key()))
     }
 
     fn snapshot(&mut self, label: &str) -> Result<Snapshot, RunError> {

@@ -1,31 +1,120 @@
-//! The program under test, made ready to run: as whom, and from where.
+//! The program under test, made ready to run: as whom, with what environment, and from where.
 //!
-//! When the checker is root, programs run as an unprivileged uid ([`NOBODY`]) so that the
-//! kernel's permission checks apply to them, as they do for a student's own account. That
-//! user must be able to reach the program (the project may live under a directory such as
-//! /root that it cannot enter), so a program it cannot reach is copied into a private
-//! temporary directory it can. A script whose interpreter it cannot reach runs as root, and
-//! the scenarios that need an unprivileged program are then skipped, with that reason.
+//! When the checker is root, programs run as a uid of the checker run's own ([`RunUser`]):
+//! free on the machine (no account, no group, no process, no segment), claimed in the
+//! registry for as long as the checker runs, so that the kernel's permission checks apply to
+//! the programs as they do for a student's own account, their process limit counts this run
+//! alone, and whatever that uid left (a process, a segment) is this run's. A program is
+//! never run as root: one the uid cannot reach, or whose `#!` names an interpreter it cannot
+//! reach, is the lab's problem, with the fix. A program that uid cannot reach only because a
+//! directory on its path is closed (a project under /root) is copied into a temporary
+//! directory it can, when the file itself is meant to be run by anyone (mode `o+x`).
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use nix::unistd::{getegid, geteuid};
 
-/// The uid and gid programs run as when the checker is root (`nobody`).
+use crate::model::lab::{LabProblem, Unreachable};
+
+/// The uid and gid programs run as when the checker is root and no uid of its own can be
+/// had (`nobody`).
 pub const NOBODY: u32 = 65534;
 
-/// How many processes a program may add to those its user already has (RLIMIT_NPROC).
+/// The uids (and gids of the same numbers) a root checker picks its programs' uid from:
+/// above the accounts Debian and most distributions give people (1000–59999), below
+/// systemd's dynamic users (61184–65519), each checked free before use.
+pub const RUN_UIDS: std::ops::Range<u32> = 60600..61000;
+
+/// The `PATH` programs get when they run as another user than the checker's: directories
+/// every user can reach, so `#!/usr/bin/env NAME` finds what that user can run.
+pub const SAFE_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// How many processes and threads a program's runs may have at once (RLIMIT_NPROC), where
+/// the uid is the run's own; else added to what its user already has.
 pub const EXTRA_PROCESSES: u64 = 64;
 
 /// How many processes a traced program may start before the checker stops it as a fork
 /// loop (below [`EXTRA_PROCESSES`], so the checker, not the kernel's limit, says so).
 pub use crate::model::run::MAX_CHILDREN;
 
-fn process_limit(uid: u32) -> u64 {
-    super::process::processes_of(uid) + EXTRA_PROCESSES
+/// The user programs run as when the checker is root.
+#[derive(Debug)]
+pub struct RunUser {
+    /// uid and gid (the same number).
+    pub id: u32,
+    /// Whether the uid is this checker run's own; `Err` says why [`NOBODY`] is used instead.
+    pub own: Result<(), String>,
+    claim: std::sync::Mutex<Option<super::registry::Claim>>,
+}
+
+/// Whether `uid` is free: no account or group of that number, no process and no segment.
+fn is_free(uid: u32, segments: &[(shm::ShmId, shm::SegmentStat)]) -> bool {
+    use nix::unistd::{Gid, Group, Uid, User};
+    matches!(User::from_uid(Uid::from_raw(uid)), Ok(None))
+        && matches!(Group::from_gid(Gid::from_raw(uid)), Ok(None))
+        && super::process::processes_of(uid) == 0
+        && !segments
+            .iter()
+            .any(|(_, st)| [st.uid(), st.cuid(), st.gid(), st.cgid()].contains(&uid))
+}
+
+fn pick_run_user() -> RunUser {
+    let fallback = |why: String| RunUser {
+        id: NOBODY,
+        own: Err(why),
+        claim: std::sync::Mutex::new(None),
+    };
+    let registry = match super::registry::shared() {
+        Ok(r) => r,
+        Err(e) => return fallback(e.to_string()),
+    };
+    let segments = shm::list_segments().unwrap_or_default();
+    let span = RUN_UIDS.end - RUN_UIDS.start;
+    let start = super::random_u32() % span;
+    for i in 0..span {
+        let uid = RUN_UIDS.start + (start + i) % span;
+        if !is_free(uid, &segments) {
+            continue;
+        }
+        // Claimed, then checked again: a process of that uid may have appeared meanwhile.
+        if let Some(claim) = registry.claim_uid(uid) {
+            if super::process::processes_of(uid) == 0 {
+                return RunUser {
+                    id: uid,
+                    own: Ok(()),
+                    claim: std::sync::Mutex::new(Some(claim)),
+                };
+            }
+        }
+    }
+    fallback(format!(
+        "no uid in {}..{} is free",
+        RUN_UIDS.start, RUN_UIDS.end
+    ))
+}
+
+static USER: OnceLock<RunUser> = OnceLock::new();
+
+/// The user this checker's programs run as (root only): picked once, at first use.
+pub fn run_user() -> &'static RunUser {
+    USER.get_or_init(pick_run_user)
+}
+
+/// At the checker's end (root): kills whatever of its uid is left and gives the uid back.
+pub fn release_run_user() {
+    let Some(user) = USER.get() else {
+        return;
+    };
+    if user.own.is_ok() {
+        super::process::kill_uid(user.id);
+    }
+    if let Ok(mut claim) = user.claim.lock() {
+        claim.take();
+    }
 }
 
 /// A program ready to run.
@@ -41,22 +130,25 @@ pub struct Program {
     pub uid: u32,
     /// The gid the program runs with.
     pub gid: u32,
-    /// Whether it runs without CAP_IPC_OWNER; `Err` says why not.
-    pub unprivileged: Result<(), String>,
-    /// RLIMIT_NPROC for its runs: the processes its uid has now plus [`EXTRA_PROCESSES`],
-    /// so a fork loop stops there (root is exempt, which is one more reason to run as nobody).
+    /// Whether the uid is the checker run's alone (root with a uid of its own): then every
+    /// process and segment of that uid is the run's.
+    pub exclusive_uid: bool,
+    /// RLIMIT_NPROC for its runs (see [`EXTRA_PROCESSES`]; root is exempt, which is one more
+    /// reason never to run as root).
     pub process_limit: u64,
     /// Keeps the copy's directory alive.
     _copy: Option<tempfile::TempDir>,
 }
 
-/// Whether uid [`NOBODY`] can execute `path` (and read it, for a script).
-fn reachable(path: &Path) -> bool {
+/// Whether `uid` can execute `path` (and read it, for a script).
+fn reachable(path: &Path, uid: u32) -> bool {
     Command::new("/bin/sh")
         .args(["-c", "test -x \"$1\" && test -r \"$1\"", "sh"])
         .arg(path)
-        .uid(NOBODY)
-        .gid(NOBODY)
+        .env_clear()
+        .env("PATH", SAFE_PATH)
+        .uid(uid)
+        .gid(uid)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -65,84 +157,95 @@ fn reachable(path: &Path) -> bool {
 }
 
 /// The interpreter a script names on its `#!` line; for `#!/usr/bin/env NAME`, NAME as
-/// found on `PATH`.
-fn interpreter(path: &Path) -> Option<PathBuf> {
+/// found on `path_var` (the `PATH` the program will have).
+fn interpreter(path: &Path, path_var: &std::ffi::OsStr) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
     let mut head = [0u8; 256];
     let n = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
     let first_line = head[..n].split(|b| *b == b'\n').next()?;
-    let line = std::str::from_utf8(first_line).ok()?.strip_prefix("#!")?;
-    let mut words = line.split_whitespace();
+    let line = first_line.strip_prefix(b"#!")?;
+    let mut words = line
+        .split(|b| *b == b' ' || *b == b'\t')
+        .filter(|w| !w.is_empty())
+        .map(std::ffi::OsStr::from_bytes);
     let interp = PathBuf::from(words.next()?);
     if interp.file_name().is_some_and(|f| f == "env") {
-        let name = words.find(|w| !w.starts_with('-'))?;
-        let found = std::env::var_os("PATH")
-            .map(|p| {
-                std::env::split_paths(&p)
-                    .map(|d| d.join(name))
-                    .find(|c| c.is_file())
-            })
-            .unwrap_or_default();
+        let name = words.find(|w| !w.as_bytes().starts_with(b"-"))?;
+        let found = std::env::split_paths(path_var)
+            .map(|d| d.join(name))
+            .find(|c| c.is_file());
         return Some(found.unwrap_or_else(|| PathBuf::from(name)));
     }
     Some(interp)
 }
 
 impl Program {
-    /// Prepares `path` to run; `display` is how reports name it.
-    pub fn prepare(path: &Path, display: String) -> Program {
+    /// Prepares `path` to run; `display` is how reports name it. As root, a program that
+    /// cannot be run unprivileged is the lab's problem (it is never run as root).
+    pub fn prepare(path: &Path, display: String) -> Result<Program, LabProblem> {
         // Programs run from `/`, so a relative path must be made absolute first.
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let path = absolute.as_path();
         if !geteuid().is_root() {
-            return Program {
+            let uid = geteuid().as_raw();
+            return Ok(Program {
                 display,
                 path: path.to_path_buf(),
                 run_as: None,
-                uid: geteuid().as_raw(),
+                uid,
                 gid: getegid().as_raw(),
-                unprivileged: Ok(()),
-                process_limit: process_limit(geteuid().as_raw()),
+                exclusive_uid: false,
+                process_limit: super::process::processes_of(uid) + EXTRA_PROCESSES,
                 _copy: None,
-            };
+            });
         }
-        let as_root = |reason: String| Program {
-            display: display.clone(),
-            path: path.to_path_buf(),
-            run_as: None,
-            uid: 0,
-            gid: 0,
-            unprivileged: Err(reason),
-            process_limit: process_limit(0),
-            _copy: None,
+        let user = run_user();
+        let uid = user.id;
+        let problem = |what| LabProblem::Unreachable {
+            program: display.clone(),
+            uid,
+            what,
         };
-        if let Some(interp) = interpreter(path) {
-            // A missing interpreter fails for root too: the run says so (the lab's problem).
-            if interp.exists() && !reachable(&interp) {
-                return as_root(format!(
-                    "its interpreter {} cannot be run by uid {NOBODY}, so the program cannot run unprivileged: install the interpreter where every user can reach it",
-                    interp.display()
-                ));
+        if let Some(interp) = interpreter(path, SAFE_PATH.as_ref()) {
+            // A missing interpreter fails for everyone: the run says so (the lab's problem).
+            if interp.exists() && !reachable(&interp, uid) {
+                return Err(problem(Unreachable::Interpreter(interp)));
             }
         }
+        let exclusive_uid = user.own.is_ok();
+        let process_limit = if exclusive_uid {
+            EXTRA_PROCESSES
+        } else {
+            super::process::processes_of(uid) + EXTRA_PROCESSES
+        };
         let unprivileged = |path: PathBuf, copy| Program {
             display: display.clone(),
             path,
-            run_as: Some((NOBODY, NOBODY)),
-            uid: NOBODY,
-            gid: NOBODY,
-            unprivileged: Ok(()),
-            process_limit: process_limit(NOBODY),
+            run_as: Some((uid, uid)),
+            uid,
+            gid: uid,
+            exclusive_uid,
+            process_limit,
             _copy: copy,
         };
-        if reachable(path) {
-            return unprivileged(path.to_path_buf(), None);
+        if reachable(path, uid) {
+            return Ok(unprivileged(path.to_path_buf(), None));
+        }
+        if !meant_for_anyone(path) {
+            return Err(problem(Unreachable::Program));
         }
         match copy_where_reachable(path) {
-            Ok((dir, copy)) if reachable(&copy) => unprivileged(copy, Some(dir)),
-            Ok(_) => as_root(format!("uid {NOBODY} cannot run even a copy of the program in the temporary directory (is /tmp mounted noexec?)")),
-            Err(e) => as_root(format!("uid {NOBODY} cannot reach the program, and copying it failed: {e}")),
+            Ok((dir, copy)) if reachable(&copy, uid) => Ok(unprivileged(copy, Some(dir))),
+            Ok(_) => Err(problem(Unreachable::CopyNotExecutable)),
+            Err(e) => Err(problem(Unreachable::CopyFailed(e.to_string()))),
         }
     }
+}
+
+/// Whether `path` is a regular file anyone may run (and read): only then is a copy of it
+/// given to the unprivileged user. A file its mode keeps from others stays out of reach.
+fn meant_for_anyone(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o005 == 0o005)
 }
 
 fn copy_where_reachable(path: &Path) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
@@ -153,4 +256,49 @@ fn copy_where_reachable(path: &Path) -> std::io::Result<(tempfile::TempDir, Path
     std::fs::copy(path, &copy)?;
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))?;
     Ok((dir, copy))
+}
+
+/// Sets what a program gets besides its arguments: as another user than the checker's, a
+/// clean environment (a `PATH` every user can reach, no variable of the checker's user);
+/// else the checker's own. Then `LC_ALL=C`, and no Rust backtraces.
+pub fn environment(cmd: &mut Command, program: &Program) {
+    if program.run_as.is_some() {
+        cmd.env_clear().env("PATH", SAFE_PATH).env("HOME", "/");
+    }
+    cmd.env("LC_ALL", "C").env("RUST_BACKTRACE", "0");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names_are_found_on_the_path_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("s");
+        std::fs::write(&script, "#!/usr/bin/env -S sh -e\necho\n").unwrap();
+        assert_eq!(
+            interpreter(&script, "/nonexistent:/bin".as_ref()),
+            Some(PathBuf::from("/bin/sh"))
+        );
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        assert_eq!(
+            interpreter(&script, "".as_ref()),
+            Some(PathBuf::from("/bin/sh"))
+        );
+        std::fs::write(&script, "\x7fELF").unwrap();
+        assert_eq!(interpreter(&script, "".as_ref()), None);
+    }
+
+    #[test]
+    fn a_file_closed_to_others_is_not_meant_for_anyone() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, "secret").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(!meant_for_anyone(&f));
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(meant_for_anyone(&f));
+        assert!(!meant_for_anyone(dir.path()));
+    }
 }

@@ -19,7 +19,7 @@ mod tests;
 
 pub use ends::{KillReason, ProcessEnd};
 pub use limits::{limit, processes_of, Limits};
-pub use reaper::{become_subreaper, catch_interrupts, interrupted, sweep};
+pub use reaper::{become_subreaper, catch_interrupts, interrupted, kill_uid, sweep};
 pub use runner::{in_child, run_from_runner, Holder};
 
 use std::io::{self, Read, Write};

@@ -43,6 +43,34 @@ pub fn become_subreaper() -> io::Result<()> {
     Ok(())
 }
 
+/// Kills every process of `uid` (as `uid` itself: `kill(-1, SIGKILL)` from a child that took
+/// that uid, which reaches exactly the processes whose real or saved uid is `uid`), until none
+/// is left; returns how many there were. Only root can do it, and never for root.
+pub fn kill_uid(uid: u32) -> usize {
+    if uid == 0 || !nix::unistd::geteuid().is_root() {
+        return 0;
+    }
+    let found = super::processes_of(uid) as usize;
+    let _ = super::in_child(move || {
+        let id = nix::unistd::Gid::from_raw(uid);
+        if nix::unistd::setgroups(&[]).is_err()
+            || nix::unistd::setgid(id).is_err()
+            || nix::unistd::setuid(nix::unistd::Uid::from_raw(uid)).is_err()
+        {
+            return 1;
+        }
+        // Zombies still count for kill(-1): a bounded number of rounds, not "until ESRCH".
+        for _ in 0..50 {
+            if kill(Pid::from_raw(-1), Signal::SIGKILL) == Err(nix::errno::Errno::ESRCH) {
+                return 0;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        0
+    });
+    found
+}
+
 /// The checker's children, from /proc.
 fn children() -> Vec<i32> {
     let mut out = Vec::new();

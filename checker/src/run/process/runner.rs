@@ -68,9 +68,20 @@ pub fn run_from_runner(
     let start = Instant::now();
     let checker = nix::unistd::getpid();
     let runner = fork_with(move || {
-        // The runner dies with the checker, and the program with the runner.
+        // Traced, the runner dies with the checker, and every process of the run with its
+        // tracer (PTRACE_O_EXITKILL). Untraced, a process that left the program's group and
+        // session would outlive both: there the runner is told of the checker's death as an
+        // interrupt, stops the program as for Ctrl-C, and, being the subreaper of the run,
+        // kills and reaps every process of it that is left before it goes.
+        let death = if trace.is_some() {
+            libc::SIGKILL
+        } else {
+            super::catch_interrupts();
+            let _ = super::become_subreaper();
+            libc::SIGINT
+        };
         // SAFETY: prctl with PR_SET_PDEATHSIG takes integers only.
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, death, 0, 0, 0) };
         if nix::unistd::getppid() != checker {
             return 1; // the checker is already gone
         }
@@ -88,6 +99,9 @@ pub fn run_from_runner(
             kind: e.kind().into(),
             message: e.to_string(),
         });
+        if trace.is_none() {
+            super::sweep();
+        }
         let bytes = serde_json::to_vec(&reply).unwrap_or_default();
         i32::from(out.write_all(&bytes).is_err())
     })?;
