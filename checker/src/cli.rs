@@ -1,13 +1,15 @@
 //! The command line: clap types, converted once into a [`Plan`]; nothing downstream sees
 //! clap.
 
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::catalogue;
-use crate::error::UsageError;
+use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
     CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Scenarios, Selection, Source,
@@ -58,7 +60,7 @@ enum Command {
         out: PathBuf,
         /// Only these labs count (comma-separated; all by default).
         #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
-        labs: Vec<String>,
+        labs: Vec<OsString>,
         /// When students see their results.
         #[arg(long, value_enum, default_value_t = VisibilityArg::AfterDueDate)]
         visibility: VisibilityArg,
@@ -74,7 +76,7 @@ enum Command {
     /// Show the next hint for LAB (a nudge first, the exact code last); --all shows every one.
     Hint {
         /// The lab.
-        lab: String,
+        lab: OsString,
         /// Every level at once.
         #[arg(long)]
         all: bool,
@@ -82,7 +84,7 @@ enum Command {
     /// Restore LAB's starter file from the kit's untouched copy (asks first).
     Reset {
         /// The lab.
-        lab: String,
+        lab: OsString,
         /// Which track's file: rust (labs/src/bin/LAB.rs) or c (labs/c/LAB.c).
         #[arg(long, value_enum, default_value_t = LangArg::Rust)]
         lang: LangArg,
@@ -93,7 +95,7 @@ enum Command {
     /// Show the reference solution of LAB, once your LAB has passed.
     Solution {
         /// The lab.
-        lab: String,
+        lab: OsString,
         /// Which track's solution.
         #[arg(long, value_enum, default_value_t = LangArg::Rust)]
         lang: LangArg,
@@ -102,7 +104,7 @@ enum Command {
     /// IPC_PRIVATE, SHM_DEST, nattch, ...); without TOPIC, list the topics.
     Explain {
         /// An errno name or a concept.
-        topic: Option<String>,
+        topic: Option<OsString>,
     },
     /// For the kit's authors.
     #[command(subcommand)]
@@ -152,7 +154,7 @@ struct GradeArgs {
     /// Only these labs are graded, and get a column (comma-separated; all by default): a
     /// course that skips the capstones passes `--labs create,access,attach,detach,remove,stat,set`.
     #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
-    labs: Vec<String>,
+    labs: Vec<OsString>,
     #[command(flatten)]
     common: Common,
 }
@@ -172,7 +174,7 @@ struct TraceArgs {
         allow_hyphen_values = true,
         value_name = "PROGRAM"
     )]
-    command: Vec<String>,
+    command: Vec<OsString>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -191,7 +193,7 @@ struct CheckArgs {
     /// Labs (create, access, attach, detach, remove, stat, set) or scenarios
     /// (create/default-mode; `shmlab list --scenarios` lists them).
     #[arg(value_name = "LAB[/SCENARIO]")]
-    labs: Vec<String>,
+    labs: Vec<OsString>,
     /// Check the reference solutions instead of your labs.
     #[arg(long, conflicts_with_all = ["program", "dir"])]
     solutions: bool,
@@ -411,7 +413,7 @@ impl Cli {
             }),
             Command::Check(args) => Plan::Check(check_plan(args)?),
             Command::Trace(t) => {
-                if t.command[0].contains('/') {
+                if t.command[0].as_bytes().contains(&b'/') {
                     check_executable(Path::new(&t.command[0]), "")?;
                 }
                 if let Some(path) = &t.stdin {
@@ -459,7 +461,11 @@ impl Cli {
                 })
             }
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
-            Command::Explain { topic } => Plan::Explain(topic),
+            Command::Explain { topic } => Plan::Explain(
+                topic
+                    .map(|t| text(&t, Word::Topic).map(str::to_string))
+                    .transpose()?,
+            ),
             Command::Gradescope {
                 out,
                 labs,
@@ -505,7 +511,8 @@ impl Cli {
 }
 
 /// A lab named on the command line.
-fn lab_arg(name: &str) -> Result<Lab, UsageError> {
+fn lab_arg(name: &OsStr) -> Result<Lab, UsageError> {
+    let name = text(name, Word::Lab)?;
     Lab::from_name(&name.to_lowercase()).ok_or_else(|| UsageError::UnknownLab {
         name: name.to_string(),
         nearest: Lab::nearest(name),
@@ -534,8 +541,34 @@ fn source(
     })
 }
 
+/// A word of the command line (a name, never a path) as text; one that is not UTF-8 names
+/// nothing the checker knows.
+fn text(arg: &OsStr, what: Word) -> Result<&str, UsageError> {
+    arg.to_str().ok_or_else(|| UsageError::NotText {
+        shown: escaped(arg),
+        what,
+    })
+}
+
+/// `arg` as the user typed it: its UTF-8 text as is, every other byte as `\xFF`.
+fn escaped(arg: &OsStr) -> String {
+    let mut shown = String::new();
+    for chunk in arg.as_bytes().utf8_chunks() {
+        shown.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            shown.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    shown
+}
+
 fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
-    let selection = selection(&args.labs)?;
+    let names = args
+        .labs
+        .iter()
+        .map(|l| text(l, Word::LabOrScenario).map(str::to_string))
+        .collect::<Result<Vec<_>, _>>()?;
+    let selection = selection(&names)?;
     if args.program.is_some() && (args.labs.is_empty() || selection.labs.len() != 1) {
         return Err(UsageError::ProgramNeedsOneLab);
     }
@@ -556,10 +589,12 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
     })
 }
 
-/// Whether the command line asks for `--format json`.
-pub fn wants_json(args: impl Iterator<Item = String>) -> bool {
+/// Whether the command line asks for `--format json`. It takes the arguments as they came
+/// (any bytes): a grader that asked for JSON gets it even when another argument is not text.
+pub fn wants_json(args: &[OsString]) -> bool {
     // Only the checker's own options: after `--` come a traced program's arguments.
-    let args: Vec<String> = args.take_while(|a| a != "--").collect();
+    let own = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    let args = &args[..own];
     args.iter().any(|a| a == "--format=json")
         || args
             .windows(2)

@@ -1,5 +1,6 @@
 //! Tests of the command line's conversion into a plan.
 use super::*;
+use crate::plan::Plan;
 
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -44,4 +45,79 @@ fn unknown_labs_and_scenarios_get_the_nearest_name() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("did you mean 'create/default-mode'"), "{e}");
+}
+
+/// `$'\xff'` as bash passes it: a byte that is not UTF-8.
+fn not_utf8(prefix: &str) -> OsString {
+    let mut bytes = prefix.as_bytes().to_vec();
+    bytes.push(0xff);
+    OsStr::from_bytes(&bytes).to_os_string()
+}
+
+/// The plan for `shmlab ARGS`, or the usage error.
+fn plan(args: Vec<OsString>) -> Result<Plan, UsageError> {
+    let mut argv = vec![OsString::from("shmlab")];
+    argv.extend(args);
+    Cli::try_parse_from(argv).unwrap().into_plan()
+}
+
+#[test]
+fn a_word_that_is_not_utf8_names_the_word_and_its_bytes() {
+    for (args, said) in [
+        (
+            vec!["check".into(), not_utf8("cr")],
+            "'cr\\xFF' is not a lab or a scenario (it is not UTF-8 text)",
+        ),
+        (vec!["hint".into(), not_utf8("")], "'\\xFF' is not a lab"),
+        (
+            vec!["explain".into(), not_utf8("EACC")],
+            "'EACC\\xFF' is not a topic",
+        ),
+        (
+            vec!["gradescope".into(), "--labs".into(), not_utf8("create,")],
+            "'\\xFF' is not a lab",
+        ),
+    ] {
+        let e = plan(args).unwrap_err();
+        assert!(matches!(e, UsageError::NotText { .. }), "{e:?}");
+        assert!(e.to_string().starts_with(said), "{e}");
+    }
+}
+
+#[test]
+fn trace_keeps_the_program_and_its_arguments_as_bytes() {
+    let Plan::Trace(t) = plan(vec![
+        "trace".into(),
+        "--".into(),
+        "true".into(),
+        not_utf8("a"),
+    ])
+    .unwrap() else {
+        panic!("not a trace plan");
+    };
+    assert_eq!(t.command, vec![OsString::from("true"), not_utf8("a")]);
+}
+
+#[test]
+fn json_is_wanted_whatever_bytes_the_other_arguments_hold() {
+    assert!(wants_json(&[
+        "shmlab".into(),
+        "check".into(),
+        not_utf8(""),
+        "--format".into(),
+        "json".into(),
+    ]));
+    assert!(wants_json(&[
+        "shmlab".into(),
+        "--format=json".into(),
+        not_utf8(""),
+    ]));
+    // After `--` come the traced program's own arguments.
+    assert!(!wants_json(&[
+        "shmlab".into(),
+        "trace".into(),
+        "--".into(),
+        not_utf8(""),
+        "--format=json".into(),
+    ]));
 }

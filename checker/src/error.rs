@@ -57,6 +57,38 @@ pub enum UsageError {
     NoJobs,
     #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]
     NoWorkspace,
+    #[error("'{shown}' is not {} (it is not UTF-8 text): {}", .what.named(), .what.listed())]
+    NotText { shown: String, what: Word },
+}
+
+/// What a word of the command line names: said when the word is not UTF-8 text (a path
+/// may be any bytes, a name may not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// `hint LAB`, `--labs LAB,...`.
+    Lab,
+    /// `check LAB[/SCENARIO]`.
+    LabOrScenario,
+    /// `explain TOPIC`.
+    Topic,
+}
+
+impl Word {
+    fn named(self) -> &'static str {
+        match self {
+            Word::Lab => "a lab",
+            Word::LabOrScenario => "a lab or a scenario",
+            Word::Topic => "a topic",
+        }
+    }
+
+    fn listed(self) -> &'static str {
+        match self {
+            Word::Lab => "`shmlab list` shows the labs",
+            Word::LabOrScenario => "`shmlab list --scenarios` shows them",
+            Word::Topic => "`shmlab explain` lists the topics",
+        }
+    }
 }
 
 /// Why the checker could not do what it was asked.

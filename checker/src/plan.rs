@@ -1,5 +1,6 @@
 //! What to do, decided once from the command line: plain data, no clap.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -139,8 +140,8 @@ pub struct CheckPlan {
 /// `trace`.
 #[derive(Debug, Clone)]
 pub struct TracePlan {
-    /// The program and its arguments.
-    pub command: Vec<String>,
+    /// The program and its arguments, as given (any bytes: they go to the program unchanged).
+    pub command: Vec<OsString>,
     /// What the program reads: this file, or else the checker's own stdin.
     pub stdin: Option<PathBuf>,
     pub run: RunOptions,

@@ -306,3 +306,146 @@ fn without_cargo_the_message_fits_the_command_and_suggests_dir() {
             .stderr(predicate::str::contains("--program").not());
     }
 }
+
+/// A name with a byte that is not UTF-8 (`$'\xff'` in bash), as Linux allows in any file
+/// name and argument.
+fn not_utf8(prefix: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStrExt;
+    let mut bytes = prefix.as_bytes().to_vec();
+    bytes.push(0xff);
+    std::ffi::OsStr::from_bytes(&bytes).to_os_string()
+}
+
+/// `/bin/true` copied to `dir/name`, where every user can run it.
+fn true_at(dir: &std::path::Path, name: &std::ffi::OsStr) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let to = dir.join(name);
+    std::fs::copy("/bin/true", &to).unwrap();
+    std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    to
+}
+
+#[test]
+fn a_lab_name_that_is_not_utf8_is_a_one_line_usage_error_never_a_panic() {
+    let out = shmlab()
+        .env("RUST_BACKTRACE", "1")
+        .arg("check")
+        .arg(not_utf8(""))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: '\\xFF' is not a lab or a scenario (it is not UTF-8 text): `shmlab list --scenarios` shows them\n"
+    );
+    for (args, says) in [
+        (vec!["explain".into(), not_utf8("EACCES")], "is not a topic"),
+        (vec!["hint".into(), not_utf8("create")], "is not a lab"),
+        (
+            vec!["grade".into(), "/".into(), "--labs".into(), not_utf8("")],
+            "is not a lab",
+        ),
+    ] {
+        shmlab()
+            .env("RUST_BACKTRACE", "1")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+    // A word clap itself expects (a --format) gets clap's sentence, not a panic either.
+    shmlab()
+        .env("RUST_BACKTRACE", "1")
+        .args(["check", "--format"])
+        .arg(not_utf8("json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn json_is_written_when_an_argument_is_not_utf8() {
+    let out = shmlab()
+        .args(["check", "--format", "json"])
+        .arg(not_utf8(""))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("a JSON document on stdout");
+    assert_eq!(doc["score"], 0);
+    assert_eq!(doc["extra_data"]["exit_code"], 2);
+    let error = doc["extra_data"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("'\\xFF' is not a lab or a scenario"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_program_whose_path_is_not_utf8_is_checked_and_named_lossily() {
+    let dir = common::shared_tempdir("shmlab-cli-");
+    let program = true_at(dir.path(), &not_utf8("prog-"));
+    let out = shmlab()
+        .args(["check", "create/default-mode", "--program"])
+        .arg(&program)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // /bin/true creates no segment: the verdict is a failure, not an error.
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("prog-\u{FFFD}"), "{stdout}");
+    assert!(stdout.contains("create/default-mode"), "{stdout}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn grade_takes_directories_whose_names_are_not_utf8() {
+    let dir = common::shared_tempdir("shmlab-cli-");
+    let class = dir.path().join(not_utf8("class-"));
+    std::fs::create_dir_all(class.join("alice")).unwrap();
+    true_at(&class.join("alice"), "create".as_ref());
+    let out_dir = dir.path().join(not_utf8("out-"));
+    let out = shmlab()
+        .arg("grade")
+        .arg(&class)
+        .args(["--labs", "create", "--jobs", "1", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    // The summary names the reports' directory, lossily.
+    assert!(stdout.contains("out-\u{FFFD}/grades.csv"), "{stdout}");
+    let csv = std::fs::read_to_string(out_dir.join("grades.csv")).unwrap();
+    assert!(csv.lines().any(|l| l.starts_with("alice,0,")), "{csv}");
+}
+
+#[test]
+fn trace_passes_arguments_that_are_not_utf8_to_the_program_unchanged() {
+    let out = shmlab()
+        .args(["trace", "--", "/bin/echo"])
+        .arg(not_utf8("a"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = &out.stdout;
+    let echoed = b"--- stdout\na\xff\n";
+    assert!(
+        stdout.windows(echoed.len()).any(|w| w == echoed),
+        "{}",
+        String::from_utf8_lossy(stdout)
+    );
+    // The command line the report shows is lossy, never a panic.
+    assert!(String::from_utf8_lossy(stdout).contains("/bin/echo 'a\u{FFFD}'"));
+}

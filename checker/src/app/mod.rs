@@ -43,9 +43,12 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    // The arguments as they came: a path may be any bytes, and a word that is not text is
+    // a usage error, never a panic.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // A CI grader asked for JSON gets JSON, whatever goes wrong.
-    let wants_json = wants_json(std::env::args());
-    let cli = match Cli::try_parse() {
+    let wants_json = wants_json(&args);
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -3,6 +3,7 @@
 //! user who asked. The program reads `--stdin FILE`, or else the checker's own stdin.
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::os::fd::AsFd;
 use std::process::Command;
@@ -63,26 +64,27 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
     let (out, events) = match ran {
         Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(UsageError::NoSuchCommand(program.clone()).into());
+            return Err(UsageError::NoSuchCommand(shown(program)).into());
         }
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(UsageError::NotExecutable {
-                shown: program.clone(),
+                shown: shown(program),
                 path: program.into(),
             }
             .into());
         }
         Err(e) => {
             return Err(Fatal::CouldNotRun {
-                program: program.clone(),
+                program: shown(program),
                 source: e,
             })
         }
     };
     let events = events.unwrap_or_default();
     let left = segments_left(choice.mode, &out, &events);
+    let command: Vec<String> = plan.command.iter().map(|a| shown(a)).collect();
     let trace = render::Trace {
-        command: &plan.command,
+        command: &command,
         choice: &choice,
         output: &out,
         events: &events,
@@ -91,6 +93,11 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
     };
     write_out(|w| render::render(&trace, w))?;
     Ok(exit_codes::OK)
+}
+
+/// An argument as reports show it: lossy where it is not UTF-8.
+fn shown(arg: &OsStr) -> String {
+    arg.to_string_lossy().into_owned()
 }
 
 /// The segments the program left when it ended: in a private namespace every segment there;
