@@ -102,11 +102,14 @@ pub fn sweep() -> usize {
                 killed += 1;
             }
         }
-        // Reap them, and any zombie already there.
-        for _ in 0..left.len() + 1 {
-            match waitpid(None::<Pid>, Some(WaitPidFlag::__WALL)) {
-                Ok(_) => {}
-                Err(_) => break,
+        // Reap them (each dies of the SIGKILL), then any zombie already there; never wait
+        // for a child that is alive: an orphan re-parented meanwhile is the next round's.
+        for pid in &left {
+            let _ = waitpid(Pid::from_raw(*pid), Some(WaitPidFlag::__WALL));
+        }
+        while let Ok(status) = waitpid(None::<Pid>, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+            if status == nix::sys::wait::WaitStatus::StillAlive {
+                break;
             }
         }
     }

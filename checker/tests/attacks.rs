@@ -1,0 +1,361 @@
+//! The attacks of issue 19 on how programs run: a script that names an interpreter only root
+//! can reach, a segment another user made with a pid the run's program gets again, a child's
+//! leaked segments in keys mode, and a process that leaves the program's session while the
+//! checker is killed. Each ran, or removed, what it should not have before.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{json_report, require_root, shared_tempdir, shmlab, workspace};
+use serde_json::Value;
+
+/// Compiles `checker/fixtures/hostile/<name>.c` into `dir`, with `defines`.
+fn compile(dir: &Path, name: &str, defines: &[String]) -> PathBuf {
+    let exe = dir.join(name);
+    let ok = Command::new("cc")
+        .args(["-Wall", "-O1"])
+        .args(defines)
+        .arg("-o")
+        .arg(&exe)
+        .arg(workspace().join(format!("checker/fixtures/hostile/{name}.c")))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "{name}.c compiles");
+    exe
+}
+
+/// The ids of the segments of `size` bytes on the machine (each test uses a size of its own).
+fn segments_of_size(size: usize) -> Vec<shm::ShmId> {
+    shm::list_segments()
+        .unwrap()
+        .into_iter()
+        .filter(|(_, st)| st.size() == size)
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Removes every segment of `size` bytes when dropped, whatever the test did.
+struct RemoveOfSize(usize);
+
+impl Drop for RemoveOfSize {
+    fn drop(&mut self) {
+        for id in segments_of_size(self.0) {
+            let _ = shm::shmctl(id, shm::ShmctlCmd::IpcRmid);
+        }
+    }
+}
+
+fn verdicts(doc: &Value) -> Vec<(String, String)> {
+    doc["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap_or_default().to_string(),
+                t["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root: the checker runs scripts as another user only as root"]
+fn a_script_whose_interpreter_only_root_can_reach_is_never_run_as_root() {
+    require_root();
+    // A copy of sh in a directory only root can enter, and a script that names it.
+    let private = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let sh = private.path().join("sh");
+    std::fs::copy("/bin/sh", &sh).unwrap();
+    let marker = private.path().join("ran-as-root");
+    let scripts = shared_tempdir("shmlab-attack-");
+    let script = scripts.path().join("create");
+    std::fs::write(
+        &script,
+        format!(
+            "#!{}\ntouch {}\necho 0\n",
+            sh.display(),
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for traced in [true, false] {
+        let mut cmd = shmlab();
+        cmd.args(["check", "create", "--program"])
+            .arg(&script);
+        if !traced {
+            cmd.arg("--no-trace");
+        }
+        let (_, doc) = json_report(&mut cmd);
+        assert!(!marker.exists(), "traced: {traced}: the script ran as root");
+        let runs_as = doc["extra_data"]["runs_as"].as_str().unwrap();
+        assert!(runs_as.starts_with("uid 6"), "{runs_as}");
+        let text = doc.to_string();
+        assert!(
+            text.contains("never runs a program as root")
+                && text.contains("cannot be run by uid"),
+            "the lab's problem names the interpreter and the fix: {text}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs root: the checker runs scripts as another user only as root"]
+fn env_finds_interpreters_on_a_path_every_user_can_reach() {
+    require_root();
+    // An interpreter first on the checker's PATH, in a directory only root can enter (as
+    // pyenv's shims under /root): the script must not find it through the checker's PATH.
+    let private = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let marker = private.path().join("ran-as-root");
+    let interp = private.path().join("shmlab-test-interp");
+    std::fs::write(
+        &interp,
+        format!("#!/bin/sh\ntouch {}\necho 0\n", marker.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&interp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let scripts = shared_tempdir("shmlab-attack-");
+    let script = scripts.path().join("create");
+    std::fs::write(&script, "#!/usr/bin/env shmlab-test-interp\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        private.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (_, doc) = json_report(
+        shmlab()
+            .env("PATH", path)
+            .args(["check", "create/default-mode", "--program"])
+            .arg(&script),
+    );
+    assert!(!marker.exists(), "the interpreter ran as root");
+    let runs_as = doc["extra_data"]["runs_as"].as_str().unwrap();
+    assert!(runs_as.starts_with("uid 6"), "{runs_as}");
+}
+
+/// The checker, compiled programs and a shell script, run in a PID namespace of their own,
+/// where pids are handed out in order and `ns_last_pid` says which comes next.
+fn in_pid_namespace(script: &str) -> std::process::Output {
+    Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "bash", "-c", script])
+        .output()
+        .unwrap()
+}
+
+#[test]
+#[ignore = "needs root: makes a PID namespace and sets ns_last_pid, and makes a segment as another user"]
+fn a_segment_of_another_user_with_the_programs_pid_is_not_the_runs() {
+    require_root();
+    let _cleanup = RemoveOfSize(4123);
+    let dir = shared_tempdir("shmlab-pid-reuse-");
+    let foreign = compile(dir.path(), "private_as_told", &[]);
+    let solutions = common::lab_dir("shmlab-solutions", "solution-");
+    let create_copy = dir.path().join("create");
+    std::fs::copy(solutions.path().join("create"), &create_copy).unwrap();
+    let shmlab_bin = assert_cmd::cargo::cargo_bin("shmlab");
+    // The program's pid when the checker starts right after ns_last_pid is set to 1000.
+    let check = format!(
+        "echo 1000 > /proc/sys/kernel/ns_last_pid; {} check create/default-mode --isolation keys --no-trace --format json --program {}",
+        shmlab_bin.display(),
+        create_copy.display()
+    );
+    let pid_of = |out: &std::process::Output| -> i64 {
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        doc["tests"][0]["extra_data"]["runs"][0]["pid"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no pid: {doc}"))
+    };
+    let first = in_pid_namespace(&format!("cd {}; {check}", workspace().display()));
+    let pid = pid_of(&first);
+    // Another user's process gets that pid first, and leaves a segment; a second later the
+    // checker starts again the same way, and its program gets the same pid.
+    let script = format!(
+        "cd {ws}; echo {before} > /proc/sys/kernel/ns_last_pid; setpriv --reuid 4242 --regid 4242 --clear-groups {foreign}; sleep 1.2; {check}",
+        ws = workspace().display(),
+        before = pid - 1,
+        foreign = foreign.display(),
+    );
+    let second = in_pid_namespace(&script);
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    let made_by = stdout.lines().next().unwrap_or_default().trim().to_string();
+    let report = stdout.lines().skip(1).collect::<Vec<_>>().join("\n");
+    let doc: Value = serde_json::from_str(&report).unwrap_or_else(|e| {
+        panic!("{e}: {stdout}{}", String::from_utf8_lossy(&second.stderr))
+    });
+    let rerun = doc["tests"][0]["extra_data"]["runs"][0]["pid"].as_i64();
+    assert_eq!(
+        (made_by.as_str(), rerun),
+        (pid.to_string().as_str(), Some(pid)),
+        "the pids came round as planned (another user's process, then the program)"
+    );
+    assert_eq!(
+        segments_of_size(4123).len(),
+        1,
+        "the checker removed another user's segment because its creator had the program's pid"
+    );
+    assert_eq!(
+        doc["tests"][0]["status"], "passed",
+        "the reference solution failed because of another user's segment: {doc}"
+    );
+}
+
+/// `check create/default-mode` of `exe` in `isolation`, traced or not, as JSON.
+fn check_create(exe: &Path, isolation: &str, traced: bool) -> Value {
+    let mut cmd = shmlab();
+    cmd.args(["check", "create/default-mode"])
+        .args(["--isolation", isolation, "--program"])
+        .arg(exe);
+    if !traced {
+        cmd.arg("--no-trace");
+    }
+    json_report(&mut cmd).1
+}
+
+#[test]
+#[ignore = "needs root: keys mode tells a child's segments by the run's own uid, which only root can give"]
+fn a_childs_leaked_segments_are_the_runs_in_keys_mode_traced_or_not() {
+    require_root();
+    let _cleanup = RemoveOfSize(4111);
+    let dir = shared_tempdir("shmlab-child-leak-");
+    let exe = compile(dir.path(), "child_leaks_private", &[]);
+    let in_namespace = verdicts(&check_create(&exe, "namespace", true));
+    assert_eq!(in_namespace[0].1, "failed", "{in_namespace:?}");
+    for traced in [true, false] {
+        let doc = check_create(&exe, "keys", traced);
+        assert_eq!(
+            segments_of_size(4111),
+            vec![],
+            "traced: {traced}: the child's segments were left on the machine"
+        );
+        assert_eq!(
+            verdicts(&doc),
+            in_namespace,
+            "traced: {traced}: keys mode judged the leak otherwise than namespace mode: {doc}"
+        );
+    }
+}
+
+#[test]
+fn a_childs_leaked_segments_are_the_runs_in_keys_mode_when_traced() {
+    let _cleanup = RemoveOfSize(4111);
+    let dir = shared_tempdir("shmlab-child-leak-");
+    let exe = compile(dir.path(), "child_leaks_private", &[]);
+    let doc = check_create(&exe, "keys", true);
+    assert_eq!(
+        segments_of_size(4111),
+        vec![],
+        "the child's segments were left on the machine"
+    );
+    assert_eq!(doc["tests"][0]["status"], "failed", "{doc}");
+}
+
+/// Starts `check` of the setsid sleeper, untraced, waits until its grandchild has written
+/// its pid, kills the checker with SIGKILL and returns that pid.
+fn kill_checker_while_a_setsid_child_runs(as_user: Option<u32>) -> i32 {
+    let dir = shared_tempdir("shmlab-setsid-");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let pidfile = dir.path().join("pid");
+    let exe = compile(
+        dir.path(),
+        "setsid_sleeper",
+        &[format!("-DPIDFILE=\"{}\"", pidfile.display())],
+    );
+    let (_keep, reachable) = common::reachable_checker();
+    let mut cmd = match as_user {
+        Some(uid) => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                format!("--reuid={uid}"),
+                format!("--regid={uid}"),
+                "--clear-groups".into(),
+            ])
+            .arg(&reachable);
+            c
+        }
+        None => Command::new(assert_cmd::cargo::cargo_bin("shmlab")),
+    };
+    let mut child = cmd
+        .current_dir("/")
+        .env("SHMLAB_STATE", dir.path().join("state.txt"))
+        .args(["check", "create/default-mode", "--no-trace", "--timeout", "30"])
+        .arg("--program")
+        .arg(&exe)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !pidfile.exists() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .expect("the grandchild wrote its pid")
+        .trim()
+        .parse()
+        .unwrap();
+    // setpriv execs the checker: the pid is the checker's.
+    child.kill().unwrap();
+    assert_eq!(child.wait().unwrap().signal(), Some(9));
+    pid
+}
+
+/// Whether `pid` is alive (a zombie is not).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            let state = s.rsplit(')').next().unwrap_or_default().trim_start();
+            !state.starts_with('Z') && !state.starts_with('X')
+        })
+        .unwrap_or(false)
+}
+
+fn gone_within(pid: i32, limit: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if !alive(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    false
+}
+
+#[test]
+fn an_untraced_run_dies_whole_with_a_checker_killed_outright() {
+    let pid = kill_checker_while_a_setsid_child_runs(None);
+    assert!(
+        gone_within(pid, Duration::from_secs(5)),
+        "a process that left the program's session outlived the checker"
+    );
+}
+
+#[test]
+#[ignore = "needs root: runs the checker as an unprivileged user with setpriv"]
+fn an_untraced_run_dies_whole_with_a_checker_killed_outright_as_a_user() {
+    require_root();
+    let pid = kill_checker_while_a_setsid_child_runs(Some(65534));
+    assert!(
+        gone_within(pid, Duration::from_secs(5)),
+        "a process that left the program's session outlived the non-root checker"
+    );
+}
