@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::cap;
+use super::neutral::{neutral, quoted};
 use super::words::{self, termination_text};
 use super::{LabReport, Report, ScenarioReport};
 use crate::model::segment::diff_fields;
@@ -50,7 +51,7 @@ impl Paint {
 /// Writes `report` to `out`.
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let p = Paint { on: style.color };
-    writeln!(out, "Checking {}", report.source)?;
+    writeln!(out, "Checking {}", neutral(&report.source))?;
     writeln!(
         out,
         "isolation: {} ({})",
@@ -65,7 +66,8 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         )?,
         Some(reason) => writeln!(
             out,
-            "tracing: off ({reason}); the checks on what happened during a run are skipped"
+            "tracing: off ({}); the checks on what happened during a run are skipped",
+            neutral(reason)
         )?,
     }
     for lab in &report.labs {
@@ -97,6 +99,7 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
         lab.lab.summary()
     )?;
     if let Some(program) = &lab.program {
+        let program = neutral(program);
         writeln!(out, "  {}", p.dim(&format!("program: {program}")))?;
     }
     if let Some(problem) = &lab.problem {
@@ -124,13 +127,14 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
         };
         writeln!(out, "  {tag}  {:width$}  {}", s.slug, s.title)?;
         for note in s.checks.iter().filter_map(|c| c.note.as_deref()) {
-            writeln!(out, "        {} {note}", p.dim("note:"))?;
+            writeln!(out, "        {} {}", p.dim("note:"), neutral(note))?;
         }
         match &s.verdict {
-            Verdict::Skipped(reason) => writeln!(out, "        skipped: {reason}")?,
+            Verdict::Skipped(reason) => writeln!(out, "        skipped: {}", neutral(reason))?,
             Verdict::Error(reason) => writeln!(
                 out,
-                "        the checker could not run this scenario: {reason}"
+                "        the checker could not run this scenario: {}",
+                neutral(reason)
             )?,
             Verdict::Failed => {
                 // A lab that fails every scenario the same way (not implemented yet, say)
@@ -170,12 +174,12 @@ fn render_failure(
             out,
             "        {} {}: expected {}, got {}",
             p.red("✗"),
-            check.what,
-            cap::neutral(&check.expected),
-            cap::neutral(&check.actual)
+            neutral(&check.what),
+            neutral(&check.expected),
+            neutral(&check.actual)
         )?;
         if let Some(hint) = &check.hint {
-            writeln!(out, "          → {}", cap::neutral(hint))?;
+            writeln!(out, "          → {}", neutral(hint))?;
         }
         if let Some(topic) = check.explain {
             writeln!(
@@ -196,7 +200,7 @@ fn render_failure(
             writeln!(
                 out,
                 "        stderr: {}",
-                cap::neutral(&cap::shown_text(lines[shown]))
+                neutral(cap::shown_text(lines[shown]))
             )?;
             if lines.len() > 1 {
                 writeln!(
@@ -229,13 +233,13 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
         let cut = run.dropped_by_stream;
         writeln!(
             out,
-            "          stdout: {:?}",
-            cap::shown_output(&run.stdout, cut.stdout)
+            "          stdout: {}",
+            quoted(cap::shown_output(&run.stdout, cut.stdout))
         )?;
         writeln!(
             out,
-            "          stderr: {:?}",
-            cap::shown_output(&run.stderr, cut.stderr)
+            "          stderr: {}",
+            quoted(cap::shown_output(&run.stderr, cut.stderr))
         )?;
         if let Some(timeline) = &run.timeline {
             writeln!(out, "          timeline:")?;
@@ -256,9 +260,10 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
         if let Some(reason) = &check.skipped {
             writeln!(
                 out,
-                "        {} {}: skipped ({reason})",
+                "        {} {}: skipped ({})",
                 p.yellow("-"),
-                check.what
+                neutral(&check.what),
+                neutral(reason)
             )?;
             continue;
         }
@@ -270,9 +275,9 @@ fn render_details(s: &ScenarioReport, p: &Paint, out: &mut dyn Write) -> io::Res
         writeln!(
             out,
             "        {mark} {}: expected {}, got {}",
-            check.what,
-            cap::neutral(&check.expected),
-            cap::neutral(&check.actual)
+            neutral(&check.what),
+            neutral(&check.expected),
+            neutral(&check.actual)
         )?;
     }
     Ok(())
@@ -425,6 +430,79 @@ mod tests {
             t.ends_with("1 scenario: 0 passed, 1 failed. Labs done: 0 of 1.\n"),
             "{t}"
         );
+    }
+
+    /// The characters a program may use to write on the terminal, forge a line or hide text.
+    const HIDDEN: [char; 8] = [
+        '\x1b',
+        '\x07',
+        '\r',
+        '\u{61c}',
+        '\u{2060}',
+        '\u{e0041}',
+        '\u{ad}',
+        '\u{202e}',
+    ];
+
+    #[test]
+    fn what_a_program_controls_is_shown_neutral_in_every_line() {
+        use crate::model::{Call, Effect, RunRecord, Termination, TraceEvent};
+        let forged = "\n[1] shmdt(0x1) = 0 FORGED-LINE\nPASS  create/default-mode\x1b[2J\x07\r";
+        let hidden = "err\u{61c}\u{2060}\u{e0041}\u{ad}\u{202e}\n";
+        let mut s = scenario("create/a", Verdict::Failed, hidden);
+        s.checks[0].actual = format!("{forged}{hidden}");
+        s.runs.push(RunRecord {
+            argv: vec![format!("./create{forged}"), "0x1234".into()],
+            stdin: None,
+            pid: 1,
+            termination: Termination::Exited { code: 0 },
+            stdout: forged.into(),
+            stderr: format!("{hidden}{hidden}"),
+            dropped: 0,
+            dropped_by_stream: Default::default(),
+            started: 0,
+            timeline: Some(vec![TraceEvent {
+                pid: 1,
+                call: Call::Exec,
+                ret: None,
+                segment: None,
+                segment_id: None,
+                held: None,
+                effect: Effect::Exec {
+                    program: format!("true {forged}"),
+                    detached: Vec::new(),
+                },
+            }]),
+            survivors: Vec::new(),
+            children: 0,
+            left_namespace: false,
+        });
+        let mut r = report(vec![s]);
+        r.source = format!("the program ./create{forged}");
+        r.labs[0].program = Some(format!("./create{forged}"));
+        for verbose in [false, true] {
+            let mut out = Vec::new();
+            let style = Style {
+                verbose,
+                ..Style::default()
+            };
+            render(&r, style, &mut out).unwrap();
+            let t = String::from_utf8(out).unwrap();
+            for line in t.lines() {
+                assert!(
+                    !line.starts_with("[1]") && !line.starts_with("PASS"),
+                    "a forged line: {line}\n{t}"
+                );
+            }
+            assert!(!t.contains(HIDDEN), "{t}");
+            assert!(t.contains(r"\u{61c}\u{2060}\u{e0041}\u{ad}\u{202e}"), "{t}");
+            if verbose {
+                assert!(
+                    t.contains(r"runs `true \n[1] shmdt(0x1) = 0 FORGED-LINE\n"),
+                    "{t}"
+                );
+            }
+        }
     }
 
     #[test]

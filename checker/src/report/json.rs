@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::cap;
+use super::neutral::{neutral, neutral_lines};
 use super::words;
 use super::{Report, ScenarioReport};
 use crate::model::{Lab, RunRecord};
@@ -44,12 +45,17 @@ fn snapshot_value(snap: &crate::model::Snapshot) -> Value {
     v
 }
 
+/// A test's `output`, the text Gradescope shows: what the program controls in it is neutral
+/// (the data fields keep it raw).
 fn test_output(lab: Lab, s: &ScenarioReport) -> String {
     let mut lines = Vec::new();
     match &s.verdict {
         Verdict::Passed => lines.push("passed".to_string()),
-        Verdict::Skipped(r) => lines.push(format!("skipped: {r}")),
-        Verdict::Error(r) => lines.push(format!("the checker could not run this scenario: {r}")),
+        Verdict::Skipped(r) => lines.push(format!("skipped: {}", neutral(r))),
+        Verdict::Error(r) => lines.push(format!(
+            "the checker could not run this scenario: {}",
+            neutral(r)
+        )),
         Verdict::Failed => {
             for run in &s.runs {
                 lines.push(format!("$ {}", words::run_command(run)));
@@ -57,17 +63,19 @@ fn test_output(lab: Lab, s: &ScenarioReport) -> String {
             for c in s.checks.iter().filter(|c| !c.passed && c.skipped.is_none()) {
                 lines.push(format!(
                     "{}: expected {}, got {}",
-                    c.what, c.expected, c.actual
+                    neutral(&c.what),
+                    neutral(&c.expected),
+                    neutral(&c.actual)
                 ));
                 if let Some(h) = &c.hint {
-                    lines.push(format!("  likely mistake: {h}"));
+                    lines.push(format!("  likely mistake: {}", neutral(h)));
                 }
             }
             if let Some(run) = s.runs.first() {
                 if !run.stderr.trim().is_empty() {
                     let stderr =
                         cap::shown_output(run.stderr.trim_end(), run.dropped_by_stream.stderr);
-                    lines.push(format!("stderr: {stderr}"));
+                    lines.push(format!("stderr: {}", neutral_lines(stderr)));
                 }
             }
             lines.push(format!("guide: {}#common-mistakes", lab.guide()));

@@ -7,7 +7,8 @@ use std::io::{self, Write};
 
 use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
-use super::cap::{neutral, shown_text};
+use super::cap::shown_text;
+use super::neutral::{neutral, neutral_lines};
 use super::{words, Report, ScenarioReport};
 use crate::scenario::Verdict;
 
@@ -46,7 +47,7 @@ pub fn document(report: &Report) -> Junit {
 
 fn failure(kind: NonSuccessKind, message: &str, text: &str) -> TestCaseStatus {
     let mut st = TestCaseStatus::non_success(kind);
-    st.set_message(neutral(&shown_text(message)));
+    st.set_message(neutral(shown_text(message)));
     st.set_description(shown_text(&neutral_lines(text)));
     st
 }
@@ -73,11 +74,6 @@ fn details(s: &ScenarioReport) -> String {
         }
     }
     out
-}
-
-/// Each line neutralised, the line breaks kept.
-fn neutral_lines(text: &str) -> String {
-    text.lines().map(neutral).collect::<Vec<_>>().join("\n")
 }
 
 /// Writes `report` as JUnit XML.
@@ -109,9 +105,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn skips_are_skipped_with_the_reason_and_errors_are_errors() {
-        let report = Report {
+    fn report(scenarios: Vec<ScenarioReport>) -> Report {
+        Report {
             source: "made up".into(),
             isolation: IsolationChoice {
                 mode: Isolation::Keys,
@@ -123,13 +118,46 @@ mod tests {
                 lab: Lab::Stat,
                 program: None,
                 problem: None,
-                scenarios: vec![
-                    scenario("stat/a", Verdict::Passed),
-                    scenario("stat/b", Verdict::Skipped("needs root".into())),
-                    scenario("stat/c", Verdict::Error("no namespace".into())),
-                ],
+                scenarios,
             }],
-        };
+        }
+    }
+
+    #[test]
+    fn text_a_program_controls_is_neutral_and_the_xml_stays_valid() {
+        let said = "x\u{1}\u{fffe}\u{ffff}\x1b[2J\u{202e}\r\nPASS";
+        let mut s = scenario("stat/a", Verdict::Failed);
+        s.checks.push(crate::scenario::Check {
+            what: "stdout".into(),
+            field: "stdout",
+            expected: "ok".into(),
+            actual: said.into(),
+            passed: false,
+            skipped: None,
+            hint: Some(format!("it printed {said}")),
+            note: None,
+            explain: None,
+        });
+        let xml = document(&report(vec![s])).to_string().unwrap();
+        assert!(
+            !xml.contains(['\u{1}', '\u{fffe}', '\u{ffff}', '\x1b', '\u{202e}', '\r']),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"message="it printed x\u{1}\u{fffe}\u{ffff}\u{1b}[2J\u{202e}\r\nPASS""#),
+            "{xml}"
+        );
+        let back = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(back.test_suites[0].failures, 1);
+    }
+
+    #[test]
+    fn skips_are_skipped_with_the_reason_and_errors_are_errors() {
+        let report = report(vec![
+            scenario("stat/a", Verdict::Passed),
+            scenario("stat/b", Verdict::Skipped("needs root".into())),
+            scenario("stat/c", Verdict::Error("no namespace".into())),
+        ]);
         let xml = document(&report).to_string().unwrap();
         let back = quick_junit::Report::deserialize_from_str(&xml).unwrap();
         assert_eq!(back.tests, 3);

@@ -9,6 +9,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod list;
+pub mod neutral;
 pub mod stream;
 pub mod trace;
 pub mod words;

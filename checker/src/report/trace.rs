@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::neutral::neutral_lines;
 use super::words::{event_line, shell_words, termination_text};
 use crate::model::run::{Termination, OUTPUT_CAP};
 use crate::model::timeline::{key_text, signal_name};
@@ -97,9 +98,10 @@ pub fn cut_marker(stream: &str, dropped: u64) -> String {
     format!("[{stream} cut at {OUTPUT_CAP} bytes: {dropped} bytes more were dropped]")
 }
 
+/// A stream of the program, line by line, each line neutral.
 fn write_stream(w: &mut dyn Write, name: &str, bytes: &[u8], dropped: u64) -> io::Result<()> {
     writeln!(w, "--- {name}")?;
-    w.write_all(bytes)?;
+    w.write_all(neutral_lines(bytes).as_bytes())?;
     if dropped > 0 {
         if !bytes.ends_with(b"\n") {
             writeln!(w)?;

@@ -1,6 +1,8 @@
 //! The words for what the checker observed: what a traced event did, how a run ended. Every
 //! renderer (and the hints that quote a timeline) says these things the same way.
 
+use super::cap::shown_text;
+use super::neutral::{neutral, quoted};
 use super::RunsAs;
 use crate::model::lab::LabProblem;
 use crate::model::lab::Unreachable;
@@ -10,29 +12,30 @@ use crate::run::isolation::{IsolationChoice, IsolationReason};
 use crate::run::program::SAFE_PATH;
 use crate::scenario::signal_meaning;
 
-/// Why a lab could not be checked, in one sentence.
+/// Why a lab could not be checked, in one sentence. The paths and what the program said
+/// are the student's: neutral.
 pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
     match problem {
         LabProblem::DoesNotCompile { package } => {
             format!("the {package} crate does not compile: the compiler's errors are above")
         }
         LabProblem::SourceDoesNotCompile { file, why: None } => {
-            format!("{file} does not compile: the compiler's errors are above")
+            format!("{} does not compile: the compiler's errors are above", neutral(file))
         }
         LabProblem::SourceDoesNotCompile {
             file,
             why: Some(why),
-        } => format!("{file} could not be compiled: {why}"),
+        } => format!("{} could not be compiled: {}", neutral(file), neutral(why)),
         LabProblem::NoBinary { package, name } => {
             format!("the {package} crate has no binary named {name}")
         }
         LabProblem::NotFound { path } => format!(
             "{} not found: put the {lab} program there, named {lab}",
-            path.display()
+            neutral(path.as_os_str().as_encoded_bytes())
         ),
         LabProblem::NotExecutable { path } => format!(
             "{} is not an executable file: compile it, or chmod +x it",
-            path.display()
+            neutral(path.as_os_str().as_encoded_bytes())
         ),
         LabProblem::CouldNotStart {
             program,
@@ -47,8 +50,9 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
             };
             let said = said
                 .as_deref()
-                .map(|s| format!(" It printed: {}.", super::cap::neutral(&super::cap::shown_text(s))))
+                .map(|s| format!(" It printed: {}.", neutral(shown_text(s))))
                 .unwrap_or_default();
+            let program = neutral(program);
             format!(
                 "{program} could not start as uid {uid}: it exited with status {code} ({what}) before any shm call, so none of its scenarios could be checked.{said} Make the program and its interpreter (the #! line) exist and be executable by uid {uid}, through every directory on the way; this is not a mistake in its shm code."
             )
@@ -74,7 +78,9 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
             )
         }
         LabProblem::CannotExecute { program, uid, error } => format!(
-            "{program} could not be executed as uid {uid} ({error}), so none of its scenarios could be checked: check its #! line names an interpreter that exists, or that it was compiled for this machine; this is not a mistake in its shm code"
+            "{} could not be executed as uid {uid} ({}), so none of its scenarios could be checked: check its #! line names an interpreter that exists, or that it was compiled for this machine; this is not a mistake in its shm code",
+            neutral(program),
+            neutral(error)
         ),
     }
 }
@@ -120,7 +126,7 @@ pub fn event_line(e: &TraceEvent) -> String {
         let held = if text.is_empty() {
             "it held no text (a NUL at offset 0)".to_string()
         } else {
-            format!("it held {:?}", crate::report::cap::shown_text(text))
+            format!("it held {}", quoted(shown_text(text)))
         };
         effect = if effect.is_empty() {
             held
@@ -154,7 +160,7 @@ pub fn effect_text(e: &TraceEvent) -> String {
             format!("inherits segment {}: nattch {}", a.id, a.nattch)
         }),
         Effect::Exec { program, detached } => {
-            let mut text = format!("runs `{program}`");
+            let mut text = format!("runs `{}`", neutral(program));
             for a in detached {
                 text.push_str(&format!(
                     "; detached from segment {}: nattch {}",
@@ -257,9 +263,11 @@ pub fn termination_text(t: &Termination) -> String {
     }
 }
 
-/// A command line as a user could paste it.
+/// A command line as a user could paste it (neutral: an argument that would act on the
+/// terminal or hide text is shown escaped, and the line can then no longer be pasted as is).
 pub fn shell_words(argv: &[String]) -> String {
-    argv.iter()
+    let words = argv
+        .iter()
         .map(|a| {
             if !a.is_empty()
                 && a.chars()
@@ -271,7 +279,8 @@ pub fn shell_words(argv: &[String]) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    neutral(words)
 }
 
 /// A run as a shell command that repeats it: `printf 'y\nhi\n' | memo 0x1234` when the
@@ -392,6 +401,30 @@ mod tests {
         assert_eq!(
             event_line(&e),
             "[42] shmat(0, NULL, 0) = 0x7f000000 → nattch 1, lpid 42, atime set"
+        );
+    }
+
+    #[test]
+    fn what_a_program_controls_in_an_event_stays_on_its_line() {
+        let e = TraceEvent {
+            pid: 7,
+            call: Call::Exec,
+            ret: None,
+            segment: None,
+            segment_id: None,
+            held: Some("held\x1b[2J\u{202e}".into()),
+            effect: Effect::Exec {
+                program: "true \n[1] shmdt(0x1) = 0 FORGED-LINE \x1b[2J \x07 \r \u{61c}".into(),
+                detached: Vec::new(),
+            },
+        };
+        assert_eq!(
+            event_line(&e),
+            r#"[7] execve(...) → runs `true \n[1] shmdt(0x1) = 0 FORGED-LINE \u{1b}[2J \u{7} \r \u{61c}`; it held "held\u{1b}[2J\u{202e}""#
+        );
+        assert_eq!(
+            shell_words(&["./a\nPASS".into(), "b\u{2060}".into()]),
+            r"'./a\nPASS' 'b\u{2060}'"
         );
     }
 
