@@ -79,18 +79,13 @@ fn a_script_whose_interpreter_only_root_can_reach_is_never_run_as_root() {
     let script = scripts.path().join("create");
     std::fs::write(
         &script,
-        format!(
-            "#!{}\ntouch {}\necho 0\n",
-            sh.display(),
-            marker.display()
-        ),
+        format!("#!{}\ntouch {}\necho 0\n", sh.display(), marker.display()),
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     for traced in [true, false] {
         let mut cmd = shmlab();
-        cmd.args(["check", "create", "--program"])
-            .arg(&script);
+        cmd.args(["check", "create", "--program"]).arg(&script);
         if !traced {
             cmd.arg("--no-trace");
         }
@@ -100,8 +95,7 @@ fn a_script_whose_interpreter_only_root_can_reach_is_never_run_as_root() {
         assert!(runs_as.starts_with("uid 6"), "{runs_as}");
         let text = doc.to_string();
         assert!(
-            text.contains("never runs a program as root")
-                && text.contains("cannot be run by uid"),
+            text.contains("never runs a program as root") && text.contains("cannot be run by uid"),
             "the lab's problem names the interpreter and the fix: {text}"
         );
     }
@@ -195,9 +189,8 @@ fn a_segment_of_another_user_with_the_programs_pid_is_not_the_runs() {
     let stdout = String::from_utf8_lossy(&second.stdout);
     let made_by = stdout.lines().next().unwrap_or_default().trim().to_string();
     let report = stdout.lines().skip(1).collect::<Vec<_>>().join("\n");
-    let doc: Value = serde_json::from_str(&report).unwrap_or_else(|e| {
-        panic!("{e}: {stdout}{}", String::from_utf8_lossy(&second.stderr))
-    });
+    let doc: Value = serde_json::from_str(&report)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&second.stderr)));
     let rerun = doc["tests"][0]["extra_data"]["runs"][0]["pid"].as_i64();
     assert_eq!(
         (made_by.as_str(), rerun),
@@ -293,7 +286,13 @@ fn kill_checker_while_a_setsid_child_runs(as_user: Option<u32>) -> i32 {
     let mut child = cmd
         .current_dir("/")
         .env("SHMLAB_STATE", dir.path().join("state.txt"))
-        .args(["check", "create/default-mode", "--no-trace", "--timeout", "30"])
+        .args([
+            "check",
+            "create/default-mode",
+            "--no-trace",
+            "--timeout",
+            "30",
+        ])
         .arg("--program")
         .arg(&exe)
         .stdout(std::process::Stdio::null())
@@ -358,4 +357,118 @@ fn an_untraced_run_dies_whole_with_a_checker_killed_outright_as_a_user() {
         gone_within(pid, Duration::from_secs(5)),
         "a process that left the program's session outlived the non-root checker"
     );
+}
+
+/// A registry another user made where a checker's used to be: world-writable, holding a claim
+/// that names `victim` (a segment of another user, as `ipcs` shows it) and a dangling link
+/// named like a claim. Returns the link's target, which must never come to exist.
+fn plant_registry(dir: &Path, victim: shm::ShmId, owner: u32) -> PathBuf {
+    std::fs::create_dir(dir).unwrap();
+    let st = shm::ipc_stat(victim).unwrap();
+    std::fs::write(
+        dir.join("5c123400"),
+        format!("{} {} {}\n", victim.raw(), st.cpid(), st.ctime()),
+    )
+    .unwrap();
+    let target = dir.parent().unwrap().join("made-by-the-checker");
+    std::os::unix::fs::symlink(&target, dir.join("5c00ab00")).unwrap();
+    std::os::unix::fs::lchown(dir.join("5c123400"), Some(owner), Some(owner)).unwrap();
+    std::os::unix::fs::lchown(dir.join("5c00ab00"), Some(owner), Some(owner)).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::os::unix::fs::chown(dir, Some(owner), Some(owner)).unwrap();
+    target
+}
+
+/// A segment of `size` bytes made by `uid`.
+fn segment_of(uid: u32, size: usize, dir: &Path) -> shm::ShmId {
+    let exe = compile(dir, "private_as_told", &[]);
+    let ok = Command::new("setpriv")
+        .args([
+            format!("--reuid={uid}"),
+            format!("--regid={uid}"),
+            "--clear-groups".into(),
+        ])
+        .arg(&exe)
+        .arg(size.to_string())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    segments_of_size(size)[0]
+}
+
+#[test]
+#[ignore = "needs root: plants a registry as another user, and checks as root"]
+fn a_registry_planted_by_another_user_steers_no_root_checker() {
+    require_root();
+    let _cleanup = RemoveOfSize(4127);
+    let tmp = shared_tempdir("shmlab-planted-");
+    let victim = segment_of(4242, 4127, tmp.path());
+    let target = plant_registry(&tmp.path().join("shmlab-keys-0"), victim, 65534);
+    let solutions = common::lab_dir("shmlab-solutions", "solution-");
+    for traced in [true, false] {
+        let mut cmd = shmlab();
+        cmd.env("TMPDIR", tmp.path())
+            .env_remove("SHMLAB_REGISTRY")
+            .args([
+                "check",
+                "create/default-mode",
+                "--isolation",
+                "keys",
+                "--program",
+            ])
+            .arg(solutions.path().join("create"));
+        if !traced {
+            cmd.arg("--no-trace");
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("removed 1 segment"),
+            "a planted claim made the checker remove a segment: {stderr}"
+        );
+        assert_eq!(segments_of_size(4127), vec![victim], "{stderr}");
+        assert!(
+            target.symlink_metadata().is_err(),
+            "the checker created a file through a planted link"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs root: plants a registry as another user, and runs the checker as a user with setpriv"]
+fn a_registry_planted_by_another_user_is_refused_by_a_users_checker() {
+    require_root();
+    let _cleanup = RemoveOfSize(4129);
+    let tmp = shared_tempdir("shmlab-planted-");
+    // The user's own segment: a claim naming it is the only kind their checker could remove.
+    let victim = segment_of(65534, 4129, tmp.path());
+    let target = plant_registry(&tmp.path().join("shmlab-keys-65534"), victim, 4242);
+    let (_keep, checker) = common::reachable_checker();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&checker)
+        .current_dir("/")
+        .env("TMPDIR", tmp.path())
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("SHMLAB_REGISTRY")
+        .env("SHMLAB_STATE", tmp.path().join("state.txt"))
+        .args([
+            "check",
+            "create/default-mode",
+            "--isolation",
+            "keys",
+            "--program",
+            "/bin/true",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("is not its own (it belongs to uid 4242)") && stderr.contains("remove it"),
+        "{stderr}"
+    );
+    assert_eq!(segments_of_size(4129), vec![victim], "{stderr}");
+    assert!(target.symlink_metadata().is_err());
 }

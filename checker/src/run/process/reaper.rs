@@ -107,7 +107,10 @@ pub fn sweep() -> usize {
         for pid in &left {
             let _ = waitpid(Pid::from_raw(*pid), Some(WaitPidFlag::__WALL));
         }
-        while let Ok(status) = waitpid(None::<Pid>, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+        while let Ok(status) = waitpid(
+            None::<Pid>,
+            Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG),
+        ) {
             if status == nix::sys::wait::WaitStatus::StillAlive {
                 break;
             }
