@@ -84,7 +84,8 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(fatal) => {
             let message = fatal.to_string();
-            eprintln!("error: {message}");
+            // One line, whatever a path or name in it holds.
+            eprintln!("error: {}", crate::report::neutral::neutral(&message));
             if wants_json {
                 print_error_json(&message, fatal.exit_code());
             }

@@ -70,6 +70,9 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             neutral(reason)
         )?,
     }
+    if let Some(limit) = words::untraced_keys_limit(report) {
+        writeln!(out, "note: {limit}")?;
+    }
     for lab in &report.labs {
         writeln!(out)?;
         render_lab(lab, style, &p, out)?;

@@ -169,7 +169,11 @@ pub fn document(report: &Report) -> Value {
             "runs_as": words::runs_as(&report.runs_as),
             "tracing": match &report.tracing {
                 None => json!({ "on": true }),
-                Some(reason) => json!({ "on": false, "why": reason }),
+                Some(reason) => json!({
+                    "on": false,
+                    "why": reason,
+                    "cannot_attribute": words::untraced_keys_limit(report),
+                }),
             },
             "counts": report.counts(),
             "labs": labs,

@@ -3,12 +3,12 @@
 
 use super::cap::shown_text;
 use super::neutral::{neutral, quoted};
-use super::RunsAs;
+use super::{Report, RunsAs};
 use crate::model::lab::LabProblem;
 use crate::model::lab::Unreachable;
 use crate::model::timeline::{signal_name, Attached};
 use crate::model::{Call, Effect, Lab, SegmentState, Termination, TraceEvent};
-use crate::run::isolation::{IsolationChoice, IsolationReason};
+use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
 use crate::run::program::SAFE_PATH;
 use crate::scenario::signal_meaning;
 
@@ -101,6 +101,18 @@ pub fn isolation_why(choice: &IsolationChoice) -> String {
             format!("unique random keys in this machine's IPC namespace, because {reason}")
         }
     }
+}
+
+/// What an untraced run in keys mode cannot tell, where it cannot: as a user (no uid of the
+/// run's own), a segment made by a process the program started has only its creator's pid,
+/// which the checker never learnt.
+pub fn untraced_keys_limit(report: &Report) -> Option<&'static str> {
+    (report.tracing.is_some()
+        && report.isolation.mode == Isolation::Keys
+        && matches!(report.runs_as, RunsAs::OwnUid(_)))
+    .then_some(
+        "untraced in keys mode, a segment made by a process the program started (not by the program itself, nor at the scenario's keys) cannot be told from your other processes' segments: it is neither judged nor removed (trace the runs, or run the checker as root, to have it)",
+    )
 }
 
 /// Whom the programs ran as, in words.
