@@ -201,7 +201,7 @@ pub fn enter(choice: &IsolationChoice) -> Result<(), Fatal> {
         if !swept.refused.is_empty() {
             eprintln!(
                 "note: left alone in the checker's registry, as not its own: {}",
-                crate::report::neutral::neutral(&swept.refused.join(", "))
+                crate::report::neutral::neutral(swept.refused.join(", "))
             );
         }
     }

@@ -61,7 +61,7 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
             let why = match what {
                 Unreachable::Interpreter(interp) => format!(
                     "the interpreter its #! line names, {}, cannot be run by uid {uid}: install the interpreter where every user can reach it (its directories and the file open to others), or name one that is (the PATH programs get is {SAFE_PATH})",
-                    super::neutral::neutral(&interp.display().to_string())
+                    neutral(std::os::unix::ffi::OsStrExt::as_bytes(interp.as_os_str()))
                 ),
                 Unreachable::Program => format!(
                     "uid {uid} cannot reach it and its mode keeps it from other users: make it readable and executable by everyone (chmod a+rx), with every directory on the way open"

@@ -1,6 +1,7 @@
 //! Tests of the command line's conversion into a plan.
 use super::*;
-use crate::plan::Plan;
+use crate::plan::{Plan, Scenarios};
+use std::ffi::OsStr;
 
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
