@@ -1,15 +1,17 @@
 //! The C track: each lab's `<lab>.c`, linked with the shared `lab.c` of its directory when
 //! there is one, compiled with the system C compiler (`$CC`, else `cc`) and `-Wall -Wextra`.
 //! The compiler's messages are shown as they are; a lab that does not compile is that lab's
-//! problem, and the other labs are still checked.
+//! problem, and the other labs are still checked. The compiler runs in a copy of the
+//! sources (so its messages name `create.c`, not a path), as uid 65534 when the checker is
+//! root (see [`crate::run::build`]).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use super::cargo_build::{build_within, CC_LIMIT};
+use super::cargo_build::{build_within, student_builder, CC_LIMIT};
 use super::programs::{Found, Programs};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
+use crate::run::build::BuildBox;
 
 /// The flags every C lab is built with (the starters and solutions compile without a warning).
 pub const CFLAGS: [&str; 4] = ["-Wall", "-Wextra", "-O1", "-g"];
@@ -24,67 +26,107 @@ fn compiler() -> String {
 
 /// Builds `labs` from the sources in `src` into `out`; `shown` names the sources in reports
 /// (`labs/c`). Compiler messages go to stderr as the compiler printed them.
+///
+/// The compiler works on a copy of `src` that follows no link, run as
+/// [`student_builder`] (uid 65534 when the checker is root): a `#include` of a file that
+/// user cannot read fails, whoever runs the checker.
 pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str) -> Programs {
-    if let Err(e) = std::fs::create_dir_all(out) {
+    if !src.is_dir() {
         return labs
             .iter()
             .map(|lab| {
-                let problem = LabProblem::SourceDoesNotCompile {
-                    file: format!("{shown}/{lab}.c"),
-                    why: Some(format!("{} could not be created: {e}", out.display())),
-                };
-                (*lab, Err(problem))
+                let path = src.join(format!("{lab}.c"));
+                (*lab, Err(LabProblem::NotFound { path }))
             })
             .collect();
     }
+    let boxed = std::fs::create_dir_all(out)
+        .map_err(|e| format!("{} could not be created: {e}", out.display()))
+        .and_then(|()| {
+            let mut bx = BuildBox::new(student_builder()).map_err(|e| e.to_string())?;
+            let copy = bx
+                .copy_in(src, Path::new("src"))
+                .map_err(|e| e.to_string())?;
+            Ok((bx, copy))
+        });
+    let (bx, copy) = match boxed {
+        Ok(b) => b,
+        Err(why) => {
+            return labs
+                .iter()
+                .map(|lab| {
+                    let problem = LabProblem::SourceDoesNotCompile {
+                        file: format!("{shown}/{lab}.c"),
+                        why: Some(why.clone()),
+                    };
+                    (*lab, Err(problem))
+                })
+                .collect();
+        }
+    };
     eprintln!(
         "shmlab: building {shown} ({} {}) ...",
         compiler(),
         CFLAGS.join(" ")
     );
+    for s in bx.skipped() {
+        eprintln!("shmlab: not copied for the build: {shown}/{s}");
+    }
     labs.iter()
-        .map(|lab| (*lab, build_one(src, out, *lab, shown)))
+        .map(|lab| (*lab, build_one(&bx, &copy, src, out, *lab, shown)))
         .collect()
 }
 
-/// Compiles one lab; the binary is written under a temporary name and renamed, so that two
-/// checkers building at once never run a half-written file.
-fn build_one(src: &Path, out: &Path, lab: Lab, shown: &str) -> Result<Found, LabProblem> {
+/// Compiles one lab in the copy `copy` of `src`; the program is copied to `out` under a
+/// temporary name and renamed, so that two checkers building at once never run a
+/// half-written file.
+fn build_one(
+    bx: &BuildBox,
+    copy: &Path,
+    src: &Path,
+    out: &Path,
+    lab: Lab,
+    shown: &str,
+) -> Result<Found, LabProblem> {
     let file = format!("{shown}/{lab}.c");
-    let source = src.join(format!("{lab}.c"));
-    if !source.is_file() {
-        return Err(LabProblem::NotFound { path: source });
-    }
-    let dest = out.join(lab.name());
-    let partial = out.join(format!(".{lab}.{}", std::process::id()));
-    let mut cmd = Command::new(compiler());
-    cmd.args(CFLAGS).arg("-o").arg(&partial).arg(&source);
-    let shared = src.join("lab.c");
-    if shared.is_file() {
-        cmd.arg(&shared);
-    }
-    let result = build_within(&mut cmd, CC_LIMIT);
+    let name = format!("{lab}.c");
     let problem = |why: Option<String>| LabProblem::SourceDoesNotCompile {
         file: file.clone(),
         why,
     };
-    match result {
+    if !copy.join(&name).is_file() {
+        if let Some(s) = bx.skipped().iter().find(|s| s.path == Path::new(&name)) {
+            return Err(problem(Some(format!("{file} is {}", s.why))));
+        }
+        return Err(LabProblem::NotFound {
+            path: src.join(name),
+        });
+    }
+    let built = bx.out().join(lab.name());
+    let mut cmd = bx
+        .command(compiler(), copy, CC_LIMIT)
+        .map_err(|e| problem(Some(e.to_string())))?;
+    cmd.args(CFLAGS).arg("-o").arg(&built).arg(&name);
+    if copy.join("lab.c").is_file() {
+        cmd.arg("lab.c");
+    }
+    match build_within(&mut cmd, CC_LIMIT) {
         Ok(o) => {
             eprint!("{}", String::from_utf8_lossy(&o.stderr));
             if !o.status.success() {
-                let _ = std::fs::remove_file(&partial);
                 return Err(problem(None));
             }
         }
         Err(e) => {
-            let _ = std::fs::remove_file(&partial);
             return Err(problem(Some(format!(
                 "{} could not be run: {e}",
                 compiler()
             ))));
         }
     }
-    std::fs::rename(&partial, &dest).map_err(|e| problem(Some(e.to_string())))?;
+    let dest = out.join(lab.name());
+    bx.copy_out(&built, &dest)
+        .map_err(|e| problem(Some(e.to_string())))?;
     Ok(Found {
         path: dest,
         shown: file,

@@ -1,10 +1,14 @@
 //! Building the `labs` (or `solutions`) crate, or a project shaped like it, and finding its
-//! binaries; builds of untrusted code run under a time limit.
+//! binaries. Builds of a student's project run in a [`BuildBox`]: a copy that follows no
+//! link, as an unprivileged uid when the checker is root, under limits and a time limit.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
+use crate::run::program::NOBODY;
 
 /// Why the build did not give binaries.
 #[derive(Debug, thiserror::Error)]
@@ -133,23 +137,19 @@ pub fn build_within(cmd: &mut Command, limit: Duration) -> std::io::Result<std::
     })
 }
 
-/// Builds the Cargo project `src`, shaped like `labs/`, against this kit's crates: in a
-/// workspace of its own under `work`, with its target directory at `target`, within
-/// [`CARGO_LIMIT`]. Returns its binaries by name, or why there are none.
-pub fn build_project(
-    src: &Path,
-    work: &Path,
-    target: &Path,
-) -> Result<BTreeMap<String, PathBuf>, String> {
-    let Some(kit) = find_workspace() else {
-        return Err("a Cargo submission needs the shmlab workspace to build against: run grade inside the repository".into());
-    };
+/// Who builds a student's code: when the checker is root, uid and gid [`NOBODY`], the user
+/// its programs run as; else the checker's own user. The one place that says so.
+pub fn student_builder() -> Builder {
+    Builder::for_students(NOBODY, NOBODY)
+}
+
+/// The kit's workspace manifest, with `labs` as its only member and the kit's `shm` crate
+/// at `shm` (a path from the workspace's root, or an absolute one).
+fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
     let manifest = std::fs::read_to_string(kit.join("Cargo.toml"))
         .map_err(|e| format!("cannot read the kit's Cargo.toml: {e}"))?;
-    // The kit's workspace manifest, with the student's crate as its only member and the
-    // kit's own crates by absolute path.
-    let shm_path = kit.join("shm").display().to_string();
-    let manifest: String = manifest
+    let shm = shm.display().to_string();
+    Ok(manifest
         .lines()
         .map(|l| {
             if l.starts_with("members") {
@@ -157,61 +157,110 @@ pub fn build_project(
             } else if l.starts_with("default-members") {
                 String::new()
             } else if l.starts_with("shm = ") {
-                format!("shm = {{ path = {shm_path:?} }}")
+                format!("shm = {{ path = {shm:?} }}")
             } else {
                 l.to_string()
             }
         })
         .collect::<Vec<_>>()
-        .join("\n");
-    let copy = || -> std::io::Result<()> {
-        let _ = std::fs::remove_dir_all(work);
-        std::fs::create_dir_all(work.join("labs"))?;
-        copy_tree(src, &work.join("labs"))?;
-        std::fs::write(work.join("Cargo.toml"), manifest)?;
-        if kit.join("Cargo.lock").is_file() {
-            std::fs::copy(kit.join("Cargo.lock"), work.join("Cargo.lock"))?;
-        }
-        Ok(())
+        .join("\n"))
+}
+
+/// Builds the Cargo project `src`, shaped like `labs/`, against this kit's crates: a copy
+/// of it (made by [`BuildBox::copy_in`], which follows no link) as the only member of a
+/// workspace of its own in `bx`, within [`CARGO_LIMIT`]. Returns its binaries by name, or
+/// why there are none.
+fn build_in(
+    bx: &mut BuildBox,
+    src: &Path,
+    shared_target: &Path,
+) -> Result<BTreeMap<String, PathBuf>, String> {
+    let Some(kit) = find_workspace() else {
+        return Err("a Cargo submission needs the shmlab workspace to build against: run grade inside the repository".into());
     };
-    copy().map_err(|e| format!("the project could not be copied for building: {e}"))?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = build_within(
-        Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--bins",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(work)
-            .env("CARGO_TARGET_DIR", target),
-        CARGO_LIMIT,
-    )
-    .map_err(|e| format!("the project could not be built: {e}"))?;
+    // Another uid may not reach the kit (under /root): it gets a copy of the shm crate. The
+    // checker's own user builds against the kit's, which its shared target caches.
+    let shm_path = match bx.builder() {
+        Builder::Checker => kit.join("shm"),
+        Builder::Unprivileged { .. } => PathBuf::from("shm"),
+    };
+    let manifest = kit_manifest(&kit, &shm_path)?;
+    let copy = |bx: &mut BuildBox| -> Result<PathBuf, BoxError> {
+        let ws = bx.dir(Path::new("ws"))?;
+        bx.copy_in(src, Path::new("ws/labs"))?;
+        if shm_path.is_relative() {
+            bx.copy_in(&kit.join("shm"), Path::new("ws/shm"))?;
+        }
+        bx.write(Path::new("ws/Cargo.toml"), manifest.as_bytes())?;
+        if let Ok(lock) = std::fs::read(kit.join("Cargo.lock")) {
+            bx.write(Path::new("ws/Cargo.lock"), &lock)?;
+        }
+        Ok(ws)
+    };
+    let ws = copy(bx).map_err(|e| format!("the project could not be copied for building: {e}"))?;
+    let mut cmd = bx
+        .cargo(&kit, shared_target, CARGO_LIMIT)
+        .map_err(|e| format!("the project could not be built: {e}"))?;
+    cmd.args([
+        "build",
+        "--quiet",
+        "--bins",
+        "--message-format=json-render-diagnostics",
+        "--manifest-path",
+    ])
+    .arg(ws.join("Cargo.toml"));
+    let out = build_within(&mut cmd, CARGO_LIMIT)
+        .map_err(|e| format!("the project could not be built: {e}"))?;
     if !out.status.success() {
         let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 12);
-        return Err(format!("the project does not compile:\n{errors}"));
+        return Err(format!(
+            "the project does not compile:\n{errors}{}",
+            not_copied(bx.skipped())
+        ));
     }
     Ok(executables(&out.stdout))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == "target" || name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let (src, dest) = (entry.path(), to.join(&name));
-        if entry.file_type()?.is_dir() {
-            std::fs::create_dir_all(&dest)?;
-            copy_tree(&src, &dest)?;
-        } else {
-            std::fs::copy(&src, &dest)?;
-        }
+/// What a copy left out, as a line to add to a build's errors (empty when nothing).
+pub fn not_copied(skipped: &[Skipped]) -> String {
+    if skipped.is_empty() {
+        return String::new();
     }
-    Ok(())
+    let list: Vec<String> = skipped.iter().map(Skipped::to_string).collect();
+    format!("\nnot copied from the submission: {}", list.join(", "))
+}
+
+/// Builds the kit's own project `src` (the pristine starters of `dev check`: code the kit
+/// trusts) as the checker's user, into `target`. Returns its binaries by name.
+pub fn build_project(src: &Path, target: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
+    let mut bx = BuildBox::new(Builder::Checker)
+        .map_err(|e| format!("the project could not be copied for building: {e}"))?;
+    build_in(&mut bx, src, target)
+}
+
+/// Builds a student's Cargo project `src` as `builder` ([`student_builder`]) and copies
+/// the binaries `wanted` names into `into`. The checker's own user builds into
+/// `shared_target`, shared by every student; another uid builds in a directory of its own,
+/// removed afterwards. Returns each binary copied (or why it could not be), by name; `Err`
+/// when nothing was built.
+pub fn build_submission(
+    src: &Path,
+    builder: Builder,
+    shared_target: &Path,
+    into: &Path,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Result<(), BoxError>>, String> {
+    let mut bx = BuildBox::new(builder)
+        .map_err(|e| format!("the project could not be copied for building: {e}"))?;
+    let bins = build_in(&mut bx, src, shared_target)?;
+    Ok(bins
+        .into_iter()
+        .filter(|(name, _)| wanted(name))
+        .map(|(name, exe)| {
+            let copied = bx.copy_out(&exe, &into.join(&name));
+            (name, copied)
+        })
+        .collect())
 }
 
 /// The first `n` non-blank lines of `text`.

@@ -112,7 +112,7 @@ pub fn build_pristine(ws: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
     };
     copy().map_err(|e| format!("the pristine starters could not be copied: {e}"))?;
     let target = ws.join("target").join("shmlab-pristine");
-    build_project(&project, &scratch.path().join("work"), &target)
+    build_project(&project, &target)
 }
 
 /// Copies the files under `from` into `to`, leaving out the directories `skip` names.

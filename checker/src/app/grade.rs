@@ -15,10 +15,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::cargo_build::{build_project, build_within, first_lines, CC_LIMIT};
+use super::cargo_build::{
+    build_submission, build_within, first_lines, not_copied, student_builder, CC_LIMIT,
+};
 use crate::error::{exit_codes, Fatal};
 use crate::model::Lab;
 use crate::plan::{GradePlan, RunOptions};
+use crate::run::build::BuildBox;
 use crate::run::isolation::IsolationRequest;
 
 /// One student's programs, ready to check.
@@ -43,38 +46,44 @@ fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)
     Ok(out)
 }
 
-/// Copies a student's executable, or compiles their C source, for each lab.
+/// Copies a student's executable, or compiles their C source, for each lab: from a copy of
+/// their folder that follows no link, compiled as [`student_builder`] (uid 65534 when the
+/// checker is root), so that nothing the student names can make `cc` read a file that user
+/// could not.
 fn prepare_plain(src: &Path, build: &Path, labs: &[Lab], problems: &mut BTreeMap<Lab, String>) {
-    use std::os::unix::fs::PermissionsExt;
+    let boxed = BuildBox::new(student_builder()).and_then(|mut bx| {
+        let copy = bx.copy_in(src, Path::new("src"))?;
+        Ok((bx, copy))
+    });
+    let (bx, copy) = match boxed {
+        Ok(b) => b,
+        Err(e) => {
+            for &lab in labs {
+                problems.insert(lab, e.to_string());
+            }
+            return;
+        }
+    };
     for &lab in labs {
-        let exe = src.join(lab.name());
-        let c = src.join(format!("{lab}.c"));
+        let (exe, c) = (lab.name().to_string(), format!("{lab}.c"));
         let dest = build.join(lab.name());
-        if exe.is_file() {
-            let copied = std::fs::copy(&exe, &dest).and_then(|_| {
-                std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755))
-            });
-            if let Err(e) = copied {
-                problems.insert(lab, format!("{} could not be copied: {e}", exe.display()));
+        let left_out = bx
+            .skipped()
+            .iter()
+            .find(|s| s.path == Path::new(&exe) || s.path == Path::new(&c));
+        if copy.join(&exe).is_file() {
+            if let Err(e) = bx.copy_out(&copy.join(&exe), &dest) {
+                problems.insert(lab, format!("{exe} could not be copied: {e}"));
             }
-        } else if c.is_file() {
-            // A submission shaped like the kit's C track links its shared lab.c.
-            let mut cc = Command::new("cc");
-            cc.args(["-O1", "-o"]).arg(&dest).arg(&c);
-            let shared = src.join("lab.c");
-            if shared.is_file() {
-                cc.arg(&shared);
+        } else if copy.join(&c).is_file() {
+            if let Err(why) = compile(&bx, &copy, lab, &dest) {
+                problems.insert(lab, why);
             }
-            match build_within(&mut cc, CC_LIMIT) {
-                Ok(out) if out.status.success() => {}
-                Ok(out) => {
-                    let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 8);
-                    problems.insert(lab, format!("{lab}.c does not compile:\n{errors}"));
-                }
-                Err(e) => {
-                    problems.insert(lab, format!("{lab}.c could not be compiled: {e}"));
-                }
-            }
+        } else if let Some(s) = left_out {
+            problems.insert(
+                lab,
+                format!("{} was not used: it is {}", s.path.display(), s.why),
+            );
         } else {
             problems.insert(
                 lab,
@@ -86,8 +95,46 @@ fn prepare_plain(src: &Path, build: &Path, labs: &[Lab], problems: &mut BTreeMap
     }
 }
 
-fn prepare(student: &str, src: &Path, out: &Path, labs: &[Lab]) -> Prepared {
+/// Compiles `lab`'s C source in the copy `copy` of a submission and copies the program to
+/// `dest`. A submission shaped like the kit's C track links its shared lab.c.
+fn compile(bx: &BuildBox, copy: &Path, lab: Lab, dest: &Path) -> Result<(), String> {
+    let built = bx.out().join(lab.name());
+    let mut cc = bx
+        .command("cc", copy, CC_LIMIT)
+        .map_err(|e| format!("{lab}.c could not be compiled: {e}"))?;
+    cc.args(["-O1", "-o"]).arg(&built).arg(format!("{lab}.c"));
+    if copy.join("lab.c").is_file() {
+        cc.arg("lab.c");
+    }
+    match build_within(&mut cc, CC_LIMIT) {
+        Ok(out) if out.status.success() => bx
+            .copy_out(&built, dest)
+            .map_err(|e| format!("{lab}.c could not be compiled: {e}")),
+        Ok(out) => {
+            let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 8);
+            Err(format!(
+                "{lab}.c does not compile:\n{errors}{}",
+                not_copied(bx.skipped())
+            ))
+        }
+        Err(e) => Err(format!("{lab}.c could not be compiled: {e}")),
+    }
+}
+
+/// The folder a student's entry in the class folder names. The entry may be a symbolic link
+/// (the class folder is the instructor's: `run_autograder` links the submission there),
+/// which is followed once; what it leads to must be the folder itself, not one more link,
+/// and nothing inside the folder is followed (see [`BuildBox::copy_in`]).
+fn submission_dir(entry: &Path) -> PathBuf {
+    match std::fs::read_link(entry) {
+        Ok(target) => entry.parent().unwrap_or(Path::new("/")).join(target),
+        Err(_) => entry.to_path_buf(),
+    }
+}
+
+fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> Prepared {
     use std::os::unix::fs::PermissionsExt;
+    let src = &submission_dir(entry);
     let build = out.join("build").join(student);
     let _ = std::fs::remove_dir_all(&build);
     let mut problems = BTreeMap::new();
@@ -101,11 +148,12 @@ fn prepare(student: &str, src: &Path, out: &Path, labs: &[Lab]) -> Prepared {
         let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755));
     }
     if src.join("Cargo.toml").is_file() {
-        match build_project(src, &out.join("work").join(student), &out.join("target")) {
+        let wanted = |name: &str| Lab::from_name(name).is_some_and(|l| labs.contains(&l));
+        match build_submission(src, student_builder(), &out.join("target"), &build, &wanted) {
             Ok(bins) => {
-                for (name, exe) in bins {
-                    if Lab::from_name(&name).is_some_and(|l| labs.contains(&l)) {
-                        let _ = std::fs::copy(exe, build.join(&name));
+                for (name, copied) in bins {
+                    if let (Some(lab), Err(e)) = (Lab::from_name(&name), copied) {
+                        problems.insert(lab, e.to_string());
                     }
                 }
             }

@@ -4,6 +4,7 @@
 //! (the program crashes, hangs, forks, or the setup fails half-way), every segment the
 //! scenario made or the program created is removed before the next scenario starts.
 
+pub mod build;
 pub mod isolation;
 pub mod process;
 pub mod program;

@@ -6,6 +6,7 @@
 //! never starts threads), so the child may run ordinary Rust code before it exits.
 #![allow(unsafe_code)]
 
+pub mod build;
 mod ends;
 mod limits;
 mod reaper;
