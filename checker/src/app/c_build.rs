@@ -2,12 +2,12 @@
 //! there is one, compiled with the system C compiler (`$CC`, else `cc`) and `-Wall -Wextra`.
 //! The compiler's messages are shown as they are; a lab that does not compile is that lab's
 //! problem, and the other labs are still checked. The compiler runs in a copy of the
-//! sources (so its messages name `create.c`, not a path), as uid 65534 when the checker is
+//! sources (so its messages name `create.c`, not a path), as a uid of its own when the checker is
 //! root (see [`crate::run::build`]).
 
 use std::path::{Path, PathBuf};
 
-use super::cargo_build::{build_within, student_builder, CC_LIMIT};
+use super::cargo_build::{build_within, CC_LIMIT};
 use super::programs::{Found, Programs};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
@@ -28,7 +28,7 @@ fn compiler() -> String {
 /// (`labs/c`). Compiler messages go to stderr as the compiler printed them.
 ///
 /// The compiler works on a copy of `src` that follows no link, run as
-/// [`student_builder`] (uid 65534 when the checker is root): a `#include` of a file that
+/// [`BuildBox::for_student`] (a uid of its own when the checker is root): a `#include` of a file that
 /// user cannot read fails, whoever runs the checker.
 pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str) -> Programs {
     if !src.is_dir() {
@@ -43,7 +43,7 @@ pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str) -> Programs {
     let boxed = std::fs::create_dir_all(out)
         .map_err(|e| format!("{} could not be created: {e}", out.display()))
         .and_then(|()| {
-            let mut bx = BuildBox::new(student_builder()).map_err(|e| e.to_string())?;
+            let mut bx = BuildBox::for_student().map_err(|e| e.to_string())?;
             let copy = bx
                 .copy_in(src, Path::new("src"))
                 .map_err(|e| e.to_string())?;

@@ -8,7 +8,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
-use crate::run::program::NOBODY;
 
 /// Why the build did not give binaries.
 #[derive(Debug, thiserror::Error)]
@@ -137,12 +136,6 @@ pub fn build_within(cmd: &mut Command, limit: Duration) -> std::io::Result<std::
     })
 }
 
-/// Who builds a student's code: when the checker is root, uid and gid [`NOBODY`], the user
-/// its programs run as; else the checker's own user. The one place that says so.
-pub fn student_builder() -> Builder {
-    Builder::for_students(NOBODY, NOBODY)
-}
-
 /// The kit's workspace manifest, with `labs` as its only member and the kit's `shm` crate
 /// at `shm` (a path from the workspace's root, or an absolute one).
 fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
@@ -238,19 +231,18 @@ pub fn build_project(src: &Path, target: &Path) -> Result<BTreeMap<String, PathB
     build_in(&mut bx, src, target)
 }
 
-/// Builds a student's Cargo project `src` as `builder` ([`student_builder`]) and copies
+/// Builds a student's Cargo project `src` as a student ([`BuildBox::for_student`]) and copies
 /// the binaries `wanted` names into `into`. The checker's own user builds into
 /// `shared_target`, shared by every student; another uid builds in a directory of its own,
 /// removed afterwards. Returns each binary copied (or why it could not be), by name; `Err`
 /// when nothing was built.
 pub fn build_submission(
     src: &Path,
-    builder: Builder,
     shared_target: &Path,
     into: &Path,
     wanted: &dyn Fn(&str) -> bool,
 ) -> Result<BTreeMap<String, Result<(), BoxError>>, String> {
-    let mut bx = BuildBox::new(builder)
+    let mut bx = BuildBox::for_student()
         .map_err(|e| format!("the project could not be copied for building: {e}"))?;
     let bins = build_in(&mut bx, src, shared_target)?;
     Ok(bins

@@ -15,9 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::cargo_build::{
-    build_submission, build_within, first_lines, not_copied, student_builder, CC_LIMIT,
-};
+use super::cargo_build::{build_submission, build_within, first_lines, not_copied, CC_LIMIT};
 use crate::error::{exit_codes, Fatal};
 use crate::model::Lab;
 use crate::plan::{GradePlan, RunOptions};
@@ -47,11 +45,11 @@ fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)
 }
 
 /// Copies a student's executable, or compiles their C source, for each lab: from a copy of
-/// their folder that follows no link, compiled as [`student_builder`] (uid 65534 when the
+/// their folder that follows no link, compiled in a [`BuildBox::for_student`] (a uid of its own when the
 /// checker is root), so that nothing the student names can make `cc` read a file that user
 /// could not.
 fn prepare_plain(src: &Path, build: &Path, labs: &[Lab], problems: &mut BTreeMap<Lab, String>) {
-    let boxed = BuildBox::new(student_builder()).and_then(|mut bx| {
+    let boxed = BuildBox::for_student().and_then(|mut bx| {
         let copy = bx.copy_in(src, Path::new("src"))?;
         Ok((bx, copy))
     });
@@ -149,7 +147,7 @@ fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> Prepared {
     }
     if src.join("Cargo.toml").is_file() {
         let wanted = |name: &str| Lab::from_name(name).is_some_and(|l| labs.contains(&l));
-        match build_submission(src, student_builder(), &out.join("target"), &build, &wanted) {
+        match build_submission(src, &out.join("target"), &build, &wanted) {
             Ok(bins) => {
                 for (name, copied) in bins {
                     if let (Some(lab), Err(e)) = (Lab::from_name(&name), copied) {

@@ -48,7 +48,7 @@ pub struct RunUser {
     pub id: u32,
     /// Whether the uid is this checker run's own; `Err` says why [`NOBODY`] is used instead.
     pub own: Result<(), String>,
-    claim: std::sync::Mutex<Option<super::registry::Claim>>,
+    claim: std::sync::Mutex<Option<OwnUid>>,
 }
 
 /// Whether `uid` is free: no account or group of that number, no process and no segment.
@@ -62,16 +62,24 @@ fn is_free(uid: u32, segments: &[(shm::ShmId, shm::SegmentStat)]) -> bool {
             .any(|(_, st)| [st.uid(), st.cuid(), st.gid(), st.cgid()].contains(&uid))
 }
 
-fn pick_run_user() -> RunUser {
-    let fallback = |why: String| RunUser {
-        id: NOBODY,
-        own: Err(why),
-        claim: std::sync::Mutex::new(None),
-    };
-    let registry = match super::registry::shared() {
-        Ok(r) => r,
-        Err(e) => return fallback(e.to_string()),
-    };
+/// A uid of the caller's own: free when picked, claimed in the registry until dropped; then
+/// every process of it is killed and the uid is free again.
+#[derive(Debug)]
+pub struct OwnUid {
+    /// The uid (and gid of the same number).
+    pub id: u32,
+    _claim: super::registry::Claim,
+}
+
+impl Drop for OwnUid {
+    fn drop(&mut self) {
+        super::process::kill_uid(self.id);
+    }
+}
+
+/// Claims a free uid of [`RUN_UIDS`] (root only); `Err` says why none could be had.
+pub fn own_uid() -> Result<OwnUid, String> {
+    let registry = super::registry::shared().map_err(|e| e.to_string())?;
     let segments = shm::list_segments().unwrap_or_default();
     let span = RUN_UIDS.end - RUN_UIDS.start;
     let start = super::random_u32() % span;
@@ -83,18 +91,32 @@ fn pick_run_user() -> RunUser {
         // Claimed, then checked again: a process of that uid may have appeared meanwhile.
         if let Some(claim) = registry.claim_uid(uid) {
             if super::process::processes_of(uid) == 0 {
-                return RunUser {
+                return Ok(OwnUid {
                     id: uid,
-                    own: Ok(()),
-                    claim: std::sync::Mutex::new(Some(claim)),
-                };
+                    _claim: claim,
+                });
             }
         }
     }
-    fallback(format!(
+    Err(format!(
         "no uid in {}..{} is free",
         RUN_UIDS.start, RUN_UIDS.end
     ))
+}
+
+fn pick_run_user() -> RunUser {
+    match own_uid() {
+        Ok(own) => RunUser {
+            id: own.id,
+            own: Ok(()),
+            claim: std::sync::Mutex::new(Some(own)),
+        },
+        Err(why) => RunUser {
+            id: NOBODY,
+            own: Err(why),
+            claim: std::sync::Mutex::new(None),
+        },
+    }
 }
 
 static USER: OnceLock<RunUser> = OnceLock::new();
@@ -109,9 +131,7 @@ pub fn release_run_user() {
     let Some(user) = USER.get() else {
         return;
     };
-    if user.own.is_ok() {
-        super::process::kill_uid(user.id);
-    }
+    // Dropping the uid kills what is left of it, and frees it.
     if let Ok(mut claim) = user.claim.lock() {
         claim.take();
     }

@@ -124,6 +124,18 @@ pub struct BuildBox {
     builder: Builder,
     skipped: Vec<Skipped>,
     handed_over: std::cell::Cell<bool>,
+    /// The uid of this build alone (root), given back when the box is dropped.
+    uid: Option<crate::run::program::OwnUid>,
+}
+
+impl Drop for BuildBox {
+    fn drop(&mut self) {
+        // Nothing of the build outlives it (a `setsid` process of a build script): killed
+        // before its directory goes, and its uid given back after.
+        if let Some(uid) = &self.uid {
+            process::kill_uid(uid.id);
+        }
+    }
 }
 
 impl BuildBox {
@@ -139,11 +151,32 @@ impl BuildBox {
             builder,
             skipped: Vec::new(),
             handed_over: std::cell::Cell::new(false),
+            uid: None,
         };
         for sub in ["home", "tmp", "out"] {
             bx.mkdir(&bx.path().join(sub)).map_err(BoxError::Dir)?;
         }
         Ok(bx)
+    }
+
+    /// A box for building one student's code: as root, under a uid of its own (so a build
+    /// cannot touch another's, nor anything of the programs), else as the checker's user.
+    /// Where no uid of its own can be had, the uid the checker's programs run as.
+    pub fn for_student() -> Result<BuildBox, BoxError> {
+        if !geteuid().is_root() {
+            return BuildBox::new(Builder::Checker);
+        }
+        match crate::run::program::own_uid() {
+            Ok(uid) => {
+                let mut bx = BuildBox::new(Builder::for_students(uid.id, uid.id))?;
+                bx.uid = Some(uid);
+                Ok(bx)
+            }
+            Err(_) => {
+                let id = crate::run::program::run_user().id;
+                BuildBox::new(Builder::for_students(id, id))
+            }
+        }
     }
 
     /// The box's directory.
