@@ -200,6 +200,16 @@ impl Registry {
         )
         .ok()?;
         let file = Flock::lock(File::from(fd), FlockArg::LockExclusiveNonblock).ok()?;
+        // A sweeper may have taken the file for a dead checker's between its creation and
+        // our lock, and removed it: then the lock is on a file nobody else can find, and the
+        // name is free for another checker. Held only if the name is still this file.
+        let ours = fstat(file.as_fd()).ok()?;
+        let named =
+            nix::sys::stat::fstatat(&self.dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+                .ok()?;
+        if (named.st_dev, named.st_ino) != (ours.st_dev, ours.st_ino) {
+            return None;
+        }
         Some(Claim {
             dir: self.dir.try_clone().ok()?,
             name: name.to_string(),
