@@ -95,9 +95,9 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
     Ok(exit_codes::OK)
 }
 
-/// An argument as reports show it: lossy where it is not UTF-8.
+/// An argument as reports show it: neutral, a byte that is not UTF-8 as `\xNN`.
 fn shown(arg: &OsStr) -> String {
-    arg.to_string_lossy().into_owned()
+    crate::report::neutral::neutral(std::os::unix::ffi::OsStrExt::as_bytes(arg))
 }
 
 /// The segments the program left when it ended: in a private namespace every segment there;
