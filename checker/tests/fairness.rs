@@ -1,0 +1,124 @@
+//! Correct programs get full marks whatever else runs on the machine: another process of
+//! uid 65534 holding threads, or a student's thread bomb checked at the same time. As root,
+//! each checker's programs run as a uid of its own, so the process limit counts that run
+//! alone.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{json_report, outcomes, require_root, shared_tempdir, shmlab, workspace};
+
+fn compile(dir: &Path, name: &str) -> PathBuf {
+    let exe = dir.join(name);
+    let ok = Command::new("cc")
+        .args(["-Wall", "-O1", "-pthread", "-o"])
+        .arg(&exe)
+        .arg(workspace().join(format!("checker/fixtures/hostile/{name}.c")))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "{name}.c compiles");
+    exe
+}
+
+/// Starts `exe ARGS` as `uid` and waits until it says "ready".
+fn start_as(uid: u32, exe: &Path, args: &[&str]) -> std::process::Child {
+    let mut child = Command::new("setpriv")
+        .args([
+            format!("--reuid={uid}"),
+            format!("--regid={uid}"),
+            "--clear-groups".into(),
+        ])
+        .arg(exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    child
+}
+
+/// Kills the child when dropped.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn share_solution(dir: &Path) -> PathBuf {
+    let bins = common::built("shmlab-solutions");
+    let exe = dir.join("share");
+    std::fs::copy(&bins["solution-share"], &exe).unwrap();
+    exe
+}
+
+fn assert_all_passed(doc: &serde_json::Value) {
+    let got = outcomes(doc);
+    assert!(!got.is_empty(), "{doc}");
+    for (slug, outcome) in &got {
+        assert_eq!(outcome, "passed", "{slug}: {doc:#}");
+    }
+}
+
+#[test]
+#[ignore = "needs root: starts a process as uid 65534, and only a root checker gives its programs a uid of their own"]
+fn a_correct_program_passes_next_to_another_nobody_process_holding_threads() {
+    require_root();
+    let dir = shared_tempdir("shmlab-fair-");
+    let holder = compile(dir.path(), "hold_threads");
+    let _held = Killed(start_as(65534, &holder, &["80", "60"]));
+    let share = share_solution(dir.path());
+    for traced in [true, false] {
+        let mut cmd = shmlab();
+        cmd.args(["check", "share", "--program"]).arg(&share);
+        if !traced {
+            cmd.arg("--no-trace");
+        }
+        let (_, doc) = json_report(&mut cmd);
+        assert_all_passed(&doc);
+    }
+}
+
+#[test]
+#[ignore = "needs root: only a root checker gives its programs a uid of their own"]
+fn a_correct_program_passes_while_a_thread_bomb_is_checked_next_to_it() {
+    require_root();
+    let dir = shared_tempdir("shmlab-fair-");
+    let bomb = compile(dir.path(), "hold_threads");
+    // The bomb, checked as a share program at the same time: 200 threads for 20 s.
+    let bomb_script = dir.path().join("share-bomb");
+    std::fs::write(
+        &bomb_script,
+        format!("#!/bin/sh\nexec {} 200 20\n", bomb.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bomb_script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bomb_check = Killed(
+        Command::new(assert_cmd::cargo::cargo_bin("shmlab"))
+            .current_dir(workspace())
+            .args(["check", "share", "--no-trace", "--timeout", "20", "--program"])
+            .arg(&bomb_script)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let share = share_solution(dir.path());
+    for _ in 0..3 {
+        let (_, doc) = json_report(shmlab().args(["check", "share", "--program"]).arg(&share));
+        assert_all_passed(&doc);
+    }
+    drop(bomb_check);
+}
