@@ -333,7 +333,7 @@ pub fn read_hint(actual: &str, text: &str, size: Option<usize>, evidence: &Evide
         };
     }
     if printed.trim().is_empty() {
-        return format!("an empty line was printed, but the segment holds {}: print the text at the address shmat returned (offset 0), up to its first NUL", show(text));
+        return format!("an empty line was printed, but the segment holds {}: print the text at the address shmat returns (offset 0), up to its first NUL", show(text));
     }
     if text.starts_with(printed) {
         return "the text was cut short: read up to the first NUL, not a fixed number of bytes"

@@ -245,8 +245,9 @@ pub fn signal_meaning(signal: i32) -> String {
     format!("{name}: {meaning}")
 }
 
-/// The program's own pointers and arrays, which a crash outside shared memory points to.
-const OWN_MEMORY: &str = "look at pointers and arrays before that point (an uninitialised or NULL pointer, an index past an array's end, a recursion too deep for the stack)";
+/// The program's own pointers and arrays, which a crash outside shared memory points to:
+/// in the code it ran after its last shm call.
+const OWN_MEMORY: &str = "look at the pointers and arrays it uses after that call (an uninitialised or NULL pointer, an index past an array's end, a recursion too deep for the stack)";
 
 /// A call and what it returned, without the pid: `shmget(0x5eed0001, 0, 0) = 3`.
 fn call_and_result(e: &crate::model::TraceEvent) -> String {
@@ -271,7 +272,7 @@ pub fn crash_hint(signal: i32, evidence: &Evidence<'_>) -> String {
     let Some(last) = last else {
         return format!(
             "{name} before any shm call: the program had attached no segment, so the crash is not in shared memory: {}",
-            OWN_MEMORY.replace("before that point", "in the code that runs before its first shm call")
+            OWN_MEMORY.replace("it uses after that call", "of the code that runs before its first shm call")
         );
     };
     if signal == libc::SIGSEGV {

@@ -144,8 +144,7 @@ fn just_created_hint(
         (Some((_, flags, _)), _) if flags & libc::IPC_EXCL == 0 => format!("the segment with KEY existed, but shmget(KEY, ..., {}) without IPC_EXCL returned it without saying so, so the program cannot know it was not new: {EXCL}", crate::model::timeline::shmget_flags(flags)),
         (Some((_, _, Some(libc::EEXIST))), _) => "shmget with IPC_EXCL failed with EEXIST, so the segment existed, yet the program printed `new segment`: decide from that EEXIST, not from the text (an old segment can hold an empty text)".into(),
         (None, Some(k)) => key_hint(k),
-        (Some(_), _) => format!("the segment with KEY existed before this run, yet the program printed `{NEW}`: decide from shmget's result; {EXCL}"),
-        (None, _) => format!("the segment with KEY existed before this run, yet the program printed `{NEW}`: only shmget with IPC_CREAT | IPC_EXCL tells a new segment from an existing one; {EXCL}"),
+        _ => format!("the segment with KEY existed before this run, yet the program printed `{NEW}`: shmget with IPC_CREAT alone does not tell whether it created the segment; {EXCL}"),
     }
 }
 
