@@ -1,7 +1,7 @@
 //! Lab 2, access: `access KEY`.
 
 use super::builder::{def, key, Def, FREE};
-use super::expect::{fails_with, id_hint, stdout_line};
+use super::expect::{fails_with, id_hint, missing_key_created_hint, stdout_line};
 use super::timeline::timeline_shmget;
 use crate::scenario::{Kind, SegmentSpec};
 
@@ -23,7 +23,8 @@ pub fn scenarios() -> Vec<Def> {
             .run(&[FREE])
             .expect(|c| {
                 fails_with(c, Kind::Shmget, "ENOENT");
-                c.nothing_created("a segment with the key was created, which only shmget with IPC_CREAT does: access must never create one (flags 0)");
+                let hint = missing_key_created_hint(c, "access must never create one (flags 0)");
+                c.nothing_created(&hint);
                 timeline_shmget(c, false, false);
             }),
         def("access/missing-arguments", "no KEY: usage error, status 2")

@@ -3,8 +3,9 @@
 use super::builder::{def, key, lit, Def, FREE};
 use super::expect::{lpid_hint, missing_key_def, read_hint, stdout_empty};
 use super::timeline::timeline_shmat;
+use crate::model::timeline::errno_name;
 use crate::model::{Call, TraceEvent};
-use crate::scenario::evidence::Outcome;
+use crate::scenario::evidence::{Evidence, Outcome};
 use crate::scenario::{errno_in, show, Ctx, Kind, Need, SegmentSpec, MARKER};
 
 /// The scenarios, in the order of the guide.
@@ -42,7 +43,10 @@ pub fn scenarios() -> Vec<Def> {
             .expect(|c| {
                 c.status(0);
                 let text = "greetings from the checker";
-                c.stdout(&format!("{text}\n"), |a| read_hint(a, text, None));
+                let evidence = c.evidence();
+                c.stdout(&format!("{text}\n"), |a| {
+                    read_hint(a, text, None, &evidence)
+                });
                 attached_by_program(c);
                 timeline_shmat(c, false);
             }),
@@ -55,7 +59,10 @@ pub fn scenarios() -> Vec<Def> {
         .expect(|c| {
             c.status(0);
             let text = "ABCDEFGHIJKLMNOP";
-            c.stdout(&format!("{text}\n"), |a| read_hint(a, text, Some(16)));
+            let evidence = c.evidence();
+            c.stdout(&format!("{text}\n"), |a| {
+                read_hint(a, text, Some(16), &evidence)
+            });
         }),
         def(
             "attach/readonly",
@@ -66,7 +73,8 @@ pub fn scenarios() -> Vec<Def> {
         .run(&[key(0), lit("--readonly")])
         .expect(|c| {
             readonly_status(c);
-            c.stdout("read me\n", |a| read_hint(a, "read me", None));
+            let evidence = c.evidence();
+            c.stdout("read me\n", |a| read_hint(a, "read me", None, &evidence));
             timeline_shmat(c, true);
         }),
         def(
@@ -92,6 +100,7 @@ const LONG_TEXT: &str = "shared memory outlives its creator";
 fn readonly_needed_status(c: &mut Ctx<'_>) {
     let evidence = c.evidence();
     let ats = evidence.calls(Kind::Shmat);
+    let at = evidence.outcome(Kind::Shmat, |_| true);
     c.status_hinted(1, |code, _| {
         if code != 0 {
             return None;
@@ -100,7 +109,11 @@ fn readonly_needed_status(c: &mut Ctx<'_>) {
         Some(match ats {
             Some(ats) if ats.is_empty() => "the program made no shmat call and exited with status 0: without --readonly it must attach read-write, which the segment's mode 0444 refuses with EACCES; report that and exit with status 1".into(),
             Some(ats) if ats.iter().any(rdonly) => "the program attached with SHM_RDONLY although --readonly was not given: pass SHM_RDONLY only for --readonly (a read-write attach of this 0444 segment fails with EACCES)".into(),
-            Some(_) => "shmat failed with EACCES here, but the program exited with status 0: check shmat's result ((void *) -1 in C, Err in Rust) and exit with status 1".into(),
+            Some(_) => match at {
+                Some(Outcome::Failed(e)) => format!("shmat failed with {}, but the program exited with status 0: check shmat's result ((void *) -1 in C, Err in Rust) and exit with status 1", errno_name(e)),
+                Some(Outcome::FailedUnseen) => "shmat failed, but the program exited with status 0: check shmat's result ((void *) -1 in C, Err in Rust) and exit with status 1".into(),
+                _ => "every shmat of the program succeeded, where a read-write attach of this 0444 segment fails with EACCES: look at which id it attached".into(),
+            },
             None => "without --readonly the attach is read-write, which the segment's mode 0444 refuses with EACCES; the program exited with status 0: check shmat's result and exit with status 1".into(),
         })
     });
@@ -116,6 +129,7 @@ fn written(c: &mut Ctx<'_>, text: &[u8]) {
     expected[..text.len()].copy_from_slice(text);
     expected[text.len()] = 0;
     let first = expected.iter().zip(&actual).position(|(a, b)| a != b);
+    let evidence = c.evidence();
     let shown = |i: usize| {
         let head = String::from_utf8_lossy(&actual[..actual.len().min(16)]);
         format!("differs from byte {i}: {}", show(&head))
@@ -132,7 +146,7 @@ fn written(c: &mut Ctx<'_>, text: &[u8]) {
         ),
         first.map_or("as expected".to_string(), shown),
         first.is_none(),
-        || write_hint(&expected, &actual, text),
+        || write_hint(&expected, &actual, text, &evidence),
     );
 }
 
@@ -194,10 +208,14 @@ fn attached_by_program(c: &mut Ctx<'_>) {
     );
 }
 
-fn write_hint(expected: &[u8], actual: &[u8], text: &[u8]) -> String {
+fn write_hint(expected: &[u8], actual: &[u8], text: &[u8], evidence: &Evidence<'_>) -> String {
     let n = text.len();
     if actual == c_initial(expected, n) {
-        return "the segment is unchanged: the text never reached it (write through the pointer shmat returned, not into a local copy)".into();
+        return match (evidence.made(Kind::Shmat), evidence.attached_addresses()) {
+            (Some(false), _) => "the segment is unchanged, and the program made no shmat call: attach it with shmat and write TEXT at the address shmat returns".into(),
+            (_, Some(at)) if at.is_empty() => "the segment is unchanged, and no shmat of the program succeeded: check shmat's result, and write TEXT at the address it returns".into(),
+            _ => "the segment is unchanged: the text never reached it (write through the pointer shmat returned, not into a local copy)".into(),
+        };
     }
     // A prefix of TEXT, then the marker: the copy stopped short.
     let copied = actual.iter().zip(text).take_while(|(a, t)| a == t).count();

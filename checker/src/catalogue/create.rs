@@ -6,6 +6,7 @@ use super::expect::{
     stray_segment_hint,
 };
 use super::timeline::timeline_shmget;
+use crate::model::timeline::key_text;
 use crate::model::Call;
 use crate::scenario::evidence::Outcome;
 use crate::scenario::{errno_in, Ctx, Kind, Need, SegmentSpec};
@@ -93,23 +94,47 @@ pub fn scenarios() -> Vec<Def> {
 
 const OPENING_CHANGES_NOTHING: &str = "opening an existing segment must not change it: shmget ignores the mode bits for an existing key, so nothing else may touch it";
 
+const PRIVATE: &str = "IPC_PRIVATE always makes a new segment, so IPC_EXCL never fails with EEXIST; with --exclusive, pass KEY with IPC_CREAT | IPC_EXCL | mode";
+
 fn exclusive_status(c: &mut Ctx<'_>) {
     let evidence = c.evidence();
-    let excl_passed = evidence.calls(Kind::Shmget).map(|gets| {
-        gets.iter()
-            .any(|e| matches!(e.call, Call::Shmget { flags, .. } if flags & libc::IPC_EXCL != 0))
-    });
+    let key = c.obs.keys[0];
+    let gets = evidence.calls(Kind::Shmget);
+    // Whether a shmget was given KEY, and with IPC_EXCL.
+    let of_key = |excl: bool| {
+        gets.as_ref().map(|gets| {
+            gets.iter().any(|e| matches!(e.call, Call::Shmget { key: k, flags, .. } if k == key.raw() && (!excl || flags & libc::IPC_EXCL != 0)))
+        })
+    };
+    let (key_given, excl_given) = (of_key(false), of_key(true));
+    // The key of a segment the run made: only another key than KEY can make one here.
+    let made: Option<i32> = gets
+        .as_ref()
+        .and_then(|gets| {
+            gets.iter().find(|e| {
+                e.succeeded() && matches!(e.call, Call::Shmget { key: k, .. } if k != key.raw())
+            })
+        })
+        .and_then(|e| match e.call {
+            Call::Shmget { key, .. } => Some(key),
+            _ => None,
+        })
+        .or_else(|| c.created().first().map(|s| s.key));
     let shmget = evidence.outcome(Kind::Shmget, |_| true);
     c.status_hinted(1, |code, stderr| {
         if code != 0 {
             return None;
         }
-        Some(match (shmget, excl_passed) {
-            (Some(Outcome::Failed(libc::EEXIST)), _) => "shmget failed with EEXIST, as it should, but the program exited with status 0: exit with status 1 when a call fails".into(),
-            (_, Some(false)) => "--exclusive must add IPC_EXCL: the program's shmget had no IPC_EXCL, so the existing segment was opened; with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST".into(),
-            (Some(Outcome::NotCalled), _) => "the program made no shmget call and exited with status 0: with --exclusive, shmget(key, size, IPC_CREAT | IPC_EXCL | mode) fails with EEXIST here, which the program must report, then exit with status 1".into(),
+        Some(match (shmget, key_given, excl_given, made) {
+            (Some(Outcome::Failed(libc::EEXIST)), ..) => "shmget failed with EEXIST, as it should, but the program exited with status 0: exit with status 1 when a call fails".into(),
+            (Some(Outcome::NotCalled), ..) => "the program made no shmget call and exited with status 0: with --exclusive, shmget(key, size, IPC_CREAT | IPC_EXCL | mode) fails with EEXIST here, which the program must report, then exit with status 1".into(),
+            (_, Some(false), _, Some(0)) => format!("the program's shmget used key 0 (IPC_PRIVATE), not KEY: {PRIVATE}"),
+            (None, _, _, Some(0)) => format!("the run made a new segment with key 0 (IPC_PRIVATE), not with KEY: {PRIVATE}"),
+            (None, _, _, Some(k)) => format!("the run made a new segment with key {}, not with KEY ({key}): with --exclusive, pass KEY to shmget with IPC_CREAT | IPC_EXCL | mode, and it fails with EEXIST here", key_text(k)),
+            (_, Some(false), _, _) => format!("no shmget was given KEY ({key}), so the existing segment was never asked for: with --exclusive, shmget(KEY, size, IPC_CREAT | IPC_EXCL | mode) fails with EEXIST"),
+            (_, Some(true), Some(false), _) => "--exclusive must add IPC_EXCL: the program's shmget of KEY had no IPC_EXCL, so the existing segment was opened; with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST".into(),
             _ if errno_in(stderr) == Some("EEXIST") => "the program reported EEXIST, as it should, but exited with status 0: exit with status 1 when a call fails".into(),
-            _ => "--exclusive must add IPC_EXCL to shmget's flags: with IPC_CREAT | IPC_EXCL, shmget fails with EEXIST on an existing key; the program exited with status 0, so check that the flag is passed and that the call's result is checked".into(),
+            _ => "with --exclusive, shmget(KEY, size, IPC_CREAT | IPC_EXCL | mode) fails with EEXIST on this existing key, and the program exited with status 0: pass IPC_EXCL for --exclusive, and exit with status 1 when the call fails".into(),
         })
     });
 }

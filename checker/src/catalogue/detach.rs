@@ -14,7 +14,10 @@ pub fn scenarios() -> Vec<Def> {
             .run(&[key(0)])
             .expect(|c| {
                 detach_status(c);
-                c.stdout("detach me\n", |a| read_hint(a, "detach me", None));
+                let evidence = c.evidence();
+                c.stdout("detach me\n", |a| {
+                    read_hint(a, "detach me", None, &evidence)
+                });
                 detached_by_program(c, 0);
                 timeline_shmdt(c, 0);
             }),
@@ -26,7 +29,8 @@ pub fn scenarios() -> Vec<Def> {
         .run(&[key(0)])
         .expect(|c| {
             detach_status(c);
-            c.stdout("shared\n", |a| read_hint(a, "shared", None));
+            let evidence = c.evidence();
+            c.stdout("shared\n", |a| read_hint(a, "shared", None, &evidence));
             detached_by_program(c, 1);
             timeline_shmdt(c, 1);
         }),

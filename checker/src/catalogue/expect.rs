@@ -120,9 +120,25 @@ pub fn fails_with(c: &mut Ctx<'_>, call: Kind, errno: &'static str) {
 
 pub fn missing_key(c: &mut Ctx<'_>, call: Kind) {
     fails_with(c, call, "ENOENT");
-    c.nothing_created(
-        "a segment with the key was created, which only shmget with IPC_CREAT does: a missing key must fail with ENOENT, and only the create lab passes IPC_CREAT",
+    let hint = missing_key_created_hint(
+        c,
+        "a missing key must fail with ENOENT, and only the create lab passes IPC_CREAT",
     );
+    c.nothing_created(&hint);
+}
+
+/// What a segment made by a run given a key with no segment says, from its key: the key
+/// itself (shmget with IPC_CREAT), or another (a segment of the program's own).
+pub fn missing_key_created_hint(c: &Ctx<'_>, rule: &str) -> String {
+    let free = c.obs.free_key;
+    let created = c.created();
+    if created.iter().any(|s| s.key == free.raw()) {
+        format!("a segment with the key was created, which only shmget with IPC_CREAT does: {rule}")
+    } else if created.iter().any(|s| s.key == 0) {
+        format!("the run made a segment with key 0 (IPC_PRIVATE), which it left behind: {rule}; a segment made for the program's own use must be removed")
+    } else {
+        format!("the run made a segment with another key than the one given, and left it behind: {rule}")
+    }
 }
 
 /// The new segment: the one with KEY. Any other segment the run made is a leak, reported as
@@ -144,7 +160,10 @@ fn created_one<'a>(c: &mut Ctx<'a>) -> Option<&'a SegmentState> {
             Some(gets) if !gets.iter().any(|e| matches!(e.call, Call::Shmget { key, .. } if key == free)) => {
                 "no shmget was given the key from the command line: pass KEY, parsed like strtol(s, NULL, 0)".into()
             }
-            Some(_) => "the shmget of KEY created no segment: shmget needs IPC_CREAT in its flags to create one".into(),
+            Some(gets) => match gets.iter().find(|e| matches!(e.call, Call::Shmget { key, flags, .. } if key == free && flags & libc::IPC_CREAT != 0)) {
+                Some(e) => format!("the shmget of KEY with IPC_CREAT failed: {}", e.call_line()),
+                None => "the shmget of KEY created no segment: shmget needs IPC_CREAT in its flags to create one".into(),
+            },
             None => "no new segment exists after the run: shmget needs IPC_CREAT to create one (and nothing may remove it before exit)".into(),
         });
         return None;
@@ -282,11 +301,29 @@ pub fn contents_unchanged(c: &mut Ctx<'_>, n: usize, hint: &str) {
     );
 }
 
-pub fn read_hint(actual: &str, text: &str, size: Option<usize>) -> String {
+/// Why the text printed is not the segment's `text`. A program the trace shows never
+/// attached read nothing from the segment, whatever it printed; else the output says how the
+/// read went wrong.
+pub fn read_hint(actual: &str, text: &str, size: Option<usize>, evidence: &Evidence<'_>) -> String {
+    let printed = actual.trim_end_matches('\n');
+    let attached = evidence.attached_addresses().map(|a| !a.is_empty());
+    if attached == Some(false) {
+        let what = if actual.is_empty() {
+            "it printed nothing".to_string()
+        } else if printed.trim().is_empty() {
+            "it printed an empty line".to_string()
+        } else {
+            format!("what it printed, {}, came from elsewhere", show(printed))
+        };
+        return match evidence.made(Kind::Shmat) {
+            Some(false) => format!("the program made no shmat call, so it never read the segment ({what}): attach it with shmat and print the text at the address shmat returns, up to its first NUL"),
+            _ => format!("no shmat of the program succeeded, so it never read the segment ({what}): check shmat's result, and print the text at the address it returns, up to its first NUL"),
+        };
+    }
     if actual.is_empty() {
         return "nothing was printed: print the text read from the segment, then a newline".into();
     }
-    if actual.trim_end_matches('\n') == text {
+    if printed == text {
         return "print exactly one newline after the text".into();
     }
     if actual.starts_with(text) {
@@ -295,7 +332,10 @@ pub fn read_hint(actual: &str, text: &str, size: Option<usize>) -> String {
             None => "the output goes past the text: stop at the first NUL byte, where the C string ends".into(),
         };
     }
-    if text.starts_with(actual.trim_end_matches('\n')) {
+    if printed.trim().is_empty() {
+        return format!("an empty line was printed, but the segment holds {}: print the text at the address shmat returns (offset 0), up to its first NUL", show(text));
+    }
+    if text.starts_with(printed) {
         return "the text was cut short: read up to the first NUL, not a fixed number of bytes"
             .into();
     }

@@ -113,10 +113,11 @@ pub fn timeline_shmdt(c: &mut Ctx<'_>, before_nattch: u64) {
             dts.iter().map(|e| e.call_line()).collect::<Vec<_>>().join("; ")
         };
         c.check("timeline", "shmdt with the address shmat returned", "a successful shmdt", shown, good.is_some(), || {
-            if dts.is_empty() {
-                "your program exited without calling shmdt: the kernel detached it for you, but the lab asks you to detach explicitly".into()
-            } else {
-                "shmdt was not called with the address shmat returned: pass exactly that pointer".into()
+            match (dts.is_empty(), attached.is_empty()) {
+                (true, false) => "your program exited without calling shmdt: the kernel detached it for you, but the lab asks you to detach explicitly".into(),
+                (true, true) => "the program attached nothing (no successful shmat) and made no shmdt call: attach with shmat, read, then shmdt the address shmat returned".into(),
+                (false, true) => "shmdt was called, but no shmat of the program had succeeded: attach first, then detach the address shmat returned".into(),
+                (false, false) => "shmdt was not called with the address shmat returned: pass exactly that pointer".into(),
             }
         });
         if let Some(dt) = good {

@@ -323,16 +323,18 @@ impl<'a> Ctx<'a> {
         let found = errno_in(&stderr);
         let ok = found == Some(name);
         let text = errno_text(name);
+        let evidence = self.evidence();
         let ok = self.check(
             "errno",
             "the error named on stderr",
             format!("a line like `{call}: {name} ({text})`"),
-            if stderr.trim().is_empty() { "(nothing on stderr)".to_string() } else { show(stderr.trim()) },
-            ok,
-            || match found {
-                None => format!("when {call} fails, print one line on stderr naming the call and the error, e.g. perror(\"{call}\") in C or eprintln!(\"{call}: {{e}}\") with the Errno in Rust"),
-                Some(other) => format!("{call} should fail with {name} ({text}) here, not {other}"),
+            if stderr.trim().is_empty() {
+                "(nothing on stderr)".to_string()
+            } else {
+                show(stderr.trim())
             },
+            ok,
+            || super::status::errno_hint(call, name, found, &evidence),
         );
         self.explain_last(name);
         ok

@@ -29,6 +29,13 @@ impl Kind {
         }
     }
 
+    /// The kind a call's name names: `"shmctl"` → `Shmctl`.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        [Kind::Shmget, Kind::Shmat, Kind::Shmdt, Kind::Shmctl]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+
     /// Whether `call` is one of this kind.
     pub fn matches(self, call: &Call) -> bool {
         matches!(
@@ -176,6 +183,63 @@ impl<'a> Evidence<'a> {
                 })
                 .collect()
         })
+    }
+}
+
+/// What the program's own process did with attachments before it ended, for a crash: the
+/// shared-memory causes of a SIGSEGV that the trace allows, and no others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Attachments {
+    /// A `shmat` of the process succeeded.
+    pub attached: bool,
+    /// It still held a `SHM_RDONLY` attachment when it ended.
+    pub readonly_held: bool,
+    /// It still held some attachment when it ended.
+    pub held: bool,
+    /// The address of the last successful `shmdt`, when nothing is attached there again.
+    pub detached: Option<u64>,
+    /// A failed `shmat`, with its errno where the trace shows it.
+    pub failed_shmat: Option<Option<i32>>,
+}
+
+impl Attachments {
+    /// Whether shared memory can be the cause of a crash at all: the process attached a
+    /// segment, or a failed shmat gave it `(void *) -1`.
+    pub fn touched_shared_memory(&self) -> bool {
+        self.attached || self.failed_shmat.is_some()
+    }
+}
+
+impl Evidence<'_> {
+    /// What the program's own process (not its children) did with attachments, in order.
+    pub fn attachments(&self) -> Option<Attachments> {
+        let events = self.events?;
+        let mut a = Attachments::default();
+        // Address → whether it is read-only, for what is still attached.
+        let mut held: Vec<(u64, bool)> = Vec::new();
+        for e in events.iter().filter(|e| e.pid == self.pid) {
+            match (&e.call, e.ret) {
+                (Call::Shmat { flags, .. }, Some(Return::Value(v))) => {
+                    a.attached = true;
+                    held.push((v as u64, flags & libc::SHM_RDONLY != 0));
+                    if a.detached == Some(v as u64) {
+                        a.detached = None;
+                    }
+                }
+                (Call::Shmat { .. }, Some(Return::Errno(errno))) => {
+                    a.failed_shmat = Some(Some(errno))
+                }
+                (Call::Shmat { .. }, Some(Return::Failed)) => a.failed_shmat = Some(None),
+                (Call::Shmdt { addr }, Some(Return::Value(_))) => {
+                    held.retain(|(at, _)| at != addr);
+                    a.detached = Some(*addr);
+                }
+                _ => {}
+            }
+        }
+        a.held = !held.is_empty();
+        a.readonly_held = held.iter().any(|(_, ro)| *ro);
+        Some(a)
     }
 }
 

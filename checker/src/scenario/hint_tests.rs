@@ -242,3 +242,118 @@ fn a_call_never_made_is_told_as_such() {
         None
     );
 }
+
+#[test]
+fn exit_1_before_any_shm_call_is_not_called_every_call_succeeded() {
+    let o = obs(
+        1,
+        &["access", "0x5eed0001"],
+        "access: invalid key 0x5eed0001\n",
+        Some(vec![]),
+    );
+    let e = evaluate(&scenario(status_then_field), &o);
+    let hint = e.checks[0].hint.as_deref().unwrap();
+    assert!(hint.contains("before making any shm call"), "{hint}");
+    assert!(
+        hint.contains("invalid key"),
+        "the program's own words: {hint}"
+    );
+    assert!(!hint.contains("every shm call succeeded"), "{hint}");
+    // Untraced: the status and what stderr said, no claim about the calls.
+    let o = obs(1, &["access", "0x5eed0001"], "access: invalid key\n", None);
+    let hint = evaluate(&scenario(status_then_field), &o).checks[0]
+        .hint
+        .clone()
+        .unwrap();
+    assert!(!hint.contains("succeeded"), "{hint}");
+    assert!(hint.contains("exited with status 1"), "{hint}");
+}
+
+fn attach(flags: i32) -> TraceEvent {
+    event(
+        Call::Shmat {
+            id: 0,
+            addr: 0,
+            flags,
+        },
+        Some(Return::Value(0x7000)),
+    )
+}
+
+fn get() -> TraceEvent {
+    event(
+        Call::Shmget {
+            key: 1,
+            size: 0,
+            flags: 0,
+        },
+        Some(Return::Value(0)),
+    )
+}
+
+#[test]
+fn a_crash_with_nothing_attached_is_not_blamed_on_shared_memory() {
+    let shm_causes = [
+        "SHM_RDONLY",
+        "after shmdt",
+        "(void *) -1",
+        "segment's pages",
+    ];
+    // Only a shmget before the crash: not attached, so not in shared memory.
+    let calls = vec![get()];
+    let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(Some(&calls), PID));
+    assert!(
+        hint.contains("it had not attached any segment, so the crash is not in shared memory"),
+        "{hint}"
+    );
+    assert!(
+        hint.contains("after shmget(0x00000001, 0, 0) = 0"),
+        "{hint}"
+    );
+    for cause in shm_causes {
+        assert!(!hint.contains(cause), "{cause}: {hint}");
+    }
+    // No shm call at all.
+    let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(Some(&[]), PID));
+    assert!(hint.contains("before any shm call"), "{hint}");
+    for cause in shm_causes {
+        assert!(!hint.contains(cause), "{cause}: {hint}");
+    }
+    // Untraced: the program's own memory is among the causes.
+    let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(None, PID));
+    assert!(hint.contains("uninitialised or NULL pointer"), "{hint}");
+}
+
+#[test]
+fn a_crash_names_only_the_shared_memory_causes_the_trace_shows() {
+    // Attached read-write, detached, then another call: use after shmdt is possible, a
+    // SHM_RDONLY write is not.
+    let calls = vec![
+        get(),
+        attach(0),
+        event(Call::Shmdt { addr: 0x7000 }, Some(Return::Value(0))),
+        get(),
+    ];
+    let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(Some(&calls), PID));
+    assert!(
+        hint.contains("using the segment after shmdt(0x7000) detached it"),
+        "{hint}"
+    );
+    assert!(!hint.contains("SHM_RDONLY"), "{hint}");
+    assert!(!hint.contains("(void *) -1"), "{hint}");
+    assert!(!hint.contains("segment's pages"), "nothing held: {hint}");
+    // Still attached with SHM_RDONLY when it crashed after a later call.
+    let calls = vec![attach(libc::SHM_RDONLY), get()];
+    let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(Some(&calls), PID));
+    assert!(
+        hint.contains("writing through its SHM_RDONLY attachment"),
+        "{hint}"
+    );
+    assert!(!hint.contains("after shmdt"), "{hint}");
+    // A child's attachment is not the program's.
+    let mut child = attach(0);
+    child.pid = PID + 1;
+    let calls = vec![get(), child];
+    let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(Some(&calls), PID));
+    assert!(hint.contains("not in shared memory"), "{hint}");
+}

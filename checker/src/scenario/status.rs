@@ -3,7 +3,7 @@
 //! recorded (they would only add causes the program did not have).
 
 use super::ctx::{Ctx, Stop};
-use super::evidence::{Evidence, Kind};
+use super::evidence::{Evidence, Kind, Outcome};
 use crate::model::run::{MAX_CHILDREN, OUTPUT_CAP};
 use crate::model::timeline::{errno_name, signal_name};
 use crate::model::{Call, Return, Termination};
@@ -230,12 +230,13 @@ pub fn rejected_argument(argv: &[String], stderr: &str) -> Option<String> {
     })
 }
 
-/// What a fatal signal usually means in these labs (every cause a lab program can have).
+/// What a fatal signal usually means in these labs: every cause a lab program can have, its
+/// own memory as well as shared memory (said where the run was not traced).
 pub fn signal_meaning(signal: i32) -> String {
     let name = signal_name(signal);
     let meaning = match signal {
-        libc::SIGSEGV => "a memory access outside what is mapped: using the segment after shmdt detached it, writing through a SHM_RDONLY attachment, going past the end of the segment's pages, or using the (void *) -1 that a failed shmat returned",
-        libc::SIGBUS => "an access past the end of the segment's memory",
+        libc::SIGSEGV => "a memory access outside what is mapped: in the program's own memory (an uninitialised or NULL pointer, an index past an array's end, a recursion too deep for the stack), or in shared memory (using the segment after shmdt detached it, writing through a SHM_RDONLY attachment, going past the end of the segment's pages, or using the (void *) -1 that a failed shmat returned)",
+        libc::SIGBUS => "an access the memory behind a mapping cannot serve, such as past the end of a mapped segment or file",
         libc::SIGABRT => "the program aborted (an assertion, or a Rust panic with panic=abort)",
         libc::SIGFPE => "an arithmetic error such as a division by zero",
         libc::SIGKILL => "it was killed from outside (out of memory, or another process)",
@@ -244,31 +245,109 @@ pub fn signal_meaning(signal: i32) -> String {
     format!("{name}: {meaning}")
 }
 
-/// A crash explained by the last shm call the program made, where the trace shows one that
-/// explains it; else every cause it can have.
+/// The program's own pointers and arrays, which a crash outside shared memory points to:
+/// in the code it ran after its last shm call.
+const OWN_MEMORY: &str = "look at the pointers and arrays it uses after that call (an uninitialised or NULL pointer, an index past an array's end, a recursion too deep for the stack)";
+
+/// A call and what it returned, without the pid: `shmget(0x5eed0001, 0, 0) = 3`.
+fn call_and_result(e: &crate::model::TraceEvent) -> String {
+    let line = e.call_line();
+    match line.split_once("] ") {
+        Some((_, rest)) => rest.to_string(),
+        None => line,
+    }
+}
+
+/// A crash explained from the trace: by the last shm call where it is one of the
+/// shared-memory causes; else where it happened and which causes the trace allows (none at
+/// all when the program had attached nothing). Untraced, every cause it can have.
 pub fn crash_hint(signal: i32, evidence: &Evidence<'_>) -> String {
     let name = signal_name(signal);
-    if signal != libc::SIGSEGV {
+    if signal != libc::SIGSEGV && signal != libc::SIGBUS {
         return signal_meaning(signal);
     }
-    let Some(Some(last)) = evidence.last_own_call() else {
+    let (Some(last), Some(mem)) = (evidence.last_own_call(), evidence.attachments()) else {
         return signal_meaning(signal);
     };
-    match (&last.call, last.ret) {
-        (Call::Shmdt { addr }, Some(Return::Value(_))) => format!(
-            "{name} after shmdt({addr:#x}) succeeded, the program's last shm call: the program used the segment after shmdt detached it; read or copy what you need before shmdt, and do not touch the pointer after it"
-        ),
-        (Call::Shmat { .. }, Some(Return::Errno(errno))) => format!(
-            "{name} after shmat failed with {}: the program used the (void *) -1 that the failed shmat returned; check shmat's result before using it",
-            errno_name(errno)
-        ),
-        (Call::Shmat { .. }, Some(Return::Failed)) => format!(
-            "{name} after shmat failed: the program used the (void *) -1 that the failed shmat returned; check shmat's result before using it"
-        ),
-        (Call::Shmat { flags, .. }, Some(Return::Value(_))) if flags & libc::SHM_RDONLY != 0 => format!(
-            "{name} after a SHM_RDONLY attach, the program's last shm call: writing through a SHM_RDONLY attachment faults; attach read-write to write"
-        ),
-        _ => signal_meaning(signal),
+    let Some(last) = last else {
+        return format!(
+            "{name} before any shm call: the program had attached no segment, so the crash is not in shared memory: {}",
+            OWN_MEMORY.replace("it uses after that call", "of the code that runs before its first shm call")
+        );
+    };
+    if signal == libc::SIGSEGV {
+        match (&last.call, last.ret) {
+            (Call::Shmdt { addr }, Some(Return::Value(_))) => return format!(
+                "{name} after shmdt({addr:#x}) succeeded, the program's last shm call: the program used the segment after shmdt detached it; read or copy what you need before shmdt, and do not touch the pointer after it"
+            ),
+            (Call::Shmat { .. }, Some(Return::Errno(errno))) => return format!(
+                "{name} after shmat failed with {}: the program used the (void *) -1 that the failed shmat returned; check shmat's result before using it",
+                errno_name(errno)
+            ),
+            (Call::Shmat { .. }, Some(Return::Failed)) => return format!(
+                "{name} after shmat failed: the program used the (void *) -1 that the failed shmat returned; check shmat's result before using it"
+            ),
+            (Call::Shmat { flags, .. }, Some(Return::Value(_))) if flags & libc::SHM_RDONLY != 0 => return format!(
+                "{name} after a SHM_RDONLY attach, the program's last shm call: writing through a SHM_RDONLY attachment faults; attach read-write to write"
+            ),
+            _ => {}
+        }
+    }
+    let at = format!(
+        "{name} after {}, the program's last shm call",
+        call_and_result(last)
+    );
+    if !mem.touched_shared_memory() {
+        return format!("{at}: it had not attached any segment, so the crash is not in shared memory: {OWN_MEMORY}");
+    }
+    // Only the shared-memory causes whose event the trace shows.
+    let mut causes = Vec::new();
+    if signal == libc::SIGSEGV {
+        match mem.failed_shmat {
+            Some(Some(errno)) => causes.push(format!(
+                "using the (void *) -1 that a failed shmat returned (it failed with {})",
+                errno_name(errno)
+            )),
+            Some(None) => causes.push("using the (void *) -1 that a failed shmat returned".into()),
+            None => {}
+        }
+        if let Some(addr) = mem.detached {
+            causes.push(format!(
+                "using the segment after shmdt({addr:#x}) detached it"
+            ));
+        }
+        if mem.readonly_held {
+            causes.push("writing through its SHM_RDONLY attachment".into());
+        }
+    }
+    if mem.held {
+        causes.push("going past the end of the segment's pages".into());
+    }
+    if causes.is_empty() {
+        return format!("{at}: it held no attachment by then, so the crash is not an access to an attached segment: {OWN_MEMORY}");
+    }
+    format!(
+        "{at}: in shared memory, the trace allows {}; else the crash is in the program's own memory: {OWN_MEMORY}",
+        causes.join(", or ")
+    )
+}
+
+/// Why stderr does not name `errno` for `call`, from what the trace shows of the call: a
+/// program that never made it had nothing to report. Untraced, what the lab needs.
+pub fn errno_hint(call: &str, errno: &str, found: Option<&str>, evidence: &Evidence<'_>) -> String {
+    let text = super::ctx::errno_text(errno);
+    let how =
+        format!("perror(\"{call}\") in C or eprintln!(\"{call}: {{e}}\") with the Errno in Rust");
+    if let Some(other) = found {
+        return format!("{call} should fail with {errno} ({text}) here, not {other}");
+    }
+    let outcome = Kind::from_name(call).and_then(|k| evidence.outcome(k, |_| true));
+    match outcome {
+        Some(Outcome::NotCalled) => format!("the program made no {call} call, so it had no error to report: here {call} fails with {errno}; make the call, and when it fails print one line on stderr naming the call and the error, e.g. {how}"),
+        Some(Outcome::Failed(e)) => format!("{call} failed with {}, but stderr does not name the error: print one line on stderr naming the call and the error, e.g. {how}", errno_name(e)),
+        Some(Outcome::FailedUnseen) => format!("{call} failed, but stderr does not name the error: print one line on stderr naming the call and the error, e.g. {how}"),
+        Some(Outcome::Succeeded) => format!("every {call} call of the program succeeded, so it had no error to report: here {call} must fail with {errno}; look at which id or key it was given"),
+        None => format!("here {call} fails with {errno} ({text}), which the program must report: one line on stderr naming the call and the error, e.g. {how}"),
     }
 }
 
@@ -299,15 +378,19 @@ fn status_hint(expected: i32, actual: i32, stderr: &str, evidence: &Evidence<'_>
             let failed = [Kind::Shmget, Kind::Shmat, Kind::Shmdt, Kind::Shmctl]
                 .into_iter()
                 .find_map(|k| match evidence.outcome(k, |_| true) {
-                    Some(super::evidence::Outcome::Failed(errno)) => Some((k, errno_name(errno))),
+                    Some(Outcome::Failed(errno)) => Some((k, errno_name(errno))),
                     _ => None,
                 });
-            match (failed, evidence.traced()) {
+            let said = last_line(stderr)
+                .map(|l| format!(" (stderr: {})", super::ctx::show(&l)))
+                .unwrap_or_default();
+            match (failed, evidence.any_shm_call()) {
                 (Some((k, e)), _) => format!("{k} failed with {e} where the call should have succeeded"),
-                (None, true) => "every shm call succeeded, but the program exited with status 1: exit with status 1 only when a call failed".into(),
-                (None, false) => match super::ctx::errno_in(stderr) {
+                (None, Some(false)) => format!("the program exited with status 1 before making any shm call{said}: what it reports is not a failed shm call; here every call should succeed, so look at what runs before the first one (how KEY and the options are parsed)"),
+                (None, Some(true)) => format!("the shm calls the program made all succeeded, yet it exited with status 1{said}: exit with status 1 only when a call failed"),
+                (None, None) => match super::ctx::errno_in(stderr) {
                     Some(e) => format!("the program reported {e} where the call should have succeeded: {}", last_line(stderr).unwrap_or_default()),
-                    None => "the program reported a failure where the call should have succeeded".into(),
+                    None => format!("the program exited with status 1{said}, where every call should succeed: status 1 is for a failed call"),
                 },
             }
         }
