@@ -55,6 +55,23 @@ impl Drop for Killed {
     }
 }
 
+/// The most threads a running `hold_threads` holds.
+fn bomb_threads() -> u64 {
+    let mut most = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        if status.lines().next() == Some("Name:\thold_threads") {
+            let n = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0);
+            most = most.max(n);
+        }
+    }
+    most
+}
+
 fn share_solution(dir: &Path) -> PathBuf {
     let bins = common::built("shmlab-solutions");
     let exe = dir.join("share");
@@ -107,14 +124,26 @@ fn a_correct_program_passes_while_a_thread_bomb_is_checked_next_to_it() {
     let bomb_check = Killed(
         Command::new(assert_cmd::cargo::cargo_bin("shmlab"))
             .current_dir(workspace())
-            .args(["check", "share", "--no-trace", "--timeout", "20", "--program"])
+            .args([
+                "check",
+                "share",
+                "--no-trace",
+                "--timeout",
+                "20",
+                "--program",
+            ])
             .arg(&bomb_script)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Checked once the bomb holds its threads.
+    let started = std::time::Instant::now();
+    while bomb_threads() < 50 && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(bomb_threads() >= 50, "the bomb never started its threads");
     let share = share_solution(dir.path());
     for _ in 0..3 {
         let (_, doc) = json_report(shmlab().args(["check", "share", "--program"]).arg(&share));
