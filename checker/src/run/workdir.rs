@@ -1,0 +1,135 @@
+//! The folder a scenario's runs happen in, a copy of the submission's own.
+//!
+//! Students' programs often name a file of their own folder: `ftok("shm.c", 'R')`,
+//! `ftok(".", 65)`, a file they read or write next to themselves. Run from `/`, those fail
+//! (`ftok` gives -1, key `0xffffffff`) and the report would blame the student. So each
+//! scenario gets a [`Workdir`]: a fresh temporary directory, mode 0700, owned by the uid the
+//! program runs as, holding a copy of the program's folder ([`Program::folder`]). The runs
+//! of one scenario share it, like a student's own folder; the next scenario gets a new one,
+//! and the submission itself is never written.
+//!
+//! The copy is made by the checker, often root, so it is made the way a build's is
+//! ([`copy_tree`]): no symbolic link is followed; only regular files and directories are
+//! taken, each opened with `O_NOFOLLOW` and checked to be what was looked at; devices,
+//! pipes, sockets, files with other hard links, anything on another file system, names
+//! starting with `.` and `target/` are left out. On top of that, an entry whose own mode
+//! keeps it from the program's uid (not readable by others, nor owned and readable by that
+//! uid) is left out too, so a program never reads through the copy what it could not read
+//! itself; the folder's own mode, like the directories above it, does not count (the
+//! instructor named it). At most [`MAX_BYTES`] and [`MAX_ENTRIES`] are copied; the rest is
+//! left out.
+
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::build::copy::{copy_tree, CopyRules, Skipped};
+use super::build::BoxError;
+use super::Program;
+
+/// The most bytes copied into a working folder.
+pub const MAX_BYTES: u64 = 64 << 20;
+
+/// The most entries (files and directories) copied into a working folder.
+pub const MAX_ENTRIES: usize = 1000;
+
+/// Why a working folder could not be made (the checker's trouble, never the student's).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkdirError {
+    #[error("no working folder for the program: {0}")]
+    Create(#[source] io::Error),
+    #[error("{path} could not be copied into the program's working folder: {source}")]
+    Copy {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A scenario's working folder; removed, with whatever the runs left in it, when dropped.
+#[derive(Debug)]
+pub struct Workdir {
+    dir: Option<tempfile::TempDir>,
+    path: PathBuf,
+    skipped: Vec<Skipped>,
+}
+
+impl Workdir {
+    /// A fresh working folder for `program`'s runs: a copy of its folder, if it has one, else
+    /// empty; the program's uid's, mode 0700.
+    pub fn create(program: &Program) -> Result<Workdir, WorkdirError> {
+        // Made 0700 and the checker's: nobody else reaches it while it is filled.
+        let dir = tempfile::Builder::new()
+            .prefix("shmlab-run-")
+            .tempdir()
+            .map_err(WorkdirError::Create)?;
+        let mut workdir = Workdir {
+            path: dir.path().to_path_buf(),
+            dir: Some(dir),
+            skipped: Vec::new(),
+        };
+        if let Some(from) = &program.folder {
+            let rules = CopyRules {
+                owner: program.run_as,
+                readable_by: Some((program.uid, program.gid)),
+                max_bytes: MAX_BYTES,
+                max_entries: MAX_ENTRIES,
+                skip_past_limits: true,
+            };
+            workdir.skipped =
+                copy_tree(from, &workdir.path, &rules).map_err(|e| copy_error(from, e))?;
+        }
+        // Filled: now the program's.
+        if let Some((uid, gid)) = program.run_as {
+            std::os::unix::fs::lchown(&workdir.path, Some(uid), Some(gid))
+                .map_err(WorkdirError::Create)?;
+        }
+        std::fs::set_permissions(&workdir.path, std::fs::Permissions::from_mode(0o700))
+            .map_err(WorkdirError::Create)?;
+        Ok(workdir)
+    }
+
+    /// Where the runs happen.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What of the program's folder the copy left out, and why.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+}
+
+fn copy_error(from: &Path, e: BoxError) -> WorkdirError {
+    match e {
+        BoxError::Copy { path, source } => WorkdirError::Copy { path, source },
+        other => WorkdirError::Copy {
+            path: from.to_path_buf(),
+            source: io::Error::other(other.to_string()),
+        },
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let Some(dir) = self.dir.take() else { return };
+        if dir.close().is_ok() || nix::unistd::geteuid().is_root() {
+            return;
+        }
+        // As a user, the program ran as the checker's own user and may have taken the
+        // permissions away from a folder of its own (`chmod 0`): given back, then removed.
+        open_up(&self.path);
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Gives the user back read, write and search on `dir` and every directory under it (not
+/// following links: a directory entry's type is its own).
+fn open_up(dir: &Path) {
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            open_up(&entry.path());
+        }
+    }
+}
