@@ -133,3 +133,88 @@ fn open_up(dir: &Path) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::build::SkipReason;
+
+    fn rules(readable_by: (u32, u32)) -> CopyRules {
+        CopyRules {
+            owner: None,
+            readable_by: Some(readable_by),
+            max_bytes: MAX_BYTES,
+            max_entries: MAX_ENTRIES,
+            skip_past_limits: true,
+        }
+    }
+
+    fn skipped(list: &[Skipped]) -> Vec<(String, SkipReason)> {
+        list.iter()
+            .map(|s| (s.path.display().to_string(), s.why))
+            .collect()
+    }
+
+    #[test]
+    fn an_entry_closed_to_the_programs_user_is_left_out() {
+        let (from, to) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mode = |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+        std::fs::write(from.path().join("open.c"), "x").unwrap();
+        std::fs::write(from.path().join("secret"), "x").unwrap();
+        mode(&from.path().join("open.c"), 0o644).unwrap();
+        mode(&from.path().join("secret"), 0o600).unwrap();
+        std::fs::create_dir(from.path().join("closed")).unwrap();
+        mode(&from.path().join("closed"), 0o700).unwrap();
+        // Another user than the files' owner, in no group of theirs.
+        let user = (nix::unistd::geteuid().as_raw() + 1, 4_000_000);
+        let left = copy_tree(from.path(), to.path(), &rules(user)).unwrap();
+        assert_eq!(
+            skipped(&left),
+            [
+                ("closed".to_string(), SkipReason::Unreadable),
+                ("secret".to_string(), SkipReason::Unreadable),
+            ]
+        );
+        assert!(to.path().join("open.c").is_file());
+        // Their owner reads them: all copied.
+        let owner = (
+            nix::unistd::geteuid().as_raw(),
+            nix::unistd::getegid().as_raw(),
+        );
+        let to = tempfile::tempdir().unwrap();
+        let left = copy_tree(from.path(), to.path(), &rules(owner)).unwrap();
+        assert_eq!(skipped(&left), []);
+        assert!(to.path().join("secret").is_file());
+    }
+
+    #[test]
+    fn past_the_limits_the_rest_is_left_out_not_failed() {
+        let (from, to) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        for name in ["a", "b", "c"] {
+            std::fs::write(from.path().join(name), "12345").unwrap();
+        }
+        let me = (
+            nix::unistd::geteuid().as_raw(),
+            nix::unistd::getegid().as_raw(),
+        );
+        let few = CopyRules {
+            max_entries: 2,
+            ..rules(me)
+        };
+        let left = copy_tree(from.path(), to.path(), &few).unwrap();
+        assert_eq!(skipped(&left), [("c".to_string(), SkipReason::OverLimit)]);
+        let to = tempfile::tempdir().unwrap();
+        let small = CopyRules {
+            max_bytes: 7,
+            ..rules(me)
+        };
+        let left = copy_tree(from.path(), to.path(), &small).unwrap();
+        assert_eq!(
+            skipped(&left),
+            [
+                ("b".to_string(), SkipReason::OverLimit),
+                ("c".to_string(), SkipReason::OverLimit),
+            ]
+        );
+    }
+}
