@@ -18,6 +18,12 @@
 //! itself; the folder's own mode, like the directories above it, does not count (the
 //! instructor named it). At most [`MAX_BYTES`] and [`MAX_ENTRIES`] are copied; the rest is
 //! left out.
+//!
+//! A checker killed outright (`SIGKILL`: `grade` does it to a checker past its time) leaves
+//! its scenario's folder behind, owned by a uid of its own that a later checker may claim.
+//! So a root checker, before its first run, removes every working folder left by the uid it
+//! claimed: that uid is its alone now, so whatever it owns is a dead run's, and no later
+//! program of that uid reads another run's copy.
 
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -58,9 +64,13 @@ impl Workdir {
     /// A fresh working folder for `program`'s runs: a copy of its folder, if it has one, else
     /// empty; the program's uid's, mode 0700.
     pub fn create(program: &Program) -> Result<Workdir, WorkdirError> {
+        if program.exclusive_uid {
+            static SWEPT: std::sync::Once = std::sync::Once::new();
+            SWEPT.call_once(|| sweep(&std::env::temp_dir(), program.uid));
+        }
         // Made 0700 and the checker's: nobody else reaches it while it is filled.
         let dir = tempfile::Builder::new()
-            .prefix("shmlab-run-")
+            .prefix(PREFIX)
             .tempdir()
             .map_err(WorkdirError::Create)?;
         let mut workdir = Workdir {
@@ -97,6 +107,26 @@ impl Workdir {
     /// What of the program's folder the copy left out, and why.
     pub fn skipped(&self) -> &[Skipped] {
         &self.skipped
+    }
+}
+
+/// The name every working folder starts with.
+const PREFIX: &str = "shmlab-run-";
+
+/// Removes the working folders in `tmp` that `uid` owns: those of a checker killed while it
+/// had that uid, which the caller has claimed since (so none of them is in use).
+fn sweep(tmp: &Path, uid: u32) {
+    use std::os::unix::fs::MetadataExt;
+    for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+        let ours = entry.file_name().to_string_lossy().starts_with(PREFIX)
+            // The entry itself, not what a link leads to.
+            && entry
+                .metadata()
+                .is_ok_and(|m| m.is_dir() && m.uid() == uid);
+        if ours {
+            // Links inside are removed, never followed.
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -185,6 +215,28 @@ mod tests {
         let left = copy_tree(from.path(), to.path(), &rules(owner)).unwrap();
         assert_eq!(skipped(&left), []);
         assert!(to.path().join("secret").is_file());
+    }
+
+    #[test]
+    fn the_sweep_removes_the_working_folders_of_that_uid_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let me = nix::unistd::geteuid().as_raw();
+        for name in ["shmlab-run-left", "shmlab-build-other", "mine"] {
+            std::fs::create_dir(tmp.path().join(name)).unwrap();
+        }
+        std::fs::write(tmp.path().join("shmlab-run-left/a"), "x").unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), tmp.path().join("shmlab-run-link")).unwrap();
+        sweep(tmp.path(), me + 1);
+        assert!(tmp.path().join("shmlab-run-left").exists(), "another uid's");
+        sweep(tmp.path(), me);
+        let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["mine", "shmlab-build-other", "shmlab-run-link"]);
+        assert!(outside.path().exists(), "a link is not followed");
     }
 
     #[test]
