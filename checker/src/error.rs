@@ -36,6 +36,8 @@ pub enum UsageError {
     NoSuchCommand(String),
     #[error("--dir {}: no such directory: give the directory that holds the lab programs", .0.display())]
     NoSuchDir(PathBuf),
+    #[error("--workdir {}: no such directory: give the folder whose copy the programs run in (the submission's)", .0.display())]
+    NoWorkdir(PathBuf),
     #[error("{}: no such directory: give the directory with one subdirectory per student", .0.display())]
     NoSubmissions(PathBuf),
     #[error("--stdin {}: cannot be read ({reason}): give a file for the program to read", .path.display())]

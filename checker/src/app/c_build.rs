@@ -130,6 +130,7 @@ fn build_one(
     Ok(Found {
         path: dest,
         shown: file,
+        folder: Some(src.to_path_buf()),
     })
 }
 

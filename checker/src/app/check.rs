@@ -56,7 +56,10 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
         None => None,
     };
     let labs: Vec<Lab> = plan.selection.labs().collect();
-    let found = programs::resolve(&plan.source, &labs)?;
+    let mut found = programs::resolve(&plan.source, &labs)?;
+    if let Some(folder) = &plan.workdir {
+        found = programs::in_folder(found, folder);
+    }
     let progress = match (listing, plan.format) {
         (false, Format::Human) if std::io::stderr().is_terminal() => Progress::Overwrite,
         (false, Format::Human) => Progress::Lines,
@@ -216,7 +219,11 @@ pub type Prepared = Vec<(Lab, Result<Program, LabProblem>)>;
 pub fn prepare(found: Programs) -> Prepared {
     found
         .into_iter()
-        .map(|(lab, f)| (lab, f.and_then(|f| Program::prepare(&f.path, f.shown))))
+        .map(|(lab, f)| {
+            let program =
+                f.and_then(|f| Program::prepare(&f.path, f.shown).map(|p| p.in_folder(f.folder)));
+            (lab, program)
+        })
         .collect()
 }
 
@@ -316,15 +323,18 @@ fn check_lab(
     let mut problem = program.as_ref().err().cloned();
     let mut results = Vec::new();
     for s in &scenarios {
-        let result = match program {
+        let result = match (run::unmet_need(env, s), program) {
+            // What cannot run here is skipped for every program alike, present, missing or
+            // not compiling: the same labs in the same environment have the same full score.
+            (Some(reason), _) => report_of(s, Verdict::Skipped(reason), None),
             _ if problem.is_some() => report_of(s, Verdict::Failed, None),
-            Err(_) => report_of(s, Verdict::Failed, None),
-            Ok(_) if run::process::interrupted() => report_of(
+            (None, Err(_)) => report_of(s, Verdict::Failed, None),
+            (None, Ok(_)) if run::process::interrupted() => report_of(
                 s,
                 Verdict::Error("the checker was interrupted before this scenario".into()),
                 None,
             ),
-            Ok(p) => match run::run_scenario(env, s, p) {
+            (None, Ok(p)) => match run::run_scenario(env, s, p) {
                 RunOutcome::Skipped(reason) => report_of(s, Verdict::Skipped(reason), None),
                 RunOutcome::Error(RunError::Program { source, .. }) if cannot_execute(&source) => {
                     // Once per lab: every scenario would fail to run it the same way.

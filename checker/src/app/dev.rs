@@ -147,6 +147,7 @@ fn pristine_starters(ws: &Path) -> Programs {
                 .map(|p| Found {
                     path: p.clone(),
                     shown: format!("{STARTERS}/{lab}.rs"),
+                    folder: None,
                 });
             let problem = LabProblem::DoesNotCompile {
                 package: "pristine starters".into(),

@@ -4,7 +4,9 @@
 //! against this kit's `shm` crate), or executables or C sources named after the labs
 //! (`create`, `create.c`, ...; C is compiled with the system `cc`). Every submission is
 //! checked by its own `shmlab check --dir ... --format json` process, `--jobs` at a time, so
-//! a submission that crashes or hangs its checker costs only its own result. The results
+//! a submission that crashes or hangs its checker costs only its own result. Its programs
+//! run in a copy of the submission's folder (`--workdir`), so a program that `ftok`s one of
+//! its own files finds it. The results
 //! are one JSON report per student and a CSV with one row per student and a column per lab.
 
 use std::collections::BTreeMap;
@@ -26,6 +28,8 @@ use crate::run::isolation::IsolationRequest;
 struct Prepared {
     student: String,
     dir: PathBuf,
+    /// The submission's folder, which the programs run in a copy of.
+    src: PathBuf,
     /// Labs that could not be built, with the reason.
     problems: BTreeMap<Lab, String>,
 }
@@ -167,6 +171,7 @@ fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> Prepared {
     Prepared {
         student: student.to_string(),
         dir: build,
+        src: src.clone(),
         problems,
     }
 }
@@ -187,7 +192,9 @@ fn finish_report(p: &Prepared, report: Option<Value>, ended: &str, log: &str) ->
         })
     });
     if let Some(tests) = doc["tests"].as_array_mut() {
-        for t in tests.iter_mut() {
+        // A scenario that cannot run here stays skipped, as for every other student.
+        let runs = |t: &Value| t["extra_data"]["outcome"] != "skipped";
+        for t in tests.iter_mut().filter(|t| runs(t)) {
             let lab = t["extra_data"]["lab"].as_str().unwrap_or("").to_string();
             if let Some(problem) = Lab::from_name(&lab).and_then(|l| p.problems.get(&l)) {
                 t["output"] = json!(problem);
@@ -328,6 +335,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
             let child = Command::new(&me)
                 .args(["check", "--format", "json", "--dir"])
                 .arg(&p.dir)
+                .arg("--workdir")
+                .arg(&p.src)
                 .args(check_args(&plan.run))
                 .args(plan.labs.iter().map(|l| l.name()))
                 .stdin(Stdio::null())

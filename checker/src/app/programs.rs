@@ -11,11 +11,15 @@ use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::plan::{Source, Track};
 
-/// A lab's program: its path and how reports name it.
+/// A lab's program: its path, how reports name it, and the folder its runs happen in a
+/// copy of.
 #[derive(Debug, Clone)]
 pub struct Found {
     pub path: PathBuf,
     pub shown: String,
+    /// The submission's folder: the one holding the program (`--program`, `--dir`), or its
+    /// source (`labs/src/bin`, `labs/c`); `None` for an empty working folder.
+    pub folder: Option<PathBuf>,
 }
 
 /// A program per lab, or why there is none.
@@ -35,6 +39,7 @@ pub fn resolve(source: &Source, labs: &[Lab]) -> Result<Programs, Fatal> {
             Ok(Found {
                 path: p.clone(),
                 shown: p.display().to_string(),
+                folder: folder_of(p),
             }),
         )]),
         Source::Dir(d) => Ok(labs.iter().map(|lab| (*lab, in_dir(d, *lab))).collect()),
@@ -72,6 +77,7 @@ pub fn built_in(
                     .map(|p| Found {
                         path: p.clone(),
                         shown: format!("{shown}/{name}.rs"),
+                        folder: Some(ws.join(shown)),
                     })
                     .ok_or_else(|| LabProblem::NoBinary {
                         package: package.to_string(),
@@ -99,10 +105,31 @@ fn in_dir(dir: &Path, lab: Lab) -> Result<Found, LabProblem> {
         Ok(()) => Ok(Found {
             shown: path.display().to_string(),
             path,
+            folder: Some(dir.to_path_buf()),
         }),
         Err(_) if !path.exists() => Err(LabProblem::NotFound { path }),
         Err(_) => Err(LabProblem::NotExecutable { path }),
     }
+}
+
+/// The folder holding the program at `path` (after links: the one it really sits in).
+fn folder_of(path: &Path) -> Option<PathBuf> {
+    let path = std::fs::canonicalize(path).ok()?;
+    path.parent().map(Path::to_path_buf)
+}
+
+/// Every program's runs happen in a copy of `folder` instead of their own (`--workdir`).
+pub fn in_folder(programs: Programs, folder: &Path) -> Programs {
+    programs
+        .into_iter()
+        .map(|(lab, found)| {
+            let found = found.map(|f| Found {
+                folder: Some(folder.to_path_buf()),
+                ..f
+            });
+            (lab, found)
+        })
+        .collect()
 }
 
 /// What was checked, in words.

@@ -226,6 +226,10 @@ struct CheckArgs {
     /// Write the report (in the --format asked for) to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Run the programs in a copy of DIR (the submission's folder), made afresh for each
+    /// scenario, instead of a copy of the folder holding each program (or its source).
+    #[arg(long, value_name = "DIR")]
+    workdir: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -328,6 +332,7 @@ impl Cli {
                 run: args.common.run_options(true),
                 partial: None,
                 output: None,
+                workdir: None,
             }),
             Command::Check(args) => Plan::Check(check_plan(args)?),
             Command::Trace(t) => {
@@ -461,6 +466,11 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
         return Err(UsageError::ProgramNeedsOneLab);
     }
     let source = source(args.solutions, args.program, args.dir, args.lang.into())?;
+    if let Some(w) = &args.workdir {
+        if !w.is_dir() {
+            return Err(UsageError::NoWorkdir(w.clone()));
+        }
+    }
     Ok(CheckPlan {
         selection,
         source,
@@ -474,6 +484,7 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
         run: args.common.run_options(!args.no_trace),
         partial: args.partial,
         output: args.output,
+        workdir: args.workdir,
     })
 }
 

@@ -88,7 +88,9 @@ fn test_output(lab: Lab, s: &ScenarioReport) -> String {
 /// checked at all, if it could not (in words).
 pub fn test_value(lab: Lab, problem: Option<&str>, s: &ScenarioReport) -> Value {
     let name = format!("{}: {}", s.slug, s.title);
-    if let Some(problem) = problem {
+    // A scenario that cannot run here is skipped whatever the lab's problem (`check_lab`).
+    let skipped = matches!(s.verdict, Verdict::Skipped(_));
+    if let Some(problem) = problem.filter(|_| !skipped) {
         return json!({
             "name": name,
             "score": 0,

@@ -9,9 +9,11 @@ pub mod isolation;
 pub mod process;
 pub mod program;
 pub mod registry;
+pub mod workdir;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -21,6 +23,7 @@ use crate::model::{Observation, RunRecord, SegmentBytes, SegmentState, Snapshot}
 use crate::scenario::{Action, Arg, Need, Owner, Scenario, Step, OTHER_GID, OTHER_UID};
 use isolation::{Isolation, IsolationChoice};
 pub use program::Program;
+use workdir::{Workdir, WorkdirError};
 
 /// What every scenario of a checker run shares.
 #[derive(Debug, Clone)]
@@ -62,6 +65,8 @@ pub enum RunError {
     Release(std::io::Error),
     #[error("could not list segments: {0}")]
     List(shm::Errno),
+    #[error(transparent)]
+    Workdir(#[from] WorkdirError),
     #[error("could not run {program}: {source}")]
     Program {
         program: String,
@@ -162,23 +167,25 @@ fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, RunError> {
 
 /// Runs `scenario` against `program`.
 pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -> RunOutcome {
-    if let Some(reason) = unmet_need(env, scenario, program) {
+    if let Some(reason) = unmet_need(env, scenario) {
         return RunOutcome::Skipped(reason);
     }
     if env.isolation.mode == Isolation::Namespace {
         if let Err(e) = isolation::fresh_namespace() {
             return RunOutcome::Error(RunError::Namespace(e));
         }
-    }
-    let persists = !scenario.setup.is_empty() || scenario.needs.contains(&Need::Persistence);
-    if persists && shm::limits().is_ok_and(|l| l.shm_rmid_forced) {
-        return RunOutcome::Skipped(
-            "kernel.shm_rmid_forced is 1 in this IPC namespace, so a segment is destroyed as soon as nothing is attached to it and this scenario's segments cannot persist; use --isolation namespace (a fresh namespace has it at 0), or set it to 0".into(),
-        );
+        if let Some(reason) = rmid_forced(scenario) {
+            return RunOutcome::Skipped(reason);
+        }
     }
     let keys = match pick_keys(env.isolation.mode, scenario.setup.len()) {
         Ok(k) => k,
         Err(e) => return RunOutcome::Error(e),
+    };
+    // A folder of the scenario's own, removed (below, after the sweep) when it ends.
+    let workdir = match Workdir::create(program) {
+        Ok(w) => w,
+        Err(e) => return RunOutcome::Error(e.into()),
     };
     let mut scene = Scene {
         env,
@@ -188,12 +195,14 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
         seen: BTreeSet::new(),
         program_uid: program.uid,
         exclusive_uid: program.exclusive_uid,
+        workdir: workdir.path(),
     };
     let result = scene.play(scenario, program);
     // No process of the scenario outlives it (the holder is gone by now, so every child left
     // is the program's).
     process::sweep();
     scene.clean_up();
+    drop(workdir);
     match result {
         Ok(obs) => RunOutcome::Observed(Box::new(obs)),
         // Not the checker's failure: the machine does not allow what the scenario sets up.
@@ -202,9 +211,10 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
     }
 }
 
-/// Why `scenario` cannot run here, if it cannot.
-fn unmet_need(env: &Environment, scenario: &Scenario, program: &Program) -> Option<String> {
-    let _ = program;
+/// Why `scenario` cannot run here, if it cannot, whatever the program: then it is skipped
+/// for every program alike, present, missing or not compiling, so that the same labs in the
+/// same environment have the same full score.
+pub fn unmet_need(env: &Environment, scenario: &Scenario) -> Option<String> {
     for need in &scenario.needs {
         match need {
             Need::OtherIds if !env.is_root => {
@@ -215,7 +225,20 @@ fn unmet_need(env: &Environment, scenario: &Scenario, program: &Program) -> Opti
             _ => {}
         }
     }
+    // A fresh namespace has it at 0 (checked there, once entered); keys mode uses this one.
+    if env.isolation.mode == Isolation::Keys {
+        return rmid_forced(scenario);
+    }
     None
+}
+
+/// Why `scenario` cannot run in the current IPC namespace, if `kernel.shm_rmid_forced`
+/// keeps its segments from persisting.
+fn rmid_forced(scenario: &Scenario) -> Option<String> {
+    let persists = !scenario.setup.is_empty() || scenario.needs.contains(&Need::Persistence);
+    (persists && shm::limits().is_ok_and(|l| l.shm_rmid_forced)).then(|| {
+        "kernel.shm_rmid_forced is 1 in this IPC namespace, so a segment is destroyed as soon as nothing is attached to it and this scenario's segments cannot persist; use --isolation namespace (a fresh namespace has it at 0), or set it to 0".into()
+    })
 }
 
 /// One scenario in progress: what it created, so that cleanup finds everything.
@@ -231,6 +254,8 @@ struct Scene<'a> {
     program_uid: u32,
     /// Whether that uid is the checker run's alone (then all it creates is the run's).
     exclusive_uid: bool,
+    /// The scenario's working folder, where every run starts.
+    workdir: &'a Path,
 }
 
 /// One run of the program, for telling its segments from others': its processes (the
@@ -399,7 +424,7 @@ impl Scene<'_> {
         stdin: Option<&[u8]>,
     ) -> Result<RunRecord, RunError> {
         let mut cmd = Command::new(&program.path);
-        cmd.args(&argv).current_dir("/");
+        cmd.args(&argv).current_dir(self.workdir);
         program::environment(&mut cmd, program);
         if let Some((uid, gid)) = program.run_as {
             cmd.uid(uid).gid(gid);

@@ -156,6 +156,9 @@ pub struct Program {
     /// RLIMIT_NPROC for its runs (see [`EXTRA_PROCESSES`]; root is exempt, which is one more
     /// reason never to run as root).
     pub process_limit: u64,
+    /// The folder each scenario's runs happen in a copy of (see [`super::workdir`]); `None`
+    /// for an empty one.
+    pub folder: Option<PathBuf>,
     /// Keeps the copy's directory alive.
     _copy: Option<tempfile::TempDir>,
 }
@@ -203,7 +206,8 @@ impl Program {
     /// Prepares `path` to run; `display` is how reports name it. As root, a program that
     /// cannot be run unprivileged is the lab's problem (it is never run as root).
     pub fn prepare(path: &Path, display: String) -> Result<Program, LabProblem> {
-        // Programs run from `/`, so a relative path must be made absolute first.
+        // Programs run in a working folder of their own, so a relative path must be made
+        // absolute first.
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let path = absolute.as_path();
         if !geteuid().is_root() {
@@ -216,6 +220,7 @@ impl Program {
                 gid: getegid().as_raw(),
                 exclusive_uid: false,
                 process_limit: super::process::processes_of(uid) + EXTRA_PROCESSES,
+                folder: None,
                 _copy: None,
             });
         }
@@ -246,6 +251,7 @@ impl Program {
             gid: uid,
             exclusive_uid,
             process_limit,
+            folder: None,
             _copy: copy,
         };
         if reachable(path, uid) {
@@ -259,6 +265,13 @@ impl Program {
             Ok(_) => Err(problem(Unreachable::CopyNotExecutable)),
             Err(e) => Err(problem(Unreachable::CopyFailed(e.to_string()))),
         }
+    }
+}
+
+impl Program {
+    /// The program, its runs happening in a copy of `folder` (an empty folder for `None`).
+    pub fn in_folder(self, folder: Option<PathBuf>) -> Program {
+        Program { folder, ..self }
     }
 }
 

@@ -1,5 +1,6 @@
-//! The copy of a student's folder into a build's box: regular files and directories only,
-//! each opened without following a link and checked to be what was looked at.
+//! The copy of a student's folder into a build's box, or into a program's working folder
+//! (`run/workdir.rs`): regular files and directories only, each opened without following a
+//! link and checked to be what was looked at.
 
 use std::ffi::{CStr, OsString};
 use std::fmt;
@@ -32,6 +33,10 @@ pub enum SkipReason {
     OtherFileSystem,
     /// Deeper than the copy goes.
     TooDeep,
+    /// Its mode keeps it from the user the copy is for (see [`CopyRules::readable_by`]).
+    Unreadable,
+    /// Past the most the copy takes, in bytes or entries.
+    OverLimit,
 }
 
 impl fmt::Display for SkipReason {
@@ -42,6 +47,8 @@ impl fmt::Display for SkipReason {
             SkipReason::HardLink => "a file with other hard links",
             SkipReason::OtherFileSystem => "on another file system",
             SkipReason::TooDeep => "nested too deep",
+            SkipReason::Unreadable => "not readable by the user programs run as",
+            SkipReason::OverLimit => "past the most a copy takes",
         })
     }
 }
@@ -65,12 +72,43 @@ pub(super) fn file_kind(stat: &FileStat) -> SFlag {
     SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits())
 }
 
-/// Copies the folder `from` into the existing directory `dest`, every entry owned by
-/// `owner` when given, and returns what it left out.
-pub(super) fn copy_tree(
+/// What a copy takes, for whom, and how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CopyRules {
+    /// Every entry `fchown`ed to this uid and gid (a root checker's copy for another user).
+    pub owner: Option<(u32, u32)>,
+    /// Only what this uid and gid could read themselves, by the entry's own mode bits (a
+    /// file readable, a directory readable and searchable); the rest is skipped
+    /// ([`SkipReason::Unreadable`]), and so is an entry whose `open` is refused.
+    pub readable_by: Option<(u32, u32)>,
+    /// The most bytes copied.
+    pub max_bytes: u64,
+    /// The most entries (files and directories) copied.
+    pub max_entries: usize,
+    /// Past a limit: leave the rest out ([`SkipReason::OverLimit`]) instead of failing with
+    /// [`BoxError::TooLarge`].
+    pub skip_past_limits: bool,
+}
+
+impl CopyRules {
+    /// A build's copy: everything regular, up to [`MAX_COPY`], or the build fails.
+    pub(crate) fn build(owner: Option<(u32, u32)>) -> CopyRules {
+        CopyRules {
+            owner,
+            readable_by: None,
+            max_bytes: MAX_COPY,
+            max_entries: usize::MAX,
+            skip_past_limits: false,
+        }
+    }
+}
+
+/// Copies the folder `from` into the existing directory `dest` as `rules` say, and returns
+/// what it left out.
+pub(crate) fn copy_tree(
     from: &Path,
     dest: &Path,
-    owner: Option<(u32, u32)>,
+    rules: &CopyRules,
 ) -> Result<Vec<Skipped>, BoxError> {
     let copy_err = |source: io::Error| BoxError::Copy {
         path: from.to_path_buf(),
@@ -80,9 +118,10 @@ pub(super) fn copy_tree(
     let top = nix::fcntl::open(from, flags, Mode::empty()).map_err(|e| copy_err(e.into()))?;
     let stat = fstat(&top).map_err(|e| copy_err(e.into()))?;
     let mut copier = Copier {
-        owner,
+        rules: *rules,
         dev: stat.st_dev,
-        left: MAX_COPY,
+        left: rules.max_bytes,
+        entries: 0,
         top: from,
         skipped: Vec::new(),
     };
@@ -90,13 +129,33 @@ pub(super) fn copy_tree(
     Ok(copier.skipped)
 }
 
-/// One copy of a student's folder into a box.
+/// Whether `uid` and `gid` may read `stat`'s entry (and search it, for a directory) by its
+/// own mode bits, as the kernel decides for a user without privileges.
+fn readable_by(stat: &FileStat, (uid, gid): (u32, u32)) -> bool {
+    let need = if file_kind(stat) == SFlag::S_IFDIR {
+        0o5
+    } else {
+        0o4
+    };
+    let bits = if stat.st_uid == uid {
+        stat.st_mode >> 6
+    } else if stat.st_gid == gid {
+        stat.st_mode >> 3
+    } else {
+        stat.st_mode
+    };
+    bits & need == need
+}
+
+/// One copy of a student's folder.
 struct Copier<'a> {
-    owner: Option<(u32, u32)>,
+    rules: CopyRules,
     /// The folder's file system: nothing on another is copied.
     dev: u64,
     /// Bytes the copy may still take.
     left: u64,
+    /// Entries copied so far.
+    entries: usize,
     top: &'a Path,
     skipped: Vec<Skipped>,
 }
@@ -114,7 +173,7 @@ impl Copier<'_> {
     }
 
     fn chown(&self, fd: impl AsFd) -> io::Result<()> {
-        if let Some((uid, gid)) = self.owner {
+        if let Some((uid, gid)) = self.rules.owner {
             nix::unistd::fchown(fd, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))?;
         }
         Ok(())
@@ -179,9 +238,24 @@ impl Copier<'_> {
             }
             OFlag::O_NONBLOCK
         };
+        if self.entries >= self.rules.max_entries {
+            if self.rules.skip_past_limits {
+                self.skip(rel, SkipReason::OverLimit);
+                return Ok(());
+            }
+            return Err(BoxError::TooLarge {
+                path: self.top.to_path_buf(),
+            });
+        }
         let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC | dir_flags;
-        let fd =
-            openat(parent, name, flags, Mode::empty()).map_err(|e| self.fail(&rel, e.into()))?;
+        let fd = match openat(parent, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(nix::errno::Errno::EACCES) if self.rules.readable_by.is_some() => {
+                self.skip(rel, SkipReason::Unreadable);
+                return Ok(());
+            }
+            Err(e) => return Err(self.fail(&rel, e.into())),
+        };
         // What was opened is what was looked at, not something put there since.
         let opened = fstat(&fd).map_err(|e| self.fail(&rel, e.into()))?;
         if (opened.st_dev, opened.st_ino) != (stat.st_dev, stat.st_ino)
@@ -190,12 +264,20 @@ impl Copier<'_> {
             self.skip(rel, SkipReason::NotAFile);
             return Ok(());
         }
+        // Judged on what was opened: a mode changed since the look is the one that counts.
+        if let Some(user) = self.rules.readable_by {
+            if !readable_by(&opened, user) {
+                self.skip(rel, SkipReason::Unreadable);
+                return Ok(());
+            }
+        }
+        self.entries += 1;
         if kind == SFlag::S_IFDIR {
             std::fs::create_dir(dest)
                 .and_then(|()| {
                     std::fs::set_permissions(dest, std::fs::Permissions::from_mode(0o755))
                 })
-                .and_then(|()| match self.owner {
+                .and_then(|()| match self.rules.owner {
                     Some((uid, gid)) => std::os::unix::fs::lchown(dest, Some(uid), Some(gid)),
                     None => Ok(()),
                 })
@@ -214,6 +296,10 @@ impl Copier<'_> {
     ) -> Result<(), BoxError> {
         let size = u64::try_from(stat.st_size).unwrap_or(u64::MAX);
         if size > self.left {
+            if self.rules.skip_past_limits {
+                self.skip(rel.to_path_buf(), SkipReason::OverLimit);
+                return Ok(());
+            }
             return Err(BoxError::TooLarge {
                 path: self.top.to_path_buf(),
             });
@@ -233,6 +319,13 @@ impl Copier<'_> {
         let copied = io::copy(&mut File::from(fd).take(self.left + 1), &mut out)
             .map_err(|e| self.fail(rel, e))?;
         if copied > self.left {
+            if self.rules.skip_past_limits {
+                // It grew while it was copied: what was copied of it goes.
+                drop(out);
+                std::fs::remove_file(dest).map_err(|e| self.fail(rel, e))?;
+                self.skip(rel.to_path_buf(), SkipReason::OverLimit);
+                return Ok(());
+            }
             return Err(BoxError::TooLarge {
                 path: self.top.to_path_buf(),
             });

@@ -28,7 +28,7 @@
 //! # Ok::<(), shmlab_checker::run::build::BoxError>(())
 //! ```
 
-mod copy;
+pub(crate) mod copy;
 #[cfg(test)]
 mod tests;
 mod toolchain;
@@ -48,7 +48,7 @@ use nix::unistd::geteuid;
 
 use super::process::build::{confine_build, limit_build, mount_namespaces_allowed, Bind};
 use super::process::{self, Limits};
-use copy::file_kind;
+use copy::{file_kind, CopyRules};
 pub use copy::{SkipReason, Skipped};
 use toolchain::{reachable_by, Toolchain};
 
@@ -242,7 +242,7 @@ impl BuildBox {
             path: from.to_path_buf(),
             source,
         })?;
-        let skipped = copy::copy_tree(from, &dest, self.builder.owner())?;
+        let skipped = copy::copy_tree(from, &dest, &CopyRules::build(self.builder.owner()))?;
         self.skipped.extend(skipped);
         Ok(dest)
     }
