@@ -275,7 +275,7 @@ pub fn check_prepared_with(
     source: String,
     on_scenario: &mut OnScenario<'_>,
 ) -> Report {
-    let runs_as = runs_as(prepared);
+    let runs_as = runs_as();
     let labs = prepared
         .iter()
         .map(|(lab, program)| {
@@ -296,12 +296,12 @@ pub fn check_prepared_with(
     }
 }
 
-fn runs_as(prepared: &[(Lab, Result<Program, LabProblem>)]) -> RunsAs {
+/// Whom the programs run as: the checker's own uid, or, as root, the run's.
+fn runs_as() -> RunsAs {
     let uid = nix::unistd::geteuid();
     if !uid.is_root() {
         return RunsAs::OwnUid(uid.as_raw());
     }
-    let _ = prepared;
     let user = run::program::run_user();
     RunsAs::RunUid {
         uid: user.id,
