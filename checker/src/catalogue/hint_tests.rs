@@ -93,6 +93,7 @@ fn ev(pid: i32, call: Call, ret: Return) -> TraceEvent {
         segment_id: None,
         held: None,
         effect: Effect::Call { before: None },
+        repeats: 0,
     }
 }
 

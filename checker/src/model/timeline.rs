@@ -65,7 +65,20 @@ pub enum Call {
     Exit {
         status: i32,
     },
+    /// Calls the tracer counted but did not keep: a timeline keeps its first and its last
+    /// events (see [`MAX_KEPT`]), and this stands for the ones between.
+    Omitted {
+        count: u64,
+    },
 }
+
+/// The most events a timeline keeps: the first [`KEPT_FIRST`] and the last [`KEPT_LAST`]; the
+/// ones between are counted in one [`Call::Omitted`].
+pub const MAX_KEPT: usize = KEPT_FIRST + KEPT_LAST;
+/// Events kept from the start of a run.
+pub const KEPT_FIRST: usize = 2000;
+/// Events kept from the end of a run.
+pub const KEPT_LAST: usize = 500;
 
 /// `IPC_64`, which some C libraries OR into `shmctl`'s command.
 const IPC_64: i32 = 0x100;
@@ -132,6 +145,7 @@ impl Call {
             Call::Exec => "execve(...)".to_string(),
             Call::Exit { status } if *status < 0 => format!("killed by {}", signal_name(-status)),
             Call::Exit { status } => format!("exit({status})"),
+            Call::Omitted { count } => format!("... {count} more calls, not kept ..."),
         }
     }
 }
@@ -325,6 +339,15 @@ pub struct TraceEvent {
     pub held: Option<String>,
     /// What changed.
     pub effect: Effect,
+    /// How many more times the same process made the same call right after, with the same
+    /// result and no change to the segment (a loop polling `IPC_STAT`, say), folded into this
+    /// event.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeats: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl TraceEvent {
@@ -342,7 +365,14 @@ impl TraceEvent {
             }
             (_, Some(Return::Failed)) => " = -1 (errno not seen)".to_string(),
         };
-        format!("[{}] {}{ret}", self.pid, self.call.text())
+        if let Call::Omitted { .. } = self.call {
+            return self.call.text();
+        }
+        let times = match self.repeats {
+            0 => String::new(),
+            n => format!(" (x{} in a row)", n + 1),
+        };
+        format!("[{}] {}{ret}{times}", self.pid, self.call.text())
     }
 
     /// Whether the call returned successfully.

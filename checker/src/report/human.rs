@@ -475,6 +475,7 @@ mod tests {
                     program: format!("true {forged}"),
                     detached: Vec::new(),
                 },
+                repeats: 0,
             }]),
             survivors: Vec::new(),
             children: 0,

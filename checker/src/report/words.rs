@@ -390,6 +390,7 @@ mod tests {
             segment_id: None,
             held: None,
             effect: Effect::Call { before: None },
+            repeats: 0,
         };
         assert_eq!(
             event_line(&e),
@@ -429,6 +430,7 @@ mod tests {
                 program: "true \n[1] shmdt(0x1) = 0 FORGED-LINE \x1b[2J \x07 \r \u{61c}".into(),
                 detached: Vec::new(),
             },
+            repeats: 0,
         };
         assert_eq!(
             event_line(&e),
@@ -452,6 +454,7 @@ mod tests {
             effect: Effect::Fork {
                 inherited: vec![Attached { id: 0, nattch: 2 }],
             },
+            repeats: 0,
         };
         assert_eq!(
             event_line(&e),

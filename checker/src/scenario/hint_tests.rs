@@ -20,6 +20,7 @@ fn event(call: Call, ret: Option<Return>) -> TraceEvent {
         segment_id: None,
         held: None,
         effect: Effect::Call { before: None },
+        repeats: 0,
     }
 }
 

@@ -191,7 +191,7 @@ impl Tracer {
     ) {
         // Its result, for now: a shmdt is taken to detach, a shmat's address is not known.
         let ret = matches!(kind, Kind::Shmdt { .. }).then_some(Return::Value(0));
-        self.events.push(TraceEvent {
+        let event = self.events.record_at(TraceEvent {
             pid: tgid,
             call,
             ret,
@@ -201,9 +201,10 @@ impl Tracer {
             effect: Effect::Call {
                 before: before.clone(),
             },
+            repeats: 0,
         });
         self.deferred = Some(Deferred {
-            event: self.events.len() - 1,
+            event,
             tgid,
             id,
             before,
@@ -225,7 +226,7 @@ impl Tracer {
         let d = self.deferred.take()?;
         let after = state_of(d.id);
         if dropped {
-            let event = &mut self.events[d.event];
+            let event = self.events.at(d.event);
             event.ret = None;
             event.segment = after.clone();
             return after;
@@ -236,17 +237,17 @@ impl Tracer {
             (Some(_), None) => Some(-1),
             (None, _) => None,
         };
-        self.events[d.event].segment = after.clone();
+        self.events.at(d.event).segment = after.clone();
         match d.kind {
             Kind::Shmdt { addr, places } => {
                 if change == Some(-1) {
                     if places {
                         if let Some(u) = self.unplaced.take() {
-                            self.events[u.event].ret = Some(Return::Value(addr as i64));
+                            self.events.at(u.event).ret = Some(Return::Value(addr as i64));
                         }
                     }
                 } else {
-                    self.events[d.event].ret = Some(Return::Errno(libc::EINVAL));
+                    self.events.at(d.event).ret = Some(Return::Errno(libc::EINVAL));
                     if !places {
                         self.attached.entry(d.tgid).or_default().insert(addr, d.id);
                     }
@@ -261,7 +262,7 @@ impl Tracer {
                     });
                 } else {
                     // Foreseen wrong: no guess at why, and no more foreseeing in this run.
-                    self.events[d.event].ret = Some(Return::Failed);
+                    self.events.at(d.event).ret = Some(Return::Failed);
                     self.foresee = false;
                 }
             }
@@ -285,7 +286,7 @@ impl Tracer {
             .filter(|a| known.is_none_or(|m| !m.contains_key(a)))
             .collect();
         if let [addr] = new[..] {
-            self.events[u.event].ret = Some(Return::Value(addr as i64));
+            self.events.at(u.event).ret = Some(Return::Value(addr as i64));
             self.attached.entry(tgid).or_default().insert(addr, u.id);
         }
         // Otherwise its address stays unknown: the event shows no return value.

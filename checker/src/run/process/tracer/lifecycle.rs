@@ -40,7 +40,7 @@ impl Tracer {
             };
             let ids: BTreeSet<i32> = inherited.values().copied().collect();
             self.attached.insert(child, inherited);
-            self.events.push(TraceEvent {
+            self.events.record(TraceEvent {
                 pid: parent,
                 call: Call::Fork { child },
                 ret: None,
@@ -50,6 +50,7 @@ impl Tracer {
                 effect: Effect::Fork {
                     inherited: attachments(&ids),
                 },
+                repeats: 0,
             });
         }
         self.resume(pid, None);
@@ -84,7 +85,7 @@ impl Tracer {
             })
             .unwrap_or_default();
         let ids: BTreeSet<i32> = dropped.values().copied().chain(unplaced).collect();
-        self.events.push(TraceEvent {
+        self.events.record(TraceEvent {
             pid: raw,
             call: Call::Exec,
             ret: None,
@@ -95,6 +96,7 @@ impl Tracer {
                 program,
                 detached: attachments(&ids),
             },
+            repeats: 0,
         });
         self.resume(pid, None);
     }
@@ -142,7 +144,7 @@ impl Tracer {
                 -(raw_status & 0x7f)
             };
             let ids: BTreeSet<i32> = held.values().copied().collect();
-            self.events.push(TraceEvent {
+            self.events.record(TraceEvent {
                 pid: tgid,
                 call: Call::Exit { status },
                 ret: None,
@@ -152,6 +154,7 @@ impl Tracer {
                 effect: Effect::Exit {
                     attached: attachments(&ids),
                 },
+                repeats: 0,
             });
         }
         self.resume(pid, None);
@@ -199,7 +202,7 @@ impl Tracer {
                 pid: tgid,
                 termination,
                 killed_by_checker,
-                after_events: self.events.len(),
+                after_events: self.events.position(),
             });
         }
         if pid == self.main {

@@ -26,6 +26,7 @@ use nix::unistd::Pid;
 
 mod deferred;
 mod inspect;
+mod kept;
 mod lifecycle;
 mod session;
 
@@ -83,7 +84,7 @@ struct Tracer {
     ns_calls: bool,
     /// A traced process made a shm call from another IPC namespace (and the run was stopped).
     left_namespace: bool,
-    events: Vec<TraceEvent>,
+    events: kept::Kept,
     ended: Option<Ended>,
     /// Tracees still alive when the main process ended.
     survivors: Vec<i32>,
@@ -252,7 +253,9 @@ impl Tracer {
                 }
                 (Some(id), before)
             }
-            Call::Fork { .. } | Call::Exec | Call::Exit { .. } => (None, None),
+            Call::Fork { .. } | Call::Exec | Call::Exit { .. } | Call::Omitted { .. } => {
+                (None, None)
+            }
         };
         self.pending.insert(
             raw,
@@ -307,7 +310,7 @@ impl Tracer {
         if let (Call::Shmget { .. }, None, Some(made)) = (&p.call, &before, &after) {
             self.write_down(made);
         }
-        self.events.push(TraceEvent {
+        self.events.record(TraceEvent {
             // The process, as the program knows itself (getpid), even when a thread called.
             pid: tgid,
             call: p.call,
@@ -316,6 +319,7 @@ impl Tracer {
             segment_id: id,
             held: p.held,
             effect: Effect::Call { before },
+            repeats: 0,
         });
         self.resume(pid, None);
     }

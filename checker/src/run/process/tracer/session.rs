@@ -204,7 +204,7 @@ fn traced(
         ipc_ns: ipc_namespace(None),
         ns_calls: false,
         left_namespace: false,
-        events: Vec::new(),
+        events: Default::default(),
         ended: None,
         survivors: Vec::new(),
         children: 0,
@@ -230,13 +230,16 @@ fn traced(
         std::thread::sleep(Duration::from_millis(1));
     }
     tracer.settle(true);
-    let events = std::mem::take(&mut tracer.events);
+    let (events, place) = std::mem::take(&mut tracer.events).into_events();
     let (survivors, children) = (std::mem::take(&mut tracer.survivors), tracer.children);
     let mut output = capture.into_output(pid, out?, start);
     output.survivors = survivors;
     output.children = children;
     output.left_namespace = tracer.left_namespace;
     output.ends = std::mem::take(&mut tracer.ends);
+    for end in &mut output.ends {
+        end.after_events = place(end.after_events);
+    }
     Ok((output, events))
 }
 
