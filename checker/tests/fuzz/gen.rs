@@ -203,6 +203,14 @@ fn contents(
 
 /// Text made of the words the checks look for, and anything else.
 pub fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        30 => words(),
+        // Past the output cap, a multi-byte character across it.
+        1 => (1..3usize, words()).prop_map(|(k, w)| format!("{}é{w}", "x".repeat(k * 32 * 1024 - 1))),
+    ]
+}
+
+fn words() -> impl Strategy<Value = String> {
     let word = prop_oneof![
         4 => select(vec![
             "0", "1", "2", "5", "-1", "0x5eed0001", "0x5eed00ff", "1592590337", "\n", " ", ": ", "=",
@@ -345,8 +353,8 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
                 stderr,
                 dropped,
                 dropped_by_stream: Dropped {
-                    stdout: out % 3,
-                    stderr: err % 3,
+                    stdout: if out % 2 == 0 { out % 3 } else { out },
+                    stderr: if err % 2 == 0 { err % 3 } else { err },
                 },
                 started: 1_700_000_000,
                 timeline,

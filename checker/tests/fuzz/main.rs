@@ -10,6 +10,7 @@
 
 mod evaluate;
 mod gen;
+mod progress;
 mod render;
 
 use proptest::strategy::Strategy;

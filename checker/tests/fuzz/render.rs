@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use shmlab_checker::catalogue;
 use shmlab_checker::model::lab::{LabProblem, Unreachable};
 use shmlab_checker::model::Lab;
-use shmlab_checker::report::{self, github, human, json, junit, words};
+use shmlab_checker::report::{self, github, human, json, junit, list, words};
 use shmlab_checker::report::{LabReport, Report, RunsAs, ScenarioReport};
 use shmlab_checker::run::isolation::{Isolation, IsolationChoice, IsolationReason};
 use shmlab_checker::run::process::{KillReason, ProcessEnd, RunOutput};
@@ -183,6 +183,8 @@ fn renders(r: Report) -> Result<(), TestCaseError> {
         }
     }
     let _ = (r.summary(), r.counts(), words::untraced_keys_limit(&r));
+    let progress = r.labs.iter().map(|l| (l.lab, r.source.clone())).collect();
+    list::render(&r, &progress, &mut Vec::new()).unwrap();
     Ok(())
 }
 
