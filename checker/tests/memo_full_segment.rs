@@ -62,7 +62,7 @@ fn text_filling_a_200_byte_segment_is_reported_in_every_format_without_a_panic()
     for format in ["human", "json", "junit", "github"] {
         let out = shmlab()
             .args(["check", "memo", "--format", format, "--program"])
-            .arg(&exe)
+            .arg(exe)
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);

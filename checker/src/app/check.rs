@@ -478,7 +478,7 @@ mod tests {
     fn a_panic_in_a_scenarios_checks_is_an_error_for_it_alone_with_the_runs_kept() {
         let r = judged(
             &scenario(|c| {
-                let bytes = vec![b'x'; 200];
+                let bytes = [b'x'; 200];
                 let n = std::hint::black_box(200);
                 c.note(
                     "x",

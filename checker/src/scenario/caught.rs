@@ -81,7 +81,7 @@ mod tests {
     #[test]
     fn a_panic_is_returned_with_its_message_and_where_it_happened() {
         let caught = catch(|| -> u8 {
-            let v = vec![0u8; 200];
+            let v = [0u8; 200];
             let n = std::hint::black_box(200);
             v[n..=n][0]
         })

@@ -4,9 +4,9 @@
 //! the labs ask for, the contract's lines), so that the generated runs reach the deep paths
 //! of the checks and hints, and sometimes from anywhere at all.
 //!
-//! Only the shape the runner guarantees is kept (`run::Scene::play`): one key, id and initial
-//! contents per setup segment, a snapshot before and after every step, the contents read
-//! after every run.
+//! Only what the runner guarantees is kept (`run::Scene::play`): one key, id and the spec's
+//! initial bytes per setup segment, the setup segments in the first snapshot, a snapshot
+//! after every step, the contents read after every run.
 
 use std::collections::BTreeMap;
 
@@ -412,11 +412,9 @@ pub fn observation(s: &Scenario) -> BoxedStrategy<Observation> {
         .filter(|(_, st)| matches!(st, Step::Run(_)))
         .map(|(i, _)| i + 1)
         .collect();
-    let initial: Vec<_> = s
-        .setup
-        .iter()
-        .map(|spec| bytes(spec.size, &texts))
-        .collect();
+    // What the checker wrote in its setup segments: the spec's bytes, not an observation.
+    let initial: Vec<Vec<u8>> = s.setup.iter().map(|spec| spec.initial_bytes()).collect();
+    let initial = Just(initial);
     let tracing = prop_oneof![
         Just(Ok(())),
         Just(Err("tracing was switched off with --no-trace".to_string()))
