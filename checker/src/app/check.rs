@@ -11,7 +11,7 @@ use crate::catalogue;
 use crate::error::UsageError;
 use crate::error::{exit_codes, Fatal};
 use crate::model::lab::LabProblem;
-use crate::model::Lab;
+use crate::model::{Lab, Observation};
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection, Source};
 use crate::report::stream::{Progress, Stream};
 use crate::report::{
@@ -19,7 +19,7 @@ use crate::report::{
 };
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunError, RunOutcome};
-use crate::scenario::{evaluate, Scenario, Stop, Verdict};
+use crate::scenario::{caught, evaluate, Scenario, Stop, Verdict};
 
 /// `shmlab list --scenarios`.
 pub fn list_scenarios(selection: &Selection) -> Result<u8, Fatal> {
@@ -347,16 +347,13 @@ fn check_lab(
                 }
                 RunOutcome::Error(e) => report_of(s, Verdict::Error(e.to_string()), None),
                 RunOutcome::Observed(obs) => {
-                    let e = evaluate(s, &obs);
-                    if e.stop == Some(Stop::CouldNotStart) {
+                    let uid = obs.program_uid;
+                    let result = judged(s, *obs);
+                    if result.stop == Some(Stop::CouldNotStart) {
                         // Once per lab: the other scenarios would fail the same way.
-                        problem = Some(could_not_start(&p.display, &obs));
+                        problem = Some(could_not_start(&p.display, uid, &result.runs));
                     }
-                    ScenarioReport {
-                        checks: e.checks,
-                        stop: e.stop,
-                        ..report_of(s, e.verdict, Some(*obs))
-                    }
+                    result
                 }
             },
         };
@@ -372,31 +369,51 @@ fn check_lab(
     }
 }
 
+/// The error of a scenario whose evaluation panicked: the checker's own bug, to report.
+fn failed_on(panic: &caught::Panic) -> String {
+    format!("the checker failed on this scenario ({panic}): please report it, with the program")
+}
+
 /// Whether running the program failed at its `execve` (not an interruption of the checker).
 fn cannot_execute(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::{NotFound, PermissionDenied};
     !run::process::interrupted() && matches!(e.kind(), NotFound | PermissionDenied)
 }
 
-fn could_not_start(program: &str, obs: &crate::model::Observation) -> LabProblem {
-    let run = &obs.runs[0];
-    let code = match run.termination {
-        crate::model::Termination::Exited { code } => code,
-        _ => -1,
-    };
-    LabProblem::CouldNotStart {
-        program: program.to_string(),
-        uid: obs.program_uid,
-        code,
-        said: crate::scenario::status::last_line(&run.stderr),
+/// The report of a scenario that ran. A panic in its checks or hints costs this scenario
+/// alone: it is an error that says so, the runs are still shown, and the other scenarios are
+/// still checked.
+fn judged(s: &Scenario, obs: Observation) -> ScenarioReport {
+    match caught::catch(|| evaluate(s, &obs)) {
+        Ok(e) => ScenarioReport {
+            checks: e.checks,
+            stop: e.stop,
+            ..report_of(s, e.verdict, Some(obs))
+        },
+        Err(panic) => report_of(s, Verdict::Error(failed_on(&panic)), Some(obs)),
     }
 }
 
-fn report_of(
-    s: &Scenario,
-    verdict: Verdict,
-    obs: Option<crate::model::Observation>,
-) -> ScenarioReport {
+fn could_not_start(program: &str, uid: u32, runs: &[crate::model::RunRecord]) -> LabProblem {
+    let (code, said) = match runs.first() {
+        Some(run) => (
+            match run.termination {
+                crate::model::Termination::Exited { code } => code,
+                _ => -1,
+            },
+            crate::scenario::status::last_line(&run.stderr),
+        ),
+        None => (-1, None),
+    };
+    LabProblem::CouldNotStart {
+        program: program.to_string(),
+        uid,
+        code,
+        said,
+    }
+}
+
+fn report_of(s: &Scenario, verdict: Verdict, obs: Option<Observation>) -> ScenarioReport {
     let (runs, snapshots) = obs.map(|o| (o.runs, o.snapshots)).unwrap_or_default();
     ScenarioReport {
         slug: s.slug,
@@ -407,5 +424,105 @@ fn report_of(
         stop: None,
         runs,
         snapshots,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Snapshot, Termination};
+    use crate::scenario::{Purpose, Step};
+
+    fn scenario(expect: fn(&mut crate::scenario::Ctx<'_>)) -> Scenario {
+        Scenario {
+            lab: Lab::Memo,
+            slug: "memo/made-up",
+            title: "a made-up scenario",
+            purpose: Purpose::Behaviour,
+            needs: Vec::new(),
+            setup: Vec::new(),
+            steps: vec![Step::Run(crate::scenario::Invocation {
+                args: Vec::new(),
+                stdin: None,
+            })],
+            read_contents: false,
+            expect,
+        }
+    }
+
+    fn observation() -> Observation {
+        let snapshot = |label: &str| Snapshot {
+            label: label.into(),
+            segments: Vec::new(),
+        };
+        Observation {
+            keys: Vec::new(),
+            free_key: shm::Key::new(0x5eed_00ff),
+            setup_ids: Vec::new(),
+            program_uid: 1000,
+            program_gid: 1000,
+            snapshots: vec![snapshot("before"), snapshot("after run 1")],
+            runs: vec![crate::model::RunRecord {
+                argv: vec!["memo".into()],
+                stdin: None,
+                pid: 77,
+                termination: Termination::Exited { code: 0 },
+                stdout: "text: x\n".into(),
+                stderr: String::new(),
+                dropped: 0,
+                dropped_by_stream: Default::default(),
+                started: 0,
+                timeline: None,
+                survivors: Vec::new(),
+                children: 0,
+                left_namespace: false,
+            }],
+            after_run: vec![1],
+            contents: vec![BTreeMap::new()],
+            initial_contents: Vec::new(),
+            tracing: Err("not traced".into()),
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_scenarios_checks_is_an_error_for_it_alone_with_the_runs_kept() {
+        let r = judged(
+            &scenario(|c| {
+                let bytes = [b'x'; 200];
+                let n = std::hint::black_box(200);
+                c.note(
+                    "x",
+                    "x",
+                    "x",
+                    String::from_utf8_lossy(&bytes[n..=n]).to_string(),
+                );
+            }),
+            observation(),
+        );
+        let Verdict::Error(said) = &r.verdict else {
+            panic!("{:?}", r.verdict)
+        };
+        assert!(
+            said.starts_with("the checker failed on this scenario (range end index 200 out of range for slice of length 200, at checker/src/app/check.rs:"),
+            "{said}"
+        );
+        assert!(
+            said.ends_with("): please report it, with the program"),
+            "{said}"
+        );
+        assert_eq!(r.runs.len(), 1, "the run is still shown");
+        assert!(r.checks.is_empty() && r.stop.is_none());
+    }
+
+    #[test]
+    fn a_scenario_that_does_not_panic_is_judged_as_before() {
+        let r = judged(
+            &scenario(|c| {
+                c.status(0);
+            }),
+            observation(),
+        );
+        assert_eq!(r.verdict, Verdict::Passed);
+        assert_eq!(r.checks.len(), 1);
     }
 }

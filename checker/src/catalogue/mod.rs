@@ -18,6 +18,8 @@ mod detach;
 #[cfg(test)]
 mod hint_tests;
 mod memo;
+#[cfg(test)]
+mod panic_tests;
 mod remove;
 mod set;
 mod share;

@@ -77,7 +77,9 @@ impl Progress {
 
     /// The next hint level of `lab`, out of `levels`: one more than seen, at most `levels`.
     pub fn next_hint(&mut self, lab: Lab, levels: usize) -> usize {
-        let next = (self.hints.get(&lab).copied().unwrap_or(0) + 1).min(levels.max(1));
+        // Saturating: the file is the student's, and may say any level.
+        let seen = self.hints.get(&lab).copied().unwrap_or(0);
+        let next = seen.saturating_add(1).min(levels.max(1));
         self.hints.insert(lab, next);
         next
     }
@@ -111,5 +113,11 @@ mod tests {
             p.next_hint(Lab::Access, 2);
         }
         assert_eq!(p.hints[&Lab::Access], 2);
+    }
+
+    #[test]
+    fn a_hand_edited_hint_level_past_any_number_gives_the_last_level() {
+        let mut p = Progress::parse("hint create 18446744073709551615\n");
+        assert_eq!(p.next_hint(Lab::Create, 4), 4);
     }
 }

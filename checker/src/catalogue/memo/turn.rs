@@ -324,10 +324,15 @@ fn contents_hint(turn: &Turn, expected: &[u8], bytes: &[u8], existed: bool) -> S
         return format!("the segment holds {}: the newline of the input line was stored with the text; drop it (and a \\r before it) before writing", text(stored));
     }
     if bytes.get(..n) == Some(expected) && turn.writes.is_some() {
+        // The text may fill the whole segment: then there is no byte n for the NUL.
+        let Some(after) = bytes.get(n) else {
+            return format!("the segment is only {} bytes, so the {n} bytes of text fill it and leave no room for the NUL after them: a memo segment is {SIZE} bytes, {MAX_TEXT} of text and the NUL", bytes.len());
+        };
+        let after = show(&String::from_utf8_lossy(std::slice::from_ref(after)));
         return if n == MAX_TEXT && stored.len() > n {
-            format!("more than {MAX_TEXT} bytes of the line were written: byte {MAX_TEXT} is {}, not the NUL; keep at most {MAX_TEXT} bytes, then the NUL at offset {MAX_TEXT}", show(&String::from_utf8_lossy(&bytes[n..=n])))
+            format!("more than {MAX_TEXT} bytes of the line were written: byte {MAX_TEXT} is {after}, not the NUL; keep at most {MAX_TEXT} bytes, then the NUL at offset {MAX_TEXT}")
         } else {
-            format!("the text was written without its NUL: byte {n} is {}, so a reader sees {}; write a 0 byte right after the text", show(&String::from_utf8_lossy(&bytes[n..=n])), text(stored))
+            format!("the text was written without its NUL: byte {n} is {after}, so a reader sees {}; write a 0 byte right after the text", text(stored))
         };
     }
     match &turn.writes {
