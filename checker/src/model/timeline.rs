@@ -143,7 +143,9 @@ impl Call {
             }
             Call::Fork { .. } => "fork()".to_string(),
             Call::Exec => "execve(...)".to_string(),
-            Call::Exit { status } if *status < 0 => format!("killed by {}", signal_name(-status)),
+            Call::Exit { status } if *status < 0 => {
+                format!("killed by {}", signal_name(status.saturating_neg()))
+            }
             Call::Exit { status } => format!("exit({status})"),
             Call::Omitted { count } => format!("... {count} more calls, not kept ..."),
         }
@@ -370,7 +372,7 @@ impl TraceEvent {
         }
         let times = match self.repeats {
             0 => String::new(),
-            n => format!(" (x{} in a row)", n + 1),
+            n => format!(" (x{} in a row)", n.saturating_add(1)),
         };
         format!("[{}] {}{ret}{times}", self.pid, self.call.text())
     }

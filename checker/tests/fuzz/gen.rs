@@ -273,7 +273,8 @@ pub fn call() -> impl Strategy<Value = Call> {
             .prop_map(|(id, cmd, buf, set)| Call::Shmctl { id, cmd, buf, set }),
         pid_any().prop_map(|child| Call::Fork { child }),
         Just(Call::Exec),
-        any::<i32>().prop_map(|status| Call::Exit { status }),
+        prop_oneof![Just(i32::MIN), any::<i32>()].prop_map(|status| Call::Exit { status }),
+        prop_oneof![Just(u64::MAX), any::<u64>()].prop_map(|count| Call::Omitted { count }),
     ]
 }
 
@@ -307,9 +308,10 @@ pub fn event() -> impl Strategy<Value = TraceEvent> {
         proptest::option::of(id()),
         proptest::option::of(text()),
         effect,
+        prop_oneof![3 => Just(0u64), 1 => 0..10u64, 1 => Just(u64::MAX), 1 => any::<u64>()],
     )
         .prop_map(
-            |(pid, call, ret, segment, segment_id, held, effect)| TraceEvent {
+            |(pid, call, ret, segment, segment_id, held, effect, repeats)| TraceEvent {
                 pid,
                 call,
                 ret,
@@ -317,6 +319,7 @@ pub fn event() -> impl Strategy<Value = TraceEvent> {
                 segment_id,
                 held,
                 effect,
+                repeats,
             },
         )
 }
