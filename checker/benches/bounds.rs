@@ -2,7 +2,8 @@
 //! the checker, measured through the command a user runs (the release `shmlab`).
 //!
 //! Two create-lab programs: one that polls `shmctl(IPC_STAT)` without pause and never ends
-//! (`poll.c`), and one that attaches and detaches its segment 50 000 times (`pairs.c`). Each
+//! (`poll_stat.c`), and one that attaches and detaches its segment 50 000 times
+//! (`attach_pairs.c`), both in `checker/fixtures/hostile/`. Each
 //! is checked traced and untraced (`check create/default-mode`), and `shmlab trace` runs the
 //! pairs program. For each it prints the wall time against the timeout (poll) or the bare
 //! run (pairs), and the checker's peak RSS (the largest of its processes, the runner
@@ -39,7 +40,7 @@ fn compile(dir: &Path, name: &str) -> PathBuf {
     let ok = Command::new("cc")
         .args(["-O2", "-o"])
         .arg(&exe)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("benches/{name}.c")))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/hostile/{name}.c")))
         .status()
         .is_ok_and(|s| s.success());
     assert!(ok, "cc could not compile {name}.c");
@@ -95,7 +96,10 @@ fn main() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let (poll, pairs) = (compile(dir.path(), "poll"), compile(dir.path(), "pairs"));
+    let (poll, pairs) = (
+        compile(dir.path(), "poll_stat"),
+        compile(dir.path(), "attach_pairs"),
+    );
     let check = |exe: &Path, extra: &[&str]| -> Vec<std::ffi::OsString> {
         let mut v: Vec<std::ffi::OsString> = vec![
             shmlab.clone().into(),

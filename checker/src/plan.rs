@@ -147,6 +147,8 @@ pub struct TracePlan {
     pub command: Vec<OsString>,
     /// What the program reads: this file, or else the checker's own stdin.
     pub stdin: Option<PathBuf>,
+    /// Every call on its own line, none folded or left out (`--full`).
+    pub full: bool,
     pub run: RunOptions,
 }
 

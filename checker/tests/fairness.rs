@@ -151,3 +151,37 @@ fn a_correct_program_passes_while_a_thread_bomb_is_checked_next_to_it() {
     }
     drop(bomb_check);
 }
+
+#[test]
+fn a_program_polling_without_pause_ends_at_its_timeout_with_its_loop_in_one_line() {
+    let dir = shared_tempdir("shmlab-fair-");
+    let exe = compile(dir.path(), "poll_stat");
+    let (_, doc) = json_report(
+        shmlab()
+            .args([
+                "check",
+                "create/default-mode",
+                "--timeout",
+                "1",
+                "--program",
+            ])
+            .arg(&exe),
+    );
+    let run = &doc["tests"][0]["extra_data"]["runs"][0];
+    assert_eq!(run["termination"]["kind"], "timed_out", "{run}");
+    let timeline = run["timeline"].as_array().expect("traced");
+    let polls: Vec<&serde_json::Value> = timeline
+        .iter()
+        .filter(|e| e["call"]["cmd"] == libc::IPC_STAT)
+        .collect();
+    assert_eq!(
+        polls.len(),
+        1,
+        "the polling loop is one event: {timeline:?}"
+    );
+    assert!(
+        polls[0]["repeats"].as_u64().unwrap_or(0) > 100,
+        "{:?}",
+        polls[0]
+    );
+}

@@ -147,3 +147,35 @@ fn trace_marks_output_cut_at_the_cap() {
     );
     assert!(!text.contains("[stderr cut"), "stderr was not cut");
 }
+
+#[test]
+fn trace_shows_the_programs_own_text_its_bytes_and_where_it_was_cut_and_folds_loops() {
+    let d = dir();
+    let exe = compile(d.path(), "leaves_text");
+    let out = trace(&[], &exe, b"");
+    // The program's own shmdt, with a byte that is not UTF-8 said as such.
+    assert!(out.contains(r#"it held "caf\xff\xfe ok""#), "{out}");
+    assert!(
+        out.contains(&format!(
+            "it held \"{}\", and more: no NUL in the first 64 bytes",
+            "a".repeat(64)
+        )),
+        "{out}"
+    );
+    // 5000 polls are one line; 6000 attach and detach calls keep their first and last lines.
+    assert!(
+        out.contains("IPC_STAT") && out.contains("(x5000 in a row)"),
+        "{out}"
+    );
+    assert!(out.contains("more calls, not kept ..."), "{out}");
+    assert!(out.lines().count() < 2600, "{} lines", out.lines().count());
+    assert!(out.contains("IPC_RMID"), "the last calls are kept: {out}");
+    // --full: every call on its own line.
+    let full = trace(&["--full"], &exe, b"");
+    assert!(!full.contains("in a row") && !full.contains("not kept"));
+    assert!(
+        full.lines().count() > 11_000,
+        "{} lines",
+        full.lines().count()
+    );
+}

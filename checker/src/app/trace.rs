@@ -56,7 +56,11 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
         &mut cmd,
         input,
         plan.run.timeout,
-        Some(TRACE_MAX_CHILDREN),
+        Some(process::tracer::Tracing {
+            max_children: TRACE_MAX_CHILDREN,
+            keep_all: plan.full,
+            every_text: true,
+        }),
         None,
     );
     // Nothing the program started outlives the trace.

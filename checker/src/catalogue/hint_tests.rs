@@ -94,6 +94,7 @@ fn ev(pid: i32, call: Call, ret: Return) -> TraceEvent {
         held: None,
         effect: Effect::Call { before: None },
         repeats: 0,
+        held_cut: false,
     }
 }
 

@@ -171,6 +171,10 @@ struct TraceArgs {
     /// that is not a terminal).
     #[arg(long, value_name = "FILE")]
     stdin: Option<PathBuf>,
+    /// Show every call on its own line (by default a run of the same call is one line with a
+    /// count, and past 2000 lines only the last 500 are kept).
+    #[arg(long)]
+    full: bool,
     /// The program and its arguments (after `--`).
     #[arg(
         required = true,
@@ -352,6 +356,7 @@ impl Cli {
                 Plan::Trace(TracePlan {
                     command: t.command,
                     stdin: t.stdin,
+                    full: t.full,
                     run: t.common.run_options(true),
                 })
             }

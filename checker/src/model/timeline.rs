@@ -339,6 +339,9 @@ pub struct TraceEvent {
     /// [`HELD_BYTES`]), read from its memory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<String>,
+    /// Whether [`TraceEvent::held`] was cut: no NUL within [`HELD_BYTES`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held_cut: bool,
     /// What changed.
     pub effect: Effect,
     /// How many more times the same process made the same call right after, with the same

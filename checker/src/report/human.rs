@@ -476,6 +476,7 @@ mod tests {
                     detached: Vec::new(),
                 },
                 repeats: 0,
+                held_cut: false,
             }]),
             survivors: Vec::new(),
             children: 0,

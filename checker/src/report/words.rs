@@ -2,11 +2,11 @@
 //! renderer (and the hints that quote a timeline) says these things the same way.
 
 use super::cap::shown_text;
-use super::neutral::{neutral, quoted};
+use super::neutral::neutral;
 use super::{Report, RunsAs};
 use crate::model::lab::LabProblem;
 use crate::model::lab::Unreachable;
-use crate::model::timeline::{signal_name, Attached};
+use crate::model::timeline::{signal_name, Attached, HELD_BYTES};
 use crate::model::{Call, Effect, Lab, SegmentState, Termination, TraceEvent};
 use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
 use crate::run::program::SAFE_PATH;
@@ -137,8 +137,15 @@ pub fn event_line(e: &TraceEvent) -> String {
     if let Some(text) = &e.held {
         let held = if text.is_empty() {
             "it held no text (a NUL at offset 0)".to_string()
+        } else if e.held_cut {
+            format!(
+                "it held \"{}\", and more: no NUL in the first {HELD_BYTES} bytes",
+                neutral(shown_text(text))
+            )
         } else {
-            format!("it held {}", quoted(shown_text(text)))
+            // Neutral, not quoted: the tracer already wrote a byte that is not UTF-8 as
+            // `\xNN`, which quoting would double.
+            format!("it held \"{}\"", neutral(shown_text(text)))
         };
         effect = if effect.is_empty() {
             held
@@ -391,6 +398,7 @@ mod tests {
             held: None,
             effect: Effect::Call { before: None },
             repeats: 0,
+            held_cut: false,
         };
         assert_eq!(
             event_line(&e),
@@ -431,6 +439,7 @@ mod tests {
                 detached: Vec::new(),
             },
             repeats: 0,
+            held_cut: false,
         };
         assert_eq!(
             event_line(&e),
@@ -455,6 +464,7 @@ mod tests {
                 inherited: vec![Attached { id: 0, nattch: 2 }],
             },
             repeats: 0,
+            held_cut: false,
         };
         assert_eq!(
             event_line(&e),

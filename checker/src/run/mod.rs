@@ -436,7 +436,11 @@ impl Scene<'_> {
         let started = now_secs();
         // From a runner process of its own, so that a program killing its parent cannot
         // take the checker down.
-        let trace = self.env.tracing.is_ok().then_some(program::MAX_CHILDREN);
+        let trace = self
+            .env
+            .tracing
+            .is_ok()
+            .then(|| process::tracer::Tracing::checking(program::MAX_CHILDREN));
         // Traced, what the program creates is written down at once (keys mode).
         let record = self.keys.claim.as_ref().map(|c| c.file());
         let (out, timeline) =

@@ -21,6 +21,7 @@ fn event(call: Call, ret: Option<Return>) -> TraceEvent {
         held: None,
         effect: Effect::Call { before: None },
         repeats: 0,
+        held_cut: false,
     }
 }
 

@@ -320,6 +320,7 @@ pub fn event() -> impl Strategy<Value = TraceEvent> {
                 held,
                 effect,
                 repeats,
+                held_cut: false,
             },
         )
 }

@@ -60,7 +60,7 @@ pub fn run_from_runner(
     cmd: &mut Command,
     stdin: Input<'_>,
     timeout: Duration,
-    trace: Option<usize>,
+    trace: Option<tracer::Tracing>,
     record: Option<BorrowedFd<'_>>,
 ) -> io::Result<(RunOutput, Option<Vec<TraceEvent>>)> {
     let (r, w) = pipe2(OFlag::O_CLOEXEC)?;
@@ -91,7 +91,7 @@ pub fn run_from_runner(
             std::fs::File::from_raw_fd(wfd)
         };
         let reply = match trace {
-            Some(max) => tracer::run_recording(cmd, stdin, timeout, max, record)
+            Some(tracing) => tracer::run_recording(cmd, stdin, timeout, tracing, record)
                 .map(|(o, e)| RunnerReply::Ran(o, Some(e))),
             None => run(cmd, stdin, timeout).map(|o| RunnerReply::Ran(o, None)),
         }

@@ -99,7 +99,7 @@ impl Tracer {
         addr: u64,
         id: Option<i32>,
         before: Option<SegmentState>,
-        held: Option<String>,
+        held: Option<(String, bool)>,
     ) -> bool {
         if !self.alone(pid.as_raw()) {
             return false;
@@ -186,7 +186,7 @@ impl Tracer {
         call: Call,
         id: i32,
         before: Option<SegmentState>,
-        held: Option<String>,
+        held: Option<(String, bool)>,
         kind: Kind,
     ) {
         // Its result, for now: a shmdt is taken to detach, a shmat's address is not known.
@@ -197,7 +197,8 @@ impl Tracer {
             ret,
             segment: None,
             segment_id: Some(id),
-            held,
+            held_cut: held.as_ref().is_some_and(|(_, cut)| *cut),
+            held: held.map(|(text, _)| text),
             effect: Effect::Call {
                 before: before.clone(),
             },

@@ -46,8 +46,9 @@ pub(super) fn read_set_fields(pid: i32, addr: u64) -> Option<SetFields> {
 
 /// The text at `addr` in process `pid`'s memory: the bytes up to the first NUL, at most
 /// [`HELD_BYTES`](crate::model::timeline::HELD_BYTES) (one `process_vm_readv`; what a
-/// `shmdt` is about to detach shows what the process left in the segment).
-pub(super) fn read_text(pid: i32, addr: u64) -> Option<String> {
+/// `shmdt` is about to detach shows what the process left in the segment), bytes that are not
+/// UTF-8 as `\xNN`; and whether it was cut there (no NUL within them).
+pub(super) fn read_text(pid: i32, addr: u64) -> Option<(String, bool)> {
     let mut buf = [0u8; crate::model::timeline::HELD_BYTES];
     let n = {
         let mut local = [std::io::IoSliceMut::new(&mut buf)];
@@ -58,8 +59,17 @@ pub(super) fn read_text(pid: i32, addr: u64) -> Option<String> {
         nix::sys::uio::process_vm_readv(Pid::from_raw(pid), &mut local, &remote).ok()?
     };
     let bytes = &buf[..n];
-    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+    let end = bytes.iter().position(|b| *b == 0);
+    let text = &bytes[..end.unwrap_or(bytes.len())];
+    // Bytes that are not UTF-8 are kept as `\xNN`, so that a report can say which they were.
+    let mut shown = String::new();
+    for chunk in text.utf8_chunks() {
+        shown.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            shown.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    Some((shown, end.is_none()))
 }
 
 /// The state of segment `id` now, whatever its mode.

@@ -20,6 +20,8 @@ pub(super) struct Kept {
     seq: usize,
     /// Where the result of an event no longer kept goes.
     gone: Option<TraceEvent>,
+    /// Keep every event, folding none (`shmlab trace --full`).
+    all: bool,
 }
 
 /// The event that stands for `count` events not kept.
@@ -33,6 +35,7 @@ fn marker(count: u64) -> TraceEvent {
         held: None,
         effect: Effect::Call { before: None },
         repeats: 0,
+        held_cut: false,
     }
 }
 
@@ -52,9 +55,17 @@ fn repeats(last: &TraceEvent, next: &TraceEvent) -> bool {
 }
 
 impl Kept {
+    /// An empty timeline; with `all`, one that keeps every event as it came.
+    pub(super) fn new(all: bool) -> Kept {
+        Kept {
+            all,
+            ..Kept::default()
+        }
+    }
+
     /// Whether the head is full: from now on, events go to the tail.
     fn is_full(&self) -> bool {
-        self.head.len() >= KEPT_FIRST
+        !self.all && self.head.len() >= KEPT_FIRST
     }
 
     /// The last event kept, to fold the next into.
@@ -67,7 +78,8 @@ impl Kept {
 
     /// Records `event`, folded into the last one when it repeats it.
     pub(super) fn record(&mut self, event: TraceEvent) {
-        if let Some(last) = self.last_mut() {
+        let all = self.all;
+        if let Some(last) = self.last_mut().filter(|_| !all) {
             if repeats(last, &event) {
                 last.repeats += 1;
                 return;
@@ -155,6 +167,7 @@ mod tests {
             held: None,
             effect: Effect::Call { before: None },
             repeats: 0,
+            held_cut: false,
         }
     }
 
@@ -188,6 +201,18 @@ mod tests {
         assert_eq!(events[0].ret, Some(Return::Value(100)));
         assert_eq!(events.last().unwrap().ret, Some(Return::Value(200)));
         assert!(events.iter().all(|e| e.ret != Some(Return::Value(-300))));
+    }
+
+    #[test]
+    fn all_keeps_every_event_as_it_came() {
+        let mut kept = Kept::new(true);
+        for i in 0..(KEPT_FIRST + KEPT_LAST + 10) {
+            kept.record(stat(7, (i % 2) as i64));
+            kept.record(stat(7, (i % 2) as i64));
+        }
+        let (events, _) = kept.into_events();
+        assert_eq!(events.len(), 2 * (KEPT_FIRST + KEPT_LAST + 10));
+        assert!(events.iter().all(|e| e.repeats == 0));
     }
 
     #[test]

@@ -51,6 +51,7 @@ impl Tracer {
                     inherited: attachments(&ids),
                 },
                 repeats: 0,
+                held_cut: false,
             });
         }
         self.resume(pid, None);
@@ -97,6 +98,7 @@ impl Tracer {
                 detached: attachments(&ids),
             },
             repeats: 0,
+            held_cut: false,
         });
         self.resume(pid, None);
     }
@@ -155,6 +157,7 @@ impl Tracer {
                     attached: attachments(&ids),
                 },
                 repeats: 0,
+                held_cut: false,
             });
         }
         self.resume(pid, None);

@@ -32,6 +32,30 @@ mod session;
 
 pub use session::{probe, run, run_recording};
 
+/// How a run is traced: what the tracer keeps and reads besides the calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tracing {
+    /// More processes started than this, and every process of the run is killed.
+    pub max_children: usize,
+    /// Every event, none folded or left out (`shmlab trace --full`); else the timeline is
+    /// bounded (see `kept.rs`).
+    pub keep_all: bool,
+    /// The text at every `shmdt`'s address, the program's own included (`shmlab trace`);
+    /// else at its children's only, which keeps the program's own `shmdt` fast.
+    pub every_text: bool,
+}
+
+impl Tracing {
+    /// For a check: bounded, and texts read at the children's `shmdt` only.
+    pub fn checking(max_children: usize) -> Tracing {
+        Tracing {
+            max_children,
+            keep_all: false,
+            every_text: false,
+        }
+    }
+}
+
 use super::seccomp::{is_namespace_call, is_process_call};
 use super::{Ended, KillReason, ProcessEnd, Watch};
 use crate::model::timeline::{Call, Effect, Return, TraceEvent};
@@ -51,7 +75,7 @@ struct Pending {
     id: Option<i32>,
     before: Option<SegmentState>,
     /// For a shmdt: the text at its address, read at the call's entry.
-    held: Option<String>,
+    held: Option<(String, bool)>,
 }
 
 /// Follows the traced processes and records their shm calls.
@@ -92,6 +116,8 @@ struct Tracer {
     children: usize,
     /// More than this many, and every process of the run is killed (a fork loop).
     max_children: usize,
+    /// Whether the text at every `shmdt` is read (see [`Tracing::every_text`]).
+    every_text: bool,
     /// Processes (by thread-group id) the checker sent a killing signal, and why (the first
     /// reason stands).
     signalled: HashMap<i32, KillReason>,
@@ -230,8 +256,11 @@ impl Tracer {
                 let (addr, before) = (*addr, id.and_then(|i| self.state_now(i)));
                 // What a child leaves in the segment (the share lab's question: did it write
                 // before it detached?). Only children: the program's own shmdt stays on the
-                // fast path (one read more per call costs a loop of them 7%).
-                if tgid != self.main {
+                // fast path (one read more per call costs a loop of them 7%), except for
+                // `shmlab trace`, which reads at every shmdt whose address is mapped.
+                if self.every_text {
+                    held = read_text(raw, addr);
+                } else if tgid != self.main {
                     held = id.and_then(|_| read_text(raw, addr));
                 }
                 if self.defer_shmdt(pid, tgid, addr, id, before.clone(), held.clone()) {
@@ -317,7 +346,8 @@ impl Tracer {
             ret,
             segment: after,
             segment_id: id,
-            held: p.held,
+            held_cut: p.held.as_ref().is_some_and(|(_, cut)| *cut),
+            held: p.held.map(|(text, _)| text),
             effect: Effect::Call { before },
             repeats: 0,
         });

@@ -18,7 +18,7 @@ use nix::unistd::Pid;
 use super::super::seccomp::hook;
 use super::super::{feed, prepare, supervise, Capture, Ended, Input, KillReason, RunOutput, Watch};
 use super::inspect::ipc_namespace;
-use super::Tracer;
+use super::{kept, Tracer, Tracing};
 use crate::model::timeline::TraceEvent;
 
 impl Watch for Tracer {
@@ -75,7 +75,7 @@ pub fn run(
     timeout: Duration,
     max_children: usize,
 ) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
-    run_recording(cmd, stdin, timeout, max_children, None)
+    run_recording(cmd, stdin, timeout, Tracing::checking(max_children), None)
 }
 
 /// [`run`], writing down each segment a process of the run creates in `record` (a keys
@@ -85,18 +85,12 @@ pub fn run_recording(
     cmd: &mut Command,
     stdin: Input<'_>,
     timeout: Duration,
-    max_children: usize,
+    tracing: Tracing,
     record: Option<BorrowedFd<'_>>,
 ) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
     use std::os::fd::AsRawFd;
     let _pin = Pin::here();
-    traced(
-        cmd,
-        stdin,
-        timeout,
-        max_children,
-        record.map(|f| f.as_raw_fd()),
-    )
+    traced(cmd, stdin, timeout, tracing, record.map(|f| f.as_raw_fd()))
 }
 
 /// The calling process kept on the CPU it runs on, until dropped (then its former CPU set
@@ -144,7 +138,7 @@ fn traced(
     cmd: &mut Command,
     stdin: Input<'_>,
     timeout: Duration,
-    max_children: usize,
+    tracing: Tracing,
     record: Option<std::os::fd::RawFd>,
 ) -> io::Result<(RunOutput, Vec<TraceEvent>)> {
     let mut mask = SigSet::empty();
@@ -204,11 +198,12 @@ fn traced(
         ipc_ns: ipc_namespace(None),
         ns_calls: false,
         left_namespace: false,
-        events: Default::default(),
+        events: kept::Kept::new(tracing.keep_all),
         ended: None,
         survivors: Vec::new(),
         children: 0,
-        max_children,
+        max_children: tracing.max_children,
+        every_text: tracing.every_text,
         signalled: HashMap::new(),
         ends: Vec::new(),
         record,
