@@ -51,10 +51,29 @@ pub struct RunUser {
     claim: std::sync::Mutex<Option<OwnUid>>,
 }
 
-/// Whether `uid` is free: no account or group of that number, no process and no segment.
+/// Whether `id` is mapped in this user namespace's `map` (`/proc/self/uid_map` or
+/// `gid_map`): a container may map only a few ids, and a switch to another fails.
+fn is_mapped(map: &str, id: u32) -> bool {
+    std::fs::read_to_string(map).is_ok_and(|text| {
+        text.lines().any(|line| {
+            let mut words = line.split_whitespace().map(|w| w.parse::<u64>());
+            match (words.next(), words.next(), words.next()) {
+                (Some(Ok(inside)), Some(Ok(_)), Some(Ok(count))) => {
+                    (inside..inside + count).contains(&u64::from(id))
+                }
+                _ => false,
+            }
+        })
+    })
+}
+
+/// Whether `uid` is free: mapped here, no account or group of that number, no process and
+/// no segment.
 fn is_free(uid: u32, segments: &[(shm::ShmId, shm::SegmentStat)]) -> bool {
     use nix::unistd::{Gid, Group, Uid, User};
-    matches!(User::from_uid(Uid::from_raw(uid)), Ok(None))
+    is_mapped("/proc/self/uid_map", uid)
+        && is_mapped("/proc/self/gid_map", uid)
+        && matches!(User::from_uid(Uid::from_raw(uid)), Ok(None))
         && matches!(Group::from_gid(Gid::from_raw(uid)), Ok(None))
         && super::process::processes_of(uid) == 0
         && !segments
@@ -321,6 +340,23 @@ mod tests {
         );
         std::fs::write(&script, "\x7fELF").unwrap();
         assert_eq!(interpreter(&script, "".as_ref()), None);
+    }
+
+    #[test]
+    fn an_id_is_free_only_where_the_namespace_maps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = dir.path().join("uid_map");
+        std::fs::write(
+            &map,
+            "         0       1000          1\n     60000     100000      1000\n",
+        )
+        .unwrap();
+        let map = map.to_str().unwrap();
+        assert!(is_mapped(map, 0));
+        assert!(!is_mapped(map, 1));
+        assert!(is_mapped(map, 60600));
+        assert!(!is_mapped(map, 61000));
+        assert!(!is_mapped("/nonexistent", 0));
     }
 
     #[test]

@@ -90,12 +90,15 @@ pub struct Swept {
 /// checked like any other.
 pub const REGISTRY_DIR: &str = "SHMLAB_REGISTRY";
 
-/// Where the registry lives for this user.
-fn location() -> PathBuf {
+/// Where the registry may live for this user, in order of preference: the first that can be
+/// made or opened is used (a directory only this user can write where there is one, else
+/// the temporary directory).
+fn locations() -> Vec<PathBuf> {
     if let Some(dir) = std::env::var_os(REGISTRY_DIR).filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
+        return vec![PathBuf::from(dir)];
     }
     let euid = nix::unistd::geteuid();
+    let mut places = Vec::new();
     if euid.is_root() {
         let run = Path::new("/run");
         let usable = std::fs::symlink_metadata(run).is_ok_and(|m| {
@@ -103,21 +106,31 @@ fn location() -> PathBuf {
             m.is_dir() && m.uid() == 0 && m.mode() & 0o022 == 0
         });
         if usable {
-            return run.join("shmlab");
+            places.push(run.join("shmlab"));
         }
     } else if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR") {
         let runtime = PathBuf::from(runtime);
         if runtime.is_absolute() {
-            return runtime.join("shmlab");
+            places.push(runtime.join("shmlab"));
         }
     }
-    std::env::temp_dir().join(format!("shmlab-keys-{euid}"))
+    places.push(std::env::temp_dir().join(format!("shmlab-keys-{euid}")));
+    places
 }
 
 impl Registry {
-    /// Opens (making it if need be) the registry of this user.
+    /// Opens (making it if need be) the registry of this user: at the first of its places
+    /// that can be made or opened (a read-only `/run` passes on to the next); one that is
+    /// there but not the checker's own is refused, never passed over.
     pub fn open() -> Result<Registry, RegistryError> {
-        Registry::open_at(&location())
+        let mut last = None;
+        for place in locations() {
+            match Registry::open_at(&place) {
+                Err(e @ RegistryError::Open { .. }) => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(last.expect("there is always the temporary directory"))
     }
 
     /// Opens (making it if need be) the registry at `path`, checking that it is the
