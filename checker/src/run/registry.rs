@@ -19,8 +19,9 @@
 //!
 //! At its start, a checker looks at the files no live checker holds. For a key base, the
 //! segments written there are removed, but only those whose id, creator pid and creation
-//! time all still match what was written. For a uid, every process of that uid is killed and
-//! every segment it created is removed: the uid was the dead checker's alone.
+//! time all still match what was written. For a uid, every process of that uid is killed, and
+//! every segment it created and every working folder it owns is removed: the uid was the dead
+//! checker's alone.
 
 use std::fmt;
 use std::fs::File;
@@ -273,6 +274,7 @@ impl Registry {
                 Kind::Uid(uid) => {
                     swept.processes += super::process::kill_uid(uid);
                     swept.segments += remove_created_by(uid);
+                    super::workdir::sweep_of(uid);
                 }
             }
             let _ = unlinkat(&self.dir, name.as_str(), UnlinkatFlags::NoRemoveDir);

@@ -58,25 +58,71 @@ pub struct Workdir {
     dir: Option<tempfile::TempDir>,
     path: PathBuf,
     skipped: Vec<Skipped>,
+    /// Held while the folder is in use (see [`sweep_unlocked`]).
+    _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+}
+
+/// An exclusive lock on the folder `dir`, if it can be had at once.
+fn lock(dir: &Path) -> Option<nix::fcntl::Flock<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(dir)
+        .ok()?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).ok()
+}
+
+/// Removes the working folders in `tmp` of this user that no live checker holds (locked)
+/// and that are older than a minute: those a checker killed outright left (as a user, whose
+/// uid is shared with everything else the user runs, a folder is told by its lock alone).
+fn sweep_unlocked(tmp: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    let old = |m: &std::fs::Metadata| {
+        m.modified()
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 60)
+    };
+    for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+        let candidate = entry.file_name().to_string_lossy().starts_with(PREFIX)
+            && entry
+                .metadata()
+                .is_ok_and(|m| m.is_dir() && m.uid() == me && old(&m));
+        if !candidate {
+            continue;
+        }
+        if let Some(_held) = lock(&entry.path()) {
+            open_up(&entry.path());
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 impl Workdir {
     /// A fresh working folder for `program`'s runs: a copy of its folder, if it has one, else
     /// empty; the program's uid's, mode 0700.
     pub fn create(program: &Program) -> Result<Workdir, WorkdirError> {
+        static SWEPT: std::sync::Once = std::sync::Once::new();
         if program.exclusive_uid {
-            static SWEPT: std::sync::Once = std::sync::Once::new();
             SWEPT.call_once(|| sweep(&std::env::temp_dir(), program.uid));
+        } else if program.run_as.is_none() {
+            SWEPT.call_once(|| sweep_unlocked(&std::env::temp_dir()));
         }
         // Made 0700 and the checker's: nobody else reaches it while it is filled.
         let dir = tempfile::Builder::new()
             .prefix(PREFIX)
             .tempdir()
             .map_err(WorkdirError::Create)?;
+        // Locked while in use: a checker of the same user that starts later tells a folder
+        // of a live checker from one a killed checker left.
+        let lock = lock(dir.path());
         let mut workdir = Workdir {
             path: dir.path().to_path_buf(),
             dir: Some(dir),
             skipped: Vec::new(),
+            _lock: lock,
         };
         if let Some(from) = &program.folder {
             let rules = CopyRules {
@@ -112,6 +158,12 @@ impl Workdir {
 
 /// The name every working folder starts with.
 const PREFIX: &str = "shmlab-run-";
+
+/// Removes the working folders that `uid` owns in the temporary directory: those of a
+/// checker killed while it had that uid (the registry's sweep of a dead checker's uid).
+pub fn sweep_of(uid: u32) {
+    sweep(&std::env::temp_dir(), uid);
+}
 
 /// Removes the working folders in `tmp` that `uid` owns: those of a checker killed while it
 /// had that uid, which the caller has claimed since (so none of them is in use).
@@ -183,6 +235,29 @@ mod tests {
         list.iter()
             .map(|s| (s.path.display().to_string(), s.why))
             .collect()
+    }
+
+    #[test]
+    fn a_users_sweep_removes_only_old_folders_no_live_checker_holds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let made = |name: &str, age_secs: u64| {
+            let p = tmp.path().join(name);
+            std::fs::create_dir(&p).unwrap();
+            std::fs::write(p.join("f"), "x").unwrap();
+            let then = std::time::SystemTime::now() - std::time::Duration::from_secs(age_secs);
+            std::fs::File::open(&p).unwrap().set_modified(then).unwrap();
+            p
+        };
+        let stale = made("shmlab-run-stale", 3600);
+        let live = made("shmlab-run-live", 3600);
+        let fresh = made("shmlab-run-fresh", 0);
+        let other = made("mine", 3600);
+        let _held = lock(&live).unwrap();
+        sweep_unlocked(tmp.path());
+        assert!(!stale.exists(), "a killed checker's folder stays");
+        assert!(live.exists(), "a live checker's folder was removed");
+        assert!(fresh.exists(), "a folder just made was removed");
+        assert!(other.exists());
     }
 
     #[test]
