@@ -14,22 +14,6 @@ use std::time::{Duration, Instant};
 use common::{json_report, require_root, shared_tempdir, shmlab, workspace};
 use serde_json::Value;
 
-/// Compiles `checker/fixtures/hostile/<name>.c` into `dir`, with `defines`.
-fn compile(dir: &Path, name: &str, defines: &[String]) -> PathBuf {
-    let exe = dir.join(name);
-    let ok = Command::new("cc")
-        .args(["-Wall", "-O1"])
-        .args(defines)
-        .arg("-o")
-        .arg(&exe)
-        .arg(workspace().join(format!("checker/fixtures/hostile/{name}.c")))
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "{name}.c compiles");
-    exe
-}
-
 /// The ids of the segments of `size` bytes on the machine (each test uses a size of its own).
 fn segments_of_size(size: usize) -> Vec<shm::ShmId> {
     shm::list_segments()
@@ -152,7 +136,7 @@ fn a_segment_of_another_user_with_the_programs_pid_is_not_the_runs() {
     require_root();
     let _cleanup = RemoveOfSize(4123);
     let dir = shared_tempdir("shmlab-pid-reuse-");
-    let foreign = compile(dir.path(), "private_as_told", &[]);
+    let foreign = common::compile_hostile(dir.path(), "private_as_told", &[]);
     let solutions = common::lab_dir("shmlab-solutions", "solution-");
     let create_copy = dir.path().join("create");
     std::fs::copy(solutions.path().join("create"), &create_copy).unwrap();
@@ -226,7 +210,7 @@ fn a_childs_leaked_segments_are_the_runs_in_keys_mode_traced_or_not() {
     require_root();
     let _cleanup = RemoveOfSize(4111);
     let dir = shared_tempdir("shmlab-child-leak-");
-    let exe = compile(dir.path(), "child_leaks_private", &[]);
+    let exe = common::compile_hostile(dir.path(), "child_leaks_private", &[]);
     let in_namespace = verdicts(&check_create(&exe, "namespace", true));
     assert_eq!(in_namespace[0].1, "failed", "{in_namespace:?}");
     for traced in [true, false] {
@@ -248,7 +232,7 @@ fn a_childs_leaked_segments_are_the_runs_in_keys_mode_traced_or_not() {
 fn a_childs_leaked_segments_are_the_runs_in_keys_mode_when_traced() {
     let _cleanup = RemoveOfSize(4111);
     let dir = shared_tempdir("shmlab-child-leak-");
-    let exe = compile(dir.path(), "child_leaks_private", &[]);
+    let exe = common::compile_hostile(dir.path(), "child_leaks_private", &[]);
     let doc = check_create(&exe, "keys", true);
     assert_eq!(
         segments_of_size(4111),
@@ -264,11 +248,8 @@ fn kill_checker_while_a_setsid_child_runs(as_user: Option<u32>) -> i32 {
     let dir = shared_tempdir("shmlab-setsid-");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     let pidfile = dir.path().join("pid");
-    let exe = compile(
-        dir.path(),
-        "setsid_sleeper",
-        &[format!("-DPIDFILE=\"{}\"", pidfile.display())],
-    );
+    let define = format!("-DPIDFILE=\"{}\"", pidfile.display());
+    let exe = common::compile_hostile(dir.path(), "setsid_sleeper", &[&define]);
     let (_keep, reachable) = common::reachable_checker();
     let mut cmd = match as_user {
         Some(uid) => {
@@ -381,7 +362,7 @@ fn plant_registry(dir: &Path, victim: shm::ShmId, owner: u32) -> PathBuf {
 
 /// A segment of `size` bytes made by `uid`.
 fn segment_of(uid: u32, size: usize, dir: &Path) -> shm::ShmId {
-    let exe = compile(dir, "private_as_told", &[]);
+    let exe = common::compile_hostile(dir, "private_as_told", &[]);
     let ok = Command::new("setpriv")
         .args([
             format!("--reuid={uid}"),

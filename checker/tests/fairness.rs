@@ -11,19 +11,6 @@ use std::process::{Command, Stdio};
 
 use common::{json_report, outcomes, require_root, shared_tempdir, shmlab, workspace};
 
-fn compile(dir: &Path, name: &str) -> PathBuf {
-    let exe = dir.join(name);
-    let ok = Command::new("cc")
-        .args(["-Wall", "-O1", "-pthread", "-o"])
-        .arg(&exe)
-        .arg(workspace().join(format!("checker/fixtures/hostile/{name}.c")))
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "{name}.c compiles");
-    exe
-}
-
 /// Starts `exe ARGS` as `uid` and waits until it says "ready".
 fn start_as(uid: u32, exe: &Path, args: &[&str]) -> std::process::Child {
     let mut child = Command::new("setpriv")
@@ -92,7 +79,7 @@ fn assert_all_passed(doc: &serde_json::Value) {
 fn a_correct_program_passes_next_to_another_nobody_process_holding_threads() {
     require_root();
     let dir = shared_tempdir("shmlab-fair-");
-    let holder = compile(dir.path(), "hold_threads");
+    let holder = common::compile_hostile(dir.path(), "hold_threads", &["-pthread"]);
     let _held = Killed(start_as(65534, &holder, &["80", "60"]));
     let share = share_solution(dir.path());
     for traced in [true, false] {
@@ -111,7 +98,7 @@ fn a_correct_program_passes_next_to_another_nobody_process_holding_threads() {
 fn a_correct_program_passes_while_a_thread_bomb_is_checked_next_to_it() {
     require_root();
     let dir = shared_tempdir("shmlab-fair-");
-    let bomb = compile(dir.path(), "hold_threads");
+    let bomb = common::compile_hostile(dir.path(), "hold_threads", &["-pthread"]);
     // The bomb, checked as a share program at the same time: 200 threads for 20 s.
     let bomb_script = dir.path().join("share-bomb");
     std::fs::write(
@@ -155,7 +142,7 @@ fn a_correct_program_passes_while_a_thread_bomb_is_checked_next_to_it() {
 #[test]
 fn a_program_polling_without_pause_ends_at_its_timeout_with_its_loop_in_one_line() {
     let dir = shared_tempdir("shmlab-fair-");
-    let exe = compile(dir.path(), "poll_stat");
+    let exe = common::compile_hostile(dir.path(), "poll_stat", &[]);
     let (_, doc) = json_report(
         shmlab()
             .args([

@@ -5,10 +5,10 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::{is_root, json_report, require_root, shmlab, workspace};
+use common::{is_root, json_report, require_root, shmlab};
 use serde_json::{json, Value};
 
 /// A directory every user can enter, for compiled fixtures.
@@ -21,25 +21,6 @@ fn reachable_dir() -> tempfile::TempDir {
     dir
 }
 
-/// Compiles `checker/fixtures/hostile/<name>.c` into `dir`, with `-pthread` when asked.
-fn compile(dir: &Path, name: &str, pthread: bool) -> PathBuf {
-    let exe = dir.join(name);
-    let mut cc = Command::new("cc");
-    cc.args(["-Wall", "-Wextra", "-O1"]);
-    if pthread {
-        cc.arg("-pthread");
-    }
-    let ok = cc
-        .arg("-o")
-        .arg(&exe)
-        .arg(workspace().join(format!("checker/fixtures/hostile/{name}.c")))
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "{name}.c compiles");
-    exe
-}
-
 /// The first run of the only scenario of a JSON report.
 fn first_run(doc: &Value) -> &Value {
     &doc["tests"][0]["extra_data"]["runs"][0]
@@ -50,7 +31,7 @@ fn first_run(doc: &Value) -> &Value {
 fn setuid_root_program_runs_as_the_uid_the_report_names() {
     require_root();
     let dir = reachable_dir();
-    let exe = compile(dir.path(), "setuid_whoami", false);
+    let exe = common::compile_hostile(dir.path(), "setuid_whoami", &[]);
     std::os::unix::fs::chown(&exe, Some(0), Some(0)).unwrap();
     std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o4755)).unwrap();
     for traced in [false, true] {
@@ -79,7 +60,7 @@ fn setuid_root_program_runs_as_the_uid_the_report_names() {
 #[test]
 fn ptrace_traceme_under_no_trace_gives_the_program_s_real_status() {
     let dir = reachable_dir();
-    let exe = compile(dir.path(), "traceme", false);
+    let exe = common::compile_hostile(dir.path(), "traceme", &[]);
     let (_, doc) = json_report(
         shmlab()
             .args(["check", "create/default-mode", "--no-trace", "--program"])
@@ -123,7 +104,7 @@ fn trace(exe: &Path) -> String {
 #[test]
 fn a_thread_is_not_shown_as_a_new_process_nor_its_end_as_a_detach() {
     let dir = reachable_dir();
-    let exe = compile(dir.path(), "threads", true);
+    let exe = common::compile_hostile(dir.path(), "threads", &["-pthread"]);
     let text = trace(&exe);
     assert!(text.contains("from the thread"), "{text}");
     assert!(
@@ -148,7 +129,7 @@ fn a_thread_is_not_shown_as_a_new_process_nor_its_end_as_a_detach() {
 #[test]
 fn a_thread_that_calls_exit_ends_its_process_once() {
     let dir = reachable_dir();
-    let exe = compile(dir.path(), "thread_exit", true);
+    let exe = common::compile_hostile(dir.path(), "thread_exit", &["-pthread"]);
     let text = trace(&exe);
     assert!(text.contains("the worker ends the program"), "{text}");
     let ends: Vec<&str> = text
@@ -176,7 +157,7 @@ fn user_namespaces_allowed(exe: &Path) -> bool {
 #[test]
 fn a_program_that_leaves_the_ipc_namespace_is_stopped_and_recorded() {
     let dir = reachable_dir();
-    let exe = compile(dir.path(), "unshare_ipc", false);
+    let exe = common::compile_hostile(dir.path(), "unshare_ipc", &[]);
     if !user_namespaces_allowed(&exe) {
         eprintln!("user namespaces are forbidden here: a program cannot leave the IPC namespace, nothing to check");
         return;
@@ -207,7 +188,7 @@ fn a_program_that_leaves_the_ipc_namespace_is_stopped_and_recorded() {
 #[test]
 fn a_program_cannot_leave_the_ipc_namespace_when_not_traced() {
     let dir = reachable_dir();
-    let exe = compile(dir.path(), "unshare_ipc", false);
+    let exe = common::compile_hostile(dir.path(), "unshare_ipc", &[]);
     if !user_namespaces_allowed(&exe) {
         eprintln!("user namespaces are forbidden here: a program cannot leave the IPC namespace, nothing to check");
         return;
@@ -249,7 +230,7 @@ fn a_program_that_stays_in_its_namespace_has_no_left_namespace_field() {
 #[test]
 fn a_run_record_says_which_stream_was_cut_at_the_cap() {
     let dir = reachable_dir();
-    let exe = compile(dir.path(), "flood_stdout", false);
+    let exe = common::compile_hostile(dir.path(), "flood_stdout", &[]);
     let (_, doc) = json_report(
         shmlab()
             .args([

@@ -5,24 +5,10 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 
 use common::workspace;
-
-/// Compiles `checker/fixtures/hostile/<name>.c` into `dir`.
-fn compile(dir: &Path, name: &str) -> PathBuf {
-    let exe = dir.join(name);
-    let ok = Command::new("cc")
-        .args(["-Wall", "-Wextra", "-O1", "-o"])
-        .arg(&exe)
-        .arg(workspace().join(format!("checker/fixtures/hostile/{name}.c")))
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "{name}.c compiles");
-    exe
-}
 
 fn dir() -> tempfile::TempDir {
     common::shared_tempdir("shmlab-trace-")
@@ -59,7 +45,7 @@ fn trace(args: &[&str], exe: &Path, input: &[u8]) -> String {
 #[test]
 fn trace_forwards_its_own_stdin_to_the_program() {
     let d = dir();
-    let exe = compile(d.path(), "read_yes");
+    let exe = common::compile_hostile(d.path(), "read_yes", &[]);
     let text = trace(&[], &exe, b"y\n");
     assert!(text.contains("] exited with status 0"), "{text}");
     let text = trace(&[], &exe, b"n\n");
@@ -69,7 +55,7 @@ fn trace_forwards_its_own_stdin_to_the_program() {
 #[test]
 fn trace_reads_the_file_given_with_stdin() {
     let d = dir();
-    let exe = compile(d.path(), "read_yes");
+    let exe = common::compile_hostile(d.path(), "read_yes", &[]);
     let answers = d.path().join("answers");
     std::fs::write(&answers, "\n\ny\n").unwrap();
     // The file wins over the checker's own stdin.
@@ -80,7 +66,7 @@ fn trace_reads_the_file_given_with_stdin() {
 #[test]
 fn trace_shows_a_child_that_crashes_with_no_attachment() {
     let d = dir();
-    let exe = compile(d.path(), "child_crash");
+    let exe = common::compile_hostile(d.path(), "child_crash", &[]);
     let text = trace(&[], &exe, b"");
     let crashed: Vec<&str> = text
         .lines()
@@ -93,7 +79,7 @@ fn trace_shows_a_child_that_crashes_with_no_attachment() {
 #[test]
 fn trace_says_which_processes_the_checker_killed_and_why() {
     let d = dir();
-    let exe = compile(d.path(), "child_crash");
+    let exe = common::compile_hostile(d.path(), "child_crash", &[]);
     let text = trace(&[], &exe, b"");
     assert!(
         text.contains(
@@ -112,7 +98,7 @@ fn trace_says_which_processes_the_checker_killed_and_why() {
 #[test]
 fn trace_ends_with_the_segments_left_an_ipc_private_leak_included_in_keys_mode() {
     let d = dir();
-    let exe = compile(d.path(), "leak_private");
+    let exe = common::compile_hostile(d.path(), "leak_private", &[]);
     let text = trace(&["--isolation", "keys"], &exe, b"");
     // The program prints the id it made.
     let stdout = text.split("--- stdout\n").nth(1).unwrap();
@@ -130,7 +116,7 @@ fn trace_ends_with_the_segments_left_an_ipc_private_leak_included_in_keys_mode()
 #[test]
 fn trace_says_no_segment_is_left_when_none_is() {
     let d = dir();
-    let exe = compile(d.path(), "read_yes");
+    let exe = common::compile_hostile(d.path(), "read_yes", &[]);
     let text = trace(&[], &exe, b"y\n");
     assert!(text.contains("\nsegments left: none\n"), "{text}");
 }
@@ -138,7 +124,7 @@ fn trace_says_no_segment_is_left_when_none_is() {
 #[test]
 fn trace_marks_output_cut_at_the_cap() {
     let d = dir();
-    let exe = compile(d.path(), "flood_stdout");
+    let exe = common::compile_hostile(d.path(), "flood_stdout", &[]);
     let text = trace(&["--timeout", "10"], &exe, b"");
     assert!(
         text.contains("\n[stdout cut at 65536 bytes: "),
@@ -151,7 +137,7 @@ fn trace_marks_output_cut_at_the_cap() {
 #[test]
 fn trace_shows_the_programs_own_text_its_bytes_and_where_it_was_cut_and_folds_loops() {
     let d = dir();
-    let exe = compile(d.path(), "leaves_text");
+    let exe = common::compile_hostile(d.path(), "leaves_text", &[]);
     let out = trace(&[], &exe, b"");
     // The program's own shmdt, with a byte that is not UTF-8 said as such.
     assert!(out.contains(r#"it held "caf\xff\xfe ok""#), "{out}");

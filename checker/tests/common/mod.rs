@@ -124,6 +124,23 @@ pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
     (dir, to)
 }
 
+/// Compiles `checker/fixtures/hostile/<name>.c` into `dir`, with `flags` after the usual
+/// ones (`-pthread`, `-DNAME=VALUE`); the program's path.
+pub fn compile_hostile(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {
+    let exe = dir.join(name);
+    let ok = std::process::Command::new("cc")
+        .args(["-Wall", "-Wextra", "-O1"])
+        .args(flags)
+        .arg("-o")
+        .arg(&exe)
+        .arg(workspace().join(format!("checker/fixtures/hostile/{name}.c")))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "{name}.c compiles");
+    exe
+}
+
 /// Whether this test process is root.
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
