@@ -18,22 +18,9 @@ use nix::sys::resource::{getrusage, UsageWho};
 
 const RUNS: usize = 5;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
 
-fn shmlab() -> PathBuf {
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--quiet", "--release", "-p", "shmlab-checker"])
-        .current_dir(workspace())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    workspace().join("target/release/shmlab")
-}
+use common::{release_shmlab as shmlab, workspace};
 
 fn compile(dir: &Path, name: &str) -> PathBuf {
     let exe = dir.join(name);

@@ -8,29 +8,16 @@
 //! prints, for each round, how many of the 10 got full marks and the lowest score; goal: 10
 //! of 10 every time. It prints figures; it asserts nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const STUDENTS: usize = 10;
 const ROUNDS: usize = 10;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
 
-fn shmlab() -> PathBuf {
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--quiet", "--release", "-p", "shmlab-checker"])
-        .current_dir(workspace())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    workspace().join("target/release/shmlab")
-}
+use common::{release_shmlab as shmlab, workspace};
 
 fn open_dir(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;

@@ -49,24 +49,34 @@ fn verdicts(doc: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A directory only root can enter (as /root is).
+fn root_only_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    dir
+}
+
+/// Writes `text` to `path`, executable by everyone.
+fn executable(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 #[test]
 #[ignore = "needs root: the checker runs scripts as another user only as root"]
 fn a_script_whose_interpreter_only_root_can_reach_is_never_run_as_root() {
     require_root();
     // A copy of sh in a directory only root can enter, and a script that names it.
-    let private = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let private = root_only_dir();
     let sh = private.path().join("sh");
     std::fs::copy("/bin/sh", &sh).unwrap();
     let marker = private.path().join("ran-as-root");
     let scripts = shared_tempdir("shmlab-attack-");
     let script = scripts.path().join("create");
-    std::fs::write(
+    executable(
         &script,
-        format!("#!{}\ntouch {}\necho 0\n", sh.display(), marker.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        &format!("#!{}\ntouch {}\necho 0\n", sh.display(), marker.display()),
+    );
     for traced in [true, false] {
         let mut cmd = shmlab();
         cmd.args(["check", "create", "--program"]).arg(&script);
@@ -91,20 +101,16 @@ fn env_finds_interpreters_on_a_path_every_user_can_reach() {
     require_root();
     // An interpreter first on the checker's PATH, in a directory only root can enter (as
     // pyenv's shims under /root): the script must not find it through the checker's PATH.
-    let private = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let private = root_only_dir();
     let marker = private.path().join("ran-as-root");
     let interp = private.path().join("shmlab-test-interp");
-    std::fs::write(
+    executable(
         &interp,
-        format!("#!/bin/sh\ntouch {}\necho 0\n", marker.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&interp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        &format!("#!/bin/sh\ntouch {}\necho 0\n", marker.display()),
+    );
     let scripts = shared_tempdir("shmlab-attack-");
     let script = scripts.path().join("create");
-    std::fs::write(&script, "#!/usr/bin/env shmlab-test-interp\n").unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    executable(&script, "#!/usr/bin/env shmlab-test-interp\n");
     let path = format!(
         "{}:{}",
         private.path().display(),
