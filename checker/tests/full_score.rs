@@ -9,22 +9,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use assert_cmd::Command;
-use common::{built, is_root, json_report, reachable_checker, shared_tempdir, shmlab, workspace};
-
-/// The checker as an ordinary user: uid 65534 when the test runs as root, else the test's.
-fn as_user() -> (Option<tempfile::TempDir>, Command) {
-    if !is_root() {
-        return (None, shmlab());
-    }
-    let (bin, checker) = reachable_checker();
-    let mut cmd = Command::new("setpriv");
-    cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-        .arg(checker)
-        .current_dir("/")
-        .env("NO_COLOR", "1");
-    (Some(bin), cmd)
-}
+use common::{as_user, built, is_root, json_report, shared_tempdir, workspace};
 
 /// `max_score` per lab, and how many of its scenarios were skipped.
 fn per_lab(doc: &serde_json::Value) -> BTreeMap<String, (u64, u64)> {

@@ -475,6 +475,11 @@ impl Scene<'_> {
             survivors: out.survivors,
             children: out.children,
             left_namespace: out.left_namespace,
+            // Every run's processes and threads are capped at this many of its own.
+            spawn_failed: out.spawn_failed.map(|f| crate::model::run::SpawnFailed {
+                limit: Some(program::EXTRA_PROCESSES),
+                ..f
+            }),
         })
     }
 

@@ -50,6 +50,8 @@ pub enum Stop {
     KilledItsParent,
     /// It started more processes than allowed.
     ForkLoop,
+    /// A fork or clone failed because the run had as many processes and threads as a run may.
+    ProcessLimit,
     /// It moved to another IPC namespace, where the checker cannot see its segments.
     LeftNamespace,
     /// It could not be started (exit status 126 or 127 before any shm call): a problem with

@@ -4,7 +4,7 @@
 
 use super::ctx::{Ctx, Stop};
 use super::evidence::{Evidence, Kind, Outcome};
-use crate::model::run::{MAX_CHILDREN, OUTPUT_CAP};
+use crate::model::run::{SpawnCause, MAX_CHILDREN, OUTPUT_CAP};
 use crate::model::timeline::{errno_name, signal_name};
 use crate::model::{Call, Return, Termination};
 
@@ -48,6 +48,22 @@ impl<'a> Ctx<'a> {
                 "too many processes: the program kept forking (a fork() in a loop?) and the checker stopped it".into()
             });
             return self.stop(Stop::ForkLoop);
+        }
+        if let Some(failed) = run.spawn_failed {
+            // Only the run's own doing; a failure from outside it is the checker's to
+            // report (an error of the scenario), never a check of the program.
+            if let SpawnCause::AtLimit(limit) = failed.cause() {
+                let what = if failed.thread {
+                    "a new thread (pthread_create)"
+                } else {
+                    "a fork()"
+                };
+                let tasks = failed.tasks;
+                self.check("processes", "processes and threads the program had at once", format!("fewer than {limit}"), format!("{tasks}, when {what} failed with {}", errno_name(failed.errno)), false, || {
+                    format!("the program reached the limit of {limit} processes and threads a run may have, so {what} failed: does it start processes or threads in a loop, or never wait for the children it started?")
+                });
+                return self.stop(Stop::ProcessLimit);
+            }
         }
         match run.termination {
             Termination::KilledItsParent { signal } => {

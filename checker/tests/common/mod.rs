@@ -124,6 +124,21 @@ pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
     (dir, to)
 }
 
+/// The checker as an ordinary user: uid 65534 when the test runs as root, else the test's
+/// own. Keep the directory while the command runs (it holds the copy of the checker).
+pub fn as_user() -> (Option<tempfile::TempDir>, Command) {
+    if !is_root() {
+        return (None, shmlab());
+    }
+    let (bin, checker) = reachable_checker();
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .arg(checker)
+        .current_dir("/")
+        .env("NO_COLOR", "1");
+    (Some(bin), cmd)
+}
+
 /// Compiles `checker/fixtures/hostile/<name>.c` into `dir`, with `flags` after the usual
 /// ones (`-pthread`, `-DNAME=VALUE`); the program's path.
 pub fn compile_hostile(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {

@@ -259,6 +259,7 @@ fn trace_case() -> impl Strategy<Value = TraceCase> {
                 survivors,
                 children,
                 left_namespace,
+                spawn_failed: None,
                 ends,
             },
         );
