@@ -115,6 +115,24 @@ pub fn shared_tempdir(prefix: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Keeps `dir` until this test process has ended, then removes it: for a directory a
+/// `static` holds (statics are never dropped). A shell started now waits for the process to
+/// end and removes it.
+pub fn removed_at_exit(dir: tempfile::TempDir) -> PathBuf {
+    let path = dir.keep();
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"while kill -0 "$0" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$1""#)
+        .arg(std::process::id().to_string())
+        .arg(&path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("sh runs");
+    path
+}
+
 /// A copy of the `shmlab` binary where every user can run it.
 pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
     let dir = shared_tempdir("shmlab-bin-");
