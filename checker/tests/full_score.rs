@@ -121,3 +121,52 @@ fn grade_gives_the_same_full_score_to_complete_missing_and_broken_submissions() 
         assert!(rows[student][score] < rows["complete"][score], "{csv}");
     }
 }
+
+#[test]
+fn where_segments_cannot_be_locked_the_locked_scenario_is_skipped_for_present_and_missing_labs() {
+    // RLIMIT_MEMLOCK 0 and, as root, no CAP_IPC_LOCK (the checker runs as uid 65534): no
+    // SHM_LOCK here, for any program.
+    let solutions = built("shmlab-solutions");
+    let mut docs = Vec::new();
+    for present in [true, false] {
+        let dir = shared_tempdir("shmlab-full-score-");
+        if present {
+            let to = dir.path().join("stat");
+            std::fs::copy(&solutions["solution-stat"], &to).unwrap();
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let (_bin, checker) = common::reachable_checker();
+        let mut cmd = assert_cmd::Command::new("prlimit");
+        cmd.arg("--memlock=0:0")
+            .current_dir("/")
+            .env("NO_COLOR", "1");
+        if is_root() {
+            cmd.args([
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+            ]);
+        }
+        cmd.arg(checker);
+        let (_, doc) = json_report(cmd.args(["check", "stat", "--dir"]).arg(dir.path()));
+        let locked = doc["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"].as_str().unwrap().starts_with("stat/locked"))
+            .unwrap_or_else(|| panic!("no stat/locked: {doc:#}"))
+            .clone();
+        assert_eq!(locked["extra_data"]["outcome"], "skipped", "{locked:#}");
+        assert_eq!(locked["max_score"], 0, "{locked:#}");
+        assert!(
+            locked["output"]
+                .as_str()
+                .unwrap()
+                .contains("lock a segment"),
+            "{locked:#}"
+        );
+        docs.push(per_lab(&doc));
+    }
+    assert_eq!(docs[0], docs[1], "present and missing: the same full score");
+}
