@@ -120,16 +120,16 @@ pub fn shared_tempdir(prefix: &str) -> tempfile::TempDir {
 /// end and removes it.
 pub fn removed_at_exit(dir: tempfile::TempDir) -> PathBuf {
     let path = dir.keep();
-    std::process::Command::new("sh")
+    // The shell puts the watcher in the background and ends, so that no child of this
+    // process is left unwaited.
+    let started = std::process::Command::new("sh")
         .arg("-c")
-        .arg(r#"while kill -0 "$0" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$1""#)
+        .arg(r#"(while kill -0 "$0" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$1") </dev/null >/dev/null 2>&1 &"#)
         .arg(std::process::id().to_string())
         .arg(&path)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+        .status()
         .expect("sh runs");
+    assert!(started.success());
     path
 }
 
