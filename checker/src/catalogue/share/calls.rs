@@ -110,8 +110,12 @@ fn child_detached(c: &mut Ctx<'_>, events: &[TraceEvent], child: i32, addr: u64)
         (None, None) => "no shmdt".into(),
     };
     let ok = dt.is_some_and(|e| e.succeeded());
+    // Still running when the program ended: the checker killed it, maybe before its shmdt.
+    let killed = c.run().survivors.contains(&child);
     c.check("timeline", "the child's shmdt of the address it inherited", "a successful shmdt", shown, ok, || {
-        if ended_attached.is_some() {
+        if killed {
+            "the child was still running when the program ended, and the checker killed it before it detached: the parent must waitpid for the child, which detaches after writing".into()
+        } else if ended_attached.is_some() {
             "the child ended without shmdt: exiting detached it, but the contract asks the child to detach, as every process that attaches does".into()
         } else {
             "the child must detach the attachment it inherited: shmdt with the address the parent's shmat returned, after writing".into()
@@ -143,6 +147,17 @@ fn removed_after_child(c: &mut Ctx<'_>, events: &[TraceEvent], parent: i32, chil
             && e.succeeded()
     });
     let Some(rmid) = rmid else {
+        let by_child = events.iter().any(|e| {
+            e.pid == child
+                && matches!(
+                    e.call,
+                    Call::Shmctl {
+                        cmd: libc::IPC_RMID,
+                        ..
+                    }
+                )
+                && e.succeeded()
+        });
         c.check(
             "timeline",
             "the parent's IPC_RMID",
@@ -150,8 +165,12 @@ fn removed_after_child(c: &mut Ctx<'_>, events: &[TraceEvent], parent: i32, chil
             "none that succeeded",
             false,
             || {
-                "the parent must remove the segment after reading: shmctl(id, IPC_RMID, NULL)"
-                    .into()
+                if by_child {
+                    format!("the child (pid {child}) removed the segment: it went on into the parent's code, so the parent's own IPC_RMID found no segment; end the child's branch with _exit(0) (Rust: shm::exit_now(0)) right after its shmdt")
+                } else {
+                    "the parent must remove the segment after reading: shmctl(id, IPC_RMID, NULL)"
+                        .into()
+                }
             },
         );
         return;
