@@ -326,6 +326,7 @@ impl<'a> Ctx<'a> {
         let ok = found == Some(name);
         let text = errno_text(name);
         let evidence = self.evidence();
+        let key = self.command_key();
         let ok = self.check(
             "errno",
             "the error named on stderr",
@@ -336,7 +337,7 @@ impl<'a> Ctx<'a> {
                 show(stderr.trim())
             },
             ok,
-            || super::status::errno_hint(call, name, found, &evidence),
+            || super::status::errno_hint(call, name, found, &evidence, key),
         );
         self.explain_last(name);
         ok

@@ -19,6 +19,8 @@ pub use status::{is_todo, signal_meaning};
 pub use verdict::{evaluate, Evaluation, Verdict};
 
 #[cfg(test)]
+mod failure_tests;
+#[cfg(test)]
 mod hint_tests;
 #[cfg(test)]
 mod tests;
