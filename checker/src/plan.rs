@@ -111,6 +111,8 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations on the lab's file).
     Github,
+    /// One self-contained HTML page, with pictures of the runs.
+    Html,
 }
 
 /// How programs run: isolation, time, tracing.
@@ -149,6 +151,8 @@ pub struct TracePlan {
     pub stdin: Option<PathBuf>,
     /// Every call on its own line, none folded or left out (`--full`).
     pub full: bool,
+    /// Where the run's picture goes, as an HTML page with the trace (`--html`).
+    pub html: Option<PathBuf>,
     pub run: RunOptions,
 }
 

@@ -15,7 +15,7 @@ use crate::model::{Lab, Observation};
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection, Source};
 use crate::report::stream::{Progress, Stream};
 use crate::report::{
-    github, human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport,
+    github, html, human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport,
 };
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunError, RunOutcome};
@@ -94,6 +94,7 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
             Format::Json => json::render(&report, out),
             Format::Junit => junit::render(&report, out),
             Format::Github => github::render(&report, out),
+            Format::Html => html::render(&report, out),
         }
     };
     match output.as_mut() {

@@ -175,6 +175,9 @@ struct TraceArgs {
     /// count, and past 2000 lines only the last 500 are kept).
     #[arg(long)]
     full: bool,
+    /// Also write the run, drawn as a timeline, with the trace, to FILE (one HTML page).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// The program and its arguments (after `--`).
     #[arg(
         required = true,
@@ -292,6 +295,9 @@ enum FormatArg {
     Junit,
     /// GitHub Actions annotations: an ::error on the lab's file per failed scenario.
     Github,
+    /// One self-contained HTML page (give --output FILE): the summary, then each lab, every
+    /// failed scenario open with a picture of its runs.
+    Html,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -357,6 +363,7 @@ impl Cli {
                     command: t.command,
                     stdin: t.stdin,
                     full: t.full,
+                    html: t.html,
                     run: t.common.run_options(true),
                 })
             }
@@ -484,6 +491,7 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
             FormatArg::Json => Format::Json,
             FormatArg::Junit => Format::Junit,
             FormatArg::Github => Format::Github,
+            FormatArg::Html => Format::Html,
         },
         verbose: args.verbose,
         run: args.common.run_options(!args.no_trace),
