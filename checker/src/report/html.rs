@@ -19,10 +19,10 @@ use crate::scenario::Verdict;
 /// The page's style: readable printed in black and white, and at any zoom (text wraps, the
 /// pictures scroll sideways inside their own box).
 const STYLE: &str = "
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0 auto;max-width:1100px;padding:16px 20px;color:#111;background:#fff;line-height:1.4}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0 auto;max-width:1100px;padding:16px 20px;color:#111;background:#fff;line-height:1.4;overflow-wrap:break-word}
 h1{font-size:1.5em;margin:0 0 .3em}
 h2{font-size:1.2em;margin:1.6em 0 .4em;border-bottom:2px solid #ccc;padding-bottom:.2em}
-code,pre{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.92em}
+code,pre{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.92em;overflow-wrap:anywhere}
 pre{background:#f5f5f5;padding:8px;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
 .summary{font-size:1.1em;font-weight:bold;padding:8px 12px;border:2px solid #1d5e2a;background:#eef7ee}
 .summary.failing{border-color:#b00020;background:#fdeeee}
