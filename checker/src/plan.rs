@@ -20,6 +20,8 @@ pub enum Plan {
     Trace(TracePlan),
     /// `grade SUBMISSIONS_DIR`.
     Grade(GradePlan),
+    /// `inspect [ID]`: the segments of this IPC namespace.
+    Inspect(InspectPlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
     /// `watch`.
@@ -154,6 +156,15 @@ pub struct TracePlan {
     /// Where the run's picture goes, as an HTML page with the trace (`--html`).
     pub html: Option<PathBuf>,
     pub run: RunOptions,
+}
+
+/// `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InspectPlan {
+    /// One segment, with its bytes; every segment when `None`.
+    pub id: Option<i32>,
+    /// JSON instead of text.
+    pub json: bool,
 }
 
 /// `grade`.

@@ -7,6 +7,7 @@ pub mod check;
 pub mod dev;
 pub mod grade;
 pub mod gradescope;
+pub mod inspect;
 pub mod learn;
 pub mod programs;
 pub mod progress;
@@ -29,6 +30,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::ListScenarios(selection) => check::list_scenarios(&selection),
         Plan::Check(p) => check::execute(&p, false),
         Plan::Trace(p) => trace::execute(&p),
+        Plan::Inspect(p) => inspect::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
         Plan::Watch(p) => watch::execute(&p),

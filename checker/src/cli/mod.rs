@@ -11,8 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Selection, Source, TracePlan,
-    Track, WatchPlan,
+    CheckPlan, Format, GradePlan, GradescopePlan, InspectPlan, Plan, RunOptions, Selection, Source,
+    TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -45,6 +45,16 @@ enum Command {
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
+    /// Show the shared memory segments of this machine (its IPC namespace): mode decoded,
+    /// SHM_DEST and SHM_LOCKED named, owner and creator names, the processes attached now,
+    /// times as dates; with an ID, that segment and its bytes.
+    Inspect {
+        /// One segment's id (as `ipcs -m` shows it): show it with its bytes.
+        id: Option<i32>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-check the lab you are working on each time a file under labs/ (or --dir) is saved;
     /// r or Enter re-runs by hand, q quits.
     Watch {
@@ -395,6 +405,7 @@ impl Cli {
                     run: g.common.run_options(!g.no_trace),
                 })
             }
+            Command::Inspect { id, json } => Plan::Inspect(InspectPlan { id, json }),
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
             Command::Explain { topic } => Plan::Explain(
                 topic

@@ -7,6 +7,7 @@ pub mod github;
 pub mod hints;
 pub mod html;
 pub mod human;
+pub mod inspect;
 pub mod json;
 pub mod junit;
 pub mod list;
