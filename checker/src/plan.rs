@@ -24,6 +24,8 @@ pub enum Plan {
     Inspect(InspectPlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
+    /// `dev diagram [--check]`: draw (or compare) the docs' lifecycle diagram.
+    DevDiagram { check: bool },
     /// `watch`.
     Watch(WatchPlan),
     /// `gradescope`: the autograder zip.

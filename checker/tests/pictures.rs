@@ -316,3 +316,29 @@ fn the_html_report_in_chromium_has_no_overlapping_text_at_100_and_200_percent() 
         );
     }
 }
+
+/// The lifecycle diagram in `docs/concepts.md` is what the checker draws today from a
+/// traced run of the share solution (`shmlab dev diagram` redraws it).
+#[test]
+fn the_lifecycle_diagram_in_the_docs_is_what_the_checker_draws() {
+    let run = common::shmlab()
+        .args(["dev", "diagram", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let concepts = std::fs::read_to_string(common::workspace().join("docs/concepts.md")).unwrap();
+    assert!(concepts.contains("](lifecycle.svg)"));
+    let svg = std::fs::read_to_string(common::workspace().join("docs/lifecycle.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let lanes = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("lane"))
+        .count();
+    assert_eq!(lanes, 2);
+}

@@ -130,6 +130,13 @@ enum DevCommand {
     /// Every pristine starter fails, every solution passes, and every guide lists exactly
     /// the catalogue's scenarios.
     Check(Common),
+    /// Draw docs/lifecycle.svg (the lifecycle diagram of docs/concepts.md) from a traced run
+    /// of the share solution; --check fails if the file differs instead of writing it.
+    Diagram {
+        /// Compare with the file instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -407,6 +414,7 @@ impl Cli {
             }
             Command::Inspect { id, json } => Plan::Inspect(InspectPlan { id, json }),
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
+            Command::Dev(DevCommand::Diagram { check }) => Plan::DevDiagram { check },
             Command::Explain { topic } => Plan::Explain(
                 topic
                     .map(|t| text(&t, Word::Topic).map(str::to_string))
