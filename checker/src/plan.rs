@@ -141,6 +141,8 @@ pub struct CheckPlan {
     pub partial: Option<PathBuf>,
     /// Where the report goes instead of stdout.
     pub output: Option<PathBuf>,
+    /// Where the HTML page of the report goes as well (`--html`).
+    pub html: Option<PathBuf>,
     /// The folder every program's runs happen in a copy of (`--workdir`), instead of the
     /// program's own.
     pub workdir: Option<PathBuf>,

@@ -55,6 +55,15 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
         ),
         None => None,
     };
+    let mut html_file = match &plan.html {
+        Some(path) => Some(
+            std::fs::File::create(path).map_err(|e| UsageError::HtmlFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
+        None => None,
+    };
     let labs: Vec<Lab> = plan.selection.labs().collect();
     let mut found = programs::resolve(&plan.source, &labs)?;
     if let Some(folder) = &plan.workdir {
@@ -100,6 +109,9 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
     match output.as_mut() {
         Some(file) => render(file).map_err(Fatal::Write)?,
         None => write_out(render)?,
+    }
+    if let Some(file) = html_file.as_mut() {
+        html::render(&report, file).map_err(Fatal::Write)?;
     }
     if run::process::interrupted() {
         // The report (written above, in the format asked for) marks what did not run.

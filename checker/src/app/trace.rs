@@ -34,7 +34,7 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
     // before anything runs.
     let mut html = match &plan.html {
         Some(path) => Some(
-            std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
+            std::fs::File::create(path).map_err(|e| UsageError::HtmlFile {
                 path: path.clone(),
                 reason: e.to_string(),
             })?,

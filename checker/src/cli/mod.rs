@@ -250,6 +250,10 @@ struct CheckArgs {
     /// Write the report (in the --format asked for) to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write the report as an HTML page, with pictures of the runs, to FILE (whatever
+    /// --format says).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Run the programs in a copy of DIR (the submission's folder), made afresh for each
     /// scenario, instead of a copy of the folder holding each program (or its source).
     #[arg(long, value_name = "DIR")]
@@ -359,6 +363,7 @@ impl Cli {
                 run: args.common.run_options(true),
                 partial: None,
                 output: None,
+                html: None,
                 workdir: None,
             }),
             Command::Check(args) => Plan::Check(check_plan(args)?),
@@ -516,6 +521,7 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
         run: args.common.run_options(!args.no_trace),
         partial: args.partial,
         output: args.output,
+        html: args.html,
         workdir: args.workdir,
     })
 }
