@@ -131,12 +131,12 @@ pub fn svg(layout: &Layout, t: &Texts<'_>) -> String {
             y2 - 6.0
         );
     }
-    let mut lane_spans: Vec<usize> = vec![0; layout.lanes.len()];
-    for span in &layout.spans {
-        let nth = lane_spans.get(span.lane).copied().unwrap_or(0);
-        if let Some(c) = lane_spans.get_mut(span.lane) {
-            *c += 1;
-        }
+    for (k, span) in layout.spans.iter().enumerate() {
+        // Attachments of one process at the same time are drawn a little apart.
+        let nth = layout.spans[..k]
+            .iter()
+            .filter(|o| o.lane == span.lane && o.start < span.end && span.start < o.end)
+            .count();
         draw_span(
             &mut s,
             span,

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::timeline::{addr_text, errno_name, shmctl_cmd};
+use crate::model::timeline::{addr_text, errno_name, shmctl_cmd, signal_name};
 use crate::model::{Call, Effect, Return, SegmentState, TraceEvent};
 
 /// Calls drawn one per column at most: the first [`HEAD`] and the last [`TAIL`]; the ones
@@ -238,7 +238,8 @@ fn lanes(input: &Input<'_>, last: f64) -> Vec<Lane> {
                 });
             }
         }
-        if !known(&lanes, e.pid) {
+        // Calls not kept belong to no process of their own.
+        if !known(&lanes, e.pid) && !matches!(e.call, Call::Omitted { .. }) {
             // A process whose fork was not kept (or a thread's own pid).
             lanes.push(Lane {
                 pid: e.pid,
@@ -357,12 +358,14 @@ fn mark_words(e: &TraceEvent) -> (String, String) {
         Call::Shmctl { cmd, .. } => shmctl_cmd(*cmd),
         Call::Fork { .. } => "fork".to_string(),
         Call::Exec => "exec".to_string(),
+        Call::Exit { status } if *status < 0 => signal_name(status.saturating_neg()),
         Call::Exit { .. } => e.call.text(),
         Call::Omitted { count } => format!("{count} calls"),
     };
     let result = match (&e.call, e.ret) {
         (Call::Fork { child }, _) => format!("child {child}"),
         (Call::Omitted { .. }, _) => "not kept".to_string(),
+        (Call::Exit { status }, _) if *status < 0 => "killed".to_string(),
         (Call::Exit { .. } | Call::Exec, _) => String::new(),
         (_, None) => "(no result)".to_string(),
         (Call::Shmat { .. }, Some(Return::Value(v))) => format!("= {}", addr_text(v as u64)),

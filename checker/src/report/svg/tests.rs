@@ -358,3 +358,36 @@ fn the_svg_of_a_share_run_parses_and_holds_lanes_spans_marks_and_the_pinned_chec
     );
     assert!(!svg.contains('\x1b'));
 }
+
+#[test]
+fn calls_not_kept_make_no_lane_and_a_killed_process_is_named_by_its_signal() {
+    let mut events = share_events();
+    events.insert(
+        3,
+        other(
+            0,
+            Call::Omitted { count: 12 },
+            Effect::Call { before: None },
+        ),
+    );
+    events[6] = other(
+        CHILD,
+        Call::Exit {
+            status: -libc::SIGSEGV,
+        },
+        Effect::Exit { attached: vec![] },
+    );
+    let l = layout(&input(&events));
+    let pids: Vec<i32> = l.lanes.iter().map(|l| l.pid).collect();
+    assert_eq!(pids, vec![PARENT, CHILD]);
+    let omitted = &l.marks[3];
+    assert_eq!(
+        (omitted.kind, omitted.lane, omitted.name.as_str()),
+        (MarkKind::Omitted, 0, "12 calls")
+    );
+    let killed = &l.marks[6];
+    assert_eq!(
+        (killed.name.as_str(), killed.result.as_str()),
+        ("SIGSEGV", "killed")
+    );
+}
