@@ -200,7 +200,7 @@ fn trace_html_to_a_file_that_cannot_be_written_is_a_usage_error_before_anything_
 }
 
 /// Headless Chromium, started the way this machine allows (no sandbox as root, nothing
-/// fetched, a fresh profile), with `args` and `url`.
+/// fetched, a fresh profile that also holds its home), with `args` and `url`.
 fn chromium(profile: &Path, args: &[&str], url: &str) -> std::process::Output {
     Command::new("/usr/bin/chromium")
         .args([
@@ -215,6 +215,10 @@ fn chromium(profile: &Path, args: &[&str], url: &str) -> std::process::Output {
             "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
+        // Nothing of it is left in the home directory: its caches go with the profile.
+        .env("HOME", profile)
+        .env("XDG_CONFIG_HOME", profile)
+        .env("XDG_CACHE_HOME", profile)
         .args(args)
         .arg(url)
         .output()
