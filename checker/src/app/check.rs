@@ -16,7 +16,7 @@ use crate::model::{Lab, Observation};
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection, Source};
 use crate::report::stream::{Progress, Stream};
 use crate::report::{
-    github, human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport,
+    github, html, human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport,
 };
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunError, RunOutcome};
@@ -50,6 +50,15 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
     let mut output = match &plan.output {
         Some(path) => Some(
             std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
+        None => None,
+    };
+    let mut html_file = match &plan.html {
+        Some(path) => Some(
+            std::fs::File::create(path).map_err(|e| UsageError::HtmlFile {
                 path: path.clone(),
                 reason: e.to_string(),
             })?,
@@ -95,11 +104,15 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
             Format::Json => json::render(&report, out),
             Format::Junit => junit::render(&report, out),
             Format::Github => github::render(&report, out),
+            Format::Html => html::render(&report, out),
         }
     };
     match output.as_mut() {
         Some(file) => render(file).map_err(Fatal::Write)?,
         None => write_out(render)?,
+    }
+    if let Some(file) = html_file.as_mut() {
+        html::render(&report, file).map_err(Fatal::Write)?;
     }
     if run::process::interrupted() {
         // The report (written above, in the format asked for) marks what did not run.

@@ -379,6 +379,7 @@ mod tests {
                 hint: Some(hint.into()),
                 note: None,
                 explain: None,
+                at: Default::default(),
             }],
             stop: Some(Stop::NotImplemented),
             runs: Vec::new(),

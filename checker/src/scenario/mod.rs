@@ -9,7 +9,7 @@ pub mod spec;
 pub mod status;
 pub mod verdict;
 
-pub use ctx::{errno_in, errno_text, show, Check, Ctx, Stop};
+pub use ctx::{errno_in, errno_text, show, Check, Ctx, Moment, Stop};
 pub use evidence::{Evidence, Kind};
 pub use spec::{
     Action, Arg, Invocation, Need, Owner, Purpose, Scenario, SegmentSpec, Step, MARKER, OTHER_GID,
