@@ -444,6 +444,7 @@ mod tests {
             steps: vec![Step::Run(crate::scenario::Invocation {
                 args: Vec::new(),
                 stdin: None,
+                answers: None,
             })],
             read_contents: false,
             expect,
@@ -476,6 +477,7 @@ mod tests {
                 survivors: Vec::new(),
                 children: 0,
                 left_namespace: false,
+                exchanges: Vec::new(),
             }],
             after_run: vec![1],
             contents: vec![BTreeMap::new()],

@@ -80,6 +80,10 @@ pub struct RunRecord {
     /// processes). Known only when traced.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub left_namespace: bool,
+    /// What the program asked and the checker answered, when it answered on a terminal
+    /// (an assignment's runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<super::dialogue::Exchange>,
 }
 
 /// The bytes of a segment, read by the checker after a run.

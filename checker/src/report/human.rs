@@ -481,6 +481,7 @@ mod tests {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            exchanges: Vec::new(),
         });
         let mut r = report(vec![s]);
         r.source = format!("the program ./create{forged}");

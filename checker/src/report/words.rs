@@ -353,6 +353,7 @@ mod tests {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            exchanges: Vec::new(),
         };
         assert_eq!(
             run_command(&run),

@@ -375,7 +375,11 @@ impl Scene<'_> {
                             Arg::FreeKey => self.keys.free.to_string(),
                         })
                         .collect();
-                    let record = self.run_program(program, argv, inv.stdin.as_deref())?;
+                    let input = match &inv.answers {
+                        Some(script) => process::Input::Ask(script),
+                        None => inv.stdin.as_deref().into(),
+                    };
+                    let record = self.run_program(program, argv, input)?;
                     runs.push(record);
                     let label = format!("after run {}", runs.len());
                     let snap = self.snapshot(&label)?;
@@ -421,7 +425,7 @@ impl Scene<'_> {
         &mut self,
         program: &Program,
         argv: Vec<String>,
-        stdin: Option<&[u8]>,
+        input: process::Input<'_>,
     ) -> Result<RunRecord, RunError> {
         let mut cmd = Command::new(&program.path);
         cmd.args(&argv).current_dir(self.workdir);
@@ -444,11 +448,12 @@ impl Scene<'_> {
         // Traced, what the program creates is written down at once (keys mode).
         let record = self.keys.claim.as_ref().map(|c| c.file());
         let (out, timeline) =
-            process::run_from_runner(&mut cmd, stdin.into(), self.env.timeout, trace, record)
-                .map_err(|source| RunError::Program {
+            process::run_from_runner(&mut cmd, input, self.env.timeout, trace, record).map_err(
+                |source| RunError::Program {
                     program: program.display.clone(),
                     source,
-                })?;
+                },
+            )?;
         self.spans.push(RunSpan::of(
             out.pid,
             timeline.as_deref(),
@@ -463,7 +468,17 @@ impl Scene<'_> {
         shown.extend(argv);
         Ok(RunRecord {
             argv: shown,
-            stdin: stdin.map(|b| String::from_utf8_lossy(b).into_owned()),
+            stdin: match input {
+                process::Input::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                process::Input::Ask(_) => Some(
+                    out.exchanges
+                        .iter()
+                        .filter_map(|e| e.answered.as_deref())
+                        .map(|a| format!("{a}\n"))
+                        .collect(),
+                ),
+                _ => None,
+            },
             pid: out.pid,
             termination: out.termination,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -475,6 +490,7 @@ impl Scene<'_> {
             survivors: out.survivors,
             children: out.children,
             left_namespace: out.left_namespace,
+            exchanges: out.exchanges,
         })
     }
 

@@ -57,6 +57,7 @@ fn obs(code: i32, argv: &[&str], stderr: &str, timeline: Option<Vec<TraceEvent>>
             survivors: vec![],
             children: 0,
             left_namespace: false,
+            exchanges: Vec::new(),
         }],
         after_run: vec![1],
         contents: vec![BTreeMap::new()],

@@ -2,6 +2,7 @@
 //! run observed into a verdict. Depends on `model` only: nothing here runs a process, so
 //! every function is testable on made-up observations.
 
+pub mod answer;
 pub mod caught;
 pub mod ctx;
 pub mod evidence;

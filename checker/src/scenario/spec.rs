@@ -137,6 +137,9 @@ pub struct Invocation {
     pub args: Vec<Arg>,
     /// Scripted standard input (`None`: /dev/null).
     pub stdin: Option<Vec<u8>>,
+    /// Answers given on a terminal, to each question as the program asks it (instead of
+    /// `stdin`).
+    pub answers: Option<super::answer::Script>,
 }
 
 /// Something the checker does between runs.

@@ -365,6 +365,7 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
                 survivors,
                 children,
                 left_namespace,
+                exchanges: Vec::new(),
             },
         )
 }

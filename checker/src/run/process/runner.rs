@@ -144,6 +144,7 @@ pub fn run_from_runner(
                 children: 0,
                 left_namespace: false,
                 ends: Vec::new(),
+                exchanges: Vec::new(),
             },
             None,
         )),

@@ -1,0 +1,72 @@
+use super::*;
+
+fn script(answers: &[&str]) -> Script {
+    Script {
+        answers: answers.iter().map(|a| Answer::parse(a).unwrap()).collect(),
+        vocabulary: Vocabulary::default(),
+    }
+}
+
+fn line(w: &str) -> Reply {
+    Reply::Line(w.to_string())
+}
+
+#[test]
+fn yes_no_prompts_get_the_words_they_offer() {
+    let mut r = Responder::new(&script(&["change: yes", "text: hello", "delete: no"]));
+    assert_eq!(
+        r.respond("Segment holds: old\nChange it? (Y/N) "),
+        line("Y")
+    );
+    assert_eq!(r.respond("New text: "), line("hello"));
+    assert_eq!(r.respond("Delete the segment? [yes/no]: "), line("no"));
+    assert_eq!(r.respond("bye\n"), Reply::EndOfInput);
+}
+
+#[test]
+fn a_question_without_choices_gets_y_and_n() {
+    let mut r = Responder::new(&script(&["change: no", "delete: yes"]));
+    assert_eq!(r.respond("Do you want to modify the string? "), line("n"));
+    assert_eq!(r.respond("Do you want to delete the segment? "), line("y"));
+}
+
+#[test]
+fn a_numbered_menu_is_answered_by_number() {
+    let mut r = Responder::new(&script(&["change: yes", "text: hi there", "delete: no"]));
+    let menu = "1) read\n2) write\n3) exit\nChoice: ";
+    assert_eq!(r.respond(menu), line("2"));
+    assert_eq!(r.respond("Enter the new string: "), line("hi there"));
+    assert_eq!(r.respond(menu), line("3"));
+}
+
+#[test]
+fn change_or_delete_takes_the_word_of_the_first_yes() {
+    let mut r = Responder::new(&script(&["change: no", "delete: yes"]));
+    assert_eq!(r.respond("Change or Delete? "), line("Delete"));
+}
+
+#[test]
+fn a_question_asked_again_gets_the_next_word() {
+    let mut r = Responder::new(&script(&["change: yes", "text: x"]));
+    let q = "Change the text? ";
+    assert_eq!(r.respond(q), line("y"));
+    assert_eq!(r.respond(q), line("yes"));
+    assert_eq!(r.respond("Text: "), line("x"));
+    assert!(r.exchanges[1].retry);
+}
+
+#[test]
+fn a_delete_question_skips_a_change_question_the_program_never_asks() {
+    let mut r = Responder::new(&script(&["change: no", "delete: yes"]));
+    assert_eq!(r.respond("Delete it? y/n "), line("y"));
+}
+
+#[test]
+fn bad_answers_are_refused_with_a_sentence() {
+    assert!(Answer::parse("maybe").is_err());
+    assert!(Answer::parse("change: perhaps").is_err());
+    assert_eq!(
+        Answer::parse("text:  two spaces").unwrap(),
+        Answer::Text(" two spaces".into())
+    );
+}
