@@ -7,6 +7,7 @@
 //! usage, an environment it cannot use) and maps them to exit statuses.
 
 pub mod app;
+pub mod assignment;
 pub mod catalogue;
 pub mod cli;
 pub mod error;

@@ -3,6 +3,7 @@
 //! every function is testable on made-up observations.
 
 pub mod answer;
+pub mod assignment;
 pub mod caught;
 pub mod ctx;
 pub mod evidence;
