@@ -11,7 +11,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Selection, Source, TracePlan,
+    AssignmentGradePlan, AssignmentPlan, AssignmentSource, CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Selection, Source, TracePlan,
     Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
@@ -113,6 +113,15 @@ enum Command {
     /// For the kit's authors.
     #[command(subcommand)]
     Dev(DevCommand),
+    /// Instructors' assignment files (see docs/checker/assignments.md).
+    #[command(subcommand)]
+    Assignment(AssignmentCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AssignmentCommand {
+    /// Print the JSON Schema of assignment files, for editors.
+    Schema,
 }
 
 #[derive(Subcommand, Debug)]
@@ -159,6 +168,9 @@ struct GradeArgs {
     /// course that skips the capstones passes `--labs create,access,attach,detach,remove,stat,set`.
     #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
     labs: Vec<OsString>,
+    /// Grade this assignment file instead of the labs: each subdirectory is built as it says.
+    #[arg(long, value_name = "FILE", conflicts_with = "labs")]
+    assignment: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -234,6 +246,10 @@ struct CheckArgs {
     /// scenario, instead of a copy of the folder holding each program (or its source).
     #[arg(long, value_name = "DIR")]
     workdir: Option<PathBuf>,
+    /// Check the program (--program) or submission folder (--dir) against this assignment
+    /// file instead of the labs.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["labs", "solutions", "partial", "workdir"])]
+    assignment: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -338,7 +354,38 @@ impl Cli {
                 output: None,
                 workdir: None,
             }),
+            Command::Check(args) if args.assignment.is_some() => {
+                let source = match (args.program, args.dir) {
+                    (Some(p), _) => AssignmentSource::Program(p),
+                    (None, Some(d)) => AssignmentSource::Dir(d),
+                    (None, None) => return Err(UsageError::AssignmentNeedsProgram),
+                };
+                Plan::Assignment(AssignmentPlan {
+                    file: args.assignment.unwrap_or_default(),
+                    source,
+                    format: if args.format == FormatArg::Json {
+                        Format::Json
+                    } else {
+                        Format::Human
+                    },
+                    verbose: args.verbose,
+                    run: args.common.run_options(!args.no_trace),
+                    output: args.output,
+                })
+            }
             Command::Check(args) => Plan::Check(check_plan(args)?),
+            Command::Grade(g) if g.assignment.is_some() => {
+                if !g.submissions.is_dir() {
+                    return Err(UsageError::NoSubmissions(g.submissions));
+                }
+                Plan::AssignmentGrade(AssignmentGradePlan {
+                    file: g.assignment.unwrap_or_default(),
+                    submissions: g.submissions,
+                    out: g.out,
+                    run: g.common.run_options(!g.no_trace),
+                })
+            }
+            Command::Assignment(AssignmentCommand::Schema) => Plan::AssignmentSchema,
             Command::Trace(t) => {
                 if t.command[0].as_bytes().contains(&b'/') {
                     check_executable(Path::new(&t.command[0]), "")?;

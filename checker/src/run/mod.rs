@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use shm::{AtFlags, IpcFlags, Key, Mode, ShmId, ShmctlCmd};
 
 use crate::model::{Observation, RunRecord, SegmentBytes, SegmentState, Snapshot};
-use crate::scenario::{Action, Arg, Need, Owner, Scenario, Step, OTHER_GID, OTHER_UID};
+use crate::scenario::{Action, Arg, Need, Owner, Playbook, Scenario, Step, OTHER_GID, OTHER_UID};
 use isolation::{Isolation, IsolationChoice};
 pub use program::Program;
 use workdir::{Workdir, WorkdirError};
@@ -167,7 +167,12 @@ fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, RunError> {
 
 /// Runs `scenario` against `program`.
 pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -> RunOutcome {
-    if let Some(reason) = unmet_need(env, scenario) {
+    run_playbook(env, scenario.playbook(), program)
+}
+
+/// Runs what `scenario` sets up and runs against `program`.
+pub fn run_playbook(env: &Environment, scenario: Playbook<'_>, program: &Program) -> RunOutcome {
+    if let Some(reason) = unmet(env, scenario) {
         return RunOutcome::Skipped(reason);
     }
     if env.isolation.mode == Isolation::Namespace {
@@ -215,7 +220,11 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
 /// for every program alike, present, missing or not compiling, so that the same labs in the
 /// same environment have the same full score.
 pub fn unmet_need(env: &Environment, scenario: &Scenario) -> Option<String> {
-    for need in &scenario.needs {
+    unmet(env, scenario.playbook())
+}
+
+fn unmet(env: &Environment, scenario: Playbook<'_>) -> Option<String> {
+    for need in scenario.needs {
         match need {
             Need::OtherIds if !env.is_root => {
                 return Some(
@@ -234,7 +243,7 @@ pub fn unmet_need(env: &Environment, scenario: &Scenario) -> Option<String> {
 
 /// Why `scenario` cannot run in the current IPC namespace, if `kernel.shm_rmid_forced`
 /// keeps its segments from persisting.
-fn rmid_forced(scenario: &Scenario) -> Option<String> {
+fn rmid_forced(scenario: Playbook<'_>) -> Option<String> {
     let persists = !scenario.setup.is_empty() || scenario.needs.contains(&Need::Persistence);
     (persists && shm::limits().is_ok_and(|l| l.shm_rmid_forced)).then(|| {
         "kernel.shm_rmid_forced is 1 in this IPC namespace, so a segment is destroyed as soon as nothing is attached to it and this scenario's segments cannot persist; use --isolation namespace (a fresh namespace has it at 0), or set it to 0".into()
@@ -290,7 +299,7 @@ impl RunSpan {
 }
 
 impl Scene<'_> {
-    fn play(&mut self, scenario: &Scenario, program: &Program) -> Result<Observation, RunError> {
+    fn play(&mut self, scenario: Playbook<'_>, program: &Program) -> Result<Observation, RunError> {
         let mut initial_contents = Vec::new();
         for (i, spec) in scenario.setup.iter().enumerate() {
             let key = self.keys.setup[i];
@@ -363,7 +372,7 @@ impl Scene<'_> {
         let mut runs = Vec::new();
         let mut after_run = Vec::new();
         let mut contents = Vec::new();
-        for step in &scenario.steps {
+        for step in scenario.steps {
             match step {
                 Step::Run(inv) => {
                     let argv: Vec<String> = inv

@@ -191,6 +191,27 @@ pub struct Scenario {
     pub expect: fn(&mut Ctx<'_>),
 }
 
+/// What running a scenario takes, whatever judges it: a lab's scenario, or an assignment's.
+#[derive(Debug, Clone, Copy)]
+pub struct Playbook<'a> {
+    pub needs: &'a [Need],
+    pub setup: &'a [SegmentSpec],
+    pub steps: &'a [Step],
+    pub read_contents: bool,
+}
+
+impl Scenario {
+    /// What running it takes.
+    pub fn playbook(&self) -> Playbook<'_> {
+        Playbook {
+            needs: &self.needs,
+            setup: &self.setup,
+            steps: &self.steps,
+            read_contents: self.read_contents,
+        }
+    }
+}
+
 impl std::fmt::Debug for Scenario {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scenario")

@@ -4,13 +4,13 @@
 //! ([`generic`]). Pure: it reads an [`Observation`].
 
 mod follow;
-mod generic;
+pub mod generic;
 
 use crate::assignment::{Assignment, ExpectName, Presence, RunSpec, ScenarioSpec, TextMatch};
 use crate::model::{Observation, SegmentState, Termination};
 use crate::scenario::{Check, Verdict};
 pub use follow::Follow;
-pub use generic::Generic;
+pub use generic::{Generic, Kind};
 
 /// A scenario's result.
 #[derive(Debug, Clone)]
