@@ -264,7 +264,9 @@ impl TryFrom<String> for Mode {
             .ok()
             .filter(|m| *m <= 0o777)
             .map(Mode)
-            .ok_or_else(|| format!("`{s}` is not a mode: write permission bits in octal, such as \"0666\""))
+            .ok_or_else(|| {
+                format!("`{s}` is not a mode: write permission bits in octal, such as \"0666\"")
+            })
     }
 }
 
@@ -303,7 +305,12 @@ impl TryFrom<String> for Pattern {
     fn try_from(s: String) -> Result<Pattern, String> {
         regex::Regex::new(&s)
             .map(|_| Pattern(s.clone()))
-            .map_err(|e| format!("`{s}` is not a regular expression: {}", e.to_string().lines().last().unwrap_or_default()))
+            .map_err(|e| {
+                format!(
+                    "`{s}` is not a regular expression: {}",
+                    e.to_string().lines().last().unwrap_or_default()
+                )
+            })
     }
 }
 
@@ -338,7 +345,9 @@ pub struct RunSpec {
 }
 
 /// The name of an expectation, as in `expect`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectName {
     Segment,

@@ -42,14 +42,23 @@ fn a_bad_answer_is_pointed_at_with_the_words_it_takes() {
 #[test]
 fn a_bad_pattern_and_a_bad_mode_are_refused() {
     let text = SMALL.replace("text = \"hi\"", "created_says = \"(creat\"");
-    assert!(parse(&text, Path::new("a.toml")).unwrap_err().message.contains("regular expression"));
+    assert!(parse(&text, Path::new("a.toml"))
+        .unwrap_err()
+        .message
+        .contains("regular expression"));
     let text = SMALL.replace("text = \"hi\"", "mode = \"0999\"");
-    assert!(parse(&text, Path::new("a.toml")).unwrap_err().message.contains("octal"));
+    assert!(parse(&text, Path::new("a.toml"))
+        .unwrap_err()
+        .message
+        .contains("octal"));
 }
 
 #[test]
 fn a_setup_without_a_known_key_is_refused() {
-    let text = SMALL.replace("name = \"once\"", "name = \"once\"\nsetup = [{ size = 10 }]");
+    let text = SMALL.replace(
+        "name = \"once\"",
+        "name = \"once\"\nsetup = [{ size = 10 }]",
+    );
     let e = parse(&text, Path::new("a.toml")).unwrap_err();
     assert!(e.message.contains("find = \"key\""), "{e}");
     assert_eq!(e.line, 7, "{e}");

@@ -11,8 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    AssignmentGradePlan, AssignmentPlan, AssignmentSource, CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Selection, Source, TracePlan,
-    Track, WatchPlan,
+    AssignmentGradePlan, AssignmentPlan, AssignmentSource, CheckPlan, Format, GradePlan,
+    GradescopePlan, Plan, RunOptions, Selection, Source, TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 

@@ -116,7 +116,12 @@ fn mark(v: &Verdict) -> &'static str {
 
 /// Writes the report for a person; `verbose` shows every run's conversation and output.
 pub fn render_human(r: &AssignmentReport, verbose: bool, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "Assignment {}: {}", neutral(&r.name), neutral(&r.title))?;
+    writeln!(
+        out,
+        "Assignment {}: {}",
+        neutral(&r.name),
+        neutral(&r.title)
+    )?;
     writeln!(out, "program: {}", neutral(&r.program))?;
     writeln!(
         out,
@@ -127,7 +132,11 @@ pub fn render_human(r: &AssignmentReport, verbose: bool, out: &mut dyn Write) ->
     )?;
     match &r.tracing {
         None => writeln!(out, "tracing: on")?,
-        Some(why) => writeln!(out, "tracing: off ({}); the checks on calls are skipped", neutral(why))?,
+        Some(why) => writeln!(
+            out,
+            "tracing: off ({}); the checks on calls are skipped",
+            neutral(why)
+        )?,
     }
     if let Some(p) = &r.problem {
         writeln!(out, "\nproblem: {}", neutral(p))?;
@@ -178,7 +187,11 @@ pub fn render_human(r: &AssignmentReport, verbose: bool, out: &mut dyn Write) ->
     let (got, max) = r.score();
     writeln!(out)?;
     for (name, points, earned) in &r.generic_points {
-        writeln!(out, "{name}: {}/{points}", if *earned { *points } else { 0 })?;
+        writeln!(
+            out,
+            "{name}: {}/{points}",
+            if *earned { *points } else { 0 }
+        )?;
     }
     let verdict = if r.passed() { "PASS" } else { "FAIL" };
     writeln!(out, "Score: {got}/{max}. Verdict: {verdict}.")?;
@@ -244,5 +257,9 @@ pub fn json_value(r: &AssignmentReport) -> serde_json::Value {
 
 /// Writes the report as JSON.
 pub fn render_json(r: &AssignmentReport, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", serde_json::to_string_pretty(&json_value(r)).unwrap_or_default())
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&json_value(r)).unwrap_or_default()
+    )
 }

@@ -14,8 +14,8 @@ pub mod verdict;
 pub use ctx::{errno_in, errno_text, show, Check, Ctx, Stop};
 pub use evidence::{Evidence, Kind};
 pub use spec::{
-    Action, Arg, Invocation, Need, Owner, Playbook, Purpose, Scenario, SegmentSpec, Step, MARKER, OTHER_GID,
-    OTHER_UID,
+    Action, Arg, Invocation, Need, Owner, Playbook, Purpose, Scenario, SegmentSpec, Step, MARKER,
+    OTHER_GID, OTHER_UID,
 };
 pub use status::{is_todo, signal_meaning};
 pub use verdict::{evaluate, Evaluation, Verdict};

@@ -21,8 +21,7 @@ pub struct Built {
 const CC_OUTPUT: &str = "program";
 
 fn is_executable(p: &Path) -> bool {
-    std::fs::symlink_metadata(p)
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// The files of `dir` whose names match `patterns`, sorted.
@@ -57,7 +56,9 @@ fn program_in(dir: &Path, name: &str, ignore: &[PathBuf]) -> Result<PathBuf, Str
     match found.as_slice() {
         [one] => Ok(one.clone()),
         [] if name.is_empty() => Err("no executable program in the submission".into()),
-        [] => Err(format!("no executable program named {name} in the submission")),
+        [] => Err(format!(
+            "no executable program named {name} in the submission"
+        )),
         many if !name.is_empty() => Ok(many[0].clone()),
         many => Err(format!(
             "{} executables in the submission and the assignment names none: set [program] name",
@@ -102,7 +103,9 @@ pub fn build(dir: &Path, spec: &ProgramSpec, out: &Path) -> Result<Built, String
         }
         _ => {
             let target = copy.join(CC_OUTPUT);
-            let mut cmd = bx.command("cc", &copy, CC_LIMIT).map_err(|e| e.to_string())?;
+            let mut cmd = bx
+                .command("cc", &copy, CC_LIMIT)
+                .map_err(|e| e.to_string())?;
             cmd.args(CFLAGS).arg("-o").arg(&target);
             for s in matching(&copy, &spec.sources) {
                 cmd.arg(s.file_name().unwrap_or_default());
@@ -111,7 +114,8 @@ pub fn build(dir: &Path, spec: &ProgramSpec, out: &Path) -> Result<Built, String
         }
     };
     let mut tool = tool;
-    let output = build_within(&mut tool, CC_LIMIT).map_err(|e| format!("the build could not run: {e}"))?;
+    let output =
+        build_within(&mut tool, CC_LIMIT).map_err(|e| format!("the build could not run: {e}"))?;
     let messages = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         let first = messages
@@ -125,7 +129,10 @@ pub fn build(dir: &Path, spec: &ProgramSpec, out: &Path) -> Result<Built, String
         _ => program_in(&copy, &spec.name, &before)
             .or_else(|_| program_in(&copy, &spec.name, &[]))?,
     };
-    let name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     let dest = out.join(&name);
     bx.copy_out(&path, &dest).map_err(|e| e.to_string())?;
     Ok(Built {

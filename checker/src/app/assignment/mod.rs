@@ -166,7 +166,13 @@ pub fn check_program(
     let generic_points = Kind::ALL
         .iter()
         .filter(|k| k.setting(a).points() > 0)
-        .map(|k| (k.name(), k.setting(a).points(), problem.is_none() && !seen.contains(k)))
+        .map(|k| {
+            (
+                k.name(),
+                k.setting(a).points(),
+                problem.is_none() && !seen.contains(k),
+            )
+        })
         .collect();
     AssignmentReport {
         name: a.name.clone(),

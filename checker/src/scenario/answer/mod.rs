@@ -119,8 +119,11 @@ impl Default for Vocabulary {
                 ],
             ),
             (
-                "read",
-                &["read", "show", "display", "view", "print", "r", "s", "p"],
+                "show",
+                &[
+                    "show", "read", "display", "view", "print", "content", "contents", "r", "s",
+                    "p",
+                ],
             ),
         ];
         Vocabulary(
@@ -228,6 +231,32 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
     if menu.len() >= 2 {
         return Question::Choice(menu);
     }
+    // A menu on one line: `[1] show  [2] change  [3] delete`, `1) read 2) write 3) exit`.
+    let marker =
+        regex::Regex::new(r"(?:^|\s)[\[\(]?([0-9]{1,2})[\]\)\.:]\s*").expect("valid regex");
+    for line in tail.iter().rev() {
+        let marks: Vec<regex::Captures<'_>> = marker.captures_iter(line).collect();
+        if marks.len() < 2 {
+            continue;
+        }
+        let items: Vec<Offered> = marks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let end = marks
+                    .get(i + 1)
+                    .map_or(line.len(), |n| n.get(0).map_or(line.len(), |m| m.start()));
+                let start = c.get(0).map_or(0, |m| m.end());
+                Offered {
+                    word: c[1].to_string(),
+                    label: line[start.min(end)..end].trim().to_string(),
+                }
+            })
+            .collect();
+        if items.iter().all(|o| !o.label.is_empty()) {
+            return Question::Choice(items);
+        }
+    }
     // `Change or Delete?`, `(c)hange, (d)elete or (q)uit`: words of the vocabulary joined
     // by `or`.
     let lower = last.to_lowercase();
@@ -280,6 +309,9 @@ pub struct Responder {
     vocab: Vocabulary,
     /// The last prompt answered, its answer, and the words already tried for it.
     last: Option<(String, Answer, Vec<String>)>,
+    /// Whether a menu's entry to show the contents was chosen already (once per run, as a
+    /// person would before anything else).
+    looked: bool,
     pub exchanges: Vec<Exchange>,
 }
 
@@ -292,6 +324,7 @@ impl Responder {
             pending: script.answers.iter().cloned().collect(),
             vocab: script.vocabulary.clone(),
             last: None,
+            looked: false,
             exchanges: Vec::new(),
         }
     }
@@ -320,6 +353,23 @@ impl Responder {
                     tried.push(word.clone());
                     self.last = Some((prompt.to_string(), answer.clone(), tried));
                     return self.say(asked, word, &answer, true);
+                }
+            }
+        }
+        // A menu that offers to show the contents: chosen once first, as a person would, so
+        // that the program shows what it holds; the answers are not used up.
+        if let Question::Choice(offered) = &question {
+            let explicit = self.pending.iter().any(|a| matches!(a, Answer::Choose(_)));
+            if !self.looked && !explicit && !is_yes_no(offered, &self.vocab) && offered.len() >= 3 {
+                if let Some(o) = offered
+                    .iter()
+                    .find(|o| self.vocab.mentions("show", &o.label))
+                {
+                    self.looked = true;
+                    let look = Answer::Choose("show".into());
+                    self.last = None;
+                    let word = o.word.clone();
+                    return self.say(asked, word, &look, false);
                 }
             }
         }
@@ -423,8 +473,15 @@ impl Responder {
                 _ => {}
             }
         }
-        // Only "no"s are left: the menu's way out stands for all of them.
-        if self.pending.is_empty() {
+        // Only "no"s are left: the menu's way out stands for all of them; a menu without one
+        // gets the end of input, as a person would give it (Ctrl-D).
+        let way_out = offered.iter().any(|o| {
+            self.vocab.mentions("quit", &o.label)
+                || self.vocab.means("quit", &o.word)
+                || self.vocab.means("no", &o.word)
+        });
+        if self.pending.is_empty() || !way_out {
+            self.pending.clear();
             return None;
         }
         let last = self.pending.len() - 1;

@@ -34,6 +34,7 @@ fn a_question_without_choices_gets_y_and_n() {
 fn a_numbered_menu_is_answered_by_number() {
     let mut r = Responder::new(&script(&["change: yes", "text: hi there", "delete: no"]));
     let menu = "1) read\n2) write\n3) exit\nChoice: ";
+    assert_eq!(r.respond(menu), line("1"));
     assert_eq!(r.respond(menu), line("2"));
     assert_eq!(r.respond("Enter the new string: "), line("hi there"));
     assert_eq!(r.respond(menu), line("3"));
@@ -68,5 +69,32 @@ fn bad_answers_are_refused_with_a_sentence() {
     assert_eq!(
         Answer::parse("text:  two spaces").unwrap(),
         Answer::Text(" two spaces".into())
+    );
+}
+
+#[test]
+fn a_menu_that_can_show_the_contents_is_asked_to_once() {
+    let mut r = Responder::new(&script(&["change: no", "delete: no"]));
+    let menu = "1) read\n2) write\n3) delete\n4) exit\n> ";
+    assert_eq!(r.respond(menu), line("1"));
+    assert_eq!(r.respond(&format!("content: old\n{menu}")), line("4"));
+}
+
+#[test]
+fn a_menu_without_a_way_out_gets_the_end_of_input_for_a_no() {
+    let mut r = Responder::new(&script(&["delete: no"]));
+    assert_eq!(r.respond("[1] change  [2] delete\nop: "), Reply::EndOfInput);
+}
+
+#[test]
+fn a_menu_on_one_line_is_read_as_a_menu() {
+    let mut r = Responder::new(&script(&["change: yes", "text: x"]));
+    assert_eq!(
+        r.respond("1) show 2) change 3) delete 4) quit\nop: "),
+        line("1")
+    );
+    assert_eq!(
+        r.respond("1) show 2) change 3) delete 4) quit\nop: "),
+        line("2")
     );
 }

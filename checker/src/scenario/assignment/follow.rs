@@ -35,7 +35,10 @@ impl<'a> Follow<'a> {
     /// The snapshot right before run `r`, and right after it.
     pub fn around(&self, r: usize) -> Option<(&'a Snapshot, &'a Snapshot)> {
         let after = *self.obs.after_run.get(r)?;
-        Some((self.obs.snapshots.get(after.checked_sub(1)?)?, self.obs.snapshots.get(after)?))
+        Some((
+            self.obs.snapshots.get(after.checked_sub(1)?)?,
+            self.obs.snapshots.get(after)?,
+        ))
     }
 
     /// The ids of the segments run `r` made that are there after it.
@@ -44,7 +47,11 @@ impl<'a> Follow<'a> {
             return Vec::new();
         };
         let old: BTreeSet<i32> = before.segments.iter().map(|s| s.id).collect();
-        after.segments.iter().filter(|s| !old.contains(&s.id)).collect()
+        after
+            .segments
+            .iter()
+            .filter(|s| !old.contains(&s.id))
+            .collect()
     }
 
     /// The keys run `r`'s own `shmget` calls asked for and got (traced runs only).
@@ -68,19 +75,25 @@ impl<'a> Follow<'a> {
         let live = |s: &&SegmentState| s.mode & SHM_DEST == 0;
         if self.key.is_none() {
             // The key the program used: from its calls, or from a segment it made.
-            self.key = self
-                .keys_used(r)
-                .into_iter()
-                .find(|k| *k != 0)
-                .or_else(|| {
-                    let made = self.made_by(r);
-                    made.iter().find(|s| s.key != 0).map(|s| s.key)
-                });
+            self.key = self.keys_used(r).into_iter().find(|k| *k != 0).or_else(|| {
+                let made = self.made_by(r);
+                made.iter().find(|s| s.key != 0).map(|s| s.key)
+            });
         }
         let found = match self.key {
-            Some(k) => after.segments.iter().filter(live).find(|s| s.key == k).cloned(),
+            Some(k) => after
+                .segments
+                .iter()
+                .filter(live)
+                .find(|s| s.key == k)
+                .cloned(),
             // IPC_PRIVATE only: the one it made last.
-            None => self.made_by(r).into_iter().filter(|s| s.mode & SHM_DEST == 0).next_back().cloned(),
+            None => self
+                .made_by(r)
+                .into_iter()
+                .filter(|s| s.mode & SHM_DEST == 0)
+                .next_back()
+                .cloned(),
         };
         self.ids.push(found.as_ref().map(|s| s.id));
         found
@@ -104,7 +117,24 @@ impl<'a> Follow<'a> {
         if made.iter().any(|s| s.key == 0) {
             return Some("the program made its segment with IPC_PRIVATE, which no later run can find: use a key of its own (a constant, or ftok on one of its files)".into());
         }
-        let traced = self.obs.runs.get(r).is_some_and(|run| run.timeline.is_some());
+        let run = self.obs.runs.get(r);
+        let removed = run.and_then(|run| run.timeline.as_ref()).is_some_and(|t| {
+            t.iter().any(|e| {
+                matches!(e.call, Call::Shmctl { cmd, .. } if cmd & 0xff == 0)
+                    && e.ret.as_ref().is_some_and(|r| r.is_ok())
+            })
+        });
+        let declined = run.is_some_and(|run| {
+            run.exchanges.iter().any(|e| e.meaning == "delete: no")
+                && !run.exchanges.iter().any(|e| e.meaning == "delete: yes")
+        });
+        if removed && declined {
+            return Some("the program removed the segment (IPC_RMID) in a run that answered no to deleting it: the test of the answer is inverted (strcmp returns 0 when the strings are equal)".into());
+        }
+        if removed {
+            return Some("the program removed the segment (IPC_RMID) in this run, though it was not asked to".into());
+        }
+        let traced = run.is_some_and(|run| run.timeline.is_some());
         if traced && self.keys_used(r).is_empty() {
             return Some("the program made no successful shmget call in this run".into());
         }

@@ -100,7 +100,13 @@ impl Generic {
 const ATTACH_LOOP: u64 = 8;
 
 /// Looks for every generic check in run `r`, adding what it sees to `out`.
-pub fn look(a: &Assignment, obs: &Observation, r: usize, follow: &Follow<'_>, out: &mut Vec<Generic>) {
+pub fn look(
+    a: &Assignment,
+    obs: &Observation,
+    r: usize,
+    follow: &Follow<'_>,
+    out: &mut Vec<Generic>,
+) {
     let Some(run) = obs.runs.get(r) else { return };
     let mut see = |kind: Kind, hint: String| {
         if kind.setting(a).weight() != Weight::Off && !out.iter().any(|g| g.kind == kind) {
@@ -111,10 +117,19 @@ pub fn look(a: &Assignment, obs: &Observation, r: usize, follow: &Follow<'_>, ou
     let before = follow.around(r).map(|(b, _)| b.segments.len()).unwrap_or(0);
     if made.iter().any(|s| s.key == 0) {
         see(Kind::LeakPerRun, "each run makes a new segment with IPC_PRIVATE and leaves it behind: nothing finds it again. Use a key of the program's own (a constant, or ftok on one of its files)".into());
-    } else if made.len() > 1 || (!made.is_empty() && before > 0 && follow.key().is_some_and(|k| made.iter().all(|s| s.key != k))) {
+    } else if made.len() > 1
+        || (!made.is_empty()
+            && before > 0
+            && follow
+                .key()
+                .is_some_and(|k| made.iter().all(|s| s.key != k)))
+    {
         see(Kind::LeakPerRun, format!("this run left {} new segment(s) besides the one it works on: the key changes from run to run (the pid, the time, a counter), so every run makes another", made.len()));
     }
-    if follow.around(r).is_some_and(|(_, after)| after.segments.iter().any(|s| s.key == -1)) {
+    if follow
+        .around(r)
+        .is_some_and(|(_, after)| after.segments.iter().any(|s| s.key == -1))
+    {
         see(Kind::FtokFailed, "the key is 0xffffffff: ftok returned -1, because the file it names does not exist where the program runs (its path is relative to another folder, or the file was not handed in)".into());
     }
     for bytes in obs.contents.get(r).into_iter().flat_map(|m| m.values()) {
@@ -126,26 +141,44 @@ pub fn look(a: &Assignment, obs: &Observation, r: usize, follow: &Follow<'_>, ou
     match run.termination {
         Termination::Signaled { signal, .. } => {
             let last = run.timeline.as_ref().and_then(|t| {
-                t.iter().rev().find(|e| e.pid == run.pid && !matches!(e.call, Call::Exit { .. })).map(|e| e.call.text())
+                t.iter()
+                    .rev()
+                    .find(|e| e.pid == run.pid && !matches!(e.call, Call::Exit { .. }))
+                    .map(|e| e.call.text())
             });
             let after = last.map_or(String::new(), |c| format!(" Its last shm call was {c}."));
-            see(Kind::Crash, format!("the program crashed: {}.{after}", signal_meaning(signal)));
+            see(
+                Kind::Crash,
+                format!("the program crashed: {}.{after}", signal_meaning(signal)),
+            );
         }
-        Termination::TimedOut { .. } if run.exchanges.last().is_some_and(|e| e.answered.is_none()) => {
+        Termination::TimedOut { .. }
+            if run.exchanges.last().is_some_and(|e| e.answered.is_none()) =>
+        {
             see(Kind::LoopAtEndOfInput, "after its input ended (the answers ran out: end of file, as when a pipe or Ctrl-D ends it) the program kept going until it was stopped: check what scanf, fgets or getchar return (EOF, NULL) and stop then".into());
         }
         _ => {}
     }
-    let Some(timeline) = &run.timeline else { return };
+    let Some(timeline) = &run.timeline else {
+        return;
+    };
     let own = |pid: i32| pid == run.pid;
     let attaches: u64 = timeline
         .iter()
-        .filter(|e| own(e.pid) && matches!(e.call, Call::Shmat { .. }) && e.ret.as_ref().is_some_and(|r| r.is_ok()))
+        .filter(|e| {
+            own(e.pid)
+                && matches!(e.call, Call::Shmat { .. })
+                && e.ret.as_ref().is_some_and(|r| r.is_ok())
+        })
         .map(|e| 1 + e.repeats)
         .sum();
     let detaches: u64 = timeline
         .iter()
-        .filter(|e| own(e.pid) && matches!(e.call, Call::Shmdt { .. }) && e.ret.as_ref().is_some_and(|r| r.is_ok()))
+        .filter(|e| {
+            own(e.pid)
+                && matches!(e.call, Call::Shmdt { .. })
+                && e.ret.as_ref().is_some_and(|r| r.is_ok())
+        })
         .map(|e| 1 + e.repeats)
         .sum();
     if attaches >= ATTACH_LOOP {

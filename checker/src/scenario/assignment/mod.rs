@@ -33,9 +33,7 @@ pub fn judge(assignment: &Assignment, spec: &ScenarioSpec, obs: &Observation) ->
     for (r, run_spec) in spec.runs.iter().enumerate() {
         let Some(run) = obs.runs.get(r) else { break };
         let found = follow.after(r);
-        let bytes = found
-            .as_ref()
-            .and_then(|s| obs.contents.get(r)?.get(&s.id));
+        let bytes = found.as_ref().and_then(|s| obs.contents.get(r)?.get(&s.id));
         let text = bytes.map(|b| text_of(&b.bytes));
         let past = bytes.map(|b| b.written_past_size());
         let mut c = Run {
@@ -53,14 +51,28 @@ pub fn judge(assignment: &Assignment, spec: &ScenarioSpec, obs: &Observation) ->
             c.fail_stop(run, &generic);
             break;
         }
-        expect_state(&mut c, found.as_ref(), (text.as_deref(), past), previous.as_ref(), &follow, r);
+        expect_state(
+            &mut c,
+            found.as_ref(),
+            (text.as_deref(), past),
+            previous.as_ref(),
+            &follow,
+            r,
+        );
         expect_output(&mut c, run, previous_text.as_deref(), follow.created_in(r));
         if let Some(code) = run_spec.expect.exit_status {
             let actual = match run.termination {
                 Termination::Exited { code } => code,
                 _ => -1,
             };
-            c.check(ExpectName::ExitStatus, "exit status", code.to_string(), actual.to_string(), actual == code, None);
+            c.check(
+                ExpectName::ExitStatus,
+                "exit status",
+                code.to_string(),
+                actual.to_string(),
+                actual == code,
+                None,
+            );
         }
         previous = found;
         previous_text = text.or(previous_text.filter(|_| previous.is_some()));
@@ -68,14 +80,20 @@ pub fn judge(assignment: &Assignment, spec: &ScenarioSpec, obs: &Observation) ->
     for g in &generic {
         checks.push(g.check(assignment));
     }
-    let failed = checks.iter().any(|c| !c.passed && c.skipped.is_none() && c.note.is_none());
+    let failed = checks
+        .iter()
+        .any(|c| !c.passed && c.skipped.is_none() && c.note.is_none());
     let verdict = if failed || checks.is_empty() {
         Verdict::Failed
     } else {
         Verdict::Passed
     };
     Judged {
-        earned: if verdict == Verdict::Passed { spec.points } else { 0 },
+        earned: if verdict == Verdict::Passed {
+            spec.points
+        } else {
+            0
+        },
         verdict,
         checks,
         generic,
@@ -145,12 +163,16 @@ impl Run<'_> {
         let actual = match run.termination {
             Termination::TimedOut { after_ms } => format!("still running after {} ms", after_ms),
             Termination::Signaled { signal, .. } => format!("killed by signal {signal}"),
-            Termination::KilledItsParent { signal } => format!("killed its parent (signal {signal})"),
+            Termination::KilledItsParent { signal } => {
+                format!("killed its parent (signal {signal})")
+            }
             Termination::Exited { code } => format!("exit status {code}"),
         };
         let hint = match run.termination {
             Termination::TimedOut { .. } if run.exchanges.iter().all(|e| e.answered.is_some()) => {
-                let last = run.exchanges.last().map_or(String::new(), |e| format!(" (it last asked \"{}\")", e.asked));
+                let last = run.exchanges.last().map_or(String::new(), |e| {
+                    format!(" (it last asked \"{}\")", e.asked)
+                });
                 Some(format!("the program was still waiting or working when its time ran out{last}: it asked for more than the assignment's answers, or never finished"))
             }
             _ => None,
@@ -195,7 +217,10 @@ fn expect_state(
 ) {
     let e = &c.spec.expect;
     let shown = |s: Option<&SegmentState>| match s {
-        Some(s) => format!("segment {} (key {:#010x}, {} bytes)", s.id, s.key as u32, s.size),
+        Some(s) => format!(
+            "segment {} (key {:#010x}, {} bytes)",
+            s.id, s.key as u32, s.size
+        ),
         None => "no segment".to_string(),
     };
     if let Some(presence) = e.segment {
@@ -204,35 +229,81 @@ fn expect_state(
             Presence::Exists => ("a segment", follow.why_none(r)),
             Presence::Gone => ("no segment (removed)", Some("the segment is still there after the run that was asked to delete it: IPC_RMID (shmctl(id, IPC_RMID, NULL)) was not called, or failed, or was called on another segment".to_string())),
         };
-        c.check(ExpectName::Segment, "the segment", expected.into(), shown(found), exists == (presence == Presence::Exists), hint);
+        c.check(
+            ExpectName::Segment,
+            "the segment",
+            expected.into(),
+            shown(found),
+            exists == (presence == Presence::Exists),
+            hint,
+        );
     }
     let Some(seg) = found else { return };
     if let Some(n) = e.size {
-        c.check(ExpectName::Size, "size", n.to_string(), seg.size.to_string(), seg.size == n, Some(format!("shmget's size argument was {} instead of {n}", seg.size)));
+        c.check(
+            ExpectName::Size,
+            "size",
+            n.to_string(),
+            seg.size.to_string(),
+            seg.size == n,
+            Some(format!(
+                "shmget's size argument was {} instead of {n}",
+                seg.size
+            )),
+        );
     }
     if let Some(n) = e.size_at_least {
-        c.check(ExpectName::SizeAtLeast, "size", format!("at least {n} bytes"), seg.size.to_string(), seg.size >= n, Some(format!("the segment holds {} bytes, too few for a {}-character text and its NUL: ask shmget for at least {n}", seg.size, n.saturating_sub(1))));
+        c.check(ExpectName::SizeAtLeast, "size", format!("at least {n} bytes"), seg.size.to_string(), seg.size >= n, Some(format!("the segment holds {} bytes, fewer than the assignment's text needs: ask shmget for at least {n}", seg.size)));
     }
     if let Some(m) = e.mode {
         let mode = seg.mode & 0o777;
-        c.check(ExpectName::Mode, "mode", format!("{:04o}", m.0), format!("{mode:04o}"), mode == m.0, Some(format!("the permission bits come from shmget's flags: IPC_CREAT|0{:o}", m.0)));
+        c.check(
+            ExpectName::Mode,
+            "mode",
+            format!("{:04o}", m.0),
+            format!("{mode:04o}"),
+            mode == m.0,
+            Some(format!(
+                "the permission bits come from shmget's flags: IPC_CREAT|0{:o}",
+                m.0
+            )),
+        );
     }
     if let (Some(want), Some(have)) = (&e.text, text) {
         let (passed, newline) = match e.text_match {
             TextMatch::Exact => (have == want, false),
             TextMatch::Prefix => (have.starts_with(want.as_str()), false),
             TextMatch::Line => {
-                let trimmed = have.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t));
-                (have == want || trimmed == Some(want.as_str()), trimmed == Some(want.as_str()))
+                let trimmed = have
+                    .strip_suffix('\n')
+                    .map(|t| t.strip_suffix('\r').unwrap_or(t));
+                (
+                    have == want || trimmed == Some(want.as_str()),
+                    trimmed == Some(want.as_str()),
+                )
             }
         };
         let hint = text_hint(want, have);
-        c.check(ExpectName::Text, "text at offset 0", format!("\"{want}\""), format!("\"{}\"", have.escape_debug()), passed, Some(hint));
+        c.check(
+            ExpectName::Text,
+            "text at offset 0",
+            format!("\"{want}\""),
+            format!("\"{}\"", have.escape_debug()),
+            passed,
+            Some(hint),
+        );
         if passed && newline {
             c.note("text at offset 0", "the text was stored with the newline fgets keeps; a program that shows it prints an empty line after it (strip it with s[strcspn(s, \"\\n\")] = 0)".into());
         }
     } else if e.text.is_some() {
-        c.check(ExpectName::Text, "text at offset 0", format!("\"{}\"", e.text.as_deref().unwrap_or_default()), "no text could be read".into(), false, None);
+        c.check(
+            ExpectName::Text,
+            "text at offset 0",
+            format!("\"{}\"", e.text.as_deref().unwrap_or_default()),
+            "no text could be read".into(),
+            false,
+            None,
+        );
     }
     if let (Some(true), Some(n)) = (e.within_size, past) {
         c.check(ExpectName::WithinSize, "bytes past the size", "0".into(), n.to_string(), n == 0, Some(format!("{n} byte(s) were written past the segment's {} bytes: the program copies more than it asked shmget for", seg.size)));
@@ -260,18 +331,40 @@ fn text_hint(want: &str, have: &str) -> String {
     }
 }
 
-fn expect_output(c: &mut Run<'_>, run: &crate::model::RunRecord, previous_text: Option<&str>, created: Option<bool>) {
+fn expect_output(
+    c: &mut Run<'_>,
+    run: &crate::model::RunRecord,
+    previous_text: Option<&str>,
+    created: Option<bool>,
+) {
     let out = format!("{}\n{}", run.stdout, run.stderr);
     let e = c.spec.expect.clone();
     for want in &e.output_contains {
         let found = out.lines().any(|l| l.contains(want.as_str()));
-        c.check(ExpectName::OutputContains, "output", format!("a line containing \"{want}\""), "none".into(), found, None);
+        c.check(
+            ExpectName::OutputContains,
+            "output",
+            format!("a line containing \"{want}\""),
+            "none".into(),
+            found,
+            None,
+        );
     }
     for p in &e.output_matches {
-        c.check(ExpectName::OutputMatches, "output", format!("matches /{}/", p.0), "no match".into(), p.is_match(&out), None);
+        c.check(
+            ExpectName::OutputMatches,
+            "output",
+            format!("matches /{}/", p.0),
+            "no match".into(),
+            p.is_match(&out),
+            None,
+        );
     }
     if e.shows_previous_text == Some(true) {
-        if let Some(prev) = previous_text.map(|t| t.trim_end_matches(['\n', '\r'])).filter(|t| !t.is_empty()) {
+        if let Some(prev) = previous_text
+            .map(|t| t.trim_end_matches(['\n', '\r']))
+            .filter(|t| !t.is_empty())
+        {
             let shown = out.contains(prev);
             c.check(ExpectName::ShowsPreviousText, "shows what the segment held", format!("\"{prev}\" in the output"), if shown { "shown".into() } else { "not shown".into() }, shown, Some("the program did not print the text the segment held when it started: read it from the segment (after shmat) and print it before asking".into()));
         }
@@ -279,9 +372,15 @@ fn expect_output(c: &mut Run<'_>, run: &crate::model::RunRecord, previous_text: 
     if let (Some(p), Some(created)) = (&e.created_says, created) {
         let says = p.is_match(&out);
         let (expected, actual) = if created {
-            (format!("/{}/ (it created the segment)", p.0), if says { "said" } else { "not said" })
+            (
+                format!("/{}/ (it created the segment)", p.0),
+                if says { "said" } else { "not said" },
+            )
         } else {
-            (format!("no /{}/ (the segment was there)", p.0), if says { "said" } else { "not said" })
+            (
+                format!("no /{}/ (the segment was there)", p.0),
+                if says { "said" } else { "not said" },
+            )
         };
         c.check(ExpectName::CreatedSays, "says whether it created the segment", expected, actual.into(), says == created, Some(if created { "the program did not say that it created the segment".into() } else { "the program says it created the segment, but it was already there: tell the cases apart with IPC_CREAT|IPC_EXCL first (EEXIST: it exists), then shmget without IPC_CREAT".into() }));
     }
