@@ -27,7 +27,7 @@ pub struct Assignment {
     /// (`yes = ["ja"]`, `change = ["alter"]`).
     #[serde(default)]
     pub vocabulary: BTreeMap<String, Vec<String>>,
-    /// The kit's generic checks: how each counts (all count as failures by default).
+    /// The kit's generic checks: how each counts (see [`GenericChecks`] for the defaults).
     #[serde(default)]
     pub checks: GenericChecks,
     /// The scenarios, in the order they run and are reported.
@@ -51,8 +51,8 @@ pub struct ProgramSpec {
     /// matches. Empty: the one executable the build made, or the only one there is.
     #[serde(default)]
     pub name: String,
-    /// Files the program expects in its folder (the file given to `ftok`, say): a missing
-    /// one is made, empty, in the working copy.
+    /// Files the program expects in its folder (the file given to `ftok`, say): a submission
+    /// without one is not run, and the report says which is missing.
     #[serde(default)]
     pub files: Vec<String>,
 }

@@ -26,7 +26,7 @@ fn a_small_assignment_reads_with_its_defaults() {
 fn an_unknown_field_is_pointed_at_by_line_and_column() {
     let text = SMALL.replace("size_at_least", "size_atleast");
     let e = parse(&text, Path::new("a.toml")).unwrap_err();
-    assert_eq!((e.line, e.path.as_str()), (10, "a.toml"));
+    assert_eq!((e.line, e.path.as_str()), (9, "a.toml"));
     assert!(e.column > 1, "{e}");
     assert!(e.message.contains("size_atleast"), "{e}");
 }
@@ -35,7 +35,7 @@ fn an_unknown_field_is_pointed_at_by_line_and_column() {
 fn a_bad_answer_is_pointed_at_with_the_words_it_takes() {
     let text = SMALL.replace("\"delete: no\"", "\"delete: maybe\"");
     let e = parse(&text, Path::new("a.toml")).unwrap_err();
-    assert_eq!(e.line, 9, "{e}");
+    assert_eq!(e.line, 8, "{e}");
     assert!(e.message.contains("yes or no"), "{e}");
 }
 
@@ -61,7 +61,7 @@ fn a_setup_without_a_known_key_is_refused() {
     );
     let e = parse(&text, Path::new("a.toml")).unwrap_err();
     assert!(e.message.contains("find = \"key\""), "{e}");
-    assert_eq!(e.line, 7, "{e}");
+    assert_eq!(e.line, 6, "{e}");
 }
 
 #[test]

@@ -1,0 +1,144 @@
+//! The shipped assignment (`assignments/shmegegge.toml`): its reference solution passes, and
+//! each of the student-like submissions in `checker/fixtures/assignments/shmegegge/` gets the
+//! verdict `verdicts.json` gives it, with its main defect named and its notes told, through
+//! `shmlab grade --assignment` (the CSV and the per-student reports).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{shmlab, workspace};
+
+fn assignment() -> PathBuf {
+    workspace().join("assignments/shmegegge.toml")
+}
+
+fn fixtures() -> PathBuf {
+    workspace().join("checker/fixtures/assignments/shmegegge")
+}
+
+#[derive(serde::Deserialize)]
+struct Expected {
+    name: String,
+    verdict: String,
+    #[serde(default)]
+    defect: String,
+    #[serde(default)]
+    notes: Vec<String>,
+}
+
+#[test]
+fn the_reference_solution_passes_every_scenario() {
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(assignment())
+        .arg("--dir")
+        .arg(workspace().join("assignments/shmegegge"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Score: 9/9. Verdict: PASS."), "{text}");
+}
+
+#[test]
+fn every_submission_gets_its_verdict_and_its_main_defect() {
+    let expected: Vec<Expected> =
+        serde_json::from_slice(&std::fs::read(fixtures().join("verdicts.json")).unwrap()).unwrap();
+    assert!(expected.len() >= 12);
+    let out = tempfile::tempdir().unwrap();
+    let status = shmlab()
+        .arg("grade")
+        .arg(fixtures())
+        .arg("--assignment")
+        .arg(assignment())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--timeout", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let csv = std::fs::read_to_string(out.path().join("grades.csv")).unwrap();
+    let mut wrong = Vec::new();
+    for e in &expected {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{},", e.name)))
+            .unwrap_or_else(|| panic!("{} is not in grades.csv:\n{csv}", e.name));
+        let report = std::fs::read_to_string(out.path().join(format!("{}.txt", e.name))).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.path().join(format!("{}.json", e.name))).unwrap(),
+        )
+        .unwrap();
+        let verdict = if json["passed"] == true {
+            "pass"
+        } else {
+            "fail"
+        };
+        if verdict != e.verdict {
+            wrong.push(format!(
+                "{}: {verdict}, expected {}\n{report}",
+                e.name, e.verdict
+            ));
+            continue;
+        }
+        assert!(line.contains(&format!(",{verdict},")), "{line}");
+        if !e.defect.is_empty() && !line.contains(&e.defect) {
+            wrong.push(format!(
+                "{}: main defect without \"{}\": {line}",
+                e.name, e.defect
+            ));
+        }
+        for n in &e.notes {
+            if !report.contains(n.as_str()) {
+                wrong.push(format!("{}: no note \"{n}\"\n{report}", e.name));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
+#[test]
+fn a_mistake_in_the_file_is_one_sentence_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    let text =
+        std::fs::read_to_string(assignment())
+            .unwrap()
+            .replacen("size_at_least", "size_atleast", 1);
+    std::fs::write(&file, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("size_atleast"))
+        .unwrap()
+        + 1;
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .args(["--program", "/bin/true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("bad.toml:{line}:")), "{err}");
+    assert!(err.contains("size_atleast"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn the_shipped_schema_is_the_one_the_types_make() {
+    let out = shmlab().args(["assignment", "schema"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let shipped =
+        std::fs::read_to_string(workspace().join("assignments/assignment.schema.json")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        shipped.trim(),
+        "regenerate it: shmlab assignment schema > assignments/assignment.schema.json"
+    );
+}
