@@ -260,6 +260,7 @@ fn trace_case() -> impl Strategy<Value = TraceCase> {
                 children,
                 left_namespace,
                 ends,
+                exchanges: Vec::new(),
             },
         );
     (

@@ -152,9 +152,7 @@ impl Vocabulary {
 
     fn means(&self, meaning: &str, word: &str) -> bool {
         let word = word.trim().to_lowercase();
-        self.0
-            .get(meaning)
-            .is_some_and(|ws| ws.iter().any(|w| *w == word))
+        self.0.get(meaning).is_some_and(|ws| ws.contains(&word))
             || (word.len() > 2 && word == meaning)
     }
 
@@ -264,7 +262,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
         let known =
             |w: &str| vocab.0.iter().any(|(_, ws)| ws.iter().any(|x| x == w)) && w.len() > 1;
         let parts: Vec<String> = last
-            .split(|c: char| c == ',' || c == '?' || c == ':' || c == '/')
+            .split([',', '?', ':', '/'])
             .flat_map(|p| p.split(" or "))
             .flat_map(|p| p.split(" OR "))
             .filter_map(|p| p.split_whitespace().last().map(str::to_string))

@@ -91,8 +91,7 @@ impl<'a> Follow<'a> {
             None => self
                 .made_by(r)
                 .into_iter()
-                .filter(|s| s.mode & SHM_DEST == 0)
-                .next_back()
+                .rfind(|s| s.mode & SHM_DEST == 0)
                 .cloned(),
         };
         self.ids.push(found.as_ref().map(|s| s.id));

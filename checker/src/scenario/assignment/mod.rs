@@ -43,10 +43,7 @@ pub fn judge(assignment: &Assignment, spec: &ScenarioSpec, obs: &Observation) ->
         };
         generic::look(assignment, obs, r, &follow, &mut generic);
         // How it ended: a crash or a timeout explains everything after it.
-        let stopped = match run.termination {
-            Termination::Exited { .. } => false,
-            _ => true,
-        };
+        let stopped = !matches!(run.termination, Termination::Exited { .. });
         if stopped {
             c.fail_stop(run, &generic);
             break;
