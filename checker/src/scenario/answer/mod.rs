@@ -7,11 +7,18 @@
 //! program takes) gets the next word for the same meaning. Everything here is pure: the
 //! run module calls it with the text the program printed.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::dialogue::Exchange;
+
+mod prompt;
+mod vocabulary;
+
+use prompt::{asks_for_text, complains, is_yes_no, last_line, looks_yes_no};
+pub use prompt::{question, Offered, Question};
+pub use vocabulary::Vocabulary;
 
 /// One answer, as a meaning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,217 +78,6 @@ fn yes_no(yes: bool) -> &'static str {
     } else {
         "no"
     }
-}
-
-/// The words that mean each thing, lowercase: `yes`, `no`, `quit`, and each topic's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Vocabulary(pub BTreeMap<String, Vec<String>>);
-
-impl Default for Vocabulary {
-    fn default() -> Self {
-        let table: [(&str, &[&str]); 6] = [
-            (
-                "yes",
-                &["y", "yes", "o", "oui", "s", "si", "ja", "ok", "true"],
-            ),
-            ("no", &["n", "no", "non", "nein", "false"]),
-            (
-                "change",
-                &[
-                    "change",
-                    "c",
-                    "modify",
-                    "m",
-                    "update",
-                    "u",
-                    "edit",
-                    "write",
-                    "w",
-                    "new",
-                    "replace",
-                    "set",
-                    "store",
-                    "overwrite",
-                    "enter",
-                ],
-            ),
-            (
-                "delete",
-                &[
-                    "delete", "d", "remove", "rm", "destroy", "erase", "del", "free", "clear",
-                ],
-            ),
-            (
-                "quit",
-                &[
-                    "quit", "exit", "q", "x", "leave", "done", "nothing", "none", "keep", "skip",
-                    "end", "bye", "e",
-                ],
-            ),
-            (
-                "show",
-                &[
-                    "show", "read", "display", "view", "print", "content", "contents", "r", "s",
-                    "p",
-                ],
-            ),
-        ];
-        Vocabulary(
-            table
-                .iter()
-                .map(|(k, words)| (k.to_string(), words.iter().map(|w| w.to_string()).collect()))
-                .collect(),
-        )
-    }
-}
-
-impl Vocabulary {
-    /// This vocabulary with `extra` words added to its meanings.
-    pub fn extended(mut self, extra: &BTreeMap<String, Vec<String>>) -> Vocabulary {
-        for (k, words) in extra {
-            let entry = self.0.entry(k.to_lowercase()).or_default();
-            for w in words {
-                let w = w.to_lowercase();
-                if !entry.contains(&w) {
-                    entry.insert(0, w);
-                }
-            }
-        }
-        self
-    }
-
-    fn means(&self, meaning: &str, word: &str) -> bool {
-        let word = word.trim().to_lowercase();
-        self.0.get(meaning).is_some_and(|ws| ws.contains(&word))
-            || (word.len() > 2 && word == meaning)
-    }
-
-    /// Whether a phrase (a menu label, a question) speaks of `meaning`: one of its words
-    /// longer than one letter is in the vocabulary.
-    fn mentions(&self, meaning: &str, phrase: &str) -> bool {
-        words(phrase).any(|w| w.len() > 1 && self.means(meaning, &w))
-    }
-}
-
-fn words(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-}
-
-/// A choice the prompt offers: what to type, and what it says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Offered {
-    /// What to type (`y`, `2`, `Delete`).
-    pub word: String,
-    /// Its label (`write a new text` for `2) write a new text`; the word itself otherwise).
-    pub label: String,
-}
-
-/// What a prompt asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Question {
-    /// A choice among these (a menu, `[y/n]`, `Change or Delete?`).
-    Choice(Vec<Offered>),
-    /// No choices named.
-    Open,
-}
-
-/// The choices a prompt names: a numbered or lettered menu in its last lines, or the
-/// alternatives in brackets (`[y/n]`, `(yes/no)`) or joined by `or` on its last line.
-pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
-    let lines: Vec<&str> = prompt.lines().filter(|l| !l.trim().is_empty()).collect();
-    let last = lines.last().copied().unwrap_or_default();
-    // Alternatives in brackets on the last line.
-    let bracket = regex::Regex::new(r"[\[\(\{<]\s*([^\[\]\(\)\{\}<>]{1,60}?)\s*[\]\)\}>]")
-        .expect("valid regex");
-    for cap in bracket.captures_iter(last) {
-        let parts: Vec<&str> = cap[1]
-            .split(['/', '|', ','])
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .collect();
-        if parts.len() >= 2 && parts.iter().all(|p| p.len() <= 20) {
-            return Question::Choice(
-                parts
-                    .iter()
-                    .map(|p| Offered {
-                        word: p.to_string(),
-                        label: p.to_string(),
-                    })
-                    .collect(),
-            );
-        }
-    }
-    // A menu: lines such as `1) read`, `2. write`, `3 - exit`, `[d] delete`, `r: read`.
-    let item =
-        regex::Regex::new(r"^\s*[\[\(]?\s*([0-9]{1,2}|[A-Za-z])\s*(?:[\]\)\.:\-]|=>|->)\s*(\S.*)$")
-            .expect("valid regex");
-    let tail = &lines[lines.len().saturating_sub(12)..];
-    let menu: Vec<Offered> = tail
-        .iter()
-        .filter_map(|l| item.captures(l))
-        .map(|c| Offered {
-            word: c[1].to_string(),
-            label: c[2].trim().to_string(),
-        })
-        .collect();
-    if menu.len() >= 2 {
-        return Question::Choice(menu);
-    }
-    // A menu on one line: `[1] show  [2] change  [3] delete`, `1) read 2) write 3) exit`.
-    let marker =
-        regex::Regex::new(r"(?:^|\s)[\[\(]?([0-9]{1,2})[\]\)\.:]\s*").expect("valid regex");
-    for line in tail.iter().rev() {
-        let marks: Vec<regex::Captures<'_>> = marker.captures_iter(line).collect();
-        if marks.len() < 2 {
-            continue;
-        }
-        let items: Vec<Offered> = marks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let end = marks
-                    .get(i + 1)
-                    .map_or(line.len(), |n| n.get(0).map_or(line.len(), |m| m.start()));
-                let start = c.get(0).map_or(0, |m| m.end());
-                Offered {
-                    word: c[1].to_string(),
-                    label: line[start.min(end)..end].trim().to_string(),
-                }
-            })
-            .collect();
-        if items.iter().all(|o| !o.label.is_empty()) {
-            return Question::Choice(items);
-        }
-    }
-    // `Change or Delete?`, `(c)hange, (d)elete or (q)uit`: words of the vocabulary joined
-    // by `or`.
-    let lower = last.to_lowercase();
-    if lower.contains(" or ") {
-        let known =
-            |w: &str| vocab.0.iter().any(|(_, ws)| ws.iter().any(|x| x == w)) && w.len() > 1;
-        let parts: Vec<String> = last
-            .split([',', '?', ':', '/'])
-            .flat_map(|p| p.split(" or "))
-            .flat_map(|p| p.split(" OR "))
-            .filter_map(|p| p.split_whitespace().last().map(str::to_string))
-            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
-            .filter(|w| known(&w.to_lowercase()))
-            .collect();
-        if parts.len() >= 2 {
-            return Question::Choice(
-                parts
-                    .into_iter()
-                    .map(|w| Offered {
-                        label: w.clone(),
-                        word: w,
-                    })
-                    .collect(),
-            );
-        }
-    }
-    Question::Open
 }
 
 /// What to type next.
@@ -568,79 +364,6 @@ impl Responder {
         }
         out
     }
-}
-
-/// Whether the choices offered are a yes and a no.
-fn is_yes_no(offered: &[Offered], vocab: &Vocabulary) -> bool {
-    offered.iter().any(|o| vocab.means("yes", &o.word))
-        && offered.iter().any(|o| vocab.means("no", &o.word))
-}
-
-fn last_line(prompt: &str) -> String {
-    prompt
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .to_lowercase()
-}
-
-/// Whether the prompt's last line reads as a yes-or-no question.
-fn looks_yes_no(prompt: &str) -> bool {
-    let last = last_line(prompt);
-    [
-        "do you",
-        "would you",
-        "want to",
-        "wanna",
-        "shall",
-        "should i",
-        "y/n",
-        "yes/no",
-        "(y",
-        "[y",
-        "are you sure",
-    ]
-    .iter()
-    .any(|w| last.contains(w))
-}
-
-/// Whether the prompt's last line asks for a text.
-fn asks_for_text(prompt: &str) -> bool {
-    let last = last_line(prompt);
-    [
-        "enter",
-        "type",
-        "input",
-        "string",
-        "text",
-        "message",
-        "new value",
-        "new content",
-        "write the",
-        "what should",
-    ]
-    .iter()
-    .any(|w| last.contains(w))
-        && !looks_yes_no(prompt)
-}
-
-/// Whether the program says the last answer was not one it takes.
-fn complains(prompt: &str) -> bool {
-    let lower = prompt.to_lowercase();
-    [
-        "invalid",
-        "unknown",
-        "not valid",
-        "try again",
-        "please answer",
-        "please enter y",
-        "unrecognized",
-        "wrong choice",
-        "bad choice",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
 }
 
 #[cfg(test)]
