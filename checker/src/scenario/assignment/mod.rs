@@ -382,3 +382,6 @@ fn expect_output(
         c.check(ExpectName::CreatedSays, "says whether it created the segment", expected, actual.into(), says == created, Some(if created { "the program did not say that it created the segment".into() } else { "the program says it created the segment, but it was already there: tell the cases apart with IPC_CREAT|IPC_EXCL first (EEXIST: it exists), then shmget without IPC_CREAT".into() }));
     }
 }
+
+#[cfg(test)]
+mod tests;
