@@ -35,13 +35,59 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .collect();
-        if parts.len() >= 2 && parts.iter().all(|p| p.len() <= 20) {
+        // Choices, not data in brackets (`[id 3, size 256]`): short, and one of them a word
+        // the vocabulary knows.
+        let known = parts.iter().any(|p| {
+            p.split(|c: char| !c.is_alphanumeric())
+                .any(|w| vocab.knows(w))
+        });
+        if parts.len() >= 2 && known && parts.iter().all(|p| p.len() <= 20) {
+            // `1 = yes`, `2 - no`, `c: change`: the word to type, then what it means.
+            let labelled =
+                regex::Regex::new(r"^(\w{1,8})\s*(?:=|:|-|for|to)\s*(.+)$").expect("valid regex");
             return Question::Choice(
                 parts
                     .iter()
-                    .map(|p| Offered {
-                        word: p.to_string(),
-                        label: p.to_string(),
+                    .map(|p| match labelled.captures(p) {
+                        Some(c) => Offered {
+                            word: c[1].to_string(),
+                            label: c[2].trim().to_string(),
+                        },
+                        None => Offered {
+                            word: p.to_string(),
+                            label: p.to_string(),
+                        },
+                    })
+                    .collect(),
+            );
+        }
+    }
+    // `(c)hange, (d)elete or (q)uit`, `[r]ead/[w]rite`: the letter to type, and its word.
+    let lettered = regex::Regex::new(r"[\(\[](\w)[\)\]](\w*)").expect("valid regex");
+    let letters: Vec<Offered> = lettered
+        .captures_iter(last)
+        .map(|c| Offered {
+            word: c[1].to_string(),
+            label: format!("{}{}", &c[1], &c[2]),
+        })
+        .collect();
+    if letters.len() >= 2 {
+        return Question::Choice(letters);
+    }
+    // `y/n`, `Y/N`, `yes/no` without brackets.
+    let pair = regex::Regex::new(r"(?:^|[\s:,?])([A-Za-z]{1,5})\s*/\s*([A-Za-z]{1,5})\b")
+        .expect("valid regex");
+    for c in pair.captures_iter(last) {
+        let (a, b) = (&c[1], &c[2]);
+        let yes_no = (vocab.means("yes", a) && vocab.means("no", b))
+            || (vocab.means("no", a) && vocab.means("yes", b));
+        if yes_no {
+            return Question::Choice(
+                [a, b]
+                    .iter()
+                    .map(|w| Offered {
+                        word: w.to_string(),
+                        label: w.to_string(),
                     })
                     .collect(),
             );
@@ -62,6 +108,21 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
         .collect();
     if menu.len() >= 2 {
         return Question::Choice(menu);
+    }
+    // `1 to change, 2 to delete, 0 to exit`, `enter 1 for read, 2 for write`.
+    let numbered =
+        regex::Regex::new(r"\b([0-9]{1,2})\s*(?:to|for|=|:|-)\s*([A-Za-z]+)").expect("valid regex");
+    for line in tail.iter().rev().take(3) {
+        let items: Vec<Offered> = numbered
+            .captures_iter(line)
+            .map(|c| Offered {
+                word: c[1].to_string(),
+                label: c[2].to_string(),
+            })
+            .collect();
+        if items.len() >= 2 {
+            return Question::Choice(items);
+        }
     }
     // A menu on one line: `[1] show  [2] change  [3] delete`, `1) read 2) write 3) exit`.
     let marker =
@@ -120,8 +181,12 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
 
 /// Whether the choices offered are a yes and a no.
 pub(super) fn is_yes_no(offered: &[Offered], vocab: &Vocabulary) -> bool {
-    offered.iter().any(|o| vocab.means("yes", &o.word))
-        && offered.iter().any(|o| vocab.means("no", &o.word))
+    offered
+        .iter()
+        .any(|o| vocab.means("yes", &o.word) || vocab.means("yes", &o.label))
+        && offered
+            .iter()
+            .any(|o| vocab.means("no", &o.word) || vocab.means("no", &o.label))
 }
 
 pub(super) fn last_line(prompt: &str) -> String {
@@ -148,6 +213,13 @@ pub(super) fn looks_yes_no(prompt: &str) -> bool {
         "(y",
         "[y",
         "are you sure",
+        "press y",
+        "enter y",
+        "type y",
+        "y or n",
+        "yes or no",
+        "y for yes",
+        "1 for yes",
     ]
     .iter()
     .any(|w| last.contains(w))

@@ -98,3 +98,53 @@ fn a_menu_on_one_line_is_read_as_a_menu() {
         line("2")
     );
 }
+
+#[test]
+fn the_many_ways_of_offering_a_choice_are_read() {
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            "Would you like to change the content? Y/N ",
+            &["change: yes"],
+            "Y",
+        ),
+        ("Change it? (1 = yes, 0 = no): ", &["change: no"], "0"),
+        (
+            "Do you want to (c)hange, (d)elete or (q)uit? ",
+            &["change: no", "delete: yes"],
+            "d",
+        ),
+        (
+            "Enter 1 to change, 2 to delete, 0 to exit: ",
+            &["change: no", "delete: no"],
+            "0",
+        ),
+        (
+            "Press y to change the string, any other key to go on: ",
+            &["change: yes", "text: t"],
+            "y",
+        ),
+        (
+            "Delete the memory segment?? (yes/no)",
+            &["change: no", "delete: yes"],
+            "yes",
+        ),
+        (
+            "Do you want to write a new string? ",
+            &["change: yes", "text: t"],
+            "y",
+        ),
+    ];
+    for (prompt, answers, want) in cases {
+        let mut r = Responder::new(&script(answers));
+        assert_eq!(r.respond(prompt), line(want), "{prompt}");
+    }
+}
+
+#[test]
+fn data_in_brackets_is_not_taken_for_choices() {
+    let mut r = Responder::new(&script(&["change: yes", "text: t"]));
+    assert_eq!(
+        r.respond("Segment [id 3, size 256]: change it? "),
+        line("y")
+    );
+}

@@ -82,6 +82,12 @@ impl Vocabulary {
         self
     }
 
+    /// Whether `word` means anything here.
+    pub(super) fn knows(&self, word: &str) -> bool {
+        let word = word.trim().to_lowercase();
+        !word.is_empty() && self.0.values().any(|ws| ws.contains(&word))
+    }
+
     pub(super) fn means(&self, meaning: &str, word: &str) -> bool {
         let word = word.trim().to_lowercase();
         self.0.get(meaning).is_some_and(|ws| ws.contains(&word))
