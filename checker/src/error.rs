@@ -25,6 +25,8 @@ pub enum UsageError {
     Assignment(#[from] crate::assignment::AssignmentError),
     #[error("--assignment needs the program: --program PATH, or --dir SUBMISSION_FOLDER")]
     AssignmentNeedsProgram,
+    #[error("the reference program could not be run: {0}")]
+    SkeletonProgram(String),
     #[error("unknown lab '{name}': did you mean '{nearest}'? (`shmlab list` shows the labs)")]
     UnknownLab { name: String, nearest: Lab },
     #[error("unknown scenario '{slug}': did you mean '{nearest}'? (`shmlab list --scenarios` shows them)")]

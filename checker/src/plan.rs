@@ -42,6 +42,8 @@ pub enum Plan {
     AssignmentGrade(AssignmentGradePlan),
     /// `assignment schema`.
     AssignmentSchema,
+    /// `assignment new`.
+    AssignmentNew(SkeletonPlan),
 }
 
 /// Where an assignment's program comes from.
@@ -62,6 +64,15 @@ pub struct AssignmentPlan {
     pub verbose: bool,
     pub run: RunOptions,
     pub output: Option<PathBuf>,
+}
+
+/// `assignment new`: a skeleton from a reference program's runs.
+#[derive(Debug, Clone)]
+pub struct SkeletonPlan {
+    pub source: AssignmentSource,
+    pub out: PathBuf,
+    pub force: bool,
+    pub run: RunOptions,
 }
 
 /// `grade DIR --assignment FILE`.

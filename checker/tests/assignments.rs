@@ -142,3 +142,35 @@ fn the_shipped_schema_is_the_one_the_types_make() {
         "regenerate it: shmlab assignment schema > assignments/assignment.schema.json"
     );
 }
+
+#[test]
+fn the_skeleton_written_from_the_reference_is_one_the_reference_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    let out = shmlab()
+        .args(["assignment", "new", "--dir"])
+        .arg(workspace().join("assignments/shmegegge"))
+        .arg("--out")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("asked \"Change it? [y/n]\""), "{text}");
+    assert!(text.contains("size_at_least = 256"), "{text}");
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(workspace().join("assignments/shmegegge"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    // Not twice without --force.
+    let again = shmlab()
+        .args(["assignment", "new", "--program", "/bin/true", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+}

@@ -42,6 +42,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Assignment(p) => assignment::check(&p),
         Plan::AssignmentGrade(p) => assignment::grade(&p),
         Plan::AssignmentSchema => assignment::schema(),
+        Plan::AssignmentNew(p) => assignment::new(&p),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
     AssignmentGradePlan, AssignmentPlan, AssignmentSource, CheckPlan, Format, GradePlan,
-    GradescopePlan, Plan, RunOptions, Selection, Source, TracePlan, Track, WatchPlan,
+    GradescopePlan, Plan, RunOptions, Selection, SkeletonPlan, Source, TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -122,6 +122,28 @@ enum Command {
 enum AssignmentCommand {
     /// Print the JSON Schema of assignment files, for editors.
     Schema,
+    /// Write a commented assignment file from three traced runs of your own solution.
+    New {
+        /// Your solution, compiled.
+        #[arg(
+            long,
+            value_name = "PATH",
+            conflicts_with = "dir",
+            required_unless_present = "dir"
+        )]
+        program: Option<PathBuf>,
+        /// Your solution's folder, built as the file will say (its Makefile, or cc).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The file to write.
+        #[arg(long, value_name = "FILE", default_value = "assignment.toml")]
+        out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -386,6 +408,22 @@ impl Cli {
                 })
             }
             Command::Assignment(AssignmentCommand::Schema) => Plan::AssignmentSchema,
+            Command::Assignment(AssignmentCommand::New {
+                program,
+                dir,
+                out,
+                force,
+                common,
+            }) => Plan::AssignmentNew(SkeletonPlan {
+                source: match (program, dir) {
+                    (Some(p), _) => AssignmentSource::Program(p),
+                    (None, Some(d)) => AssignmentSource::Dir(d),
+                    (None, None) => return Err(UsageError::AssignmentNeedsProgram),
+                },
+                out,
+                force,
+                run: common.run_options(true),
+            }),
             Command::Trace(t) => {
                 if t.command[0].as_bytes().contains(&b'/') {
                     check_executable(Path::new(&t.command[0]), "")?;

@@ -6,10 +6,12 @@
 
 pub mod build;
 mod grade;
+mod skeleton;
 
 use std::path::Path;
 
 pub use grade::grade;
+pub use skeleton::new;
 
 use super::check::environment;
 use super::write_out;
@@ -202,6 +204,11 @@ fn runs_as() -> RunsAs {
 /// The assignment file, read.
 pub fn load(path: &Path) -> Result<Assignment, Fatal> {
     assignment::load(path).map_err(|e| Fatal::Usage(UsageError::Assignment(e)))
+}
+
+/// An assignment from its text (named `path` in errors).
+pub fn load_text(text: &str, path: &Path) -> Result<Assignment, Fatal> {
+    assignment::parse(text, path).map_err(|e| Fatal::Usage(UsageError::Assignment(e)))
 }
 
 /// The program of a submission: `Ok` with the program ready to run, or the problem.
