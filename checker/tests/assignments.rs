@@ -54,7 +54,7 @@ fn every_submission_gets_its_verdict_and_its_main_defect() {
         .arg(assignment())
         .arg("--out")
         .arg(out.path())
-        .args(["--timeout", "2"])
+        .args(["--timeout", "3"])
         .output()
         .unwrap();
     assert_eq!(
@@ -154,7 +154,12 @@ fn the_skeleton_written_from_the_reference_is_one_the_reference_passes() {
         .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("asked \"Change it? [y/n]\""), "{text}");
     assert!(text.contains("size_at_least = 256"), "{text}");
@@ -165,7 +170,12 @@ fn the_skeleton_written_from_the_reference_is_one_the_reference_passes() {
         .arg(workspace().join("assignments/shmegegge"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Not twice without --force.
     let again = shmlab()
         .args(["assignment", "new", "--program", "/bin/true", "--out"])

@@ -5,7 +5,6 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::app::c_build::CFLAGS;
 use crate::app::cargo_build::{build_within, CC_LIMIT};
 use crate::assignment::{Build, ProgramSpec};
 use crate::run::build::BuildBox;
@@ -19,6 +18,20 @@ pub struct Built {
 
 /// The file name the `cc` build gives the program.
 const CC_OUTPUT: &str = "program";
+
+/// How `cc` builds a submission: as a TA would (`cc *.c -o program`), with `-fpermissive` so
+/// that a compiler that turns old C into errors (GCC 14: a missing `#include`, an implicit
+/// `int`) still builds what older ones did, with warnings.
+const CFLAGS: [&str; 2] = ["-g", "-fpermissive"];
+
+/// The script that runs a Python submission that is not executable itself, from its
+/// working folder (a copy of the submission, where the script is).
+fn python_wrapper(script: &str) -> String {
+    format!(
+        "#!/bin/sh\nexec python3 ./'{}' \"$@\"\n",
+        script.replace('\'', "'\\''")
+    )
+}
 
 fn is_executable(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
@@ -81,7 +94,34 @@ pub fn build(dir: &Path, spec: &ProgramSpec, out: &Path) -> Result<Built, String
         b => b,
     };
     if how == Build::None {
-        let path = program_in(dir, &spec.name, &[])?;
+        let found = program_in(dir, &spec.name, &[]);
+        // A Python script handed in without its execute bit: run with python3, as a TA would.
+        let scripts = matching(
+            dir,
+            &[if spec.name.is_empty() {
+                "*.py".to_string()
+            } else {
+                spec.name.clone()
+            }],
+        );
+        if let (Err(_), [script]) = (&found, scripts.as_slice()) {
+            let name = script
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.ends_with(".py") {
+                std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+                let wrapper = out.join("run-python");
+                std::fs::write(&wrapper, python_wrapper(name)).map_err(|e| e.to_string())?;
+                std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
+                    .map_err(|e| e.to_string())?;
+                return Ok(Built {
+                    path: wrapper,
+                    shown: format!("python3 {}", script.display()),
+                });
+            }
+        }
+        let path = found?;
         let shown = path.display().to_string();
         return Ok(Built { path, shown });
     }

@@ -102,9 +102,11 @@ impl Dialogue {
         }
         let read_now = bytes_read(self.pid);
         if let Some((at, before)) = self.answered {
-            // The last answer must have been read first.
+            // The last answer must have been read first: the program's count of bytes read
+            // went up, or it has printed since (it only does once it has read the answer).
+            let printed_since = self.last_output > at && !self.prompt.is_empty();
             let consumed = match (before, read_now) {
-                (Some(b), Some(n)) => n > b,
+                (Some(b), Some(n)) => n > b || printed_since,
                 _ => now.duration_since(at) >= QUIET_UNKNOWN,
             };
             if !consumed {

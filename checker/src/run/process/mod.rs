@@ -343,6 +343,12 @@ impl Capture {
             self.err.as_mut().map(|s| s.read(&mut chunk))
         };
         match n {
+            // Interrupted, or nothing after all: not the end of the stream.
+            Some(Err(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+                ) => {}
             Some(Ok(0)) | Some(Err(_)) | None => {
                 if which == 0 {
                     self.out = None;

@@ -177,11 +177,19 @@ impl Responder {
             });
             return Reply::EndOfInput;
         };
-        let word = self
-            .words_for(&answer, &question)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
+        // Asked for a new text when the answer is not to change it: an empty line, which is
+        // how such programs are told to keep it.
+        let keep = matches!(answer, Answer::Decide { yes: false, .. })
+            && matches!(question, Question::Open)
+            && asks_for_text(prompt);
+        let word = if keep {
+            String::new()
+        } else {
+            self.words_for(&answer, &question)
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+        };
         self.last = Some((prompt.to_string(), answer.clone(), vec![word.clone()]));
         self.say(asked, word, &answer, false)
     }

@@ -124,6 +124,26 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
             return Question::Choice(items);
         }
     }
+    // `read, write, exit`, `change/delete/quit`: words of the vocabulary listed on the last
+    // line.
+    for line in tail.iter().rev().take(2) {
+        if !line.contains([',', '/', '|']) {
+            continue;
+        }
+        let listed: Vec<Offered> = line
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| {
+                w.len() > 2 && vocab.knows(w) && !vocab.means("yes", w) && !vocab.means("no", w)
+            })
+            .map(|w| Offered {
+                word: w.to_string(),
+                label: w.to_string(),
+            })
+            .collect();
+        if listed.len() >= 2 {
+            return Question::Choice(listed);
+        }
+    }
     // A menu on one line: `[1] show  [2] change  [3] delete`, `1) read 2) write 3) exit`.
     let marker =
         regex::Regex::new(r"(?:^|\s)[\[\(]?([0-9]{1,2})[\]\)\.:]\s*").expect("valid regex");
@@ -181,9 +201,10 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
 
 /// Whether the choices offered are a yes and a no.
 pub(super) fn is_yes_no(offered: &[Offered], vocab: &Vocabulary) -> bool {
-    offered
-        .iter()
-        .any(|o| vocab.means("yes", &o.word) || vocab.means("yes", &o.label))
+    offered.len() <= 3
+        && offered
+            .iter()
+            .any(|o| vocab.means("yes", &o.word) || vocab.means("yes", &o.label))
         && offered
             .iter()
             .any(|o| vocab.means("no", &o.word) || vocab.means("no", &o.label))

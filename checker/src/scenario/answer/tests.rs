@@ -148,3 +148,29 @@ fn data_in_brackets_is_not_taken_for_choices() {
         line("y")
     );
 }
+
+#[test]
+fn more_ways_of_asking_are_answered_in_their_words() {
+    let cases: [(&str, &[&str], &str); 4] = [
+        ("Change it? (1/0): ", &["change: yes"], "1"),
+        (
+            "Options: read, write, exit\n> ",
+            &["change: yes", "text: t"],
+            "read",
+        ),
+        (
+            "Enter a new text (empty line: keep it): ",
+            &["change: no", "delete: no"],
+            "",
+        ),
+        (
+            "What now? change/delete/quit: ",
+            &["change: no", "delete: yes"],
+            "delete",
+        ),
+    ];
+    for (prompt, answers, want) in cases {
+        let mut r = Responder::new(&script(answers));
+        assert_eq!(r.respond(prompt), line(want), "{prompt}");
+    }
+}

@@ -14,9 +14,9 @@ impl Default for Vocabulary {
         let table: [(&str, &[&str]); 6] = [
             (
                 "yes",
-                &["y", "yes", "o", "oui", "s", "si", "ja", "ok", "true"],
+                &["y", "yes", "o", "oui", "s", "si", "ja", "ok", "true", "1"],
             ),
-            ("no", &["n", "no", "non", "nein", "false"]),
+            ("no", &["n", "no", "non", "nein", "false", "0"]),
             (
                 "change",
                 &[
