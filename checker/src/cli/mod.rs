@@ -378,8 +378,12 @@ impl Cli {
             }),
             Command::Check(args) if args.assignment.is_some() => {
                 let source = match (args.program, args.dir) {
-                    (Some(p), _) => AssignmentSource::Program(p),
-                    (None, Some(d)) => AssignmentSource::Dir(d),
+                    (Some(p), _) => {
+                        check_executable(&p, "--program ")?;
+                        AssignmentSource::Program(p)
+                    }
+                    (None, Some(d)) if d.is_dir() => AssignmentSource::Dir(d),
+                    (None, Some(d)) => return Err(UsageError::NoSubmissionFolder(d)),
                     (None, None) => return Err(UsageError::AssignmentNeedsProgram),
                 };
                 Plan::Assignment(AssignmentPlan {

@@ -105,6 +105,18 @@ impl AssignmentReport {
     }
 }
 
+/// Why a program cannot be run, in a sentence (as for a lab's, which names the lab only
+/// when the program is not found).
+pub fn program_problem(problem: &crate::model::lab::LabProblem) -> String {
+    match problem {
+        crate::model::lab::LabProblem::NotFound { path } => format!(
+            "{} not found: give the path of the compiled program, or the submission's folder with --dir",
+            neutral(path.as_os_str().as_encoded_bytes())
+        ),
+        other => words::lab_problem(crate::model::Lab::Memo, other),
+    }
+}
+
 fn mark(v: &Verdict) -> &'static str {
     match v {
         Verdict::Passed => "PASS",

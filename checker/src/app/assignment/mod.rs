@@ -241,7 +241,7 @@ pub fn program_of(
     }
     let program = Program::prepare(&path, shown.clone())
         .map(|p| p.in_folder(folder))
-        .map_err(|problem| crate::report::words::lab_problem(crate::model::Lab::Memo, &problem));
+        .map_err(|problem| crate::report::assignment::program_problem(&problem));
     (program, shown)
 }
 
