@@ -106,6 +106,8 @@ pub struct Responder {
     /// Whether a menu's entry to show the contents was chosen already (once per run, as a
     /// person would before anything else).
     looked: bool,
+    /// The topics answered so far in this run.
+    answered: Vec<String>,
     pub exchanges: Vec<Exchange>,
 }
 
@@ -119,6 +121,7 @@ impl Responder {
             vocab: script.vocabulary.clone(),
             last: None,
             looked: false,
+            answered: Vec::new(),
             exchanges: Vec::new(),
         }
     }
@@ -167,6 +170,15 @@ impl Responder {
                 }
             }
         }
+        if let Some(answer) = self.implicit(&question, prompt) {
+            self.last = None;
+            let word = self
+                .words_for(&answer, &question)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            return self.say(asked, word, &answer, false);
+        }
         let Some(answer) = self.take(&question, prompt) else {
             self.last = None;
             self.exchanges.push(Exchange {
@@ -190,6 +202,9 @@ impl Responder {
                 .next()
                 .unwrap_or_default()
         };
+        if let Answer::Decide { topic: Some(t), .. } = &answer {
+            self.answered.push(t.clone());
+        }
         self.last = Some((prompt.to_string(), answer.clone(), vec![word.clone()]));
         self.say(asked, word, &answer, false)
     }
@@ -290,6 +305,55 @@ impl Responder {
         let rest: Vec<Answer> = self.pending.drain(..last).collect();
         drop(rest);
         Some(0)
+    }
+
+    /// A yes-or-no question none of the answers left is about, answered as a person would
+    /// without using any of them: yes to creating the segment, no to doing again what was
+    /// done (`change it again?`), yes to seeing the contents, yes to going on while answers
+    /// are left, and to quitting once none are.
+    fn implicit(&self, question: &Question, prompt: &str) -> Option<Answer> {
+        let last = last_line(prompt);
+        let yes_no = match question {
+            Question::Choice(o) => is_yes_no(o, &self.vocab),
+            Question::Open => looks_yes_no(prompt) || last.trim_end().ends_with('?'),
+        };
+        if !yes_no || asks_for_text(prompt) && matches!(question, Question::Open) {
+            return None;
+        }
+        let decide = |topic: &str, yes: bool| {
+            Some(Answer::Decide {
+                topic: Some(topic.to_string()),
+                yes,
+            })
+        };
+        if self.topic_of(prompt).is_some() {
+            return None;
+        }
+        if self.vocab.mentions("create", &last) {
+            return decide("create", true);
+        }
+        if let Some(t) = self.answered.iter().find(|t| self.vocab.mentions(t, &last)) {
+            return decide(t, false);
+        }
+        if self.vocab.mentions("show", &last) {
+            return decide("show", true);
+        }
+        let more = self
+            .pending
+            .iter()
+            .any(|a| !matches!(a, Answer::Decide { yes: false, .. }));
+        let said = |words: &[&str]| {
+            words
+                .iter()
+                .any(|w| last.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+        };
+        if said(&["continue", "again", "another", "more"]) {
+            return decide("continue", more);
+        }
+        if said(&["quit", "exit", "leave", "stop"]) {
+            return decide("quit", !more);
+        }
+        None
     }
 
     fn topic_of(&self, prompt: &str) -> Option<String> {

@@ -174,3 +174,27 @@ fn more_ways_of_asking_are_answered_in_their_words() {
         assert_eq!(r.respond(prompt), line(want), "{prompt}");
     }
 }
+
+#[test]
+fn questions_the_answers_do_not_speak_of_are_answered_as_a_person_would() {
+    let mut r = Responder::new(&script(&["change: yes", "text: t", "delete: no"]));
+    assert_eq!(
+        r.respond("No segment yet. Create a new segment? (y/n) "),
+        line("y")
+    );
+    assert_eq!(
+        r.respond("Do you want to see the contents? (y/n) "),
+        line("y")
+    );
+    assert_eq!(r.respond("Change the text? (y/n) "), line("y"));
+    assert_eq!(r.respond("Text: "), line("t"));
+    assert_eq!(r.respond("Change it again? (y/n) "), line("n"));
+    assert_eq!(r.respond("Delete the segment? (y/n) "), line("n"));
+    assert_eq!(r.respond("Quit? (y/n) "), line("y"));
+}
+
+#[test]
+fn a_creation_message_on_the_question_line_does_not_hide_the_question() {
+    let mut r = Responder::new(&script(&["change: no", "delete: no"]));
+    assert_eq!(r.respond("Segment created. Change it? (y/n) "), line("n"));
+}

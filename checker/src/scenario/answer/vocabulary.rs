@@ -11,7 +11,18 @@ pub struct Vocabulary(pub BTreeMap<String, Vec<String>>);
 
 impl Default for Vocabulary {
     fn default() -> Self {
-        let table: [(&str, &[&str]); 6] = [
+        let table: [(&str, &[&str]); 7] = [
+            (
+                "create",
+                &[
+                    "create",
+                    "creat",
+                    "created",
+                    "initialize",
+                    "initialise",
+                    "allocate",
+                ],
+            ),
             (
                 "yes",
                 &["y", "yes", "o", "oui", "s", "si", "ja", "ok", "true", "1"],
@@ -29,7 +40,6 @@ impl Default for Vocabulary {
                     "edit",
                     "write",
                     "w",
-                    "new",
                     "replace",
                     "set",
                     "store",
