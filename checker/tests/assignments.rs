@@ -184,3 +184,23 @@ fn the_skeleton_written_from_the_reference_is_one_the_reference_passes() {
         .unwrap();
     assert_eq!(again.status.code(), Some(2));
 }
+
+#[test]
+fn a_failing_submissions_report_shows_the_questions_the_answers_and_the_mistake() {
+    let out = shmlab()
+        .args(["check", "--isolation", "namespace", "--assignment"])
+        .arg(assignment())
+        .arg("--dir")
+        .arg(fixtures().join("never-deletes"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // From the first scenario on: the header names the machine's isolation and uid.
+    let body = &text[text.find("\nPASS first-run").expect("the first scenario")..];
+    let mut s = insta::Settings::clone_current();
+    for (re, with) in common::filters() {
+        s.add_filter(re, with);
+    }
+    s.bind(|| insta::assert_snapshot!("never_deletes_report", body));
+}
