@@ -37,7 +37,7 @@ pub struct Assignment {
 
 /// What to build and run, from the submission's own folder (the runs' working folder is a
 /// fresh copy of it).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramSpec {
     /// How to build: `auto` (its Makefile if it has one, else `cc` on `sources`), `make`,
@@ -59,6 +59,17 @@ pub struct ProgramSpec {
 
 fn default_sources() -> Vec<String> {
     vec!["*.c".into()]
+}
+
+impl Default for ProgramSpec {
+    fn default() -> Self {
+        ProgramSpec {
+            build: Build::Auto,
+            sources: default_sources(),
+            name: String::new(),
+            files: Vec::new(),
+        }
+    }
 }
 
 /// How a submission is built.

@@ -20,6 +20,7 @@ fn a_small_assignment_reads_with_its_defaults() {
     assert_eq!(a.checks.leak_per_run.weight(), Weight::Fail);
     assert_eq!(a.scenarios[0].runs[0].answers.len(), 3);
     assert_eq!(a.scenarios[0].points, 1);
+    assert_eq!(a.program.sources, ["*.c"]);
 }
 
 #[test]
