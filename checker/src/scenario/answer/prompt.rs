@@ -1,7 +1,32 @@
 //! Reading a prompt: the choices it names (a menu, `[y/n]`, `Change or Delete?`), and
 //! whether it asks a yes-or-no question or for a text.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::vocabulary::Vocabulary;
+
+// The shapes of choices in a prompt, compiled once.
+static BRACKET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\[\(\{<]\s*([^\[\]\(\)\{\}<>]{1,60}?)\s*[\]\)\}>]").expect("valid regex")
+});
+static LABELLED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\w{1,8})\s*(?:=|:|-|for|to)\s*(.+)$").expect("valid regex"));
+static LETTERED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\(\[](\w)[\)\]](\w*)").expect("valid regex"));
+static PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s:,?])([A-Za-z]{1,5})\s*/\s*([A-Za-z]{1,5})\b").expect("valid regex")
+});
+static ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*[\[\(]?\s*([0-9]{1,2}|[A-Za-z])\s*(?:[\]\)\.:\-]|=>|->)\s*(\S.*)$")
+        .expect("valid regex")
+});
+static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b([0-9]{1,2})\s*(?:to|for|=|:|-)\s*([A-Za-z]+)").expect("valid regex")
+});
+static MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s)[\[\(]?([0-9]{1,2})[\]\)\.:]\s*").expect("valid regex"));
 
 /// A choice the prompt offers: what to type, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +52,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
     let lines: Vec<&str> = prompt.lines().filter(|l| !l.trim().is_empty()).collect();
     let last = lines.last().copied().unwrap_or_default();
     // Alternatives in brackets on the last line.
-    let bracket = regex::Regex::new(r"[\[\(\{<]\s*([^\[\]\(\)\{\}<>]{1,60}?)\s*[\]\)\}>]")
-        .expect("valid regex");
+    let bracket = &*BRACKET;
     for cap in bracket.captures_iter(last) {
         let parts: Vec<&str> = cap[1]
             .split(['/', '|', ','])
@@ -43,8 +67,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
         });
         if parts.len() >= 2 && known && parts.iter().all(|p| p.len() <= 20) {
             // `1 = yes`, `2 - no`, `c: change`: the word to type, then what it means.
-            let labelled =
-                regex::Regex::new(r"^(\w{1,8})\s*(?:=|:|-|for|to)\s*(.+)$").expect("valid regex");
+            let labelled = &*LABELLED;
             return Question::Choice(
                 parts
                     .iter()
@@ -63,7 +86,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
         }
     }
     // `(c)hange, (d)elete or (q)uit`, `[r]ead/[w]rite`: the letter to type, and its word.
-    let lettered = regex::Regex::new(r"[\(\[](\w)[\)\]](\w*)").expect("valid regex");
+    let lettered = &*LETTERED;
     let letters: Vec<Offered> = lettered
         .captures_iter(last)
         .map(|c| Offered {
@@ -75,8 +98,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
         return Question::Choice(letters);
     }
     // `y/n`, `Y/N`, `yes/no` without brackets.
-    let pair = regex::Regex::new(r"(?:^|[\s:,?])([A-Za-z]{1,5})\s*/\s*([A-Za-z]{1,5})\b")
-        .expect("valid regex");
+    let pair = &*PAIR;
     for c in pair.captures_iter(last) {
         let (a, b) = (&c[1], &c[2]);
         let yes_no = (vocab.means("yes", a) && vocab.means("no", b))
@@ -94,9 +116,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
         }
     }
     // A menu: lines such as `1) read`, `2. write`, `3 - exit`, `[d] delete`, `r: read`.
-    let item =
-        regex::Regex::new(r"^\s*[\[\(]?\s*([0-9]{1,2}|[A-Za-z])\s*(?:[\]\)\.:\-]|=>|->)\s*(\S.*)$")
-            .expect("valid regex");
+    let item = &*ITEM;
     let tail = &lines[lines.len().saturating_sub(12)..];
     let menu: Vec<Offered> = tail
         .iter()
@@ -110,8 +130,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
         return Question::Choice(menu);
     }
     // `1 to change, 2 to delete, 0 to exit`, `enter 1 for read, 2 for write`.
-    let numbered =
-        regex::Regex::new(r"\b([0-9]{1,2})\s*(?:to|for|=|:|-)\s*([A-Za-z]+)").expect("valid regex");
+    let numbered = &*NUMBERED;
     for line in tail.iter().rev().take(3) {
         let items: Vec<Offered> = numbered
             .captures_iter(line)
@@ -145,8 +164,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
         }
     }
     // A menu on one line: `[1] show  [2] change  [3] delete`, `1) read 2) write 3) exit`.
-    let marker =
-        regex::Regex::new(r"(?:^|\s)[\[\(]?([0-9]{1,2})[\]\)\.:]\s*").expect("valid regex");
+    let marker = &*MARKER;
     for line in tail.iter().rev() {
         let marks: Vec<regex::Captures<'_>> = marker.captures_iter(line).collect();
         if marks.len() < 2 {
