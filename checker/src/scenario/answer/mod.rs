@@ -347,11 +347,19 @@ impl Responder {
                 .iter()
                 .any(|w| last.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
         };
-        if said(&["continue", "again", "another", "more"]) {
+        if said(&["continue", "again", "another", "more", "else"]) {
             return decide("continue", more);
         }
         if said(&["quit", "exit", "leave", "stop"]) {
             return decide("quit", !more);
+        }
+        // The answers are used up and the program asks yes or no once more (`anything
+        // else?`): no, once; asked again, end of input.
+        if self.pending.is_empty() && !self.exchanges.last().is_some_and(|e| e.meaning == "no") {
+            return Some(Answer::Decide {
+                topic: None,
+                yes: false,
+            });
         }
         None
     }

@@ -198,3 +198,11 @@ fn a_creation_message_on_the_question_line_does_not_hide_the_question() {
     let mut r = Responder::new(&script(&["change: no", "delete: no"]));
     assert_eq!(r.respond("Segment created. Change it? (y/n) "), line("n"));
 }
+
+#[test]
+fn a_last_yes_or_no_question_past_the_answers_gets_no_once_then_the_end_of_input() {
+    let mut r = Responder::new(&script(&["delete: no"]));
+    assert_eq!(r.respond("Delete it? (y/n) "), line("n"));
+    assert_eq!(r.respond("Is that all? (y/n) "), line("n"));
+    assert_eq!(r.respond("Is that all? (y/n) "), Reply::EndOfInput);
+}
