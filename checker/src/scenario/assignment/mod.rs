@@ -48,10 +48,18 @@ pub fn judge(assignment: &Assignment, spec: &ScenarioSpec, obs: &Observation) ->
             c.fail_stop(run, &generic);
             break;
         }
+        // The text this run should have left alone: the one before it, when it types none.
+        let types_text = run_spec
+            .answers
+            .iter()
+            .any(|a| matches!(a.0, crate::scenario::answer::Answer::Text(_)));
+        let kept = previous_text
+            .as_deref()
+            .filter(|_| !types_text && previous.is_some());
         expect_state(
             &mut c,
             found.as_ref(),
-            (text.as_deref(), past),
+            (text.as_deref(), past, kept),
             previous.as_ref(),
             &follow,
             r,
@@ -207,7 +215,7 @@ fn field(name: ExpectName) -> &'static str {
 fn expect_state(
     c: &mut Run<'_>,
     found: Option<&SegmentState>,
-    (text, past): (Option<&str>, Option<usize>),
+    (text, past, kept): (Option<&str>, Option<usize>, Option<&str>),
     previous: Option<&SegmentState>,
     follow: &Follow,
     r: usize,
@@ -280,7 +288,10 @@ fn expect_state(
                 )
             }
         };
-        let hint = text_hint(want, have);
+        let hint = match kept {
+            Some(k) if k != have && !k.is_empty() => format!("the text \"{}\" the run before left is not there after a run that was not asked to change it: the program clears or overwrites the segment when it starts (memset, a fresh strcpy, or IPC_CREAT on a new segment each time)", k.escape_debug()),
+            _ => text_hint(want, have),
+        };
         c.check(
             ExpectName::Text,
             "text at offset 0",
