@@ -62,7 +62,7 @@ pub fn judge(assignment: &Assignment, spec: &ScenarioSpec, obs: &Observation) ->
             (text.as_deref(), past, kept),
             previous.as_ref(),
             &follow,
-            r,
+            (r, run),
         );
         expect_output(&mut c, run, previous_text.as_deref(), follow.created_in(r));
         if let Some(code) = run_spec.expect.exit_status {
@@ -218,7 +218,7 @@ fn expect_state(
     (text, past, kept): (Option<&str>, Option<usize>, Option<&str>),
     previous: Option<&SegmentState>,
     follow: &Follow,
-    r: usize,
+    (r, run): (usize, &crate::model::RunRecord),
 ) {
     let e = &c.spec.expect;
     let shown = |s: Option<&SegmentState>| match s {
@@ -232,7 +232,7 @@ fn expect_state(
         let exists = found.is_some();
         let (expected, hint) = match presence {
             Presence::Exists => ("a segment", follow.why_none(r)),
-            Presence::Gone => ("no segment (removed)", Some("the segment is still there after the run that was asked to delete it: IPC_RMID (shmctl(id, IPC_RMID, NULL)) was not called, or failed, or was called on another segment".to_string())),
+            Presence::Gone => ("no segment (removed)", Some(gone_hint(run))),
         };
         c.check(
             ExpectName::Segment,
@@ -325,6 +325,15 @@ fn expect_state(
             c.check(ExpectName::SameSegment, "the same segment as the run before", format!("segment {}", prev.id), shown(Some(seg)), same, Some("this run made a new segment instead of finding the one the run before left: the key differs between runs (IPC_PRIVATE, a key from the pid or the time, or ftok on a file that changes)".into()));
         }
     }
+}
+
+/// Why the segment is still there after a run asked to delete it.
+fn gone_hint(run: &crate::model::RunRecord) -> String {
+    let told = run.exchanges.iter().any(|e| e.meaning == "delete: yes");
+    if !told && !run.exchanges.is_empty() {
+        return "the program never waited for the answer to deleting the segment, so it was never told to: it read what was left of the answer before (scanf(\"%c\") without a space before %c, or getchar after scanf, takes the newline)".into();
+    }
+    "the segment is still there after the run that was asked to delete it: IPC_RMID (shmctl(id, IPC_RMID, NULL)) was not called, or failed, or was called on another segment".into()
 }
 
 fn text_hint(want: &str, have: &str) -> String {
