@@ -204,3 +204,51 @@ fn a_failing_submissions_report_shows_the_questions_the_answers_and_the_mistake(
     }
     s.bind(|| insta::assert_snapshot!("never_deletes_report", body));
 }
+
+/// An assignment that passes the key on the command line and sets up the segment first: the
+/// kit's own memo, as an instructor would grade it with a file.
+#[test]
+fn a_key_passed_as_an_argument_finds_the_segment_the_checker_set_up() {
+    let dir = common::shared_tempdir("shmlab-asgn-memo-");
+    let program = dir.path().join("memo");
+    let c = workspace().join("solutions/c");
+    let built = std::process::Command::new("cc")
+        .arg("-o")
+        .arg(&program)
+        .arg(c.join("memo.c"))
+        .arg(c.join("lab.c"))
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let file = dir.path().join("memo.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "memo-like"
+[segment]
+find = "argument"
+[[scenario]]
+name = "existing"
+setup = [{ size = 4096, mode = "0600", text = "old words" }]
+[[scenario.run]]
+args = ["{key}"]
+answers = ["change: yes", "text: new words", "delete: no"]
+expect = { segment = "exists", text = "new words", shows_previous_text = true }
+[[scenario.run]]
+args = ["{key}"]
+answers = ["change: no", "delete: yes"]
+expect = { segment = "gone" }
+"#,
+    )
+    .unwrap();
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .arg("--program")
+        .arg(&program)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Score: 1/1. Verdict: PASS."), "{text}");
+}

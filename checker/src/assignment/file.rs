@@ -233,8 +233,8 @@ pub struct ScenarioSpec {
     pub points: u32,
     #[serde(default)]
     pub visibility: Visibility,
-    /// Segments the checker creates first (with `find = "key"` or `"argument"`: at that
-    /// key).
+    /// Segments the checker creates first, at the key it passes as `{key}` (with
+    /// `find = "argument"` only).
     #[serde(default)]
     pub setup: Vec<SetupSegment>,
     /// The runs, in order.
@@ -456,10 +456,10 @@ impl Assignment {
                     format!("scenario `{}` has no [[scenario.run]]", s.name),
                 ));
             }
-            if !s.setup.is_empty() && self.segment.find == Find::Created {
+            if !s.setup.is_empty() && self.segment.find != Find::Argument {
                 return Err((
                     Some("setup".into()),
-                    format!("scenario `{}` sets up a segment, but with find = \"created\" the checker does not know the program's key: use find = \"key\" or \"argument\"", s.name),
+                    format!("scenario `{}` sets up a segment, which the checker makes at the key it passes as {{key}}: use find = \"argument\"", s.name),
                 ));
             }
         }

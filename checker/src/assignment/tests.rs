@@ -61,7 +61,7 @@ fn a_setup_without_a_known_key_is_refused() {
         "name = \"once\"\nsetup = [{ size = 10 }]",
     );
     let e = parse(&text, Path::new("a.toml")).unwrap_err();
-    assert!(e.message.contains("find = \"key\""), "{e}");
+    assert!(e.message.contains("find = \"argument\""), "{e}");
     assert_eq!(e.line, 6, "{e}");
 }
 
