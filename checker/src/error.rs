@@ -20,6 +20,15 @@ pub mod exit_codes {
 /// A command line that cannot be carried out, in one sentence that says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
+    /// An assignment file that cannot be used, with the line and column.
+    #[error(transparent)]
+    Assignment(#[from] crate::assignment::AssignmentError),
+    #[error("--assignment needs the program: --program PATH, or --dir SUBMISSION_FOLDER")]
+    AssignmentNeedsProgram,
+    #[error("--dir {}: no such directory: give the submission's folder (its sources, Makefile or program)", .0.display())]
+    NoSubmissionFolder(PathBuf),
+    #[error("the reference program could not be run: {0}")]
+    SkeletonProgram(String),
     #[error("unknown lab '{name}': did you mean '{nearest}'? (`shmlab list` shows the labs)")]
     UnknownLab { name: String, nearest: Lab },
     #[error("unknown scenario '{slug}': did you mean '{nearest}'? (`shmlab list --scenarios` shows them)")]

@@ -40,6 +40,52 @@ pub enum Plan {
     Reset { lab: Lab, track: Track, yes: bool },
     /// `solution LAB`.
     Solution { lab: Lab, track: Track },
+    /// `check --assignment FILE`.
+    Assignment(AssignmentPlan),
+    /// `grade DIR --assignment FILE`.
+    AssignmentGrade(AssignmentGradePlan),
+    /// `assignment schema`.
+    AssignmentSchema,
+    /// `assignment new`.
+    AssignmentNew(SkeletonPlan),
+}
+
+/// Where an assignment's program comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignmentSource {
+    /// This executable.
+    Program(PathBuf),
+    /// A submission's folder, built as the assignment says.
+    Dir(PathBuf),
+}
+
+/// `check --assignment FILE (--program P | --dir D)`.
+#[derive(Debug, Clone)]
+pub struct AssignmentPlan {
+    pub file: PathBuf,
+    pub source: AssignmentSource,
+    pub format: Format,
+    pub verbose: bool,
+    pub run: RunOptions,
+    pub output: Option<PathBuf>,
+}
+
+/// `assignment new`: a skeleton from a reference program's runs.
+#[derive(Debug, Clone)]
+pub struct SkeletonPlan {
+    pub source: AssignmentSource,
+    pub out: PathBuf,
+    pub force: bool,
+    pub run: RunOptions,
+}
+
+/// `grade DIR --assignment FILE`.
+#[derive(Debug, Clone)]
+pub struct AssignmentGradePlan {
+    pub file: PathBuf,
+    pub submissions: PathBuf,
+    pub out: PathBuf,
+    pub run: RunOptions,
 }
 
 /// The language of the kit's labs and solutions.

@@ -482,6 +482,7 @@ mod tests {
             steps: vec![Step::Run(crate::scenario::Invocation {
                 args: Vec::new(),
                 stdin: None,
+                answers: None,
             })],
             read_contents: false,
             expect,
@@ -515,6 +516,7 @@ mod tests {
                 children: 0,
                 left_namespace: false,
                 spawn_failed: None,
+                exchanges: Vec::new(),
             }],
             after_run: vec![1],
             contents: vec![BTreeMap::new()],

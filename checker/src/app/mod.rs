@@ -1,6 +1,7 @@
 //! Orchestration: the only code that combines `run` (how to run) and `scenario` (what to
 //! check), for each command of the plan.
 
+pub mod assignment;
 pub mod c_build;
 pub mod cargo_build;
 pub mod check;
@@ -42,6 +43,10 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Hint { lab, all } => learn::hint(lab, all),
         Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
         Plan::Solution { lab, track } => learn::solution(lab, track),
+        Plan::Assignment(p) => assignment::check(&p),
+        Plan::AssignmentGrade(p) => assignment::grade(&p),
+        Plan::AssignmentSchema => assignment::schema(),
+        Plan::AssignmentNew(p) => assignment::new(&p),
     }
 }
 

@@ -11,8 +11,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    CheckPlan, Format, GradePlan, GradescopePlan, InspectPlan, Plan, RunOptions, Selection, Source,
-    TracePlan, Track, WatchPlan,
+    AssignmentGradePlan, AssignmentPlan, AssignmentSource, CheckPlan, Format, GradePlan,
+    GradescopePlan, InspectPlan, Plan, RunOptions, Selection, SkeletonPlan, Source, TracePlan,
+    Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -123,6 +124,37 @@ enum Command {
     /// For the kit's authors.
     #[command(subcommand)]
     Dev(DevCommand),
+    /// Instructors' assignment files (see docs/checker/assignments.md).
+    #[command(subcommand)]
+    Assignment(AssignmentCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AssignmentCommand {
+    /// Print the JSON Schema of assignment files, for editors.
+    Schema,
+    /// Write a commented assignment file from three traced runs of your own solution.
+    New {
+        /// Your solution, compiled.
+        #[arg(
+            long,
+            value_name = "PATH",
+            conflicts_with = "dir",
+            required_unless_present = "dir"
+        )]
+        program: Option<PathBuf>,
+        /// Your solution's folder, built as the file will say (its Makefile, or cc).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The file to write.
+        #[arg(long, value_name = "FILE", default_value = "assignment.toml")]
+        out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,6 +208,9 @@ struct GradeArgs {
     /// course that skips the capstones passes `--labs create,access,attach,detach,remove,stat,set`.
     #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
     labs: Vec<OsString>,
+    /// Grade this assignment file instead of the labs: each subdirectory is built as it says.
+    #[arg(long, value_name = "FILE", conflicts_with = "labs")]
+    assignment: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -258,6 +293,10 @@ struct CheckArgs {
     /// scenario, instead of a copy of the folder holding each program (or its source).
     #[arg(long, value_name = "DIR")]
     workdir: Option<PathBuf>,
+    /// Check the program (--program) or submission folder (--dir) against this assignment
+    /// file instead of the labs.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["labs", "solutions", "partial", "workdir"])]
+    assignment: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -366,7 +405,58 @@ impl Cli {
                 html: None,
                 workdir: None,
             }),
+            Command::Check(args) if args.assignment.is_some() => {
+                let source = match (args.program, args.dir) {
+                    (Some(p), _) => {
+                        check_executable(&p, "--program ")?;
+                        AssignmentSource::Program(p)
+                    }
+                    (None, Some(d)) if d.is_dir() => AssignmentSource::Dir(d),
+                    (None, Some(d)) => return Err(UsageError::NoSubmissionFolder(d)),
+                    (None, None) => return Err(UsageError::AssignmentNeedsProgram),
+                };
+                Plan::Assignment(AssignmentPlan {
+                    file: args.assignment.unwrap_or_default(),
+                    source,
+                    format: if args.format == FormatArg::Json {
+                        Format::Json
+                    } else {
+                        Format::Human
+                    },
+                    verbose: args.verbose,
+                    run: args.common.run_options(!args.no_trace),
+                    output: args.output,
+                })
+            }
             Command::Check(args) => Plan::Check(check_plan(args)?),
+            Command::Grade(g) if g.assignment.is_some() => {
+                if !g.submissions.is_dir() {
+                    return Err(UsageError::NoSubmissions(g.submissions));
+                }
+                Plan::AssignmentGrade(AssignmentGradePlan {
+                    file: g.assignment.unwrap_or_default(),
+                    submissions: g.submissions,
+                    out: g.out,
+                    run: g.common.run_options(!g.no_trace),
+                })
+            }
+            Command::Assignment(AssignmentCommand::Schema) => Plan::AssignmentSchema,
+            Command::Assignment(AssignmentCommand::New {
+                program,
+                dir,
+                out,
+                force,
+                common,
+            }) => Plan::AssignmentNew(SkeletonPlan {
+                source: match (program, dir) {
+                    (Some(p), _) => AssignmentSource::Program(p),
+                    (None, Some(d)) => AssignmentSource::Dir(d),
+                    (None, None) => return Err(UsageError::AssignmentNeedsProgram),
+                },
+                out,
+                force,
+                run: common.run_options(true),
+            }),
             Command::Trace(t) => {
                 if t.command[0].as_bytes().contains(&b'/') {
                     check_executable(Path::new(&t.command[0]), "")?;

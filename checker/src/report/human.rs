@@ -483,6 +483,7 @@ mod tests {
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            exchanges: Vec::new(),
         });
         let mut r = report(vec![s]);
         r.source = format!("the program ./create{forged}");

@@ -1,6 +1,7 @@
 //! One report model, rendered by each format: every format says the same thing. The words
 //! for what was observed live in [`words`].
 
+pub mod assignment;
 pub mod cap;
 pub mod explain;
 pub mod github;

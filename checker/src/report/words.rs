@@ -383,6 +383,7 @@ mod tests {
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            exchanges: Vec::new(),
         };
         assert_eq!(
             run_command(&run),

@@ -279,6 +279,7 @@ fn trace_case() -> impl Strategy<Value = TraceCase> {
                 left_namespace,
                 spawn_failed: None,
                 ends,
+                exchanges: Vec::new(),
             },
         );
     (
