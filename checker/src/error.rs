@@ -55,6 +55,8 @@ pub enum UsageError {
     CannotReset { shown: String, reason: String },
     #[error("--output {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
     OutputFile { path: PathBuf, reason: String },
+    #[error("{}: the bundle is made of the files git tracks, and git ls-files failed ({reason}): run this in a git checkout of the kit", .path.display())]
+    NotGitCheckout { path: PathBuf, reason: String },
     #[error("--jobs must be at least 1")]
     NoJobs,
     #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]

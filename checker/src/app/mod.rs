@@ -1,6 +1,7 @@
 //! Orchestration: the only code that combines `run` (how to run) and `scenario` (what to
 //! check), for each command of the plan.
 
+pub mod autograde;
 pub mod c_build;
 pub mod cargo_build;
 pub mod check;
@@ -33,6 +34,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::DevCheck(run) => dev::execute(&run),
         Plan::Watch(p) => watch::execute(&p),
         Plan::Gradescope(p) => gradescope::execute(&p),
+        Plan::Autograde(p) => autograde::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
         Plan::Explain(topic) => explain(topic.as_deref()),
         Plan::Hint { lab, all } => learn::hint(lab, all),

@@ -11,8 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Selection, Source, TracePlan,
-    Track, WatchPlan,
+    AutogradePlan, CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Selection,
+    Settings, Source, TracePlan, Track, Visibility, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -68,6 +68,22 @@ enum Command {
         /// When students see their results.
         #[arg(long, value_enum, default_value_t = VisibilityArg::AfterDueDate)]
         visibility: VisibilityArg,
+        /// Seconds the grading of one submission may take, below the assignment's limit on
+        /// Gradescope (10 minutes by default): past it, the results so far are written.
+        #[arg(long, value_name = "SECS", default_value_t = crate::plan::DEFAULT_LIMIT_SECS)]
+        limit: u64,
+        /// Keep each test's runs, checks and snapshots in results.json (which may then pass
+        /// Gradescope's 1 MB).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Grade the Gradescope submission in ROOT/submission into ROOT/results/results.json
+    /// (what run_autograder runs).
+    #[command(hide = true)]
+    Autograde {
+        /// Where the autograder is laid out (default: $AUTOGRADER_ROOT, else /autograder).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
     /// Print a shell completion script: `shmlab completions bash > ~/.local/share/bash-completion/completions/shmlab`.
     Completions {
@@ -253,14 +269,13 @@ enum VisibilityArg {
     Visible,
 }
 
-impl VisibilityArg {
-    /// Gradescope's spelling.
-    fn name(self) -> &'static str {
-        match self {
-            VisibilityArg::Hidden => "hidden",
-            VisibilityArg::AfterDueDate => "after_due_date",
-            VisibilityArg::AfterPublished => "after_published",
-            VisibilityArg::Visible => "visible",
+impl From<VisibilityArg> for Visibility {
+    fn from(v: VisibilityArg) -> Visibility {
+        match v {
+            VisibilityArg::Hidden => Visibility::Hidden,
+            VisibilityArg::AfterDueDate => Visibility::AfterDueDate,
+            VisibilityArg::AfterPublished => Visibility::AfterPublished,
+            VisibilityArg::Visible => Visibility::Visible,
         }
     }
 }
@@ -398,13 +413,22 @@ impl Cli {
                 out,
                 labs,
                 visibility,
+                limit,
+                full,
             } => Plan::Gradescope(GradescopePlan {
                 out,
-                labs: labs
-                    .iter()
-                    .map(|l| lab_arg(l).map(|l| l.name().to_string()))
-                    .collect::<Result<_, _>>()?,
-                visibility: visibility.name().into(),
+                settings: Settings {
+                    labs: labs
+                        .iter()
+                        .map(|l| lab_arg(l).map(|l| l.name().to_string()))
+                        .collect::<Result<_, _>>()?,
+                    visibility: visibility.into(),
+                    limit_secs: limit,
+                    full,
+                },
+            }),
+            Command::Autograde { root } => Plan::Autograde(AutogradePlan {
+                root: root.unwrap_or_else(crate::app::autograde::default_root),
             }),
             Command::Watch { lang, dir, common } => Plan::Watch(WatchPlan {
                 source: source(false, None, dir, lang.into())?,

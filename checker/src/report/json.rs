@@ -1,7 +1,9 @@
 //! The report as a Gradescope `results.json`: one test per scenario.
 //!
-//! Skipped scenarios are listed with `max_score` 0 and no `status`, so they neither earn
-//! nor cost points and are never shown as passed; the reason is their `output`.
+//! Skipped scenarios, and those the checker could not run, are listed with `max_score` 0,
+//! so they neither earn nor cost points, and with the status `failed` (Gradescope knows only
+//! `passed` and `failed`, and shows a 0/0 test without a status as passed); their `output`
+//! starts with what they are (`skipped, not counted: ...`, `checker error, not counted: ...`).
 
 use std::io::{self, Write};
 
@@ -51,9 +53,9 @@ fn test_output(lab: Lab, s: &ScenarioReport) -> String {
     let mut lines = Vec::new();
     match &s.verdict {
         Verdict::Passed => lines.push("passed".to_string()),
-        Verdict::Skipped(r) => lines.push(format!("skipped: {}", neutral(r))),
+        Verdict::Skipped(r) => lines.push(format!("skipped, not counted: {}", neutral(r))),
         Verdict::Error(r) => lines.push(format!(
-            "the checker could not run this scenario: {}",
+            "checker error, not counted: the checker could not run this scenario: {}",
             neutral(r)
         )),
         Verdict::Failed => {
@@ -115,16 +117,15 @@ pub fn test_value(lab: Lab, problem: Option<&str>, s: &ScenarioReport) -> Value 
         "extra_data": extra,
     });
     let (score, max, status) = match s.verdict {
-        Verdict::Passed => (1, 1, Some("passed")),
-        Verdict::Failed => (0, 1, Some("failed")),
-        // Neither earns nor costs points: the student's work was not judged.
-        Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, None),
+        Verdict::Passed => (1, 1, "passed"),
+        Verdict::Failed => (0, 1, "failed"),
+        // Neither earns nor costs points: the student's work was not judged. Not passed
+        // either, which is what a 0/0 test without a status would show.
+        Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, "failed"),
     };
     test["score"] = json!(score);
     test["max_score"] = json!(max);
-    if let Some(status) = status {
-        test["status"] = json!(status);
-    }
+    test["status"] = json!(status);
     // Checks and hints quote what the program printed: cut like its output.
     cap::cap_strings(&mut test);
     test

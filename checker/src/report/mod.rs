@@ -4,6 +4,7 @@
 pub mod cap;
 pub mod explain;
 pub mod github;
+pub mod gradescope;
 pub mod hints;
 pub mod human;
 pub mod json;
