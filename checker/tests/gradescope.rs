@@ -141,7 +141,11 @@ impl Image {
 
     fn results(&self) -> serde_json::Value {
         let text = std::fs::read_to_string(self.path().join("results/results.json")).unwrap();
-        assert!(text.len() < 1_000_000, "results.json is {} bytes", text.len());
+        assert!(
+            text.len() < 1_000_000,
+            "results.json is {} bytes",
+            text.len()
+        );
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     }
 
@@ -185,7 +189,10 @@ fn read(rel: &str) -> Vec<u8> {
 /// (its library, manifest) with these labs' programs written, here the solutions'.
 fn rust_project(labs: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
     let mut files = vec![file("Cargo.toml", read("labs/Cargo.toml"), 0o644)];
-    for e in std::fs::read_dir(workspace().join("labs/src")).unwrap().flatten() {
+    for e in std::fs::read_dir(workspace().join("labs/src"))
+        .unwrap()
+        .flatten()
+    {
         let p = e.path();
         if p.is_file() {
             let name = format!("src/{}", e.file_name().to_string_lossy());
@@ -227,9 +234,15 @@ fn c_sources(labs: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
 }
 
 fn assert_full_marks(doc: &serde_json::Value, what: &str) {
-    assert_eq!(doc["max_score"], 9, "{what}: create (6) and access (3) count: {doc:#}");
+    assert_eq!(
+        doc["max_score"], 9,
+        "{what}: create (6) and access (3) count: {doc:#}"
+    );
     assert_eq!(doc["score"], 9, "{what}: full marks: {doc:#}");
-    assert_eq!(doc["visibility"], "visible", "{what}: the instructor's choice");
+    assert_eq!(
+        doc["visibility"], "visible",
+        "{what}: the instructor's choice"
+    );
     for t in doc["tests"].as_array().unwrap() {
         assert_eq!(t["status"], "passed", "{what}: {t:#}");
     }
@@ -259,7 +272,11 @@ fn gradescope_gives_a_correct_submission_full_marks_and_every_other_one_a_reason
 
     // Buggy: partial marks, and the likely mistake.
     let doc = image.grade(&[
-        file("create.c", read("checker/fixtures/c/create_mode_zero.c"), 0o644),
+        file(
+            "create.c",
+            read("checker/fixtures/c/create_mode_zero.c"),
+            0o644,
+        ),
         file("common.h", read("checker/fixtures/c/common.h"), 0o644),
     ]);
     let score = doc["score"].as_u64().unwrap();
@@ -278,16 +295,26 @@ fn gradescope_gives_a_correct_submission_full_marks_and_every_other_one_a_reason
     assert_eq!(doc["score"], 0, "{doc:#}");
     let text = doc.to_string();
     assert!(text.contains("does not compile"), "{doc:#}");
-    assert!(text.contains("nope"), "the compiler's error is shown: {doc:#}");
+    assert!(
+        text.contains("nope"),
+        "the compiler's error is shown: {doc:#}"
+    );
 
     // Empty.
     let doc = image.grade(&[]);
     assert_eq!(doc["score"], 0);
     assert!(
-        doc["output"].as_str().unwrap().contains("Nothing was submitted"),
+        doc["output"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing was submitted"),
         "{doc:#}"
     );
-    assert!(image.left_running().is_empty(), "{:?}", image.left_running());
+    assert!(
+        image.left_running().is_empty(),
+        "{:?}",
+        image.left_running()
+    );
 }
 
 #[test]
@@ -346,7 +373,11 @@ int main(void) {{
         "{doc:#}"
     );
     std::thread::sleep(Duration::from_millis(500));
-    assert!(image.left_running().is_empty(), "{:?}", image.left_running());
+    assert!(
+        image.left_running().is_empty(),
+        "{:?}",
+        image.left_running()
+    );
 }
 
 /// A checkout of the kit with files git does not track: none of them is shipped, and every
@@ -372,7 +403,11 @@ fn the_bundle_holds_what_git_tracks_and_nothing_else() {
     std::fs::create_dir_all(kit.join("shmlab-grades")).unwrap();
     std::fs::write(kit.join("shmlab-grades/grades.csv"), "student\n").unwrap();
     let (names, _) = bundle(&kit, dir.path(), &[]);
-    for secret in [".env", "submissions/alice/create.c", "shmlab-grades/grades.csv"] {
+    for secret in [
+        ".env",
+        "submissions/alice/create.c",
+        "shmlab-grades/grades.csv",
+    ] {
         assert!(!names.iter().any(|n| n == secret), "{secret} is shipped");
     }
     let tracked = Command::new("git")
@@ -382,9 +417,15 @@ fn the_bundle_holds_what_git_tracks_and_nothing_else() {
         .unwrap();
     let tracked = String::from_utf8(tracked.stdout).unwrap();
     for f in tracked.lines() {
-        assert!(names.iter().any(|n| n == f), "{f} is tracked but not shipped");
+        assert!(
+            names.iter().any(|n| n == f),
+            "{f} is tracked but not shipped"
+        );
     }
-    for f in ["labs/src/bin/create.rs", "solutions/src/bin/solution-create.rs"] {
+    for f in [
+        "labs/src/bin/create.rs",
+        "solutions/src/bin/solution-create.rs",
+    ] {
         assert!(names.iter().any(|n| n == f), "{f}");
     }
     for f in ["setup.sh", "run_autograder", "shmlab-gradescope.json"] {

@@ -35,12 +35,18 @@ fn read_settings(source: &Path) -> (Settings, Option<String>) {
             Ok(s) => (s, None),
             Err(e) => (
                 Settings::default(),
-                Some(format!("{} could not be read ({e}): every lab counted", path.display())),
+                Some(format!(
+                    "{} could not be read ({e}): every lab counted",
+                    path.display()
+                )),
             ),
         },
         Err(e) => (
             Settings::default(),
-            Some(format!("{} could not be read ({e}): every lab counted", path.display())),
+            Some(format!(
+                "{} could not be read ({e}): every lab counted",
+                path.display()
+            )),
         ),
     }
 }

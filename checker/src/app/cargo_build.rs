@@ -14,7 +14,7 @@ use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
 pub enum BuildError {
     /// cargo could not be started.
     #[error(
-        "could not run cargo ({0}): if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
+        "could not run cargo ({0}): it is not in $CARGO, on PATH, nor where this checker was built; if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
     )]
     NoCargo(std::io::Error),
     /// The crate does not compile; cargo printed the errors.
@@ -42,11 +42,10 @@ pub fn find_workspace() -> Option<PathBuf> {
 /// Builds `package` in `workspace` and returns its binaries by name. The compiler's
 /// messages go to stderr, rendered as usual.
 pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf>, BuildError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // Never a silent wait: the first build takes a while. At a terminal, cargo's own progress
     // shows too.
     eprintln!("shmlab: building the {package} crate (cargo build -p {package}) ...");
-    let mut cmd = Command::new(cargo);
+    let mut cmd = crate::run::build::toolchain::cargo_command();
     cmd.arg("build");
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         cmd.arg("--quiet");
@@ -202,8 +201,12 @@ fn build_in(
         "--manifest-path",
     ])
     .arg(ws.join("Cargo.toml"));
-    let out = build_within(&mut cmd, CARGO_LIMIT)
-        .map_err(|e| format!("the project could not be built: {e}"))?;
+    let out = build_within(&mut cmd, CARGO_LIMIT).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "the project could not be built: cargo could not be run ({e}): the grader's Rust toolchain is missing, which is not your fault; tell your instructor"
+        ),
+        _ => format!("the project could not be built: {e}"),
+    })?;
     if !out.status.success() {
         let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 12);
         return Err(format!(

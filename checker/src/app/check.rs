@@ -323,7 +323,8 @@ fn check_lab(
     let mut problem = program.as_ref().err().cloned();
     let mut results = Vec::new();
     for s in &scenarios {
-        let result = match (run::unmet_need(env, s), program) {
+        let started = std::time::Instant::now();
+        let mut result = match (run::unmet_need(env, s), program) {
             // What cannot run here is skipped for every program alike, present, missing or
             // not compiling: the same labs in the same environment have the same full score.
             (Some(reason), _) => report_of(s, Verdict::Skipped(reason), None),
@@ -357,6 +358,7 @@ fn check_lab(
                 }
             },
         };
+        result.elapsed = started.elapsed();
         let said = problem.as_ref().map(|p| words::lab_problem(lab, p));
         on_scenario(lab, said.as_deref(), &result);
         results.push(result);
@@ -424,6 +426,7 @@ fn report_of(s: &Scenario, verdict: Verdict, obs: Option<Observation>) -> Scenar
         stop: None,
         runs,
         snapshots,
+        elapsed: std::time::Duration::ZERO,
     }
 }
 

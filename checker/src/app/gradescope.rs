@@ -37,7 +37,10 @@ pub fn sources(ws: &Path) -> Result<Vec<PathBuf>, UsageError> {
     if !out.status.success() {
         let said = String::from_utf8_lossy(&out.stderr);
         return Err(not_git(
-            said.lines().next().unwrap_or("git ls-files failed").to_string(),
+            said.lines()
+                .next()
+                .unwrap_or("git ls-files failed")
+                .to_string(),
         ));
     }
     let mut files: Vec<PathBuf> = out
@@ -47,9 +50,7 @@ pub fn sources(ws: &Path) -> Result<Vec<PathBuf>, UsageError> {
         .map(|p| PathBuf::from(std::ffi::OsStr::from_bytes(p)))
         // A file deleted but not yet committed is not shipped; nor is a link (a regular
         // file of the working tree only).
-        .filter(|p| {
-            std::fs::symlink_metadata(ws.join(p)).is_ok_and(|m| m.file_type().is_file())
-        })
+        .filter(|p| std::fs::symlink_metadata(ws.join(p)).is_ok_and(|m| m.file_type().is_file()))
         .collect();
     files.sort();
     files.dedup();

@@ -107,7 +107,8 @@ impl Results {
             }
             let keep = longest.output.len() / 2;
             let (kept, _) = super::cap::cut(&longest.output, keep);
-            longest.output = format!("{kept}\n[... the rest was cut: results.json is kept under 1 MB]");
+            longest.output =
+                format!("{kept}\n[... the rest was cut: results.json is kept under 1 MB]");
         }
     }
 

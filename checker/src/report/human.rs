@@ -383,6 +383,7 @@ mod tests {
             stop: Some(Stop::NotImplemented),
             runs: Vec::new(),
             snapshots: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
         }
     }
 

@@ -69,6 +69,8 @@ pub struct ScenarioReport {
     pub stop: Option<Stop>,
     pub runs: Vec<RunRecord>,
     pub snapshots: Vec<Snapshot>,
+    /// How long the scenario took (its setup, runs and checks).
+    pub elapsed: std::time::Duration,
 }
 
 /// Scenario counts.

@@ -99,6 +99,7 @@ fn scenario_report(lab: Lab) -> impl Strategy<Value = ScenarioReport> {
                 stop: stop.or(e.stop),
                 runs: obs.runs,
                 snapshots: obs.snapshots,
+                elapsed: std::time::Duration::ZERO,
             }
         })
     })
