@@ -115,6 +115,14 @@ pub enum Format {
     Github,
 }
 
+/// Where a checker error is reported besides stderr: in the format asked for, in the
+/// `--output` file when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorSink {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+}
+
 /// How programs run: isolation, time, tracing.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunOptions {

@@ -17,9 +17,10 @@ pub enum BuildError {
         "could not run cargo ({0}): it is not in $CARGO, on PATH, nor where this checker was built; if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
     )]
     NoCargo(std::io::Error),
-    /// The crate does not compile; cargo printed the errors.
+    /// The crate does not compile; cargo printed the errors (kept in the second field when
+    /// stderr is not a terminal).
     #[error("the {0} crate does not compile: the compiler's errors are above")]
-    DoesNotCompile(String),
+    DoesNotCompile(String, Option<String>),
 }
 
 /// The workspace of the kit: the nearest directory above the current one that has
@@ -47,7 +48,10 @@ pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf
     eprintln!("shmlab: building the {package} crate (cargo build -p {package}) ...");
     let mut cmd = crate::run::build::toolchain::cargo_command();
     cmd.arg("build");
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    // At a terminal, cargo's own progress and errors go there as they come; else (a CI log, a
+    // grader) its errors are kept for the report too.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if !terminal {
         cmd.arg("--quiet");
     }
     let output = cmd
@@ -59,11 +63,18 @@ pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf
         ])
         .current_dir(workspace)
         .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(if terminal {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
         .output()
         .map_err(BuildError::NoCargo)?;
+    let said = String::from_utf8_lossy(&output.stderr);
+    eprint!("{said}");
     if !output.status.success() {
-        return Err(BuildError::DoesNotCompile(package.to_string()));
+        let errors = (!terminal).then(|| first_lines(&said, COMPILER_LINES));
+        return Err(BuildError::DoesNotCompile(package.to_string(), errors));
     }
     Ok(executables(&output.stdout))
 }
@@ -85,6 +96,9 @@ pub fn executables(messages: &[u8]) -> BTreeMap<String, PathBuf> {
     }
     bins
 }
+
+/// Lines of a compiler's errors a report keeps.
+pub const COMPILER_LINES: usize = 40;
 
 /// Time allowed to compile one C file.
 pub const CC_LIMIT: Duration = Duration::from_secs(60);

@@ -18,9 +18,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{wants_json, Cli};
+use crate::cli::{error_sink, Cli};
 use crate::error::{exit_codes, Fatal};
-use crate::plan::Plan;
+use crate::plan::{ErrorSink, Format, Plan};
 use crate::run;
 
 /// Carries out `plan`; returns the exit status.
@@ -48,8 +48,9 @@ pub fn main() -> ExitCode {
     // The arguments as they came: a path may be any bytes, and a word that is not text is
     // a usage error, never a panic.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    // A CI grader asked for JSON gets JSON, whatever goes wrong.
-    let wants_json = wants_json(&args);
+    // A CI grader gets the error in the format (and the file) it asked for, whatever goes
+    // wrong.
+    let sink = error_sink(&args);
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -59,11 +60,11 @@ pub fn main() -> ExitCode {
             } else {
                 exit_codes::OK
             };
-            if wants_json && code != exit_codes::OK {
+            if code != exit_codes::OK {
                 // The same sentence as on stderr: clap's first line, without its "error: ".
                 let rendered = e.render().to_string();
                 let first = rendered.lines().next().unwrap_or_default();
-                print_error_json(first.trim_start_matches("error: "), code);
+                report_error(&sink, first.trim_start_matches("error: "), code);
             }
             return ExitCode::from(code);
         }
@@ -88,25 +89,35 @@ pub fn main() -> ExitCode {
             let message = fatal.to_string();
             // One line, whatever a path or name in it holds.
             eprintln!("error: {}", crate::report::neutral::neutral(&message));
-            if wants_json {
-                print_error_json(&message, fatal.exit_code());
-            }
+            report_error(&sink, &message, fatal.exit_code());
             ExitCode::from(fatal.exit_code())
         }
     }
 }
 
-/// The JSON a grader reads when the checker could not produce a report: no score, the
-/// reason, and the exit status, so that "no results" never happens.
-fn print_error_json(message: &str, code: u8) {
-    let doc = serde_json::json!({
-        "score": 0,
-        "max_score": 0,
-        "output": format!("The checker could not grade this submission: {message}"),
-        "tests": [],
-        "extra_data": { "error": message, "exit_code": code },
-    });
-    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+/// A checker error, in the format the command line asked for: the JSON error document
+/// (no score, the reason, the exit status: "no results" never happens), a JUnit `<error>`
+/// testcase, a GitHub `::error`; in the `--output` file when there is one (then also the
+/// human sentence), else on stdout (where the human format adds nothing to stderr's line).
+/// A file that cannot be written gets the document on stdout instead.
+fn report_error(sink: &ErrorSink, message: &str, code: u8) {
+    use crate::report::{github, json, junit};
+    let render = |out: &mut dyn std::io::Write| match sink.format {
+        Format::Json => json::render_error(message, code, out),
+        Format::Junit => junit::render_error(message, out),
+        Format::Github => github::render_error(message, out),
+        Format::Human => writeln!(out, "error: {}", crate::report::neutral::neutral(message)),
+    };
+    if let Some(path) = &sink.output {
+        if let Ok(mut file) = std::fs::File::create(path) {
+            if render(&mut file).is_ok() {
+                return;
+            }
+        }
+    }
+    if sink.format != Format::Human {
+        let _ = write_out(|out| render(out));
+    }
 }
 
 /// Writes through `write`; a closed pipe (`shmlab check | head`) is the reader's choice, not

@@ -87,11 +87,12 @@ pub fn built_in(
             })
             .collect()),
         Err(e @ BuildError::NoCargo(_)) => Err(e.into()),
-        Err(BuildError::DoesNotCompile(package)) => Ok(labs
+        Err(BuildError::DoesNotCompile(package, errors)) => Ok(labs
             .iter()
             .map(|lab| {
                 let problem = LabProblem::DoesNotCompile {
                     package: package.clone(),
+                    errors: errors.clone(),
                 };
                 (*lab, Err(problem))
             })

@@ -11,8 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    AutogradePlan, CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Selection,
-    Settings, Source, TracePlan, Track, Visibility, WatchPlan,
+    AutogradePlan, CheckPlan, ErrorSink, Format, GradePlan, GradescopePlan, Plan, RunOptions,
+    Selection, Settings, Source, TracePlan, Track, Visibility, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -517,16 +517,36 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
     })
 }
 
-/// Whether the command line asks for `--format json`. It takes the arguments as they came
-/// (any bytes): a grader that asked for JSON gets it even when another argument is not text.
-pub fn wants_json(args: &[OsString]) -> bool {
+/// Where a checker error goes besides stderr: the `--format` and `--output` the command line
+/// asks for. It takes the arguments as they came (any bytes), and is read even when the rest
+/// of the command line is wrong: a grader that asked for JSON in a file gets JSON in that file,
+/// whatever goes wrong.
+pub fn error_sink(args: &[OsString]) -> ErrorSink {
     // Only the checker's own options: after `--` come a traced program's arguments.
     let own = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let args = &args[..own];
-    args.iter().any(|a| a == "--format=json")
-        || args
-            .windows(2)
-            .any(|w| w[0] == "--format" && w[1] == "json")
+    let value = |name: &str| -> Option<OsString> {
+        let eq = format!("{name}=");
+        let mut found = None;
+        for (i, a) in args.iter().enumerate() {
+            if a == name {
+                found = args.get(i + 1).cloned();
+            } else if let Some(v) = a.as_bytes().strip_prefix(eq.as_bytes()) {
+                found = Some(std::ffi::OsStr::from_bytes(v).to_os_string());
+            }
+        }
+        found
+    };
+    let format = match value("--format").as_ref().and_then(|f| f.to_str()) {
+        Some("json") => Format::Json,
+        Some("junit") => Format::Junit,
+        Some("github") => Format::Github,
+        _ => Format::Human,
+    };
+    ErrorSink {
+        format,
+        output: value("--output").map(PathBuf::from),
+    }
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ fn property(text: &str) -> String {
 fn source_file(lab: &LabReport) -> Option<String> {
     let shown = match &lab.problem {
         // The crate does not compile: the lab's own file is where to look.
-        Some(LabProblem::DoesNotCompile { package }) if package == "shmlab-labs" => {
+        Some(LabProblem::DoesNotCompile { package, .. }) if package == "shmlab-labs" => {
             Some(format!("labs/src/bin/{}.rs", lab.lab))
         }
         Some(LabProblem::SourceDoesNotCompile { file, .. }) => Some(file.clone()),

@@ -189,3 +189,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &document(report))?;
     writeln!(out)
 }
+
+/// The document a grader reads when the checker could not produce a report: no score, the
+/// reason, and the exit status.
+pub fn render_error(message: &str, code: u8, out: &mut dyn Write) -> io::Result<()> {
+    let mut doc = super::gradescope::Results::nothing(
+        format!("The checker could not grade this submission: {message}"),
+        Default::default(),
+    );
+    doc.visibility = None;
+    doc.extra_data = json!({ "error": message, "exit_code": code });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
