@@ -218,4 +218,66 @@ mod tests {
         );
         assert!(!text.contains(['\r', '\x1b', '\u{202e}']), "{text}");
     }
+
+    fn lab(lab: crate::model::Lab, verdicts: Vec<Verdict>) -> LabReport {
+        use crate::report::ScenarioReport;
+        use crate::scenario::Purpose;
+        LabReport {
+            lab,
+            program: Some(format!("labs/src/bin/{lab}.rs")),
+            problem: None,
+            scenarios: verdicts
+                .into_iter()
+                .map(|verdict| ScenarioReport {
+                    slug: "create/a",
+                    title: "made up",
+                    purpose: Purpose::Behaviour,
+                    verdict,
+                    checks: Vec::new(),
+                    stop: None,
+                    runs: Vec::new(),
+                    snapshots: Vec::new(),
+                    elapsed: std::time::Duration::ZERO,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_annotation_per_lab_whatever_failed_and_err_and_skips_are_said() {
+        use crate::model::Lab;
+        let failed = annotation(&lab(Lab::Create, vec![Verdict::Failed; 6])).unwrap();
+        assert_eq!(failed.0, "error");
+        assert!(
+            failed.2.ends_with("(6 of the lab's 6 scenarios failed)"),
+            "{failed:?}"
+        );
+        let err = annotation(&lab(
+            Lab::Create,
+            vec![Verdict::Passed, Verdict::Error("no namespace".into())],
+        ))
+        .unwrap();
+        assert_eq!(err.0, "error");
+        assert!(err.2.starts_with("ERR, not counted"), "{err:?}");
+        let skipped = annotation(&lab(
+            Lab::Create,
+            vec![Verdict::Passed, Verdict::Skipped("needs root".into())],
+        ))
+        .unwrap();
+        assert_eq!(skipped.0, "notice");
+        assert!(
+            skipped.2.contains("skipped, not counted: needs root"),
+            "{skipped:?}"
+        );
+        let mut broken = lab(Lab::Create, vec![Verdict::Failed]);
+        broken.program = None;
+        broken.problem = Some(LabProblem::DoesNotCompile {
+            package: "shmlab-labs".into(),
+            errors: None,
+        });
+        assert_eq!(
+            source_file(&broken).as_deref(),
+            Some("labs/src/bin/create.rs")
+        );
+    }
 }

@@ -70,7 +70,9 @@ pub fn document(report: &Report) -> Junit {
         .map(|s| s.elapsed)
         .sum();
     let started = chrono::Utc::now() - chrono::Duration::from_std(total).unwrap_or_default();
-    doc.set_timestamp(started).set_time(total);
+    // The time on `<testsuites>`, the timestamp on each `<testsuite>`: where JUnit's schema
+    // has them.
+    doc.set_time(total);
     for lab in &report.labs {
         let mut suite = TestSuite::new(format!("lab {}: {}", lab.lab.number(), lab.lab));
         suite
@@ -128,8 +130,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// `<error>` testcase that says why.
 pub fn render_error(text: &str, out: &mut dyn Write) -> io::Result<()> {
     let mut doc = Junit::new("shmlab");
-    doc.set_timestamp(chrono::Utc::now());
     let mut suite = TestSuite::new("shmlab");
+    suite
+        .set_timestamp(chrono::Utc::now())
+        .set_time(Duration::ZERO);
     let mut case = TestCase::new(
         "shmlab could not check the labs",
         failure(NonSuccessKind::Error, "checker-error", text, text),
@@ -257,5 +261,33 @@ mod tests {
         assert_eq!(back.test_suites[0].skipped, 1);
         assert_eq!(back.test_suites[0].errors, 1);
         assert!(xml.contains("<skipped message=\"needs root\""), "{xml}");
+    }
+
+    #[test]
+    fn a_lab_that_does_not_compile_fails_its_scenarios_but_a_skip_stays_a_skip() {
+        let mut r = report(vec![
+            scenario("stat/a", Verdict::Failed),
+            scenario("stat/b", Verdict::Skipped("needs root".into())),
+        ]);
+        r.labs[0].problem = Some(LabProblem::SourceDoesNotCompile {
+            file: "labs/c/stat.c".into(),
+            why: None,
+            errors: Some("stat.c:1: error: 'nope' undeclared".into()),
+        });
+        let xml = document(&r).to_string().unwrap();
+        let back = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(back.test_suites[0].failures, 1, "{xml}");
+        assert_eq!(back.test_suites[0].skipped, 1, "{xml}");
+        assert!(xml.contains("type=\"does-not-compile\""), "{xml}");
+        assert!(xml.contains("nope"), "{xml}");
+    }
+
+    #[test]
+    fn the_root_tag_has_no_skipped_count_and_forbidden_characters_are_escaped() {
+        let xml = strict("<testsuites name=\"x\" tests=\"1\" skipped=\"1\" failures=\"0\">a\u{fffe}</testsuites>");
+        assert_eq!(
+            xml,
+            "<testsuites name=\"x\" tests=\"1\" failures=\"0\">a\\u{fffe}</testsuites>"
+        );
     }
 }
