@@ -374,6 +374,8 @@ fn runner(dir: &Path, cargo: &Path) -> Runner {
     let target = workspace().join("target/classroom-target");
     std::fs::create_dir_all(&target).unwrap();
     std::os::unix::fs::symlink(&target, kit.join("target")).unwrap();
+    let _ = std::fs::remove_dir_all(dir.join("home"));
+    let _ = std::fs::remove_dir_all(dir.join("sudo"));
     let home = dir.join("home/runner");
     let bin = home.join(".cargo/bin");
     std::fs::create_dir_all(&bin).unwrap();
