@@ -148,6 +148,19 @@ pub struct CheckPlan {
     /// The folder every program's runs happen in a copy of (`--workdir`), instead of the
     /// program's own.
     pub workdir: Option<PathBuf>,
+    /// Colours in the human report.
+    pub color: ColorWhen,
+}
+
+/// When the human report is coloured (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorWhen {
+    /// On a terminal (not in an `--output` file), unless `NO_COLOR` is set; also elsewhere
+    /// when `CLICOLOR_FORCE` or `FORCE_COLOR` is.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// `trace`.

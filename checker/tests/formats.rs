@@ -168,3 +168,52 @@ fn a_lab_that_does_not_compile_carries_the_compilers_errors_in_json_junit_and_gi
         "{github}"
     );
 }
+
+/// `--color`, `NO_COLOR`, `FORCE_COLOR` and `CLICOLOR_FORCE`: escapes only where asked
+/// for, and never in an `--output` file unless `--color always`.
+#[test]
+fn colour_follows_color_and_the_environment_and_never_reaches_a_file_by_itself() {
+    let dir = scratch();
+    let coloured = |args: &[&str], env: &[(&str, &str)], file: bool| -> bool {
+        let mut cmd = shmlab();
+        cmd.env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .args(["check", "access/existing", "--solutions"])
+            .args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let path = dir.path().join("report.txt");
+        if file {
+            cmd.arg("--output").arg(&path);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let text = if file {
+            std::fs::read(&path).unwrap()
+        } else {
+            out.stdout
+        };
+        text.contains(&0x1b)
+    };
+    assert!(!coloured(&[], &[], false), "not a terminal: no colour");
+    assert!(coloured(&["--color", "always"], &[], false));
+    assert!(coloured(&[], &[("FORCE_COLOR", "1")], false));
+    assert!(coloured(&[], &[("CLICOLOR_FORCE", "1")], false));
+    assert!(!coloured(
+        &[],
+        &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")],
+        false
+    ));
+    assert!(!coloured(
+        &["--color", "never"],
+        &[("FORCE_COLOR", "1")],
+        false
+    ));
+    assert!(
+        !coloured(&[], &[("FORCE_COLOR", "1")], true),
+        "a file stays plain"
+    );
+    assert!(coloured(&["--color", "always"], &[], true));
+}

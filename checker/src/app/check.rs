@@ -83,10 +83,8 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
         }
         match plan.format {
             Format::Human => {
-                let color = std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
                 let style = human::Style {
-                    color,
+                    color: super::use_color(plan.color, plan.output.is_none()),
                     verbose: plan.verbose,
                 };
                 human::render(&report, style, out)

@@ -20,7 +20,7 @@ use clap::Parser;
 
 use crate::cli::{error_sink, Cli};
 use crate::error::{exit_codes, Fatal};
-use crate::plan::{ErrorSink, Format, Plan};
+use crate::plan::{ColorWhen, ErrorSink, Format, Plan};
 use crate::run;
 
 /// Carries out `plan`; returns the exit status.
@@ -131,6 +131,27 @@ pub fn write_out(
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Fatal::Write(e)),
+    }
+}
+
+/// Whether the human report is coloured: never in a file unless `--color always`; on stdout,
+/// `NO_COLOR` switches it off, `CLICOLOR_FORCE` or `FORCE_COLOR` on, else `anstream` decides
+/// (a terminal that supports colour, `CLICOLOR`, `TERM`).
+pub fn use_color(when: ColorWhen, to_stdout: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let forced = |name: &str| {
+        std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+    };
+    match when {
+        ColorWhen::Never => false,
+        ColorWhen::Always => true,
+        ColorWhen::Auto if !to_stdout => false,
+        ColorWhen::Auto if set("NO_COLOR") => false,
+        ColorWhen::Auto if forced("FORCE_COLOR") || forced("CLICOLOR_FORCE") => true,
+        ColorWhen::Auto => matches!(
+            anstream::AutoStream::choice(&std::io::stdout()),
+            anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi
+        ),
     }
 }
 

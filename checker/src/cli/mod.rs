@@ -11,8 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    AutogradePlan, CheckPlan, ErrorSink, Format, GradePlan, GradescopePlan, Plan, RunOptions,
-    Selection, Settings, Source, TracePlan, Track, Visibility, WatchPlan,
+    AutogradePlan, CheckPlan, ColorWhen, ErrorSink, Format, GradePlan, GradescopePlan, Plan,
+    RunOptions, Selection, Settings, Source, TracePlan, Track, Visibility, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -30,6 +30,27 @@ use words::{lab_arg, text};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colours: auto (at a terminal, unless NO_COLOR is set; also when CLICOLOR_FORCE or
+    /// FORCE_COLOR is), always or never. A report written to --output is not coloured in auto.
+    #[arg(long, value_enum, global = true, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for ColorWhen {
+    fn from(c: ColorArg) -> ColorWhen {
+        match c {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -341,6 +362,7 @@ impl Common {
 impl Cli {
     /// The plan this command line asks for.
     pub fn into_plan(self) -> Result<Plan, UsageError> {
+        let color = ColorWhen::from(self.color);
         Ok(match self.command {
             Command::List(args) if args.scenarios => Plan::ListScenarios(Selection::everything()),
             Command::List(args) => Plan::List(CheckPlan {
@@ -352,8 +374,9 @@ impl Cli {
                 partial: None,
                 output: None,
                 workdir: None,
+                color,
             }),
-            Command::Check(args) => Plan::Check(check_plan(args)?),
+            Command::Check(args) => Plan::Check(check_plan(args, color)?),
             Command::Trace(t) => {
                 if t.command[0].as_bytes().contains(&b'/') {
                     check_executable(Path::new(&t.command[0]), "")?;
@@ -484,7 +507,7 @@ fn source(
     })
 }
 
-fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
+fn check_plan(args: CheckArgs, color: ColorWhen) -> Result<CheckPlan, UsageError> {
     let names = args
         .labs
         .iter()
@@ -514,6 +537,7 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
         partial: args.partial,
         output: args.output,
         workdir: args.workdir,
+        color,
     })
 }
 
