@@ -57,6 +57,10 @@ pub enum UsageError {
     OutputFile { path: PathBuf, reason: String },
     #[error("{}: the bundle is made of the files git tracks, and git ls-files failed ({reason}): run this in a git checkout of the kit", .path.display())]
     NotGitCheckout { path: PathBuf, reason: String },
+    #[error("no manual page for '{name}': the pages are shmlab's and its commands' ({pages})")]
+    NoManPage { name: String, pages: String },
+    #[error("--out {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
+    OutFile { path: PathBuf, reason: String },
     #[error("--jobs must be at least 1")]
     NoJobs,
     #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]

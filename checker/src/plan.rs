@@ -30,6 +30,8 @@ pub enum Plan {
     Autograde(AutogradePlan),
     /// Text made from the command line's own definition (completions, the man page), to print.
     Print(Vec<u8>),
+    /// Every manual page, written into this directory (`man --out DIR`).
+    ManPages(PathBuf),
     /// `explain [TOPIC]`.
     Explain(Option<String>),
     /// `hint LAB [--all]`.

@@ -61,7 +61,7 @@ pub fn sources(ws: &Path) -> Result<Vec<PathBuf>, UsageError> {
 pub fn execute(plan: &GradescopePlan) -> Result<u8, Fatal> {
     let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
     let files = sources(&ws)?;
-    let written = write_zip(&ws, &files, plan).map_err(|e| UsageError::OutputFile {
+    let written = write_zip(&ws, &files, plan).map_err(|e| UsageError::OutFile {
         path: plan.out.clone(),
         reason: e.to_string(),
     })?;

@@ -36,6 +36,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Gradescope(p) => gradescope::execute(&p),
         Plan::Autograde(p) => autograde::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
+        Plan::ManPages(dir) => man_pages(&dir),
         Plan::Explain(topic) => explain(topic.as_deref()),
         Plan::Hint { lab, all } => learn::hint(lab, all),
         Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
@@ -158,6 +159,32 @@ pub fn use_color(when: ColorWhen, to_stdout: bool) -> bool {
 /// Whether System V shared memory works here at all.
 pub fn check_sysv() -> Result<(), Fatal> {
     shm::list_segments().map(drop).map_err(Fatal::NoSysv)
+}
+
+/// `shmlab man --out DIR`: shmlab.1 and shmlab-COMMAND.1 for each subcommand.
+fn man_pages(dir: &std::path::Path) -> Result<u8, Fatal> {
+    use crate::cli::complete::{man_page, pages};
+    let unwritable = |e: std::io::Error| crate::error::UsageError::OutFile {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(unwritable)?;
+    let mut names = vec![None];
+    names.extend(pages().into_iter().map(Some));
+    for name in &names {
+        let file = match name {
+            None => "shmlab.1".to_string(),
+            Some(n) => format!("shmlab-{n}.1"),
+        };
+        let page = man_page(name.as_deref()).unwrap_or_default();
+        std::fs::write(dir.join(file), page).map_err(unwritable)?;
+    }
+    eprintln!(
+        "shmlab: wrote {} manual pages into {}",
+        names.len(),
+        dir.display()
+    );
+    Ok(exit_codes::OK)
 }
 
 /// `shmlab explain [TOPIC]`.

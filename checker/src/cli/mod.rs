@@ -16,6 +16,7 @@ use crate::plan::{
 };
 use crate::run::isolation::IsolationRequest;
 
+pub mod complete;
 mod words;
 
 pub use words::{check_executable, selection};
@@ -84,7 +85,7 @@ enum Command {
         #[arg(long, value_name = "FILE", default_value = "autograder.zip")]
         out: PathBuf,
         /// Only these labs count (comma-separated; all by default).
-        #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
+        #[arg(long, value_delimiter = ',', value_name = "LAB,...", value_parser = complete::Known::LABS, hide_possible_values = true)]
         labs: Vec<OsString>,
         /// When students see their results.
         #[arg(long, value_enum, default_value_t = VisibilityArg::AfterDueDate)]
@@ -112,11 +113,20 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff): `shmlab man > shmlab.1 && man ./shmlab.1`.
-    Man,
+    /// Print the manual page (roff) of shmlab, or of one COMMAND (shmlab-COMMAND(1)):
+    /// `shmlab man > shmlab.1 && man ./shmlab.1`; --out DIR writes every page there.
+    Man {
+        /// The subcommand whose page to print.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+        /// Write shmlab.1 and shmlab-COMMAND.1 for every subcommand into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out: Option<PathBuf>,
+    },
     /// Show the next hint for LAB (a nudge first, the exact code last); --all shows every one.
     Hint {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
         /// Every level at once.
         #[arg(long)]
@@ -125,6 +135,7 @@ enum Command {
     /// Restore LAB's starter file from the kit's untouched copy (asks first).
     Reset {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
         /// Which track's file: rust (labs/src/bin/LAB.rs) or c (labs/c/LAB.c).
         #[arg(long, value_enum, default_value_t = LangArg::Rust)]
@@ -136,6 +147,7 @@ enum Command {
     /// Show the reference solution of LAB, once your LAB has passed.
     Solution {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
         /// Which track's solution.
         #[arg(long, value_enum, default_value_t = LangArg::Rust)]
@@ -145,6 +157,7 @@ enum Command {
     /// IPC_PRIVATE, SHM_DEST, nattch, ...); without TOPIC, list the topics.
     Explain {
         /// An errno name or a concept.
+        #[arg(value_parser = complete::Known::TOPICS, hide_possible_values = true)]
         topic: Option<OsString>,
     },
     /// For the kit's authors.
@@ -194,7 +207,7 @@ struct GradeArgs {
     no_trace: bool,
     /// Only these labs are graded, and get a column (comma-separated; all by default): a
     /// course that skips the capstones passes `--labs create,access,attach,detach,remove,stat,set`.
-    #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
+    #[arg(long, value_delimiter = ',', value_name = "LAB,...", value_parser = complete::Known::LABS, hide_possible_values = true)]
     labs: Vec<OsString>,
     #[command(flatten)]
     common: Common,
@@ -235,9 +248,12 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// Labs (create, access, attach, detach, remove, stat, set) or scenarios
-    /// (create/default-mode; `shmlab list --scenarios` lists them).
-    #[arg(value_name = "LAB[/SCENARIO]")]
+    #[arg(
+        value_name = "LAB[/SCENARIO]",
+        help = complete::check_labs_help(),
+        value_parser = complete::Known::LABS_AND_SLUGS,
+        hide_possible_values = true
+    )]
     labs: Vec<OsString>,
     /// Check the reference solutions instead of your labs.
     #[arg(long, conflicts_with_all = ["program", "dir"])]
@@ -462,12 +478,22 @@ impl Cli {
                 clap_complete::generate(shell, &mut Cli::command(), "shmlab", &mut out);
                 Plan::Print(out)
             }
-            Command::Man => {
-                let mut out = Vec::new();
-                // Rendering into memory cannot fail.
-                let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
-                Plan::Print(out)
+            Command::Man {
+                command: None,
+                out: Some(dir),
+            } => Plan::ManPages(dir),
+            Command::Man { command, out: None } => {
+                Plan::Print(complete::man_page(command.as_deref()).ok_or_else(|| {
+                    UsageError::NoManPage {
+                        name: command.unwrap_or_default(),
+                        pages: complete::pages().join(", "),
+                    }
+                })?)
             }
+            Command::Man {
+                command: Some(_),
+                out: Some(_),
+            } => unreachable!("clap: --out conflicts with COMMAND"),
             Command::Hint { lab, all } => Plan::Hint {
                 lab: lab_arg(&lab)?,
                 all,
