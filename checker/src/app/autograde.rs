@@ -250,3 +250,20 @@ pub fn default_root() -> PathBuf {
         .filter(|r| !r.is_empty())
         .map_or_else(|| PathBuf::from("/autograder"), PathBuf::from)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_limit_leaves_time_before_gradescopes_ten_minutes() {
+        let limit = crate::plan::DEFAULT_LIMIT_SECS + super::GRACE.as_secs();
+        assert!(limit < 600, "{limit} s");
+    }
+
+    #[test]
+    fn missing_settings_are_said_and_every_lab_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (settings, why) = super::read_settings(dir.path());
+        assert_eq!(settings, crate::plan::Settings::default());
+        assert!(why.unwrap().contains("could not be read"));
+    }
+}

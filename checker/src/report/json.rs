@@ -202,3 +202,48 @@ pub fn render_error(message: &str, code: u8, out: &mut dyn Write) -> io::Result<
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Purpose;
+
+    fn scenario(verdict: Verdict) -> ScenarioReport {
+        ScenarioReport {
+            slug: "create/a",
+            title: "made up",
+            purpose: Purpose::Behaviour,
+            verdict,
+            checks: Vec::new(),
+            stop: None,
+            runs: Vec::new(),
+            snapshots: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn skipped_and_err_tests_count_for_nothing_and_never_show_as_passed() {
+        for (verdict, says) in [
+            (
+                Verdict::Skipped("needs root".into()),
+                "skipped, not counted: needs root",
+            ),
+            (
+                Verdict::Error("no namespace".into()),
+                "checker error, not counted: ",
+            ),
+        ] {
+            let t = test_value(Lab::Create, None, &scenario(verdict));
+            assert_eq!(
+                (t["score"].as_u64(), t["max_score"].as_u64()),
+                (Some(0), Some(0))
+            );
+            assert_eq!(
+                t["status"], "failed",
+                "Gradescope shows a 0/0 test without one as passed"
+            );
+            assert!(t["output"].as_str().unwrap().starts_with(says), "{t}");
+        }
+    }
+}
