@@ -115,7 +115,7 @@ pub enum Fatal {
     #[error("could not enter a private IPC namespace ({0}): use --isolation keys")]
     IpcNamespace(std::io::Error),
     #[error(transparent)]
-    Build(#[from] crate::app::cargo_build::BuildError),
+    Build(#[from] crate::run::build::toolchain::BuildError),
     #[error("cannot trace: {0}; `shmlab check` still checks the labs, without the timeline")]
     CannotTrace(String),
     #[error("could not run {program}: {source}")]

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::cargo_build::{build_within, CC_LIMIT, COMPILER_LINES};
-use super::programs::{Found, Programs};
+use super::found::{Found, Programs};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::run::build::BuildBox;

@@ -9,19 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
 
-/// Why the build did not give binaries.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// cargo could not be started.
-    #[error(
-        "could not run cargo ({0}): it is not in $CARGO, on PATH, nor where this checker was built; if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
-    )]
-    NoCargo(std::io::Error),
-    /// The crate does not compile; cargo printed the errors (kept in the second field when
-    /// stderr is not a terminal).
-    #[error("the {0} crate does not compile: the compiler's errors are above")]
-    DoesNotCompile(String, Option<String>),
-}
+pub use crate::run::build::toolchain::BuildError;
 
 /// The workspace of the kit: the nearest directory above the current one that has
 /// `Cargo.toml` and `labs/Cargo.toml`, else the one this checker was built from.

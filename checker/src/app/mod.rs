@@ -6,6 +6,7 @@ pub mod c_build;
 pub mod cargo_build;
 pub mod check;
 pub mod dev;
+pub mod found;
 pub mod grade;
 pub mod gradescope;
 pub mod learn;
