@@ -6,19 +6,25 @@ mod common;
 
 use common::{json_report, shmlab, workspace};
 
+/// The buggy create, compiled once for every test of this file (they run at once).
 fn buggy_create() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("junit");
-    std::fs::create_dir_all(&dir).unwrap();
-    let exe = dir.join("create");
-    let ok = std::process::Command::new("cc")
-        .args(["-O1", "-o"])
-        .arg(&exe)
-        .arg(workspace().join("checker/fixtures/c/create_mode_zero.c"))
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    exe
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("junit");
+            std::fs::create_dir_all(&dir).unwrap();
+            let exe = dir.join("create");
+            let ok = std::process::Command::new("cc")
+                .args(["-O1", "-o"])
+                .arg(&exe)
+                .arg(workspace().join("checker/fixtures/c/create_mode_zero.c"))
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok);
+            exe
+        })
+        .clone()
 }
 
 #[test]
@@ -347,7 +353,7 @@ fn junit_keeps_to_the_strict_schema_for_a_buggy_lab_a_skip_and_a_checker_error()
 
 /// The same documents read by Python's `junitparser`, which many CI tools use.
 #[test]
-#[ignore = "needs Python's junitparser module (pip install junitparser), which a fresh machine does not have"]
+#[ignore = "needs Python's junitparser module (python3-junitparser, which .ci/run installs as root)"]
 fn junit_round_trips_through_junitparser() {
     let exe = buggy_create();
     let out = shmlab()
@@ -359,13 +365,25 @@ fn junit_round_trips_through_junitparser() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("report.xml");
     std::fs::write(&file, &out.stdout).unwrap();
-    let script = "import sys, junitparser\n\
-x = junitparser.JUnitXml.fromfile(sys.argv[1])\n\
-for s in x:\n\
-    print(s.name, s.tests, s.failures, s.errors, s.skipped)\n\
-    for c in s:\n\
-        print(' ', c.name, c.time, [r._tag for r in c.result])\n";
-    let py = std::process::Command::new("python3")
+    let script = r#"import sys, junitparser
+x = junitparser.JUnitXml.fromfile(sys.argv[1])
+for s in x:
+    print(s.name, s.tests, s.failures, s.errors, s.skipped)
+    for c in s:
+        print(" ", c.name, c.time, [r._tag for r in c.result])
+"#;
+    // The python3 on PATH, or the system's, where the distribution's package installs it.
+    let python = ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|p| {
+            std::process::Command::new(p)
+                .args(["-c", "import junitparser"])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .expect("a python3 with junitparser (pip install junitparser, or apt-get install python3-junitparser)");
+    let py = std::process::Command::new(python)
         .args(["-c", script])
         .arg(&file)
         .output()
