@@ -172,16 +172,41 @@ pub fn execute(plan: &AutogradePlan) -> Result<u8, Fatal> {
             vis,
         ),
     )?;
+    match grade_submission(plan, &path, &settings, unread, started) {
+        Ok(()) => Ok(exit_codes::OK),
+        // The checker's own failure: said in the results, which Gradescope shows.
+        Err(e) => {
+            write(
+                &path,
+                &Results::nothing(
+                    format!("The checker could not grade this submission: {e}"),
+                    vis,
+                ),
+            )?;
+            Ok(exit_codes::OK)
+        }
+    }
+}
+
+/// Grades the submission and writes its results to `path`.
+fn grade_submission(
+    plan: &AutogradePlan,
+    path: &Path,
+    settings: &Settings,
+    unread: Option<String>,
+    started: Instant,
+) -> Result<(), Fatal> {
+    let vis = settings.visibility;
     let sub = plan.root.join("submission");
     if !sub.is_dir() || is_empty(&sub) {
         write(
-            &path,
+            path,
             &Results::nothing(
                 "Nothing was submitted: hand in your labs (the labs/ project, your C files named create.c ... set.c, or the compiled programs).",
                 vis,
             ),
         )?;
-        return Ok(exit_codes::OK);
+        return Ok(());
     }
     // A submission that holds the whole kit hands in its labs/ project.
     let sub = if sub.join("labs/Cargo.toml").is_file() {
@@ -198,7 +223,7 @@ pub fn execute(plan: &AutogradePlan) -> Result<u8, Fatal> {
     std::os::unix::fs::symlink(&sub, class.join("submission")).map_err(Fatal::Grade)?;
     let out = work.path().join("out");
     let log = work.path().join("grade.log");
-    let end = run_grade(&plan.root, &class, &out, &log, &settings)?;
+    let end = run_grade(&plan.root, &class, &out, &log, settings)?;
     let report: Option<Results> = std::fs::read(out.join("submission.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
@@ -241,8 +266,7 @@ pub fn execute(plan: &AutogradePlan) -> Result<u8, Fatal> {
     }
     results.visibility = Some(vis);
     results.execution_time = Some(started.elapsed().as_secs());
-    write(&path, &results)?;
-    Ok(exit_codes::OK)
+    write(path, &results)
 }
 
 /// The default root, where Gradescope lays out the autograder: `$AUTOGRADER_ROOT`, else
