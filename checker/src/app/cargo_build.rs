@@ -9,18 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
 
-/// Why the build did not give binaries.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// cargo could not be started.
-    #[error(
-        "could not run cargo ({0}): if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
-    )]
-    NoCargo(std::io::Error),
-    /// The crate does not compile; cargo printed the errors.
-    #[error("the {0} crate does not compile: the compiler's errors are above")]
-    DoesNotCompile(String),
-}
+pub use crate::run::build::toolchain::BuildError;
 
 /// The workspace of the kit: the nearest directory above the current one that has
 /// `Cargo.toml` and `labs/Cargo.toml`, else the one this checker was built from.
@@ -42,13 +31,15 @@ pub fn find_workspace() -> Option<PathBuf> {
 /// Builds `package` in `workspace` and returns its binaries by name. The compiler's
 /// messages go to stderr, rendered as usual.
 pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf>, BuildError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // Never a silent wait: the first build takes a while. At a terminal, cargo's own progress
     // shows too.
     eprintln!("shmlab: building the {package} crate (cargo build -p {package}) ...");
-    let mut cmd = Command::new(cargo);
+    let mut cmd = crate::run::build::toolchain::cargo_command();
     cmd.arg("build");
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    // At a terminal, cargo's own progress and errors go there as they come; else (a CI log, a
+    // grader) its errors are kept for the report too.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if !terminal {
         cmd.arg("--quiet");
     }
     let output = cmd
@@ -60,11 +51,18 @@ pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf
         ])
         .current_dir(workspace)
         .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(if terminal {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
         .output()
         .map_err(BuildError::NoCargo)?;
+    let said = String::from_utf8_lossy(&output.stderr);
+    eprint!("{said}");
     if !output.status.success() {
-        return Err(BuildError::DoesNotCompile(package.to_string()));
+        let errors = (!terminal).then(|| first_lines(&said, COMPILER_LINES));
+        return Err(BuildError::DoesNotCompile(package.to_string(), errors));
     }
     Ok(executables(&output.stdout))
 }
@@ -86,6 +84,9 @@ pub fn executables(messages: &[u8]) -> BTreeMap<String, PathBuf> {
     }
     bins
 }
+
+/// Lines of a compiler's errors a report keeps.
+pub const COMPILER_LINES: usize = 40;
 
 /// Time allowed to compile one C file.
 pub const CC_LIMIT: Duration = Duration::from_secs(60);
@@ -202,8 +203,12 @@ fn build_in(
         "--manifest-path",
     ])
     .arg(ws.join("Cargo.toml"));
-    let out = build_within(&mut cmd, CARGO_LIMIT)
-        .map_err(|e| format!("the project could not be built: {e}"))?;
+    let out = build_within(&mut cmd, CARGO_LIMIT).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "the project could not be built: cargo could not be run ({e}): the grader's Rust toolchain is missing, which is not your fault; tell your instructor"
+        ),
+        _ => format!("the project could not be built: {e}"),
+    })?;
     if !out.status.success() {
         let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 12);
         return Err(format!(

@@ -151,6 +151,7 @@ fn pristine_starters(ws: &Path) -> Programs {
                 });
             let problem = LabProblem::DoesNotCompile {
                 package: "pristine starters".into(),
+                errors: None,
             };
             (lab, found.ok_or(problem))
         })

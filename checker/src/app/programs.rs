@@ -5,25 +5,12 @@ use std::path::{Path, PathBuf};
 
 use super::c_build;
 use super::cargo_build::{self, BuildError};
+pub use super::found::{Found, Programs};
 use crate::cli::check_executable;
 use crate::error::{Fatal, UsageError};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::plan::{Source, Track};
-
-/// A lab's program: its path, how reports name it, and the folder its runs happen in a
-/// copy of.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub path: PathBuf,
-    pub shown: String,
-    /// The submission's folder: the one holding the program (`--program`, `--dir`), or its
-    /// source (`labs/src/bin`, `labs/c`); `None` for an empty working folder.
-    pub folder: Option<PathBuf>,
-}
-
-/// A program per lab, or why there is none.
-pub type Programs = Vec<(Lab, Result<Found, LabProblem>)>;
 
 /// The programs of `labs` from `source`; building the crate first where it is one.
 pub fn resolve(source: &Source, labs: &[Lab]) -> Result<Programs, Fatal> {
@@ -87,11 +74,12 @@ pub fn built_in(
             })
             .collect()),
         Err(e @ BuildError::NoCargo(_)) => Err(e.into()),
-        Err(BuildError::DoesNotCompile(package)) => Ok(labs
+        Err(BuildError::DoesNotCompile(package, errors)) => Ok(labs
             .iter()
             .map(|lab| {
                 let problem = LabProblem::DoesNotCompile {
                     package: package.clone(),
+                    errors: errors.clone(),
                 };
                 (*lab, Err(problem))
             })

@@ -6,18 +6,22 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    AssignmentGradePlan, AssignmentPlan, AssignmentSource, CheckPlan, Format, GradePlan,
-    GradescopePlan, InspectPlan, Plan, RunOptions, Selection, SkeletonPlan, Source, TracePlan,
-    Track, WatchPlan,
+    AssignmentGradePlan, AssignmentPlan, AssignmentSource, AutogradePlan, CheckPlan, ColorWhen,
+    ErrorSink, Format, GradePlan, GradescopePlan, InspectPlan, Plan, RunOptions, Selection,
+    Settings, SkeletonPlan, Source, TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
+pub mod complete;
+mod values;
 mod words;
+
+use values::{parse_timeout, ColorArg, FormatArg, IsolationArg, LangArg, VisibilityArg};
 
 pub use words::{check_executable, selection};
 use words::{lab_arg, text};
@@ -31,6 +35,10 @@ use words::{lab_arg, text};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colours: auto (at a terminal, unless NO_COLOR is set; also when CLICOLOR_FORCE or
+    /// FORCE_COLOR is), always or never. A report written to --output is not coloured in auto.
+    #[arg(long, value_enum, global = true, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -74,11 +82,27 @@ enum Command {
         #[arg(long, value_name = "FILE", default_value = "autograder.zip")]
         out: PathBuf,
         /// Only these labs count (comma-separated; all by default).
-        #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
+        #[arg(long, value_delimiter = ',', value_name = "LAB,...", value_parser = complete::Known::LABS, hide_possible_values = true)]
         labs: Vec<OsString>,
         /// When students see their results.
         #[arg(long, value_enum, default_value_t = VisibilityArg::AfterDueDate)]
         visibility: VisibilityArg,
+        /// Seconds the grading of one submission may take, below the assignment's limit on
+        /// Gradescope (10 minutes by default): past it, the results so far are written.
+        #[arg(long, value_name = "SECS", default_value_t = crate::plan::DEFAULT_LIMIT_SECS)]
+        limit: u64,
+        /// Keep each test's runs, checks and snapshots in results.json (which may then pass
+        /// Gradescope's 1 MB).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Grade the Gradescope submission in ROOT/submission into ROOT/results/results.json
+    /// (what run_autograder runs).
+    #[command(hide = true)]
+    Autograde {
+        /// Where the autograder is laid out (default: $AUTOGRADER_ROOT, else /autograder).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
     /// Print a shell completion script: `shmlab completions bash > ~/.local/share/bash-completion/completions/shmlab`.
     Completions {
@@ -86,11 +110,20 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff): `shmlab man > shmlab.1 && man ./shmlab.1`.
-    Man,
+    /// Print the manual page (roff) of shmlab, or of one COMMAND (shmlab-COMMAND(1)):
+    /// `shmlab man > shmlab.1 && man ./shmlab.1`; --out DIR writes every page there.
+    Man {
+        /// The subcommand whose page to print.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+        /// Write shmlab.1 and shmlab-COMMAND.1 for every subcommand into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out: Option<PathBuf>,
+    },
     /// Show the next hint for LAB (a nudge first, the exact code last); --all shows every one.
     Hint {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
         /// Every level at once.
         #[arg(long)]
@@ -99,6 +132,7 @@ enum Command {
     /// Restore LAB's starter file from the kit's untouched copy (asks first).
     Reset {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
         /// Which track's file: rust (labs/src/bin/LAB.rs) or c (labs/c/LAB.c).
         #[arg(long, value_enum, default_value_t = LangArg::Rust)]
@@ -110,6 +144,7 @@ enum Command {
     /// Show the reference solution of LAB, once your LAB has passed.
     Solution {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
         /// Which track's solution.
         #[arg(long, value_enum, default_value_t = LangArg::Rust)]
@@ -119,6 +154,7 @@ enum Command {
     /// IPC_PRIVATE, SHM_DEST, nattch, ...); without TOPIC, list the topics.
     Explain {
         /// An errno name or a concept.
+        #[arg(value_parser = complete::Known::TOPICS, hide_possible_values = true)]
         topic: Option<OsString>,
     },
     /// For the kit's authors.
@@ -206,7 +242,7 @@ struct GradeArgs {
     no_trace: bool,
     /// Only these labs are graded, and get a column (comma-separated; all by default): a
     /// course that skips the capstones passes `--labs create,access,attach,detach,remove,stat,set`.
-    #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
+    #[arg(long, value_delimiter = ',', value_name = "LAB,...", value_parser = complete::Known::LABS, hide_possible_values = true)]
     labs: Vec<OsString>,
     /// Grade this assignment file instead of the labs: each subdirectory is built as it says.
     #[arg(long, value_name = "FILE", conflicts_with = "labs")]
@@ -253,9 +289,12 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// Labs (create, access, attach, detach, remove, stat, set) or scenarios
-    /// (create/default-mode; `shmlab list --scenarios` lists them).
-    #[arg(value_name = "LAB[/SCENARIO]")]
+    #[arg(
+        value_name = "LAB[/SCENARIO]",
+        help = complete::check_labs_help(),
+        value_parser = complete::Known::LABS_AND_SLUGS,
+        hide_possible_values = true
+    )]
     labs: Vec<OsString>,
     /// Check the reference solutions instead of your labs.
     #[arg(long, conflicts_with_all = ["program", "dir"])]
@@ -301,80 +340,6 @@ struct CheckArgs {
     common: Common,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-enum IsolationArg {
-    Auto,
-    Namespace,
-    Keys,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-enum VisibilityArg {
-    Hidden,
-    AfterDueDate,
-    AfterPublished,
-    Visible,
-}
-
-impl VisibilityArg {
-    /// Gradescope's spelling.
-    fn name(self) -> &'static str {
-        match self {
-            VisibilityArg::Hidden => "hidden",
-            VisibilityArg::AfterDueDate => "after_due_date",
-            VisibilityArg::AfterPublished => "after_published",
-            VisibilityArg::Visible => "visible",
-        }
-    }
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-enum LangArg {
-    /// The Rust labs: labs/src/bin/*.rs, built with cargo.
-    Rust,
-    /// The C labs: labs/c/*.c with labs/c/lab.c, built with $CC or cc.
-    C,
-}
-
-impl From<LangArg> for Track {
-    fn from(l: LangArg) -> Track {
-        match l {
-            LangArg::Rust => Track::Rust,
-            LangArg::C => Track::C,
-        }
-    }
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-enum FormatArg {
-    /// For a person: one line per scenario, failures expanded.
-    Human,
-    /// Gradescope results.json.
-    Json,
-    /// JUnit XML (one testsuite per lab), for CI test reporters.
-    Junit,
-    /// GitHub Actions annotations: an ::error on the lab's file per failed scenario.
-    Github,
-    /// One self-contained HTML page (give --output FILE): the summary, then each lab, every
-    /// failed scenario open with a picture of its runs.
-    Html,
-}
-
-fn parse_timeout(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
-        Ok(v) if v <= 0.0 => Err(format!(
-            "'{s}' is too short: a timeout is more than 0 seconds (at most 3600), e.g. 5 or 0.5"
-        )),
-        Ok(_) => Err(format!(
-            "'{s}' is too long: a timeout is at most 3600 seconds (and more than 0), e.g. 5 or 0.5"
-        )),
-        Err(_) => Err(format!(
-            "'{s}' is not a number of seconds: give more than 0 and at most 3600, e.g. 5 or 0.5"
-        )),
-    }
-}
-
 impl Common {
     fn run_options(&self, trace: bool) -> RunOptions {
         RunOptions {
@@ -392,6 +357,7 @@ impl Common {
 impl Cli {
     /// The plan this command line asks for.
     pub fn into_plan(self) -> Result<Plan, UsageError> {
+        let color = ColorWhen::from(self.color);
         Ok(match self.command {
             Command::List(args) if args.scenarios => Plan::ListScenarios(Selection::everything()),
             Command::List(args) => Plan::List(CheckPlan {
@@ -404,6 +370,7 @@ impl Cli {
                 output: None,
                 html: None,
                 workdir: None,
+                color,
             }),
             Command::Check(args) if args.assignment.is_some() => {
                 let source = match (args.program, args.dir) {
@@ -428,7 +395,7 @@ impl Cli {
                     output: args.output,
                 })
             }
-            Command::Check(args) => Plan::Check(check_plan(args)?),
+            Command::Check(args) => Plan::Check(check_plan(args, color)?),
             Command::Grade(g) if g.assignment.is_some() => {
                 if !g.submissions.is_dir() {
                     return Err(UsageError::NoSubmissions(g.submissions));
@@ -519,13 +486,22 @@ impl Cli {
                 out,
                 labs,
                 visibility,
+                limit,
+                full,
             } => Plan::Gradescope(GradescopePlan {
                 out,
-                labs: labs
-                    .iter()
-                    .map(|l| lab_arg(l).map(|l| l.name().to_string()))
-                    .collect::<Result<_, _>>()?,
-                visibility: visibility.name().into(),
+                settings: Settings {
+                    labs: labs
+                        .iter()
+                        .map(|l| lab_arg(l).map(|l| l.name().to_string()))
+                        .collect::<Result<_, _>>()?,
+                    visibility: visibility.into(),
+                    limit_secs: limit,
+                    full,
+                },
+            }),
+            Command::Autograde { root } => Plan::Autograde(AutogradePlan {
+                root: root.unwrap_or_else(crate::app::autograde::default_root),
             }),
             Command::Watch { lang, dir, common } => Plan::Watch(WatchPlan {
                 source: source(false, None, dir, lang.into())?,
@@ -536,12 +512,22 @@ impl Cli {
                 clap_complete::generate(shell, &mut Cli::command(), "shmlab", &mut out);
                 Plan::Print(out)
             }
-            Command::Man => {
-                let mut out = Vec::new();
-                // Rendering into memory cannot fail.
-                let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
-                Plan::Print(out)
+            Command::Man {
+                command: None,
+                out: Some(dir),
+            } => Plan::ManPages(dir),
+            Command::Man { command, out: None } => {
+                Plan::Print(complete::man_page(command.as_deref()).ok_or_else(|| {
+                    UsageError::NoManPage {
+                        name: command.unwrap_or_default(),
+                        pages: complete::pages().join(", "),
+                    }
+                })?)
             }
+            Command::Man {
+                command: Some(_),
+                out: Some(_),
+            } => unreachable!("clap: --out conflicts with COMMAND"),
             Command::Hint { lab, all } => Plan::Hint {
                 lab: lab_arg(&lab)?,
                 all,
@@ -581,7 +567,7 @@ fn source(
     })
 }
 
-fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
+fn check_plan(args: CheckArgs, color: ColorWhen) -> Result<CheckPlan, UsageError> {
     let names = args
         .labs
         .iter()
@@ -613,19 +599,40 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
         output: args.output,
         html: args.html,
         workdir: args.workdir,
+        color,
     })
 }
 
-/// Whether the command line asks for `--format json`. It takes the arguments as they came
-/// (any bytes): a grader that asked for JSON gets it even when another argument is not text.
-pub fn wants_json(args: &[OsString]) -> bool {
+/// Where a checker error goes besides stderr: the `--format` and `--output` the command line
+/// asks for. It takes the arguments as they came (any bytes), and is read even when the rest
+/// of the command line is wrong: a grader that asked for JSON in a file gets JSON in that file,
+/// whatever goes wrong.
+pub fn error_sink(args: &[OsString]) -> ErrorSink {
     // Only the checker's own options: after `--` come a traced program's arguments.
     let own = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let args = &args[..own];
-    args.iter().any(|a| a == "--format=json")
-        || args
-            .windows(2)
-            .any(|w| w[0] == "--format" && w[1] == "json")
+    let value = |name: &str| -> Option<OsString> {
+        let eq = format!("{name}=");
+        let mut found = None;
+        for (i, a) in args.iter().enumerate() {
+            if a == name {
+                found = args.get(i + 1).cloned();
+            } else if let Some(v) = a.as_bytes().strip_prefix(eq.as_bytes()) {
+                found = Some(std::ffi::OsStr::from_bytes(v).to_os_string());
+            }
+        }
+        found
+    };
+    let format = match value("--format").as_ref().and_then(|f| f.to_str()) {
+        Some("json") => Format::Json,
+        Some("junit") => Format::Junit,
+        Some("github") => Format::Github,
+        _ => Format::Human,
+    };
+    ErrorSink {
+        format,
+        output: value("--output").map(PathBuf::from),
+    }
 }
 
 #[cfg(test)]

@@ -98,11 +98,19 @@ impl Lab {
 /// Why a lab has no program to check: every one of its scenarios fails with this.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabProblem {
-    /// The crate holding the lab does not compile (cargo printed the errors).
-    DoesNotCompile { package: String },
-    /// The lab's C source does not compile (the compiler printed the errors), or could not
-    /// be compiled (`why`).
-    SourceDoesNotCompile { file: String, why: Option<String> },
+    /// The crate holding the lab does not compile: cargo printed the errors, which are in
+    /// `errors` when the checker kept them (its stderr is not a terminal).
+    DoesNotCompile {
+        package: String,
+        errors: Option<String>,
+    },
+    /// The lab's C source does not compile (the compiler printed the errors, kept in
+    /// `errors`), or could not be compiled (`why`).
+    SourceDoesNotCompile {
+        file: String,
+        why: Option<String>,
+        errors: Option<String>,
+    },
     /// The crate built, but has no binary for the lab.
     NoBinary { package: String, name: String },
     /// No program at this path.

@@ -384,6 +384,7 @@ mod tests {
             stop: Some(Stop::NotImplemented),
             runs: Vec::new(),
             snapshots: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
         }
     }
 

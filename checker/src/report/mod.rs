@@ -5,6 +5,7 @@ pub mod assignment;
 pub mod cap;
 pub mod explain;
 pub mod github;
+pub mod gradescope;
 pub mod hints;
 pub mod html;
 pub mod human;
@@ -72,6 +73,8 @@ pub struct ScenarioReport {
     pub stop: Option<Stop>,
     pub runs: Vec<RunRecord>,
     pub snapshots: Vec<Snapshot>,
+    /// How long the scenario took (its setup, runs and checks).
+    pub elapsed: std::time::Duration,
 }
 
 /// Scenario counts.

@@ -2,7 +2,7 @@
 //! renderer (and the hints that quote a timeline) says these things the same way.
 
 use super::cap::shown_text;
-use super::neutral::neutral;
+use super::neutral::{neutral, neutral_lines};
 use super::{Report, RunsAs};
 use crate::model::lab::LabProblem;
 use crate::model::lab::Unreachable;
@@ -45,15 +45,39 @@ pub fn spawn_elsewhere(failed: &SpawnFailed) -> String {
 /// are the student's: neutral.
 pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
     match problem {
-        LabProblem::DoesNotCompile { package } => {
+        LabProblem::DoesNotCompile {
+            package,
+            errors: None,
+        } => {
             format!("the {package} crate does not compile: the compiler's errors are above")
         }
-        LabProblem::SourceDoesNotCompile { file, why: None } => {
+        LabProblem::DoesNotCompile {
+            package,
+            errors: Some(errors),
+        } => format!(
+            "the {package} crate does not compile:\n{}",
+            neutral_lines(errors)
+        ),
+        LabProblem::SourceDoesNotCompile {
+            file,
+            why: None,
+            errors: None,
+        } => {
             format!("{} does not compile: the compiler's errors are above", neutral(file))
         }
         LabProblem::SourceDoesNotCompile {
             file,
+            why: None,
+            errors: Some(errors),
+        } => format!(
+            "{} does not compile:\n{}",
+            neutral(file),
+            neutral_lines(errors)
+        ),
+        LabProblem::SourceDoesNotCompile {
+            file,
             why: Some(why),
+            ..
         } => format!("{} could not be compiled: {}", neutral(file), neutral(why)),
         LabProblem::NoBinary { package, name } => {
             format!("the {package} crate has no binary named {name}")

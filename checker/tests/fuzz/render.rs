@@ -47,9 +47,11 @@ fn problem() -> impl Strategy<Value = Option<LabProblem>> {
     proptest::option::weighted(
         0.15,
         prop_oneof![
-            t().prop_map(|package| LabProblem::DoesNotCompile { package }),
             (t(), proptest::option::of(t()))
-                .prop_map(|(file, why)| LabProblem::SourceDoesNotCompile { file, why }),
+                .prop_map(|(package, errors)| LabProblem::DoesNotCompile { package, errors }),
+            (t(), proptest::option::of(t()), proptest::option::of(t())).prop_map(
+                |(file, why, errors)| LabProblem::SourceDoesNotCompile { file, why, errors }
+            ),
             (t(), t()).prop_map(|(package, name)| LabProblem::NoBinary { package, name }),
             t().prop_map(|p| LabProblem::NotFound { path: p.into() }),
             t().prop_map(|p| LabProblem::NotExecutable { path: p.into() }),
@@ -99,6 +101,7 @@ fn scenario_report(lab: Lab) -> impl Strategy<Value = ScenarioReport> {
                 stop: stop.or(e.stop),
                 runs: obs.runs,
                 snapshots: obs.snapshots,
+                elapsed: std::time::Duration::ZERO,
             }
         })
     })
