@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::cargo_messages::{outcome, rendered, Outcome};
 use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
 
 /// Why the build did not give binaries.
@@ -17,9 +18,6 @@ pub enum BuildError {
         "could not run cargo ({0}): if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
     )]
     NoCargo(std::io::Error),
-    /// The crate does not compile; cargo printed the errors.
-    #[error("the {0} crate does not compile: the compiler's errors are above")]
-    DoesNotCompile(String),
 }
 
 /// The workspace of the kit: the nearest directory above the current one that has
@@ -39,52 +37,66 @@ pub fn find_workspace() -> Option<PathBuf> {
         .then(|| built.to_path_buf())
 }
 
-/// Builds `package` in `workspace` and returns its binaries by name. The compiler's
-/// messages go to stderr, rendered as usual.
-pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf>, BuildError> {
+/// Builds the binaries `bins` of `package` in `workspace` (every one when `bins` is empty),
+/// each on its own: with
+/// `--keep-going`, a binary that does not compile keeps no other from being built. The
+/// compiler's messages go to stderr as they come, rendered as usual; the outcome says which
+/// binaries were built and the first error of each that was not.
+pub fn build(workspace: &Path, package: &str, bins: &[String]) -> Result<Outcome, BuildError> {
+    use std::io::{BufRead, IsTerminal, Write};
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let terminal = std::io::stderr().is_terminal();
     // Never a silent wait: the first build takes a while. At a terminal, cargo's own progress
     // shows too.
-    eprintln!("shmlab: building the {package} crate (cargo build -p {package}) ...");
+    let which = match bins {
+        [] => "every program".to_string(),
+        [one] => format!("--bin {one}"),
+        more => format!("{} programs", more.len()),
+    };
+    eprintln!("shmlab: building {package} ({which}) ...");
     let mut cmd = Command::new(cargo);
     cmd.arg("build");
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    if !terminal {
         cmd.arg("--quiet");
     }
-    let output = cmd
-        .args([
-            "--package",
-            package,
-            "--bins",
-            "--message-format=json-render-diagnostics",
-        ])
+    let format = if terminal {
+        "--message-format=json-diagnostic-rendered-ansi"
+    } else {
+        "--message-format=json"
+    };
+    cmd.args(["--package", package, "--keep-going", format]);
+    if bins.is_empty() {
+        cmd.arg("--bins");
+    }
+    for b in bins {
+        cmd.args(["--bin", b]);
+    }
+    let mut child = cmd
         .current_dir(workspace)
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .map_err(BuildError::NoCargo)?;
-    if !output.status.success() {
-        return Err(BuildError::DoesNotCompile(package.to_string()));
+    let mut messages = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        let mut stderr = std::io::stderr();
+        for line in std::io::BufReader::new(stdout).split(b'\n') {
+            let Ok(line) = line else { break };
+            if let Some(text) = rendered(&line) {
+                let _ = stderr.write_all(text.as_bytes());
+            }
+            messages.extend_from_slice(&line);
+            messages.push(b'\n');
+        }
     }
-    Ok(executables(&output.stdout))
+    child.wait().map_err(BuildError::NoCargo)?;
+    Ok(outcome(&messages))
 }
 
 /// The executables named in cargo's `--message-format=json` output, by target name.
 pub fn executables(messages: &[u8]) -> BTreeMap<String, PathBuf> {
-    let mut bins = BTreeMap::new();
-    for line in messages.split(|b| *b == b'\n') {
-        let Ok(msg) = serde_json::from_slice::<serde_json::Value>(line) else {
-            continue;
-        };
-        if msg["reason"] == "compiler-artifact" {
-            if let (Some(name), Some(exe)) =
-                (msg["target"]["name"].as_str(), msg["executable"].as_str())
-            {
-                bins.insert(name.to_string(), PathBuf::from(exe));
-            }
-        }
-    }
-    bins
+    outcome(messages).executables
 }
 
 /// Time allowed to compile one C file.

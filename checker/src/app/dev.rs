@@ -150,7 +150,8 @@ fn pristine_starters(ws: &Path) -> Programs {
                     folder: None,
                 });
             let problem = LabProblem::DoesNotCompile {
-                package: "pristine starters".into(),
+                file: format!("{STARTERS}/{lab}.rs"),
+                first_error: None,
             };
             (lab, found.ok_or(problem))
         })

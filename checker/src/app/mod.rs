@@ -3,6 +3,7 @@
 
 pub mod c_build;
 pub mod cargo_build;
+pub mod cargo_messages;
 pub mod check;
 pub mod dev;
 pub mod grade;
@@ -35,7 +36,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Gradescope(p) => gradescope::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
         Plan::Explain(topic) => explain(topic.as_deref()),
-        Plan::Hint { lab, all } => learn::hint(lab, all),
+        Plan::Hint { lab, track, all } => learn::hint(lab, track, all),
         Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
         Plan::Solution { lab, track } => learn::solution(lab, track),
     }

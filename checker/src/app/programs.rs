@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::c_build;
-use super::cargo_build::{self, BuildError};
+use super::cargo_build;
 use crate::cli::check_executable;
 use crate::error::{Fatal, UsageError};
 use crate::model::lab::LabProblem;
@@ -59,7 +59,9 @@ fn built(labs: &[Lab], package: &str, prefix: &str, shown: &str) -> Result<Progr
     built_in(&ws, labs, package, prefix, shown)
 }
 
-/// Like [`built`], in the workspace `ws`.
+/// Like [`built`], in the workspace `ws`: each lab's binary is built on its own, so a lab
+/// that does not compile is that lab's problem (its file and first error), and the others
+/// are checked.
 pub fn built_in(
     ws: &Path,
     labs: &[Lab],
@@ -67,36 +69,40 @@ pub fn built_in(
     prefix: &str,
     shown: &str,
 ) -> Result<Programs, Fatal> {
-    match cargo_build::build(ws, package) {
-        Ok(bins) => Ok(labs
-            .iter()
-            .map(|lab| {
-                let name = format!("{prefix}{lab}");
-                let found = bins
-                    .get(&name)
-                    .map(|p| Found {
-                        path: p.clone(),
-                        shown: format!("{shown}/{name}.rs"),
-                        folder: Some(ws.join(shown)),
-                    })
-                    .ok_or_else(|| LabProblem::NoBinary {
-                        package: package.to_string(),
-                        name,
-                    });
-                (*lab, found)
-            })
-            .collect()),
-        Err(e @ BuildError::NoCargo(_)) => Err(e.into()),
-        Err(BuildError::DoesNotCompile(package)) => Ok(labs
-            .iter()
-            .map(|lab| {
-                let problem = LabProblem::DoesNotCompile {
-                    package: package.clone(),
-                };
-                (*lab, Err(problem))
-            })
-            .collect()),
-    }
+    let name = |lab: &Lab| format!("{prefix}{lab}");
+    let source = |lab: &Lab| ws.join(shown).join(format!("{}.rs", name(lab)));
+    let present: Vec<String> = labs
+        .iter()
+        .filter(|lab| source(lab).is_file())
+        .map(name)
+        .collect();
+    let outcome = if present.is_empty() {
+        Default::default()
+    } else {
+        cargo_build::build(ws, package, &present)?
+    };
+    Ok(labs
+        .iter()
+        .map(|lab| {
+            let name = name(lab);
+            let found = if let Some(p) = outcome.executables.get(&name) {
+                Ok(Found {
+                    path: p.clone(),
+                    shown: format!("{shown}/{name}.rs"),
+                    folder: Some(ws.join(shown)),
+                })
+            } else if !source(lab).is_file() {
+                Err(LabProblem::NotFound { path: source(lab) })
+            } else {
+                let first = outcome.error_for(&name);
+                Err(LabProblem::DoesNotCompile {
+                    file: first.map_or_else(|| format!("{shown}/{name}.rs"), |e| e.file.clone()),
+                    first_error: first.map(|e| e.text.clone()),
+                })
+            };
+            (*lab, found)
+        })
+        .collect())
 }
 
 fn in_dir(dir: &Path, lab: Lab) -> Result<Found, LabProblem> {

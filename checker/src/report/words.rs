@@ -16,9 +16,21 @@ use crate::scenario::signal_meaning;
 /// are the student's: neutral.
 pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
     match problem {
-        LabProblem::DoesNotCompile { package } => {
-            format!("the {package} crate does not compile: the compiler's errors are above")
-        }
+        LabProblem::DoesNotCompile {
+            file,
+            first_error: Some(first),
+        } => format!(
+            "{} does not compile: {}; the compiler's messages are above, and the other labs are checked all the same",
+            neutral(file),
+            neutral(first)
+        ),
+        LabProblem::DoesNotCompile {
+            file,
+            first_error: None,
+        } => format!(
+            "{} does not compile: the compiler's messages are above",
+            neutral(file)
+        ),
         LabProblem::SourceDoesNotCompile { file, why: None } => {
             format!("{} does not compile: the compiler's errors are above", neutral(file))
         }

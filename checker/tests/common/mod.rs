@@ -56,8 +56,14 @@ pub fn build(what: Built) -> BTreeMap<String, PathBuf> {
         .entry(what)
         .or_insert_with(|| match what {
             Built::Package(package) => {
-                shmlab_checker::app::cargo_build::build(&workspace(), package)
-                    .expect("the package builds")
+                let outcome = shmlab_checker::app::cargo_build::build(&workspace(), package, &[])
+                    .expect("cargo runs");
+                assert!(
+                    outcome.errors.is_empty(),
+                    "{package} builds: {:?}",
+                    outcome.errors
+                );
+                outcome.executables
             }
             Built::Pristine => shmlab_checker::app::dev::build_pristine(&workspace())
                 .expect("the pristine starters build"),
@@ -71,7 +77,9 @@ pub fn built(package: &'static str) -> BTreeMap<String, PathBuf> {
 }
 
 /// Fails the test, with the reason, where it cannot run: for tests marked
-/// `#[ignore = "needs root: ..."]`, which `.ci/run` runs as root with `--ignored`.
+/// `#[cfg_attr(not(shmlab_root), ignore = "needs root: ...")]`, which run when the tests
+/// were built as root (`checker/build.rs`) and are ignored otherwise. Built as root and run
+/// as someone else, they fail here with this explanation.
 pub fn require_root() {
     assert!(
         is_root(),

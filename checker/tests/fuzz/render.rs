@@ -47,7 +47,8 @@ fn problem() -> impl Strategy<Value = Option<LabProblem>> {
     proptest::option::weighted(
         0.15,
         prop_oneof![
-            t().prop_map(|package| LabProblem::DoesNotCompile { package }),
+            (t(), proptest::option::of(t()))
+                .prop_map(|(file, first_error)| LabProblem::DoesNotCompile { file, first_error }),
             (t(), proptest::option::of(t()))
                 .prop_map(|(file, why)| LabProblem::SourceDoesNotCompile { file, why }),
             (t(), t()).prop_map(|(package, name)| LabProblem::NoBinary { package, name }),
