@@ -145,7 +145,10 @@ fn as_unprivileged(extra_env: &[(&str, &str)], isolation: &str) -> (i32, serde_j
 }
 
 #[test]
-#[ignore = "needs root: runs the checker as uid 65534 with setpriv"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: runs the checker as uid 65534 with setpriv"
+)]
 fn unprivileged_checker_uses_a_user_namespace_and_skips_what_needs_root() {
     let (code, doc) = as_unprivileged(&[], "auto");
     assert_eq!(code, 0, "{doc:#}");
@@ -177,7 +180,10 @@ fn unprivileged_checker_uses_a_user_namespace_and_skips_what_needs_root() {
 }
 
 #[test]
-#[ignore = "needs root: runs the checker as uid 65534 with setpriv"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: runs the checker as uid 65534 with setpriv"
+)]
 fn unprivileged_checker_without_namespaces_uses_keys() {
     let (code, doc) = as_unprivileged(&[("SHMLAB_FORBID_NAMESPACES", "1")], "auto");
     assert_eq!(code, 0, "{doc:#}");
@@ -186,7 +192,10 @@ fn unprivileged_checker_without_namespaces_uses_keys() {
 }
 
 #[test]
-#[ignore = "needs root: only a root checker switches programs to a uid of the run's own"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: only a root checker switches programs to a uid of the run's own"
+)]
 fn root_checker_runs_programs_unprivileged_even_from_an_unreachable_directory() {
     common::require_root();
     // A directory only root may enter, as /root is: the checker must copy the program.
