@@ -30,8 +30,12 @@ pub enum Plan {
     Print(Vec<u8>),
     /// `explain [TOPIC]`.
     Explain(Option<String>),
-    /// `hint LAB [--all]`.
-    Hint { lab: Lab, all: bool },
+    /// `hint [--lang c|rust] LAB [--all]`: the track when `--lang` names one.
+    Hint {
+        lab: Lab,
+        track: Option<Track>,
+        all: bool,
+    },
     /// `reset LAB`.
     Reset { lab: Lab, track: Track, yes: bool },
     /// `solution LAB`.

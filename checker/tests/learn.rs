@@ -48,13 +48,13 @@ fn hint_shows_the_next_level_each_time_and_list_remembers_it() {
         );
     assert!(std::fs::read_to_string(&st)
         .unwrap()
-        .contains("hint create 5"));
+        .contains("hint rust create 5"));
 }
 
 #[test]
 fn list_shows_the_hints_seen_for_the_students_labs() {
     let st = state("list");
-    std::fs::write(&st, "hint access 2\n").unwrap();
+    std::fs::write(&st, "hint rust access 2\n").unwrap();
     // Whatever the student's labs hold (untouched, half done, solved), list shows the
     // progress file's hints next to each lab.
     shmlab()

@@ -13,24 +13,31 @@ use crate::model::Lab;
 use crate::plan::Track;
 use crate::report::hints;
 
-/// `shmlab hint LAB [--all]`.
-pub fn hint(lab: Lab, all: bool) -> Result<u8, Fatal> {
+/// `shmlab hint [--lang c|rust] LAB [--all]`: the track is `--lang`'s, else that of the
+/// student's last check, list or hint, else Rust; it becomes the last track.
+pub fn hint(lab: Lab, track: Option<Track>, all: bool) -> Result<u8, Fatal> {
     let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
-    let levels = hints::levels(lab);
     let path = progress::path(&ws);
     let mut p = progress::load(&path);
+    let track = track
+        .or_else(|| p.track.as_deref().and_then(progress::track_of))
+        .unwrap_or(Track::Rust);
+    let name = progress::track_name(track);
+    p.track = Some(name.to_string());
+    let levels = hints::levels(lab, track);
+    let of = levels.len();
     let text = if all {
-        p.hints.insert(lab, levels.len());
+        p.hints.insert((name.to_string(), lab), of);
         levels
             .iter()
             .enumerate()
-            .map(|(i, t)| hints::render(lab, i + 1, t, levels.len()))
+            .map(|(i, t)| hints::render(lab, track, i + 1, t, of, false))
             .collect::<Vec<_>>()
             .join("\n")
     } else {
-        let level = p.next_hint(lab, levels.len());
-        let shown = levels.get(level - 1).map_or("", String::as_str);
-        hints::render(lab, level, shown, levels.len())
+        let next = p.next_hint(name, lab, of);
+        let shown = levels.get(next.level - 1).map_or("", String::as_str);
+        hints::render(lab, track, next.level, shown, of, next.again)
     };
     progress::save(&path, &p);
     write_out(|out| out.write_all(text.as_bytes()))?;

@@ -81,6 +81,9 @@ enum Command {
     Hint {
         /// The lab.
         lab: OsString,
+        /// Which track's hints: rust or c (default: the track of your last check or list).
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
         /// Every level at once.
         #[arg(long)]
         all: bool,
@@ -421,8 +424,9 @@ impl Cli {
                 let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
                 Plan::Print(out)
             }
-            Command::Hint { lab, all } => Plan::Hint {
+            Command::Hint { lab, lang, all } => Plan::Hint {
                 lab: lab_arg(&lab)?,
+                track: lang.map(Into::into),
                 all,
             },
             Command::Reset { lab, lang, yes } => Plan::Reset {
