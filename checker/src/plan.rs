@@ -22,6 +22,8 @@ pub enum Plan {
     Grade(GradePlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
+    /// `dev starters [--write]`.
+    DevStarters { write: bool },
     /// `watch`.
     Watch(WatchPlan),
     /// `gradescope`: the autograder zip.

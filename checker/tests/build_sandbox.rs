@@ -192,12 +192,7 @@ fn graded() -> &'static Graded {
         // Correct submissions: the C solutions, and the Rust solutions as a Cargo project.
         let good_c = root.join("good-c");
         std::fs::create_dir_all(&good_c).unwrap();
-        for entry in std::fs::read_dir(workspace().join("solutions/c")).unwrap() {
-            let p = entry.unwrap().path();
-            if p.extension().is_some_and(|e| e == "c" || e == "h") {
-                std::fs::copy(&p, good_c.join(p.file_name().unwrap())).unwrap();
-            }
-        }
+        shmlab_checker::app::starters::write_c_solutions(&workspace(), &good_c, &Lab::ALL).unwrap();
         let solutions = workspace().join("solutions/src/bin");
         let bins: Vec<(&str, String)> = LABS
             .iter()
@@ -397,21 +392,22 @@ fn without_mount_namespaces_a_cargo_submission_is_never_built_as_root() {
 
 #[test]
 fn a_c_lab_whose_source_is_a_link_is_that_labs_problem_and_not_compiled() {
-    let src = tempfile::tempdir().unwrap();
-    let starters = workspace().join("checker/starters/c");
-    for entry in std::fs::read_dir(&starters).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, src.path().join(p.file_name().unwrap())).unwrap();
-    }
+    let src = common::pristine_c();
+    let starters = common::pristine_c();
     // A link to a C file that compiles: it still is not followed.
     std::fs::remove_file(src.path().join("create.c")).unwrap();
-    std::os::unix::fs::symlink(starters.join("create.c"), src.path().join("create.c")).unwrap();
+    std::os::unix::fs::symlink(
+        starters.path().join("create.c"),
+        src.path().join("create.c"),
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
     let programs = c_build::build(
         src.path(),
         out.path(),
         &[Lab::Create, Lab::Access],
         "labs/c",
+        None,
     );
     match &programs[0] {
         (

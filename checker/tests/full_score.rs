@@ -11,6 +11,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use common::{built, is_root, json_report, reachable_checker, shared_tempdir, shmlab, workspace};
+use shmlab_checker::model::Lab;
 
 /// The checker as an ordinary user: uid 65534 when the test runs as root, else the test's.
 fn as_user() -> (Option<tempfile::TempDir>, Command) {
@@ -86,14 +87,8 @@ fn a_missing_lab_has_the_same_full_score_as_a_present_one() {
 fn c_submission(dir: &Path, labs: &[&str]) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let src = workspace().join("solutions/c");
-    for name in ["lab.c", "lab.h"]
-        .into_iter()
-        .map(String::from)
-        .chain(labs.iter().map(|l| format!("{l}.c")))
-    {
-        std::fs::copy(src.join(&name), dir.join(&name)).unwrap();
-    }
+    let labs: Vec<Lab> = labs.iter().map(|l| Lab::from_name(l).unwrap()).collect();
+    shmlab_checker::app::starters::write_c_solutions(&workspace(), dir, &labs).unwrap();
 }
 
 #[test]

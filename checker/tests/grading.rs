@@ -114,7 +114,54 @@ fn dev_check_finds_the_starters_failing_the_solutions_passing_and_the_guides_tru
     let out = shmlab().args(["dev", "check"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert_eq!(text.matches("  ok  ").count(), 3, "{text}");
+    assert_eq!(text.matches("  ok  ").count(), 4, "{text}");
+    assert!(
+        text.contains("ok    no starter holds a line of its solution's shm calls"),
+        "{text}"
+    );
+}
+
+#[test]
+fn dev_starters_finds_a_labs_file_that_is_not_its_solutions_starter() {
+    // A fresh clone's labs/ (derived here, never the kit's own labs/), with the solutions.
+    let ws = common::student_workspace();
+    let kit = common::workspace();
+    for dir in ["solutions/src/bin", "solutions/c"] {
+        std::fs::create_dir_all(ws.path().join(dir)).unwrap();
+        for entry in std::fs::read_dir(kit.join(dir)).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "rs" || e == "c") {
+                std::fs::copy(&p, ws.path().join(dir).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let c = common::pristine_c();
+    std::fs::create_dir_all(ws.path().join("labs/c")).unwrap();
+    for entry in std::fs::read_dir(c.path()).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, ws.path().join("labs/c").join(p.file_name().unwrap())).unwrap();
+    }
+    let run = || {
+        let out = shmlab()
+            .current_dir(ws.path())
+            .args(["dev", "starters"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, text) = run();
+    assert_eq!(code, Some(0), "{text}");
+    // A starter changed by hand, not through its solution.
+    std::fs::write(ws.path().join("labs/c/remove.c"), "/* edited */\n").unwrap();
+    let (code, text) = run();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "FAIL  labs/c/remove.c is not the starter its solution gives (solutions/c/remove.c)"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("FAIL").count(), 1, "{text}");
 }
 
 #[test]

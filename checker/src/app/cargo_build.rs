@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::cargo_messages::{outcome, rendered, Outcome};
+use crate::model::Lab;
 use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
 
 /// Why the build did not give binaries.
@@ -150,7 +151,7 @@ pub fn build_within(cmd: &mut Command, limit: Duration) -> std::io::Result<std::
 
 /// The kit's workspace manifest, with `labs` as its only member and the kit's `shm` crate
 /// at `shm` (a path from the workspace's root, or an absolute one).
-fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
+pub fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
     let manifest = std::fs::read_to_string(kit.join("Cargo.toml"))
         .map_err(|e| format!("cannot read the kit's Cargo.toml: {e}"))?;
     let shm = shm.display().to_string();
@@ -190,9 +191,24 @@ fn build_in(
         Builder::Unprivileged { .. } => PathBuf::from("shm"),
     };
     let manifest = kit_manifest(&kit, &shm_path)?;
-    let copy = |bx: &mut BuildBox| -> Result<PathBuf, BoxError> {
+    // The labs' manifest names each lab's binary (`test = false`): a lab whose file the project
+    // does not have gets a placeholder, so that the others build, and is then left out.
+    let mut placeholders = Vec::new();
+    let mut copy = |bx: &mut BuildBox| -> Result<PathBuf, BoxError> {
         let ws = bx.dir(Path::new("ws"))?;
         bx.copy_in(src, Path::new("ws/labs"))?;
+        let bin = Path::new("ws/labs/src/bin");
+        if bx.path().join("ws/labs/src").is_dir() && !bx.path().join(bin).exists() {
+            bx.dir(bin)?;
+        }
+        for lab in Lab::ALL {
+            let file = bin.join(format!("{lab}.rs"));
+            let dir = bx.path().join(bin).join(lab.name());
+            if bx.path().join(bin).is_dir() && !bx.path().join(&file).exists() && !dir.exists() {
+                bx.write(&file, b"fn main() {}\n")?;
+                placeholders.push(lab.name().to_string());
+            }
+        }
         if shm_path.is_relative() {
             bx.copy_in(&kit.join("shm"), Path::new("ws/shm"))?;
         }
@@ -223,7 +239,9 @@ fn build_in(
             not_copied(bx.skipped())
         ));
     }
-    Ok(executables(&out.stdout))
+    let mut bins = executables(&out.stdout);
+    bins.retain(|name, _| !placeholders.contains(name));
+    Ok(bins)
 }
 
 /// What a copy left out, as a line to add to a build's errors (empty when nothing).

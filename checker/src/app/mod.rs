@@ -11,6 +11,7 @@ pub mod gradescope;
 pub mod learn;
 pub mod programs;
 pub mod progress;
+pub mod starters;
 pub mod trace;
 pub mod watch;
 
@@ -32,6 +33,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Trace(p) => trace::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
+        Plan::DevStarters { write } => dev::starters(write),
         Plan::Watch(p) => watch::execute(&p),
         Plan::Gradescope(p) => gradescope::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),

@@ -32,8 +32,8 @@ pub fn resolve(source: &Source, labs: &[Lab]) -> Result<Programs, Fatal> {
         Source::Solutions(Track::Rust) => {
             built(labs, "shmlab-solutions", "solution-", "solutions/src/bin")
         }
-        Source::Labs(Track::C) => built_c(labs, "labs/c"),
-        Source::Solutions(Track::C) => built_c(labs, "solutions/c"),
+        Source::Labs(Track::C) => built_c(labs, "labs/c", None),
+        Source::Solutions(Track::C) => built_c(labs, "solutions/c", Some("labs/c")),
         Source::Program(p) => Ok(vec![(
             labs[0],
             Ok(Found {
@@ -46,11 +46,19 @@ pub fn resolve(source: &Source, labs: &[Lab]) -> Result<Programs, Fatal> {
     }
 }
 
-/// The C sources in `dir` of the kit's workspace (`labs/c`), built.
-fn built_c(labs: &[Lab], dir: &str) -> Result<Programs, Fatal> {
+/// The C sources in `dir` of the kit's workspace (`labs/c`), built, with `lab.c` and `lab.h`
+/// from `lib` when `dir` has none (the solutions use the labs' own).
+fn built_c(labs: &[Lab], dir: &str, lib: Option<&str>) -> Result<Programs, Fatal> {
     let ws = cargo_build::find_workspace().ok_or(UsageError::NoWorkspace)?;
     let out = c_build::out_dir(&ws, &dir.replace('/', "-"));
-    Ok(c_build::build(&ws.join(dir), &out, labs, dir))
+    let lib = lib.map(|l| ws.join(l));
+    Ok(c_build::build(
+        &ws.join(dir),
+        &out,
+        labs,
+        dir,
+        lib.as_deref(),
+    ))
 }
 
 /// The crate `package` of the kit's workspace, built, with its binary `prefix` + lab per lab.

@@ -123,6 +123,12 @@ enum DevCommand {
     /// Every pristine starter fails, every solution passes, and every guide lists exactly
     /// the catalogue's scenarios.
     Check(Common),
+    /// Whether labs/ holds the starters the solutions give (what a fresh clone must hold).
+    Starters {
+        /// Write them into labs/ instead.
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -392,6 +398,7 @@ impl Cli {
                 })
             }
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
+            Command::Dev(DevCommand::Starters { write }) => Plan::DevStarters { write },
             Command::Explain { topic } => Plan::Explain(
                 topic
                     .map(|t| text(&t, Word::Topic).map(str::to_string))

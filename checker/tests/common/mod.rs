@@ -41,8 +41,8 @@ pub fn shmlab() -> Command {
 pub enum Built {
     /// The package of this name.
     Package(&'static str),
-    /// The kit's untouched starters (`checker/starters/rust`), built in a workspace of their
-    /// own: the tests never read the student's `labs/src/bin`, which a student edits.
+    /// The kit's untouched starters (derived from the solutions), built in a workspace of
+    /// their own: the tests never read the student's `labs/src/bin`, which a student edits.
     Pristine,
 }
 
@@ -91,6 +91,61 @@ pub fn require_root() {
 /// the labs (`prefix` + lab → lab), for `--dir` and for runs as another user.
 pub fn lab_dir(package: &'static str, prefix: &str) -> tempfile::TempDir {
     lab_dir_of(Built::Package(package), prefix)
+}
+
+/// A student's workspace as a fresh clone has it, of the test's own: the kit's manifest with
+/// `labs` as its only member (against the kit's `shm`), the labs' library and the pristine
+/// Rust starters (derived from the solutions), never the student's `labs/src/bin`. It builds
+/// into its own `target` (two such workspaces sharing one would share binaries: cargo names
+/// a path package's build by its place in the workspace, not by its path).
+pub fn student_workspace() -> tempfile::TempDir {
+    let kit = workspace();
+    let ws = tempfile::Builder::new()
+        .prefix("shmlab-student-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let manifest = shmlab_checker::app::cargo_build::kit_manifest(&kit, &kit.join("shm")).unwrap();
+    std::fs::write(ws.path().join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(kit.join("Cargo.lock"), ws.path().join("Cargo.lock")).unwrap();
+    let labs = ws.path().join("labs");
+    std::fs::create_dir_all(labs.join("src/bin")).unwrap();
+    std::fs::copy(kit.join("labs/Cargo.toml"), labs.join("Cargo.toml")).unwrap();
+    for entry in std::fs::read_dir(kit.join("labs/src")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, labs.join("src").join(p.file_name().unwrap())).unwrap();
+        } else if p.file_name().is_some_and(|n| n != "bin") {
+            let to = labs.join("src").join(p.file_name().unwrap());
+            std::fs::create_dir_all(&to).unwrap();
+            for e in std::fs::read_dir(&p).unwrap() {
+                let f = e.unwrap().path();
+                std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    shmlab_checker::app::starters::write_pristine(
+        &kit,
+        shmlab_checker::plan::Track::Rust,
+        &labs.join("src/bin"),
+    )
+    .unwrap();
+    ws
+}
+
+/// The pristine C starters (derived from the C solutions, with `labs/c`'s `lab.c`, `lab.h`
+/// and Makefile), in a directory of their own under cargo's target.
+pub fn pristine_c() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-pristine-c-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    shmlab_checker::app::starters::write_pristine(
+        &workspace(),
+        shmlab_checker::plan::Track::C,
+        dir.path(),
+    )
+    .expect("the pristine C starters are derived");
+    dir
 }
 
 /// The pristine starters, in a directory named after the labs, for `--dir`.
