@@ -270,3 +270,19 @@ fn reset_asks_first_and_restores_the_starter_only_on_yes() {
         "the student's work is kept"
     );
 }
+
+#[test]
+fn run_from_outside_a_checkout_it_says_which_checkout_it_uses() {
+    let st = state("outside");
+    let elsewhere = tempfile::tempdir().unwrap();
+    shmlab()
+        .current_dir(elsewhere.path())
+        .env("SHMLAB_STATE", &st)
+        .args(["hint", "create"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "shmlab: not inside a checkout of the kit, so using {}, the one this shmlab was built from",
+            common::workspace().display()
+        )));
+}

@@ -22,7 +22,8 @@ pub enum BuildError {
 }
 
 /// The workspace of the kit: the nearest directory above the current one that has
-/// `Cargo.toml` and `labs/Cargo.toml`, else the one this checker was built from.
+/// `Cargo.toml` and `labs/Cargo.toml`, else the one this checker was built from (which it
+/// then says on stderr, once).
 pub fn find_workspace() -> Option<PathBuf> {
     let here = std::env::current_dir().ok()?;
     let found = here
@@ -32,10 +33,21 @@ pub fn find_workspace() -> Option<PathBuf> {
         return Some(d.to_path_buf());
     }
     let built = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    built
+    let found = built
         .join("labs/Cargo.toml")
         .is_file()
-        .then(|| built.to_path_buf())
+        .then(|| built.to_path_buf());
+    if let Some(ws) = &found {
+        // Run from outside any checkout: say which one is checked, once.
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            eprintln!(
+                "shmlab: not inside a checkout of the kit, so using {}, the one this shmlab was built from",
+                ws.display()
+            );
+        });
+    }
+    found
 }
 
 /// Builds the binaries `bins` of `package` in `workspace` (every one when `bins` is empty),
