@@ -6,14 +6,19 @@
 //!   else they are ignored, with that reason.
 //! - `shmlab_sysv_ipc`: Python's `sysv_ipc` module can be imported (`.ci/run` installs it as
 //!   root), for the test that runs the guides' Python programs.
+//! - `no_chromium`: Debian's Chromium (`/usr/bin/chromium`) is not installed, so the
+//!   screenshot test of the HTML report is ignored with its reason (`.ci/run` installs it).
 //!
-//! Nothing the checker does at run time depends on these: only which tests are ignored.
+//! Installing something later: `touch checker/build.rs` (or `cargo clean -p shmlab-checker`)
+//! makes cargo look again. Nothing the checker does at run time depends on these: only which
+//! tests are ignored.
 
 use std::process::{Command, Stdio};
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(shmlab_root)");
     println!("cargo::rustc-check-cfg=cfg(shmlab_sysv_ipc)");
+    println!("cargo::rustc-check-cfg=cfg(no_chromium)");
     // Who builds: another user (sudo, su) changes these; the module may come with PYTHONPATH.
     for var in ["USER", "HOME", "SUDO_UID", "PYTHONPATH"] {
         println!("cargo::rerun-if-env-changed={var}");
@@ -31,6 +36,12 @@ fn main() {
         .is_ok_and(|s| s.success());
     if sysv_ipc {
         println!("cargo::rustc-cfg=shmlab_sysv_ipc");
+    }
+    let chromium = std::path::Path::new("/usr/bin/chromium");
+    if chromium.exists() {
+        println!("cargo::rerun-if-changed=/usr/bin/chromium");
+    } else {
+        println!("cargo::rustc-cfg=no_chromium");
     }
 }
 

@@ -55,6 +55,10 @@ pub enum UsageError {
     CannotReset { shown: String, reason: String },
     #[error("--output {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
     OutputFile { path: PathBuf, reason: String },
+    #[error("--html {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
+    HtmlFile { path: PathBuf, reason: String },
+    #[error("no segment has id {0} in this IPC namespace: `shmlab inspect` lists them")]
+    NoSegment(i32),
     #[error("--jobs must be at least 1")]
     NoJobs,
     #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]

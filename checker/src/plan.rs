@@ -20,10 +20,14 @@ pub enum Plan {
     Trace(TracePlan),
     /// `grade SUBMISSIONS_DIR`.
     Grade(GradePlan),
+    /// `inspect [ID]`: the segments of this IPC namespace.
+    Inspect(InspectPlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
     /// `dev starters [--write]`.
     DevStarters { write: bool },
+    /// `dev diagram [--check]`: draw (or compare) the docs' lifecycle diagram.
+    DevDiagram { check: bool },
     /// `watch`.
     Watch(WatchPlan),
     /// `gradescope`: the autograder zip.
@@ -117,6 +121,8 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations on the lab's file).
     Github,
+    /// One self-contained HTML page, with pictures of the runs.
+    Html,
 }
 
 /// How programs run: isolation, time, tracing.
@@ -141,6 +147,8 @@ pub struct CheckPlan {
     pub partial: Option<PathBuf>,
     /// Where the report goes instead of stdout.
     pub output: Option<PathBuf>,
+    /// Where the HTML page of the report goes as well (`--html`).
+    pub html: Option<PathBuf>,
     /// The folder every program's runs happen in a copy of (`--workdir`), instead of the
     /// program's own.
     pub workdir: Option<PathBuf>,
@@ -155,7 +163,18 @@ pub struct TracePlan {
     pub stdin: Option<PathBuf>,
     /// Every call on its own line, none folded or left out (`--full`).
     pub full: bool,
+    /// Where the run's picture goes, as an HTML page with the trace (`--html`).
+    pub html: Option<PathBuf>,
     pub run: RunOptions,
+}
+
+/// `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InspectPlan {
+    /// One segment, with its bytes; every segment when `None`.
+    pub id: Option<i32>,
+    /// JSON instead of text.
+    pub json: bool,
 }
 
 /// `grade`.

@@ -285,6 +285,9 @@ fn kill_checker_while_a_setsid_child_runs(as_user: Option<u32>) -> i32 {
     let mut child = cmd
         .current_dir("/")
         .env("SHMLAB_STATE", dir.path().join("state.txt"))
+        // What the killed checker cannot remove (its program's working folder) goes with
+        // this test's folder.
+        .env("TMPDIR", dir.path())
         .args([
             "check",
             "create/default-mode",

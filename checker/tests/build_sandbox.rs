@@ -98,19 +98,18 @@ fn build_script(secret: &Path, proof: &Path) -> String {
 /// submissions.
 struct Graded {
     secret: Secret,
-    out: tempfile::TempDir,
-    _class: tempfile::TempDir,
+    out: PathBuf,
     output: Output,
-    proofs: tempfile::TempDir,
+    proofs: PathBuf,
 }
 
 impl Graded {
     fn proof(&self) -> PathBuf {
-        self.proofs.path().join("proof")
+        self.proofs.join("proof")
     }
 
     fn report(&self, student: &str) -> String {
-        std::fs::read_to_string(self.out.path().join(format!("{student}.json"))).unwrap()
+        std::fs::read_to_string(self.out.join(format!("{student}.json"))).unwrap()
     }
 
     /// `student`'s report, row and programs hold no byte of the secret.
@@ -118,9 +117,9 @@ impl Graded {
         let text = self.secret.text.as_bytes();
         let report = self.report(student);
         assert!(!contains(report.as_bytes(), text), "{report}");
-        let csv = std::fs::read_to_string(self.out.path().join("grades.csv")).unwrap();
+        let csv = std::fs::read_to_string(self.out.join("grades.csv")).unwrap();
         assert!(!contains(csv.as_bytes(), text), "{csv}");
-        for file in files(&self.out.path().join("build").join(student)) {
+        for file in files(&self.out.join("build").join(student)) {
             let bytes = std::fs::read(&file).unwrap();
             assert!(
                 !contains(&bytes, text),
@@ -153,11 +152,13 @@ fn graded() -> &'static Graded {
     static GRADED: OnceLock<Graded> = OnceLock::new();
     GRADED.get_or_init(|| {
         let secret = secret();
-        let class = tempfile::tempdir().unwrap();
-        let out = tempfile::tempdir().unwrap();
+        // Held by a static, so removed when the tests have ended.
+        let class = common::removed_at_exit(tempfile::tempdir().unwrap());
+        let out = common::removed_at_exit(tempfile::tempdir().unwrap());
         let proofs = common::shared_tempdir("shmlab-proof-");
         std::fs::set_permissions(proofs.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
-        let root = class.path();
+        let proofs = common::removed_at_exit(proofs);
+        let root = class.as_path();
 
         // C that includes the secret.
         let include = root.join("include");
@@ -182,7 +183,7 @@ fn graded() -> &'static Graded {
             "fn main() {{ eprint!(\"{{}}\", include_str!({:?})); std::process::exit(1); }}\n",
             secret.path
         );
-        let proof = proofs.path().join("proof");
+        let proof = proofs.join("proof");
         cargo_project(
             &root.join("rust-sneaky"),
             &[("create", print)],
@@ -205,14 +206,13 @@ fn graded() -> &'static Graded {
 
         let output = shmlab()
             .args(["grade", "--jobs", "2", "--out"])
-            .arg(out.path())
+            .arg(&out)
             .arg(root)
             .output()
             .unwrap();
         Graded {
             secret,
             out,
-            _class: class,
             output,
             proofs,
         }
@@ -251,7 +251,7 @@ fn a_source_or_program_linked_to_a_root_only_file_is_not_followed() {
         report.contains("access was not used: it is a symbolic link"),
         "{report}"
     );
-    let build = g.out.path().join("build/linked");
+    let build = g.out.join("build/linked");
     assert!(!build.join("access").exists() && !build.join("create").exists());
 }
 
@@ -266,7 +266,7 @@ fn include_str_of_a_root_only_file_does_not_build() {
     g.assert_no_leak_for("rust-sneaky");
     let report = g.report("rust-sneaky");
     assert!(report.contains("the project does not compile"), "{report}");
-    assert!(!g.out.path().join("build/rust-sneaky/create").exists());
+    assert!(!g.out.join("build/rust-sneaky/create").exists());
 }
 
 #[test]
@@ -285,7 +285,7 @@ fn the_secret_is_in_no_file_grade_wrote_nor_in_its_output() {
             String::from_utf8_lossy(bytes)
         );
     }
-    for file in files(g.out.path()) {
+    for file in files(&g.out) {
         let bytes = std::fs::read(&file).unwrap();
         assert!(
             !contains(&bytes, text),
@@ -337,7 +337,7 @@ fn correct_c_and_cargo_submissions_still_get_full_marks_as_root() {
         "{}",
         String::from_utf8_lossy(&g.output.stderr)
     );
-    let csv = std::fs::read_to_string(g.out.path().join("grades.csv")).unwrap();
+    let csv = std::fs::read_to_string(g.out.join("grades.csv")).unwrap();
     for student in ["good-c", "good-rust"] {
         let row: Vec<&str> = csv
             .lines()

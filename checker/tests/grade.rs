@@ -83,6 +83,12 @@ fn a_class_is_graded_in_parallel_into_a_csv_and_reports() {
             ),
         }
         assert!(out.path().join(format!("{}.json", row[0])).is_file());
+        // The same report as a page, with the runs drawn.
+        let page = std::fs::read_to_string(out.path().join(format!("{}.html", row[0]))).unwrap();
+        assert!(
+            page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"),
+            "{page}"
+        );
     }
     let broken: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("student02.json")).unwrap()).unwrap();

@@ -353,6 +353,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
             let child = Command::new(&me)
                 .args(["check", "--format", "json", "--dir"])
                 .arg(&p.dir)
+                .arg("--html")
+                .arg(plan.out.join(format!("{}.html", p.student)))
                 .arg("--workdir")
                 .arg(&p.src)
                 .args(check_args(&plan.run))

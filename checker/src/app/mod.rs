@@ -6,8 +6,10 @@ pub mod cargo_build;
 pub mod cargo_messages;
 pub mod check;
 pub mod dev;
+pub mod diagram;
 pub mod grade;
 pub mod gradescope;
+pub mod inspect;
 pub mod learn;
 pub mod programs;
 pub mod progress;
@@ -31,9 +33,11 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::ListScenarios(selection) => check::list_scenarios(&selection),
         Plan::Check(p) => check::execute(&p, false),
         Plan::Trace(p) => trace::execute(&p),
+        Plan::Inspect(p) => inspect::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
         Plan::DevStarters { write } => dev::starters(write),
+        Plan::DevDiagram { check } => diagram::execute(check),
         Plan::Watch(p) => watch::execute(&p),
         Plan::Gradescope(p) => gradescope::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),

@@ -11,8 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    CheckPlan, Format, GradePlan, GradescopePlan, Plan, RunOptions, Selection, Source, TracePlan,
-    Track, WatchPlan,
+    CheckPlan, Format, GradePlan, GradescopePlan, InspectPlan, Plan, RunOptions, Selection, Source,
+    TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
@@ -45,6 +45,16 @@ enum Command {
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
+    /// Show the shared memory segments of this machine (its IPC namespace): mode decoded,
+    /// SHM_DEST and SHM_LOCKED named, owner and creator names, the processes attached now,
+    /// times as dates; with an ID, that segment and its bytes.
+    Inspect {
+        /// One segment's id (as `ipcs -m` shows it): show it with its bytes.
+        id: Option<i32>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-check the lab you are working on each time a file under labs/ (or --dir) is saved;
     /// r or Enter re-runs by hand, q quits.
     Watch {
@@ -129,6 +139,13 @@ enum DevCommand {
         #[arg(long)]
         write: bool,
     },
+    /// Draw docs/lifecycle.svg (the lifecycle diagram of docs/concepts.md) from a traced run
+    /// of the share solution; --check fails if the file differs instead of writing it.
+    Diagram {
+        /// Compare with the file instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -184,6 +201,9 @@ struct TraceArgs {
     /// count, and past 2000 lines only the last 500 are kept).
     #[arg(long)]
     full: bool,
+    /// Also write the run, drawn as a timeline, with the trace, to FILE (one HTML page).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// The program and its arguments (after `--`).
     #[arg(
         required = true,
@@ -239,6 +259,10 @@ struct CheckArgs {
     /// Write the report (in the --format asked for) to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write the report as an HTML page, with pictures of the runs, to FILE (whatever
+    /// --format says).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Run the programs in a copy of DIR (the submission's folder), made afresh for each
     /// scenario, instead of a copy of the folder holding each program (or its source).
     #[arg(long, value_name = "DIR")]
@@ -301,6 +325,9 @@ enum FormatArg {
     Junit,
     /// GitHub Actions annotations: an ::error on the lab's file per failed scenario.
     Github,
+    /// One self-contained HTML page (give --output FILE): the summary, then each lab, every
+    /// failed scenario open with a picture of its runs.
+    Html,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -345,6 +372,7 @@ impl Cli {
                 run: args.common.run_options(true),
                 partial: None,
                 output: None,
+                html: None,
                 workdir: None,
             }),
             Command::Check(args) => Plan::Check(check_plan(args)?),
@@ -366,6 +394,7 @@ impl Cli {
                     command: t.command,
                     stdin: t.stdin,
                     full: t.full,
+                    html: t.html,
                     run: t.common.run_options(true),
                 })
             }
@@ -397,8 +426,10 @@ impl Cli {
                     run: g.common.run_options(!g.no_trace),
                 })
             }
+            Command::Inspect { id, json } => Plan::Inspect(InspectPlan { id, json }),
             Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
             Command::Dev(DevCommand::Starters { write }) => Plan::DevStarters { write },
+            Command::Dev(DevCommand::Diagram { check }) => Plan::DevDiagram { check },
             Command::Explain { topic } => Plan::Explain(
                 topic
                     .map(|t| text(&t, Word::Topic).map(str::to_string))
@@ -495,11 +526,13 @@ fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
             FormatArg::Json => Format::Json,
             FormatArg::Junit => Format::Junit,
             FormatArg::Github => Format::Github,
+            FormatArg::Html => Format::Html,
         },
         verbose: args.verbose,
         run: args.common.run_options(!args.no_trace),
         partial: args.partial,
         output: args.output,
+        html: args.html,
         workdir: args.workdir,
     })
 }

@@ -117,6 +117,7 @@ mod tests {
                         hint: None,
                         note: None,
                         explain: None,
+                        at: Default::default(),
                     }],
                     stop: None,
                     runs: Vec::new(),

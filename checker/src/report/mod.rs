@@ -5,12 +5,15 @@ pub mod cap;
 pub mod explain;
 pub mod github;
 pub mod hints;
+pub mod html;
 pub mod human;
+pub mod inspect;
 pub mod json;
 pub mod junit;
 pub mod list;
 pub mod neutral;
 pub mod stream;
+pub mod svg;
 pub mod trace;
 pub mod words;
 

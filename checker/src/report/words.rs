@@ -6,11 +6,40 @@ use super::neutral::neutral;
 use super::{Report, RunsAs};
 use crate::model::lab::LabProblem;
 use crate::model::lab::Unreachable;
-use crate::model::timeline::{signal_name, Attached, HELD_BYTES};
+use crate::model::run::SpawnFailed;
+use crate::model::timeline::{errno_name, signal_name, Attached, HELD_BYTES};
 use crate::model::{Call, Effect, Lab, SegmentState, Termination, TraceEvent};
 use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
 use crate::run::program::SAFE_PATH;
 use crate::scenario::signal_meaning;
+
+/// A failed fork or clone: "a fork failed with EAGAIN while the run had 2 processes and
+/// threads".
+pub fn spawn_failed_text(failed: &SpawnFailed) -> String {
+    let what = if failed.thread {
+        "a new thread"
+    } else {
+        "a fork"
+    };
+    format!(
+        "{what} failed with {} while the run had {} processes and threads",
+        errno_name(failed.errno),
+        failed.tasks,
+    )
+}
+
+/// A scenario's error when a fork or clone failed twice for a reason outside the run: the
+/// machine, not the program.
+pub fn spawn_elsewhere(failed: &SpawnFailed) -> String {
+    let of = failed
+        .limit
+        .map(|l| format!(" (of the {l} it may have)"))
+        .unwrap_or_default();
+    format!(
+        "{}{of}, in two tries: the machine was short of processes or memory, not the program; run the check again",
+        spawn_failed_text(failed)
+    )
+}
 
 /// Why a lab could not be checked, in one sentence. The paths and what the program said
 /// are the student's: neutral.
@@ -365,6 +394,7 @@ mod tests {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            spawn_failed: None,
         };
         assert_eq!(
             run_command(&run),

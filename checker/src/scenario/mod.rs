@@ -9,7 +9,7 @@ pub mod spec;
 pub mod status;
 pub mod verdict;
 
-pub use ctx::{errno_in, errno_text, show, Check, Ctx, Stop};
+pub use ctx::{errno_in, errno_text, show, Check, Ctx, Moment, Stop};
 pub use evidence::{Evidence, Kind};
 pub use spec::{
     Action, Arg, Invocation, Need, Owner, Purpose, Scenario, SegmentSpec, Step, MARKER, OTHER_GID,
@@ -18,6 +18,8 @@ pub use spec::{
 pub use status::{is_todo, signal_meaning};
 pub use verdict::{evaluate, Evaluation, Verdict};
 
+#[cfg(test)]
+mod failure_tests;
 #[cfg(test)]
 mod hint_tests;
 #[cfg(test)]

@@ -178,6 +178,24 @@ pub fn shared_tempdir(prefix: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Keeps `dir` until this test process has ended, then removes it: for a directory a
+/// `static` holds (statics are never dropped). A shell started now waits for the process to
+/// end and removes it.
+pub fn removed_at_exit(dir: tempfile::TempDir) -> PathBuf {
+    let path = dir.keep();
+    // The shell puts the watcher in the background and ends, so that no child of this
+    // process is left unwaited.
+    let started = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"(while kill -0 "$0" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$1") </dev/null >/dev/null 2>&1 &"#)
+        .arg(std::process::id().to_string())
+        .arg(&path)
+        .status()
+        .expect("sh runs");
+    assert!(started.success());
+    path
+}
+
 /// A copy of the `shmlab` binary where every user can run it.
 pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
     let dir = shared_tempdir("shmlab-bin-");
@@ -185,6 +203,21 @@ pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
     std::fs::copy(assert_cmd::cargo::cargo_bin("shmlab"), &to).unwrap();
     std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
     (dir, to)
+}
+
+/// The checker as an ordinary user: uid 65534 when the test runs as root, else the test's
+/// own. Keep the directory while the command runs (it holds the copy of the checker).
+pub fn as_user() -> (Option<tempfile::TempDir>, Command) {
+    if !is_root() {
+        return (None, shmlab());
+    }
+    let (bin, checker) = reachable_checker();
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .arg(checker)
+        .current_dir("/")
+        .env("NO_COLOR", "1");
+    (Some(bin), cmd)
 }
 
 /// Compiles `checker/fixtures/hostile/<name>.c` into `dir`, with `flags` after the usual

@@ -87,6 +87,10 @@ pub struct RunOutput {
     /// when traced.
     #[serde(default)]
     pub ends: Vec<ProcessEnd>,
+    /// The first fork or clone that failed for want of processes or memory (its `limit` is
+    /// left for the caller, who set it); known only when traced.
+    #[serde(default)]
+    pub spawn_failed: Option<crate::model::run::SpawnFailed>,
 }
 
 /// How the program's main process ended, before timeouts are considered. Only what the
@@ -341,6 +345,7 @@ impl Capture {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            spawn_failed: None,
             ends: Vec::new(),
         }
     }

@@ -143,6 +143,7 @@ pub fn run_from_runner(
                 survivors: Vec::new(),
                 children: 0,
                 left_namespace: false,
+                spawn_failed: None,
                 ends: Vec::new(),
             },
             None,
