@@ -463,3 +463,31 @@ fn a_students_entry_in_the_class_folder_may_be_a_link_followed_once() {
     let bob = std::fs::read_to_string(out.path().join("bob.json")).unwrap();
     assert!(bob.contains("could not be copied for the build"), "{bob}");
 }
+
+#[test]
+fn a_cargo_project_with_a_lab_that_does_not_compile_still_gives_the_other_labs() {
+    // A student's project, shaped like labs/: create done, stat half written, the rest
+    // missing. Built as the kit's own code would be (the checker's user), into a target of
+    // its own.
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-half-built-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let solution =
+        std::fs::read_to_string(workspace().join("solutions/src/bin/solution-create.rs")).unwrap();
+    let half = "fn main() {\n    let id = shm::shmget(\n}\n".to_string();
+    cargo_project(
+        &dir.path().join("project"),
+        &[("create", solution), ("stat", half)],
+        None,
+    );
+    let bins = shmlab_checker::app::cargo_build::build_project(
+        &dir.path().join("project"),
+        &dir.path().join("target"),
+    )
+    .expect("create builds although stat does not");
+    assert!(bins.contains_key("create"), "{bins:?}");
+    assert!(!bins.contains_key("stat"), "{bins:?}");
+    // The labs the project does not have are not made up.
+    assert_eq!(bins.len(), 1, "{bins:?}");
+}

@@ -186,13 +186,10 @@ pub fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
 
 /// Builds the Cargo project `src`, shaped like `labs/`, against this kit's crates: a copy
 /// of it (made by [`BuildBox::copy_in`], which follows no link) as the only member of a
-/// workspace of its own in `bx`, within [`CARGO_LIMIT`]. Returns its binaries by name, or
-/// why there are none.
-fn build_in(
-    bx: &mut BuildBox,
-    src: &Path,
-    shared_target: &Path,
-) -> Result<BTreeMap<String, PathBuf>, String> {
+/// workspace of its own in `bx`, within [`CARGO_LIMIT`]. Each binary is built on its own
+/// (`--keep-going`): returns those built and the first error of each that was not, or why
+/// none was built.
+fn build_in(bx: &mut BuildBox, src: &Path, shared_target: &Path) -> Result<Outcome, String> {
     let Some(kit) = find_workspace() else {
         return Err("a Cargo submission needs the shmlab workspace to build against: run grade inside the repository".into());
     };
@@ -238,22 +235,31 @@ fn build_in(
         "build",
         "--quiet",
         "--bins",
-        "--message-format=json-render-diagnostics",
+        "--keep-going",
+        "--message-format=json",
         "--manifest-path",
     ])
     .arg(ws.join("Cargo.toml"));
     let out = build_within(&mut cmd, CARGO_LIMIT)
         .map_err(|e| format!("the project could not be built: {e}"))?;
-    if !out.status.success() {
-        let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 12);
+    let mut built = outcome(&out.stdout);
+    built
+        .executables
+        .retain(|name, _| !placeholders.contains(name));
+    if !out.status.success() && built.executables.is_empty() {
+        // Nothing built: the compiler's errors, else cargo's own (a manifest it refused).
+        let errors = if built.rendered_errors.is_empty() {
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        } else {
+            built.rendered_errors.clone()
+        };
         return Err(format!(
-            "the project does not compile:\n{errors}{}",
+            "the project does not compile:\n{}{}",
+            first_lines(&errors, 12),
             not_copied(bx.skipped())
         ));
     }
-    let mut bins = executables(&out.stdout);
-    bins.retain(|name, _| !placeholders.contains(name));
-    Ok(bins)
+    Ok(built)
 }
 
 /// What a copy left out, as a line to add to a build's errors (empty when nothing).
@@ -270,31 +276,41 @@ pub fn not_copied(skipped: &[Skipped]) -> String {
 pub fn build_project(src: &Path, target: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
     let mut bx = BuildBox::new(Builder::Checker)
         .map_err(|e| format!("the project could not be copied for building: {e}"))?;
-    build_in(&mut bx, src, target)
+    build_in(&mut bx, src, target).map(|o| o.executables)
 }
 
 /// Builds a student's Cargo project `src` as a student ([`BuildBox::for_student`]) and copies
 /// the binaries `wanted` names into `into`. The checker's own user builds into
 /// `shared_target`, shared by every student; another uid builds in a directory of its own,
-/// removed afterwards. Returns each binary copied (or why it could not be), by name; `Err`
-/// when nothing was built.
+/// removed afterwards. Returns, by name, each binary copied (or why it could not be), and
+/// each that did not compile with its file and first error; `Err` when nothing was built.
 pub fn build_submission(
     src: &Path,
     shared_target: &Path,
     into: &Path,
     wanted: &dyn Fn(&str) -> bool,
-) -> Result<BTreeMap<String, Result<(), BoxError>>, String> {
+) -> Result<BTreeMap<String, Result<(), String>>, String> {
     let mut bx = BuildBox::for_student()
         .map_err(|e| format!("the project could not be copied for building: {e}"))?;
-    let bins = build_in(&mut bx, src, shared_target)?;
-    Ok(bins
-        .into_iter()
+    let built = build_in(&mut bx, src, shared_target)?;
+    let mut out: BTreeMap<String, Result<(), String>> = built
+        .executables
+        .iter()
         .filter(|(name, _)| wanted(name))
         .map(|(name, exe)| {
-            let copied = bx.copy_out(&exe, &into.join(&name));
-            (name, copied)
+            let copied = bx
+                .copy_out(exe, &into.join(name))
+                .map_err(|e| e.to_string());
+            (name.clone(), copied)
         })
-        .collect())
+        .collect();
+    for (name, e) in built.errors.iter().filter(|(name, _)| wanted(name)) {
+        out.insert(
+            name.clone(),
+            Err(format!("{} does not compile: {}", e.file, e.text)),
+        );
+    }
+    Ok(out)
 }
 
 /// The first `n` non-blank lines of `text`.

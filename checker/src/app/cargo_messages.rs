@@ -24,6 +24,8 @@ pub struct Outcome {
     /// The library target's name, when the package has one (a lab fails with its error when
     /// the library does not compile).
     pub library: Option<String>,
+    /// Every error as the compiler rendered it, in order.
+    pub rendered_errors: String,
 }
 
 impl Outcome {
@@ -68,9 +70,16 @@ pub fn outcome(messages: &[u8]) -> Outcome {
                     out.executables.insert(name.to_string(), PathBuf::from(exe));
                 }
             }
-            Some("compiler-message") if !out.errors.contains_key(name) => {
-                if let Some(first) = first_error(&msg["message"]) {
-                    out.errors.insert(name.to_string(), first);
+            Some("compiler-message") => {
+                if msg["message"]["level"] == "error" {
+                    if let Some(text) = msg["message"]["rendered"].as_str() {
+                        out.rendered_errors.push_str(text);
+                    }
+                }
+                if !out.errors.contains_key(name) {
+                    if let Some(first) = first_error(&msg["message"]) {
+                        out.errors.insert(name.to_string(), first);
+                    }
                 }
             }
             _ => {}
@@ -121,6 +130,7 @@ mod tests {
         assert_eq!(e.file, "labs/src/bin/stat.rs");
         assert_eq!(e.text, "error: expected `;`, found `}` (line 21)");
         assert_eq!(o.library.as_deref(), Some("shmlab_labs"));
+        assert_eq!(o.rendered_errors, "error: expected `;`\nerror: aborting\n");
     }
 
     #[test]

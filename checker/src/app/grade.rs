@@ -155,7 +155,7 @@ fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> Prepared {
             Ok(bins) => {
                 for (name, copied) in bins {
                     if let (Some(lab), Err(e)) = (Lab::from_name(&name), copied) {
-                        problems.insert(lab, e.to_string());
+                        problems.insert(lab, e);
                     }
                 }
             }
