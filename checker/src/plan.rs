@@ -24,6 +24,8 @@ pub enum Plan {
     Inspect(InspectPlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
+    /// `dev starters [--write]`.
+    DevStarters { write: bool },
     /// `dev diagram [--check]`: draw (or compare) the docs' lifecycle diagram.
     DevDiagram { check: bool },
     /// `watch`.
@@ -38,8 +40,12 @@ pub enum Plan {
     ManPages(PathBuf),
     /// `explain [TOPIC]`.
     Explain(Option<String>),
-    /// `hint LAB [--all]`.
-    Hint { lab: Lab, all: bool },
+    /// `hint [--lang c|rust] LAB [--all]`: the track when `--lang` names one.
+    Hint {
+        lab: Lab,
+        track: Option<Track>,
+        all: bool,
+    },
     /// `reset LAB`.
     Reset { lab: Lab, track: Track, yes: bool },
     /// `solution LAB`.

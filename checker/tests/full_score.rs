@@ -10,6 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use common::{as_user, built, is_root, json_report, shared_tempdir, workspace};
+use shmlab_checker::model::Lab;
 
 /// `max_score` per lab, and how many of its scenarios were skipped.
 fn per_lab(doc: &serde_json::Value) -> BTreeMap<String, (u64, u64)> {
@@ -71,14 +72,8 @@ fn a_missing_lab_has_the_same_full_score_as_a_present_one() {
 fn c_submission(dir: &Path, labs: &[&str]) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let src = workspace().join("solutions/c");
-    for name in ["lab.c", "lab.h"]
-        .into_iter()
-        .map(String::from)
-        .chain(labs.iter().map(|l| format!("{l}.c")))
-    {
-        std::fs::copy(src.join(&name), dir.join(&name)).unwrap();
-    }
+    let labs: Vec<Lab> = labs.iter().map(|l| Lab::from_name(l).unwrap()).collect();
+    shmlab_checker::app::starters::write_c_solutions(&workspace(), dir, &labs).unwrap();
 }
 
 #[test]

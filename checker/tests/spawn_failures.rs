@@ -13,7 +13,15 @@ use common::{as_user, json_report, require_root, shared_tempdir, shmlab, workspa
 
 /// The C reference share program, linked with `threads_first.c` (`flags` say how).
 fn share_with_threads_first(dir: &Path, flags: &[&str]) -> PathBuf {
-    let c = workspace().join("solutions/c");
+    // The C solution of share as a submission holds it, with lab.c and lab.h.
+    let c = dir.join("share-solution");
+    std::fs::create_dir_all(&c).unwrap();
+    shmlab_checker::app::starters::write_c_solutions(
+        &workspace(),
+        &c,
+        &[shmlab_checker::model::Lab::Share],
+    )
+    .unwrap();
     let share = c.join("share.c").display().to_string();
     let lab = c.join("lab.c").display().to_string();
     let include = format!("-I{}", c.display());
@@ -90,7 +98,10 @@ fn take_threads_when_asked(
 }
 
 #[test]
-#[ignore = "needs root: runs the checker and another process as uid 65534"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: runs the checker and another process as uid 65534"
+)]
 fn a_fork_that_fails_for_a_reason_outside_the_run_is_an_error_of_the_scenario() {
     require_root();
     let dir = shared_tempdir("shmlab-spawn-");

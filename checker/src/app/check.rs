@@ -145,7 +145,9 @@ fn record_progress(
     let mut p = progress::load(&path);
     let name = progress::track_name(*track);
     let now = progress::now();
-    let mut changed = false;
+    let mut changed = p.track.as_deref() != Some(name);
+    // `hint` follows the track of the last check or list.
+    p.track = Some(name.to_string());
     // A lab passes only with all of its scenarios run, not one picked by its slug.
     let whole = |lab: Lab| {
         selection
@@ -164,8 +166,8 @@ fn record_progress(
         .iter()
         .map(|l| {
             let first = p.done.get(&(name.to_string(), l.lab)).copied();
-            let hints = p.hints.get(&l.lab).copied();
-            let levels = crate::report::hints::levels(l.lab).len();
+            let hints = p.hints_seen(name, l.lab);
+            let levels = crate::report::hints::levels(l.lab, *track).len();
             (l.lab, list::progress_text(first, hints, levels))
         })
         .collect()

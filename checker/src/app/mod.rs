@@ -5,6 +5,7 @@ pub mod assignment;
 pub mod autograde;
 pub mod c_build;
 pub mod cargo_build;
+pub mod cargo_messages;
 pub mod check;
 pub mod dev;
 pub mod diagram;
@@ -15,6 +16,7 @@ pub mod inspect;
 pub mod learn;
 pub mod programs;
 pub mod progress;
+pub mod starters;
 pub mod trace;
 pub mod watch;
 
@@ -37,6 +39,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Inspect(p) => inspect::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
+        Plan::DevStarters { write } => dev::starters(write),
         Plan::DevDiagram { check } => diagram::execute(check),
         Plan::Watch(p) => watch::execute(&p),
         Plan::Gradescope(p) => gradescope::execute(&p),
@@ -44,7 +47,7 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
         Plan::ManPages(dir) => man_pages(&dir),
         Plan::Explain(topic) => explain(topic.as_deref()),
-        Plan::Hint { lab, all } => learn::hint(lab, all),
+        Plan::Hint { lab, track, all } => learn::hint(lab, track, all),
         Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
         Plan::Solution { lab, track } => learn::solution(lab, track),
         Plan::Assignment(p) => assignment::check(&p),

@@ -46,18 +46,23 @@ pub fn spawn_elsewhere(failed: &SpawnFailed) -> String {
 pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
     match problem {
         LabProblem::DoesNotCompile {
-            package,
-            errors: None,
+            file,
+            first_error,
+            errors,
         } => {
-            format!("the {package} crate does not compile: the compiler's errors are above")
+            let first = first_error
+                .as_deref()
+                .map(|f| format!(": {}", neutral(f)))
+                .unwrap_or_default();
+            let messages = match errors {
+                Some(errors) => format!(";\n{}", neutral_lines(errors)),
+                None => "; the compiler's messages are above".into(),
+            };
+            format!(
+                "{} does not compile{first}; the other labs are checked all the same{messages}",
+                neutral(file)
+            )
         }
-        LabProblem::DoesNotCompile {
-            package,
-            errors: Some(errors),
-        } => format!(
-            "the {package} crate does not compile:\n{}",
-            neutral_lines(errors)
-        ),
         LabProblem::SourceDoesNotCompile {
             file,
             why: None,

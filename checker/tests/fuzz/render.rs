@@ -47,8 +47,13 @@ fn problem() -> impl Strategy<Value = Option<LabProblem>> {
     proptest::option::weighted(
         0.15,
         prop_oneof![
-            (t(), proptest::option::of(t()))
-                .prop_map(|(package, errors)| LabProblem::DoesNotCompile { package, errors }),
+            (t(), proptest::option::of(t()), proptest::option::of(t())).prop_map(
+                |(file, first_error, errors)| LabProblem::DoesNotCompile {
+                    file,
+                    first_error,
+                    errors
+                }
+            ),
             (t(), proptest::option::of(t()), proptest::option::of(t())).prop_map(
                 |(file, why, errors)| LabProblem::SourceDoesNotCompile { file, why, errors }
             ),
