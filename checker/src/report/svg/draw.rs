@@ -425,31 +425,14 @@ fn panel_lines(layout: &Layout, wrap_at: usize) -> Vec<(String, bool)> {
             format!("✗ check {}: {} ({when})", p.number, p.pin.what),
             true,
         ));
-        for (label, text) in [("expected", &p.pin.expected), ("got", &p.pin.actual)] {
-            for (k, line) in wrap(&format!("{label}: {text}"), wrap_at)
-                .into_iter()
-                .enumerate()
-            {
-                lines.push((
-                    if k == 0 {
-                        format!("  {line}")
-                    } else {
-                        format!("    {line}")
-                    },
-                    false,
-                ));
-            }
-        }
-        if let Some(hint) = &p.pin.hint {
-            for (k, line) in wrap(&format!("→ {hint}"), wrap_at).into_iter().enumerate() {
-                lines.push((
-                    if k == 0 {
-                        format!("  {line}")
-                    } else {
-                        format!("    {line}")
-                    },
-                    false,
-                ));
+        let expected = format!("expected: {}", p.pin.expected);
+        let got = format!("got: {}", p.pin.actual);
+        let hint = p.pin.hint.as_ref().map(|h| format!("→ {h}"));
+        for text in [Some(expected), Some(got), hint].into_iter().flatten() {
+            // Each text indented, its own later lines a little more.
+            for (k, line) in wrap(&text, wrap_at).into_iter().enumerate() {
+                let indent = if k == 0 { "  " } else { "    " };
+                lines.push((format!("{indent}{line}"), false));
             }
         }
     }
