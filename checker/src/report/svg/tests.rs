@@ -311,8 +311,11 @@ fn the_svg_of_a_share_run_parses_and_holds_lanes_spans_marks_and_the_pinned_chec
     );
     let marks = class("mark");
     assert_eq!(marks.len(), events.len());
+    // A group a screen reader enters, each mark an image named by its title.
+    assert_eq!(root.attribute("role"), Some("group"));
     for m in &marks {
         assert!(!title_of(m).is_empty(), "every mark has a text alternative");
+        assert_eq!(m.attribute("role"), Some("img"));
     }
     assert!(
         title_of(&marks[3]).contains("shmctl(0, IPC_RMID, NULL) = 0"),
