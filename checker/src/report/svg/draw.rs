@@ -15,7 +15,7 @@ pub const COL_W: f64 = 104.0;
 pub const LEFT: f64 = 176.0;
 const RIGHT: f64 = 40.0;
 const TOP: f64 = 30.0;
-const AXIS_H: f64 = 46.0;
+const AXIS_H: f64 = 64.0;
 pub(super) const BAND_H: f64 = 58.0;
 const LANE_H: f64 = 84.0;
 pub(super) const FONT: f64 = 11.0;
@@ -378,10 +378,16 @@ fn draw_pins(s: &mut String, layout: &Layout, flag_y: f64, lanes_top: f64, botto
     cols.dedup_by(|a, b| a == b);
     cols.sort_by(f64::total_cmp);
     cols.dedup();
+    // Flags of nearby columns take two rows rather than cover each other.
+    let mut rows = Rows::new(2);
     for col in cols {
         let here: Vec<_> = layout.pins.iter().filter(|p| p.col == col).collect();
         let numbers: Vec<String> = here.iter().map(|p| p.number.to_string()).collect();
-        let label = format!("✗ check {}", numbers.join(","));
+        let label = if here.len() <= 3 {
+            format!("✗ check {}", numbers.join(","))
+        } else {
+            format!("✗ {} checks", here.len())
+        };
         let title: Vec<String> = here
             .iter()
             .map(|p| {
@@ -393,6 +399,8 @@ fn draw_pins(s: &mut String, layout: &Layout, flag_y: f64, lanes_top: f64, botto
             .collect();
         let cx = x(col);
         let w = label.chars().count() as f64 * FONT * CHAR_W + 10.0;
+        let row = rows.place(cx, label.chars().count() + 2).unwrap_or(1);
+        let flag_y = flag_y + row as f64 * 19.0;
         let lane_ys: Vec<String> = here
             .iter()
             .filter_map(|p| p.lane)
