@@ -6,6 +6,8 @@
 //!   else they are ignored, with that reason.
 //! - `shmlab_sysv_ipc`: Python's `sysv_ipc` module can be imported (`.ci/run` installs it as
 //!   root), for the test that runs the guides' Python programs.
+//! - `shmlab_junitparser`: Python's `junitparser` module can be imported (`.ci/run` installs
+//!   it as root), for the test that reads the JUnit report back with it.
 //! - `no_chromium`: Debian's Chromium (`/usr/bin/chromium`) is not installed, so the
 //!   screenshot test of the HTML report is ignored with its reason (`.ci/run` installs it).
 //!
@@ -18,6 +20,7 @@ use std::process::{Command, Stdio};
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(shmlab_root)");
     println!("cargo::rustc-check-cfg=cfg(shmlab_sysv_ipc)");
+    println!("cargo::rustc-check-cfg=cfg(shmlab_junitparser)");
     println!("cargo::rustc-check-cfg=cfg(no_chromium)");
     // Who builds: another user (sudo, su) changes these; the module may come with PYTHONPATH.
     for var in ["USER", "HOME", "SUDO_UID", "PYTHONPATH"] {
@@ -27,15 +30,11 @@ fn main() {
     if is_root() {
         println!("cargo::rustc-cfg=shmlab_root");
     }
-    let sysv_ipc = Command::new("python3")
-        .args(["-c", "import sysv_ipc"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if sysv_ipc {
+    if python_imports("sysv_ipc") {
         println!("cargo::rustc-cfg=shmlab_sysv_ipc");
+    }
+    if python_imports("junitparser") {
+        println!("cargo::rustc-cfg=shmlab_junitparser");
     }
     let chromium = std::path::Path::new("/usr/bin/chromium");
     if chromium.exists() {
@@ -43,6 +42,17 @@ fn main() {
     } else {
         println!("cargo::rustc-cfg=no_chromium");
     }
+}
+
+/// Whether Python can import `module`.
+fn python_imports(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Whether the build runs as uid 0 (the real and effective uids, from /proc).

@@ -427,7 +427,10 @@ fn assert_within_githubs_limits(job: &Job) {
 }
 
 #[test]
-#[ignore = "needs root: the sudo steps run the checker as root, as on GitHub's runners"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the sudo steps run the checker as root, as on GitHub's runners"
+)]
 fn classroom_gives_a_correct_repository_full_marks_a_buggy_one_partial_and_a_broken_checker_an_error(
 ) {
     common::require_root();
@@ -453,13 +456,20 @@ fn classroom_gives_a_correct_repository_full_marks_a_buggy_one_partial_and_a_bro
 
     // Buggy: create still the untouched starter.
     let r = runner(dir.path(), &cargo);
-    labs_from(&r, &|lab| {
-        if lab == "create" {
-            "checker/starters/rust/create.rs".into()
-        } else {
-            format!("solutions/src/bin/solution-{lab}.rs")
-        }
-    });
+    labs_from(&r, &|lab| format!("solutions/src/bin/solution-{lab}.rs"));
+    // The untouched starter, as a fresh clone hands it out (derived from its solution).
+    let starters = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    shmlab_checker::app::starters::write_pristine(
+        &r.kit,
+        shmlab_checker::plan::Track::Rust,
+        starters.path(),
+    )
+    .unwrap();
+    std::fs::copy(
+        starters.path().join("create.rs"),
+        r.kit.join("labs/src/bin/create.rs"),
+    )
+    .unwrap();
     let job = r.run(&yaml, "", &|| {});
     assert_eq!(job.points, Some((46.0, 52)), "{:#?}", job.results);
     assert_eq!(
