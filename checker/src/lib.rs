@@ -7,6 +7,7 @@
 //! usage, an environment it cannot use) and maps them to exit statuses.
 
 pub mod app;
+pub mod assignment;
 pub mod catalogue;
 pub mod cli;
 pub mod error;
@@ -39,15 +40,29 @@ mod layers {
     }
 
     #[test]
-    fn model_and_scenario_import_nothing_from_run_app_or_report() {
+    fn model_scenario_and_assignment_import_nothing_from_run_app_or_report() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for layer in ["model", "scenario"] {
+        for layer in ["model", "scenario", "assignment"] {
             for (path, text) in sources(&src.join(layer)) {
                 for above in ["crate::run", "crate::app", "crate::report", "crate::cli"] {
                     assert!(!text.contains(above), "{path} uses {above}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn no_two_modules_import_each_other_and_errors_reach_no_orchestration() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let read = |p: &str| std::fs::read_to_string(src.join(p)).unwrap();
+        assert!(
+            !read("app/c_build.rs").contains("programs::"),
+            "c_build uses programs"
+        );
+        assert!(
+            !read("error.rs").contains("crate::app"),
+            "error.rs uses app"
+        );
     }
 
     #[test]

@@ -32,8 +32,12 @@ pub enum Plan {
     Watch(WatchPlan),
     /// `gradescope`: the autograder zip.
     Gradescope(GradescopePlan),
+    /// `autograde`: one Gradescope submission, as `run_autograder` runs it.
+    Autograde(AutogradePlan),
     /// Text made from the command line's own definition (completions, the man page), to print.
     Print(Vec<u8>),
+    /// Every manual page, written into this directory (`man --out DIR`).
+    ManPages(PathBuf),
     /// `explain [TOPIC]`.
     Explain(Option<String>),
     /// `hint [--lang c|rust] LAB [--all]`: the track when `--lang` names one.
@@ -46,6 +50,52 @@ pub enum Plan {
     Reset { lab: Lab, track: Track, yes: bool },
     /// `solution LAB`.
     Solution { lab: Lab, track: Track },
+    /// `check --assignment FILE`.
+    Assignment(AssignmentPlan),
+    /// `grade DIR --assignment FILE`.
+    AssignmentGrade(AssignmentGradePlan),
+    /// `assignment schema`.
+    AssignmentSchema,
+    /// `assignment new`.
+    AssignmentNew(SkeletonPlan),
+}
+
+/// Where an assignment's program comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignmentSource {
+    /// This executable.
+    Program(PathBuf),
+    /// A submission's folder, built as the assignment says.
+    Dir(PathBuf),
+}
+
+/// `check --assignment FILE (--program P | --dir D)`.
+#[derive(Debug, Clone)]
+pub struct AssignmentPlan {
+    pub file: PathBuf,
+    pub source: AssignmentSource,
+    pub format: Format,
+    pub verbose: bool,
+    pub run: RunOptions,
+    pub output: Option<PathBuf>,
+}
+
+/// `assignment new`: a skeleton from a reference program's runs.
+#[derive(Debug, Clone)]
+pub struct SkeletonPlan {
+    pub source: AssignmentSource,
+    pub out: PathBuf,
+    pub force: bool,
+    pub run: RunOptions,
+}
+
+/// `grade DIR --assignment FILE`.
+#[derive(Debug, Clone)]
+pub struct AssignmentGradePlan {
+    pub file: PathBuf,
+    pub submissions: PathBuf,
+    pub out: PathBuf,
+    pub run: RunOptions,
 }
 
 /// The language of the kit's labs and solutions.
@@ -125,6 +175,14 @@ pub enum Format {
     Html,
 }
 
+/// Where a checker error is reported besides stderr: in the format asked for, in the
+/// `--output` file when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorSink {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+}
+
 /// How programs run: isolation, time, tracing.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunOptions {
@@ -152,6 +210,19 @@ pub struct CheckPlan {
     /// The folder every program's runs happen in a copy of (`--workdir`), instead of the
     /// program's own.
     pub workdir: Option<PathBuf>,
+    /// Colours in the human report.
+    pub color: ColorWhen,
+}
+
+/// When the human report is coloured (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorWhen {
+    /// On a terminal (not in an `--output` file), unless `NO_COLOR` is set; also elsewhere
+    /// when `CLICOLOR_FORCE` or `FORCE_COLOR` is.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// `trace`.
@@ -205,8 +276,60 @@ pub struct WatchPlan {
 pub struct GradescopePlan {
     /// The zip to write.
     pub out: PathBuf,
-    /// The labs that count (all when empty), by name.
+    /// What goes in the zip's settings file, for `shmlab autograde`.
+    pub settings: Settings,
+}
+
+/// `shmlab autograde`: one Gradescope submission.
+#[derive(Debug, Clone)]
+pub struct AutogradePlan {
+    /// Where Gradescope lays out the autograder (`/autograder`).
+    pub root: PathBuf,
+}
+
+/// When students see the results on Gradescope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Hidden,
+    #[default]
+    AfterDueDate,
+    AfterPublished,
+    Visible,
+}
+
+/// Gradescope's default limit for a submission is 10 minutes: the checker stops grading
+/// before, to have the time to write what it graded.
+pub const DEFAULT_LIMIT_SECS: u64 = 540;
+
+/// What the instructor chose when the Gradescope zip was made (its settings file).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    /// The labs that count, by name (every lab when empty).
+    #[serde(default)]
     pub labs: Vec<String>,
-    /// Gradescope's `visibility` of the results.
-    pub visibility: String,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Seconds the whole grading may take.
+    #[serde(default = "default_limit")]
+    pub limit_secs: u64,
+    /// Keep every test's runs, checks and snapshots in `extra_data` (the file may then pass
+    /// Gradescope's 1 MB).
+    #[serde(default)]
+    pub full: bool,
+}
+
+fn default_limit() -> u64 {
+    DEFAULT_LIMIT_SECS
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            labs: Vec::new(),
+            visibility: Visibility::default(),
+            limit_secs: DEFAULT_LIMIT_SECS,
+            full: false,
+        }
+    }
 }

@@ -415,6 +415,7 @@ fn a_c_lab_whose_source_is_a_link_is_that_labs_problem_and_not_compiled() {
             Err(LabProblem::SourceDoesNotCompile {
                 file,
                 why: Some(why),
+                ..
             }),
         ) => {
             assert_eq!(file, "labs/c/create.c");

@@ -79,8 +79,19 @@ fn a_c_lab_that_does_not_compile_is_that_labs_problem_alone() {
     let out = scratch("broken-out");
     let programs = c_build::build(src, &out, &[Lab::Create, Lab::Access], "labs/c", None);
     match &programs[0] {
-        (Lab::Create, Err(LabProblem::SourceDoesNotCompile { file, why: None })) => {
-            assert_eq!(file, "labs/c/create.c")
+        (
+            Lab::Create,
+            Err(LabProblem::SourceDoesNotCompile {
+                file,
+                why: None,
+                errors: Some(errors),
+            }),
+        ) => {
+            assert_eq!(file, "labs/c/create.c");
+            assert!(
+                errors.contains("nope"),
+                "the compiler's error is kept: {errors}"
+            );
         }
         other => panic!("create should not compile: {other:?}"),
     }

@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::cargo_build::{build_within, CC_LIMIT};
-use super::programs::{Found, Programs};
+use super::cargo_build::{build_within, CC_LIMIT, COMPILER_LINES};
+use super::found::{Found, Programs};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::run::build::BuildBox;
@@ -66,6 +66,7 @@ pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str, lib: Option<&Pat
                     let problem = LabProblem::SourceDoesNotCompile {
                         file: format!("{shown}/{lab}.c"),
                         why: Some(why.clone()),
+                        errors: None,
                     };
                     (*lab, Err(problem))
                 })
@@ -107,6 +108,7 @@ fn build_one(
     let problem = |why: Option<String>| LabProblem::SourceDoesNotCompile {
         file: file.clone(),
         why,
+        errors: None,
     };
     if !copy.join(&name).is_file() {
         if let Some(s) = bx.skipped().iter().find(|s| s.path == Path::new(&name)) {
@@ -130,7 +132,12 @@ fn build_one(
         Ok(o) => {
             eprint!("{}", String::from_utf8_lossy(&o.stderr));
             if !o.status.success() {
-                return Err(problem(None));
+                let said = String::from_utf8_lossy(&o.stderr);
+                return Err(LabProblem::SourceDoesNotCompile {
+                    file,
+                    why: None,
+                    errors: Some(super::cargo_build::first_lines(&said, COMPILER_LINES)),
+                });
             }
         }
         Err(e) => {

@@ -11,15 +11,7 @@ use super::cargo_messages::{outcome, rendered, Outcome};
 use crate::model::Lab;
 use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
 
-/// Why the build did not give binaries.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// cargo could not be started.
-    #[error(
-        "could not run cargo ({0}): if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
-    )]
-    NoCargo(std::io::Error),
-}
+pub use crate::run::build::toolchain::BuildError;
 
 /// The workspace of the kit: the nearest directory above the current one that has
 /// `Cargo.toml` and `labs/Cargo.toml`, else the one this checker was built from (which it
@@ -57,7 +49,6 @@ pub fn find_workspace() -> Option<PathBuf> {
 /// binaries were built and the first error of each that was not.
 pub fn build(workspace: &Path, package: &str, bins: &[String]) -> Result<Outcome, BuildError> {
     use std::io::{BufRead, IsTerminal, Write};
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let terminal = std::io::stderr().is_terminal();
     // Never a silent wait: the first build takes a while. At a terminal, cargo's own progress
     // shows too.
@@ -67,7 +58,8 @@ pub fn build(workspace: &Path, package: &str, bins: &[String]) -> Result<Outcome
         more => format!("{} programs", more.len()),
     };
     eprintln!("shmlab: building {package} ({which}) ...");
-    let mut cmd = Command::new(cargo);
+    // Where cargo is, also when PATH lacks it (sudo's secure_path, a grading image).
+    let mut cmd = crate::run::build::toolchain::cargo_command();
     cmd.arg("build");
     if !terminal {
         cmd.arg("--quiet");
@@ -111,6 +103,9 @@ pub fn build(workspace: &Path, package: &str, bins: &[String]) -> Result<Outcome
 pub fn executables(messages: &[u8]) -> BTreeMap<String, PathBuf> {
     outcome(messages).executables
 }
+
+/// Lines of a compiler's errors a report keeps.
+pub const COMPILER_LINES: usize = 40;
 
 /// Time allowed to compile one C file.
 pub const CC_LIMIT: Duration = Duration::from_secs(60);
@@ -240,8 +235,12 @@ fn build_in(bx: &mut BuildBox, src: &Path, shared_target: &Path) -> Result<Outco
         "--manifest-path",
     ])
     .arg(ws.join("Cargo.toml"));
-    let out = build_within(&mut cmd, CARGO_LIMIT)
-        .map_err(|e| format!("the project could not be built: {e}"))?;
+    let out = build_within(&mut cmd, CARGO_LIMIT).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "the project could not be built: cargo could not be run ({e}): the grader's Rust toolchain is missing, which is not your fault; tell your instructor"
+        ),
+        _ => format!("the project could not be built: {e}"),
+    })?;
     let mut built = outcome(&out.stdout);
     built
         .executables

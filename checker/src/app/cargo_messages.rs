@@ -13,6 +13,8 @@ pub struct FirstError {
     pub file: String,
     /// `error[E0425]: cannot find value `x` in this scope (line 12)`.
     pub text: String,
+    /// The error as the compiler rendered it (with its source lines), when cargo gave it.
+    pub rendered: Option<String>,
 }
 
 /// What a build gave: the executables by target name, and the first error of each target
@@ -108,6 +110,7 @@ fn first_error(message: &serde_json::Value) -> Option<FirstError> {
     Some(FirstError {
         file,
         text: format!("error{code}: {what} (line {line})"),
+        rendered: message["rendered"].as_str().map(str::to_string),
     })
 }
 

@@ -93,10 +93,8 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
         }
         match plan.format {
             Format::Human => {
-                let color = std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
                 let style = human::Style {
-                    color,
+                    color: super::use_color(plan.color, plan.output.is_none()),
                     verbose: plan.verbose,
                 };
                 human::render(&report, style, out)
@@ -339,7 +337,8 @@ fn check_lab(
     let mut problem = program.as_ref().err().cloned();
     let mut results = Vec::new();
     for s in &scenarios {
-        let result = match (run::unmet_need(env, s), program) {
+        let started = std::time::Instant::now();
+        let mut result = match (run::unmet_need(env, s), program) {
             // What cannot run here is skipped for every program alike, present, missing or
             // not compiling: the same labs in the same environment have the same full score.
             (Some(reason), _) => report_of(s, Verdict::Skipped(reason), None),
@@ -389,6 +388,7 @@ fn check_lab(
                 }
             },
         };
+        result.elapsed = started.elapsed();
         let said = problem.as_ref().map(|p| words::lab_problem(lab, p));
         on_scenario(lab, said.as_deref(), &result);
         results.push(result);
@@ -464,6 +464,7 @@ fn report_of(s: &Scenario, verdict: Verdict, obs: Option<Observation>) -> Scenar
         stop: None,
         runs,
         snapshots,
+        elapsed: std::time::Duration::ZERO,
     }
 }
 
@@ -484,6 +485,7 @@ mod tests {
             steps: vec![Step::Run(crate::scenario::Invocation {
                 args: Vec::new(),
                 stdin: None,
+                answers: None,
             })],
             read_contents: false,
             expect,
@@ -517,6 +519,7 @@ mod tests {
                 children: 0,
                 left_namespace: false,
                 spawn_failed: None,
+                exchanges: Vec::new(),
             }],
             after_run: vec![1],
             contents: vec![BTreeMap::new()],

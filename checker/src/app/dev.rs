@@ -154,6 +154,7 @@ fn pristine_starters(ws: &Path) -> Programs {
             let problem = LabProblem::DoesNotCompile {
                 file: student_file(lab, Track::Rust),
                 first_error: None,
+                errors: None,
             };
             (lab, found.ok_or(problem))
         })

@@ -219,9 +219,12 @@ fn lab_scores(doc: &Value) -> BTreeMap<String, u64> {
     scores
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// A cell as a spreadsheet may safely read it: a text that starts with `=`, `+`, `-`, `@`,
+/// a tab or a CR would be taken for a formula, so it gets a `'` first (OWASP's advice for CSV
+/// injection); the `csv` crate quotes the rest (commas, quotes, CR and LF).
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
     } else {
         s.to_string()
     }
@@ -456,33 +459,27 @@ fn write_csv(
     prepared: &[Prepared],
     reports: &[Option<Value>],
 ) -> std::io::Result<()> {
-    let mut csv = String::from("student");
-    for lab in &plan.labs {
-        csv.push(',');
-        csv.push_str(lab.name());
-    }
-    csv.push_str(",score,max_score,error\n");
+    let mut csv = csv::Writer::from_path(plan.out.join("grades.csv"))?;
+    let mut header = vec!["student".to_string()];
+    header.extend(plan.labs.iter().map(|l| l.name().to_string()));
+    header.extend(["score", "max_score", "error"].map(String::from));
+    csv.write_record(&header)?;
     for (p, doc) in prepared.iter().zip(reports) {
         let doc = doc.clone().unwrap_or_else(
             || json!({ "extra_data": { "error": "not graded: grading was interrupted" } }),
         );
         let scores = lab_scores(&doc);
-        csv.push_str(&csv_field(&p.student));
+        let mut row = vec![cell(&p.student)];
         for lab in &plan.labs {
-            csv.push_str(&format!(
-                ",{}",
-                scores.get(lab.name()).copied().unwrap_or(0)
-            ));
+            row.push(scores.get(lab.name()).copied().unwrap_or(0).to_string());
         }
         let error = doc["extra_data"]["error"].as_str().unwrap_or("");
-        csv.push_str(&format!(
-            ",{},{},{}\n",
-            doc["score"].as_u64().unwrap_or(0),
-            doc["max_score"].as_u64().unwrap_or(0),
-            csv_field(&first_lines(error, 1))
-        ));
+        row.push(doc["score"].as_u64().unwrap_or(0).to_string());
+        row.push(doc["max_score"].as_u64().unwrap_or(0).to_string());
+        row.push(cell(&first_lines(error, 1)));
+        csv.write_record(&row)?;
     }
-    std::fs::write(plan.out.join("grades.csv"), csv)
+    csv.flush()
 }
 
 /// The options that make a child `shmlab check` run programs as `run` says (each student's
@@ -540,4 +537,29 @@ pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
         );
     }
     Ok(exit_codes::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_as_a_formula_is_made_text() {
+        for f in ["=1+1", "+1", "-2", "@SUM(A1)", "\t=x", "\r=x"] {
+            assert!(cell(f).starts_with('\''), "{f:?}");
+        }
+        assert_eq!(cell("alice"), "alice");
+    }
+
+    #[test]
+    fn a_cr_in_a_name_stays_in_its_cell() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([cell("bob\revil"), "1".into()]).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let whole = format!("a,b\n{text}");
+        let mut r = csv::Reader::from_reader(whole.as_bytes());
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1, "{text:?}");
+        assert_eq!(&rows[0][0], "bob\revil");
+    }
 }

@@ -5,25 +5,12 @@ use std::path::{Path, PathBuf};
 
 use super::c_build;
 use super::cargo_build;
+pub use super::found::{Found, Programs};
 use crate::cli::check_executable;
 use crate::error::{Fatal, UsageError};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
 use crate::plan::{Source, Track};
-
-/// A lab's program: its path, how reports name it, and the folder its runs happen in a
-/// copy of.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub path: PathBuf,
-    pub shown: String,
-    /// The submission's folder: the one holding the program (`--program`, `--dir`), or its
-    /// source (`labs/src/bin`, `labs/c`); `None` for an empty working folder.
-    pub folder: Option<PathBuf>,
-}
-
-/// A program per lab, or why there is none.
-pub type Programs = Vec<(Lab, Result<Found, LabProblem>)>;
 
 /// The programs of `labs` from `source`; building the crate first where it is one.
 pub fn resolve(source: &Source, labs: &[Lab]) -> Result<Programs, Fatal> {
@@ -78,6 +65,7 @@ pub fn built_in(
     prefix: &str,
     shown: &str,
 ) -> Result<Programs, Fatal> {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let name = |lab: &Lab| format!("{prefix}{lab}");
     let source = |lab: &Lab| ws.join(shown).join(format!("{}.rs", name(lab)));
     let missing = |lab: &Lab| !shown.is_empty() && !source(lab).is_file();
@@ -104,6 +92,12 @@ pub fn built_in(
                 Err(LabProblem::DoesNotCompile {
                     file: first.map_or_else(|| format!("{shown}/{name}.rs"), |e| e.file.clone()),
                     first_error: first.map(|e| e.text.clone()),
+                    // Where no one sees the compiler's stderr (a CI log, Gradescope), the
+                    // report carries the error as the compiler rendered it.
+                    errors: first
+                        .and_then(|e| e.rendered.as_deref())
+                        .filter(|_| !terminal)
+                        .map(|r| cargo_build::first_lines(r, cargo_build::COMPILER_LINES)),
                 })
             };
             (*lab, found)

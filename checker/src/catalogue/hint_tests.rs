@@ -211,6 +211,7 @@ fn observe(s: &Scenario, made: &Made) -> Observation {
                 children: 0,
                 left_namespace: false,
                 spawn_failed: None,
+                exchanges: Vec::new(),
             });
             segments.extend(made.created.iter().cloned());
             after_run.push(n + 1);

@@ -126,6 +126,10 @@ pub struct RunRecord {
     /// known only when traced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spawn_failed: Option<SpawnFailed>,
+    /// What the program asked and the checker answered, when it answered on a terminal
+    /// (an assignment's runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<super::dialogue::Exchange>,
 }
 
 /// The bytes of a segment, read by the checker after a run.

@@ -10,6 +10,7 @@
 use std::io::{self, Write};
 
 use super::list::status_text;
+use super::neutral::neutral;
 use super::svg::{self, xml::esc};
 use super::trace::Trace;
 use super::words::{self, run_command, termination_text};
@@ -275,6 +276,16 @@ fn render_checks(s: &ScenarioReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "</li>")?;
     }
     writeln!(out, "</ul>")
+}
+
+/// A checker error, as a page of its own: the report could not be made.
+pub fn render_error(message: &str, out: &mut dyn Write) -> io::Result<()> {
+    head(out, "shmlab: the checker could not make the report")?;
+    writeln!(
+        out,
+        r#"<header><h1>shmlab: no report</h1><p class="summary failing">error: {}</p></header></body></html>"#,
+        esc(&neutral(message))
+    )
 }
 
 /// Text shown as lines in a `<pre>`: each line neutral and escaped, its breaks kept.

@@ -384,6 +384,7 @@ mod tests {
             stop: Some(Stop::NotImplemented),
             runs: Vec::new(),
             snapshots: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
         }
     }
 
@@ -483,6 +484,7 @@ mod tests {
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            exchanges: Vec::new(),
         });
         let mut r = report(vec![s]);
         r.source = format!("the program ./create{forged}");

@@ -1,9 +1,11 @@
 //! One report model, rendered by each format: every format says the same thing. The words
 //! for what was observed live in [`words`].
 
+pub mod assignment;
 pub mod cap;
 pub mod explain;
 pub mod github;
+pub mod gradescope;
 pub mod hints;
 pub mod html;
 pub mod human;
@@ -71,6 +73,8 @@ pub struct ScenarioReport {
     pub stop: Option<Stop>,
     pub runs: Vec<RunRecord>,
     pub snapshots: Vec<Snapshot>,
+    /// How long the scenario took (its setup, runs and checks).
+    pub elapsed: std::time::Duration,
 }
 
 /// Scenario counts.

@@ -2,7 +2,7 @@
 //! renderer (and the hints that quote a timeline) says these things the same way.
 
 use super::cap::shown_text;
-use super::neutral::neutral;
+use super::neutral::{neutral, neutral_lines};
 use super::{Report, RunsAs};
 use crate::model::lab::LabProblem;
 use crate::model::lab::Unreachable;
@@ -47,25 +47,42 @@ pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
     match problem {
         LabProblem::DoesNotCompile {
             file,
-            first_error: Some(first),
-        } => format!(
-            "{} does not compile: {}; the compiler's messages are above, and the other labs are checked all the same",
-            neutral(file),
-            neutral(first)
-        ),
-        LabProblem::DoesNotCompile {
+            first_error,
+            errors,
+        } => {
+            let first = first_error
+                .as_deref()
+                .map(|f| format!(": {}", neutral(f)))
+                .unwrap_or_default();
+            let messages = match errors {
+                Some(errors) => format!(";\n{}", neutral_lines(errors)),
+                None => "; the compiler's messages are above".into(),
+            };
+            format!(
+                "{} does not compile{first}; the other labs are checked all the same{messages}",
+                neutral(file)
+            )
+        }
+        LabProblem::SourceDoesNotCompile {
             file,
-            first_error: None,
-        } => format!(
-            "{} does not compile: the compiler's messages are above",
-            neutral(file)
-        ),
-        LabProblem::SourceDoesNotCompile { file, why: None } => {
+            why: None,
+            errors: None,
+        } => {
             format!("{} does not compile: the compiler's errors are above", neutral(file))
         }
         LabProblem::SourceDoesNotCompile {
             file,
+            why: None,
+            errors: Some(errors),
+        } => format!(
+            "{} does not compile:\n{}",
+            neutral(file),
+            neutral_lines(errors)
+        ),
+        LabProblem::SourceDoesNotCompile {
+            file,
             why: Some(why),
+            ..
         } => format!("{} could not be compiled: {}", neutral(file), neutral(why)),
         LabProblem::NoBinary { package, name } => {
             format!("the {package} crate has no binary named {name}")
@@ -395,6 +412,7 @@ mod tests {
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            exchanges: Vec::new(),
         };
         assert_eq!(
             run_command(&run),

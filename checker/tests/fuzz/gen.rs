@@ -368,6 +368,7 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
                 children,
                 left_namespace,
                 spawn_failed,
+                exchanges: Vec::new(),
             },
         )
 }

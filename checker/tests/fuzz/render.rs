@@ -47,10 +47,16 @@ fn problem() -> impl Strategy<Value = Option<LabProblem>> {
     proptest::option::weighted(
         0.15,
         prop_oneof![
-            (t(), proptest::option::of(t()))
-                .prop_map(|(file, first_error)| LabProblem::DoesNotCompile { file, first_error }),
-            (t(), proptest::option::of(t()))
-                .prop_map(|(file, why)| LabProblem::SourceDoesNotCompile { file, why }),
+            (t(), proptest::option::of(t()), proptest::option::of(t())).prop_map(
+                |(file, first_error, errors)| LabProblem::DoesNotCompile {
+                    file,
+                    first_error,
+                    errors
+                }
+            ),
+            (t(), proptest::option::of(t()), proptest::option::of(t())).prop_map(
+                |(file, why, errors)| LabProblem::SourceDoesNotCompile { file, why, errors }
+            ),
             (t(), t()).prop_map(|(package, name)| LabProblem::NoBinary { package, name }),
             t().prop_map(|p| LabProblem::NotFound { path: p.into() }),
             t().prop_map(|p| LabProblem::NotExecutable { path: p.into() }),
@@ -100,6 +106,7 @@ fn scenario_report(lab: Lab) -> impl Strategy<Value = ScenarioReport> {
                 stop: stop.or(e.stop),
                 runs: obs.runs,
                 snapshots: obs.snapshots,
+                elapsed: std::time::Duration::ZERO,
             }
         })
     })
@@ -280,6 +287,7 @@ fn trace_case() -> impl Strategy<Value = TraceCase> {
                 left_namespace,
                 spawn_failed: None,
                 ends,
+                exchanges: Vec::new(),
             },
         );
     (

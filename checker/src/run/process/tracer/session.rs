@@ -146,10 +146,12 @@ fn traced(
     // SIGCHLD is taken through a signalfd, so that poll wakes for every tracee's stop.
     nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)?;
     let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
-    prepare(cmd, stdin);
+    let tty = prepare(cmd, stdin)?;
     hook(cmd);
     let start = Instant::now();
-    let mut child = cmd.spawn()?;
+    let spawned = cmd.spawn();
+    super::super::dialogue::detach(cmd);
+    let mut child = spawned?;
     let pid = child.id() as i32;
     let main = Pid::from_raw(pid);
     // The first stop is the SIGTRAP after exec; set the options there.
@@ -184,7 +186,7 @@ fn traced(
     }
     let _ = ptrace::cont(main, None);
     feed(&mut child, stdin);
-    let mut capture = Capture::new(&mut child);
+    let mut capture = Capture::new(&mut child).talking(tty, pid, stdin);
     let mut tracer = Tracer {
         main: pid,
         signals,
