@@ -56,7 +56,8 @@ fn built(labs: &[Lab], package: &str, prefix: &str, shown: &str) -> Result<Progr
 
 /// Like [`built`], in the workspace `ws`: each lab's binary is built on its own, so a lab
 /// that does not compile is that lab's problem (its file and first error), and the others
-/// are checked.
+/// are checked. `shown` is the directory of the sources (`labs/src/bin`): a lab whose file
+/// is not there is not found (when `shown` is empty, cargo alone says).
 pub fn built_in(
     ws: &Path,
     labs: &[Lab],
@@ -67,11 +68,8 @@ pub fn built_in(
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let name = |lab: &Lab| format!("{prefix}{lab}");
     let source = |lab: &Lab| ws.join(shown).join(format!("{}.rs", name(lab)));
-    let present: Vec<String> = labs
-        .iter()
-        .filter(|lab| source(lab).is_file())
-        .map(name)
-        .collect();
+    let missing = |lab: &Lab| !shown.is_empty() && !source(lab).is_file();
+    let present: Vec<String> = labs.iter().filter(|lab| !missing(lab)).map(name).collect();
     let outcome = if present.is_empty() {
         Default::default()
     } else {
@@ -87,7 +85,7 @@ pub fn built_in(
                     shown: format!("{shown}/{name}.rs"),
                     folder: Some(ws.join(shown)),
                 })
-            } else if !source(lab).is_file() {
+            } else if missing(lab) {
                 Err(LabProblem::NotFound { path: source(lab) })
             } else {
                 let first = outcome.error_for(&name);
