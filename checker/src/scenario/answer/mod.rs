@@ -355,7 +355,8 @@ impl Responder {
         }
         // The answers are used up and the program asks yes or no once more (`anything
         // else?`): no, once; asked again, end of input.
-        if self.pending.is_empty() && !self.exchanges.last().is_some_and(|e| e.meaning == "no") {
+        let said_no = matches!(self.exchanges.last(), Some(e) if e.meaning == "no");
+        if self.pending.is_empty() && !said_no {
             return Some(Answer::Decide {
                 topic: None,
                 yes: false,
