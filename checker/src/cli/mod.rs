@@ -389,10 +389,12 @@ impl Cli {
                 Plan::Assignment(AssignmentPlan {
                     file: args.assignment.unwrap_or_default(),
                     source,
-                    format: if args.format == FormatArg::Json {
-                        Format::Json
-                    } else {
-                        Format::Human
+                    format: match args.format {
+                        FormatArg::Json => Format::Json,
+                        FormatArg::Human => Format::Human,
+                        FormatArg::Junit | FormatArg::Github => {
+                            return Err(UsageError::AssignmentFormat)
+                        }
                     },
                     verbose: args.verbose,
                     run: args.common.run_options(!args.no_trace),
