@@ -68,6 +68,16 @@ pub enum UsageError {
     CannotReset { shown: String, reason: String },
     #[error("--output {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
     OutputFile { path: PathBuf, reason: String },
+    #[error("--html {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
+    HtmlFile { path: PathBuf, reason: String },
+    #[error("no segment has id {0} in this IPC namespace: `shmlab inspect` lists them")]
+    NoSegment(i32),
+    #[error("{}: the bundle is made of the files git tracks, and git ls-files failed ({reason}): run this in a git checkout of the kit", .path.display())]
+    NotGitCheckout { path: PathBuf, reason: String },
+    #[error("no manual page for '{name}': the pages are shmlab's and its commands' ({pages})")]
+    NoManPage { name: String, pages: String },
+    #[error("--out {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
+    OutFile { path: PathBuf, reason: String },
     #[error("--jobs must be at least 1")]
     NoJobs,
     #[error("cannot find the shmlab workspace (a directory with labs/Cargo.toml): run this inside the repository, or use --program or --dir")]
@@ -122,7 +132,7 @@ pub enum Fatal {
     #[error("could not enter a private IPC namespace ({0}): use --isolation keys")]
     IpcNamespace(std::io::Error),
     #[error(transparent)]
-    Build(#[from] crate::app::cargo_build::BuildError),
+    Build(#[from] crate::run::build::toolchain::BuildError),
     #[error("cannot trace: {0}; `shmlab check` still checks the labs, without the timeline")]
     CannotTrace(String),
     #[error("could not run {program}: {source}")]

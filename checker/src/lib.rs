@@ -52,6 +52,20 @@ mod layers {
     }
 
     #[test]
+    fn no_two_modules_import_each_other_and_errors_reach_no_orchestration() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let read = |p: &str| std::fs::read_to_string(src.join(p)).unwrap();
+        assert!(
+            !read("app/c_build.rs").contains("programs::"),
+            "c_build uses programs"
+        );
+        assert!(
+            !read("error.rs").contains("crate::app"),
+            "error.rs uses app"
+        );
+    }
+
+    #[test]
     fn no_source_file_does_two_jobs() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         for (path, text) in sources(&src) {

@@ -20,18 +20,32 @@ pub enum Plan {
     Trace(TracePlan),
     /// `grade SUBMISSIONS_DIR`.
     Grade(GradePlan),
+    /// `inspect [ID]`: the segments of this IPC namespace.
+    Inspect(InspectPlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
+    /// `dev starters [--write]`.
+    DevStarters { write: bool },
+    /// `dev diagram [--check]`: draw (or compare) the docs' lifecycle diagram.
+    DevDiagram { check: bool },
     /// `watch`.
     Watch(WatchPlan),
     /// `gradescope`: the autograder zip.
     Gradescope(GradescopePlan),
+    /// `autograde`: one Gradescope submission, as `run_autograder` runs it.
+    Autograde(AutogradePlan),
     /// Text made from the command line's own definition (completions, the man page), to print.
     Print(Vec<u8>),
+    /// Every manual page, written into this directory (`man --out DIR`).
+    ManPages(PathBuf),
     /// `explain [TOPIC]`.
     Explain(Option<String>),
-    /// `hint LAB [--all]`.
-    Hint { lab: Lab, all: bool },
+    /// `hint [--lang c|rust] LAB [--all]`: the track when `--lang` names one.
+    Hint {
+        lab: Lab,
+        track: Option<Track>,
+        all: bool,
+    },
     /// `reset LAB`.
     Reset { lab: Lab, track: Track, yes: bool },
     /// `solution LAB`.
@@ -157,6 +171,16 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations on the lab's file).
     Github,
+    /// One self-contained HTML page, with pictures of the runs.
+    Html,
+}
+
+/// Where a checker error is reported besides stderr: in the format asked for, in the
+/// `--output` file when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorSink {
+    pub format: Format,
+    pub output: Option<PathBuf>,
 }
 
 /// How programs run: isolation, time, tracing.
@@ -181,9 +205,24 @@ pub struct CheckPlan {
     pub partial: Option<PathBuf>,
     /// Where the report goes instead of stdout.
     pub output: Option<PathBuf>,
+    /// Where the HTML page of the report goes as well (`--html`).
+    pub html: Option<PathBuf>,
     /// The folder every program's runs happen in a copy of (`--workdir`), instead of the
     /// program's own.
     pub workdir: Option<PathBuf>,
+    /// Colours in the human report.
+    pub color: ColorWhen,
+}
+
+/// When the human report is coloured (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorWhen {
+    /// On a terminal (not in an `--output` file), unless `NO_COLOR` is set; also elsewhere
+    /// when `CLICOLOR_FORCE` or `FORCE_COLOR` is.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// `trace`.
@@ -195,7 +234,18 @@ pub struct TracePlan {
     pub stdin: Option<PathBuf>,
     /// Every call on its own line, none folded or left out (`--full`).
     pub full: bool,
+    /// Where the run's picture goes, as an HTML page with the trace (`--html`).
+    pub html: Option<PathBuf>,
     pub run: RunOptions,
+}
+
+/// `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InspectPlan {
+    /// One segment, with its bytes; every segment when `None`.
+    pub id: Option<i32>,
+    /// JSON instead of text.
+    pub json: bool,
 }
 
 /// `grade`.
@@ -226,8 +276,60 @@ pub struct WatchPlan {
 pub struct GradescopePlan {
     /// The zip to write.
     pub out: PathBuf,
-    /// The labs that count (all when empty), by name.
+    /// What goes in the zip's settings file, for `shmlab autograde`.
+    pub settings: Settings,
+}
+
+/// `shmlab autograde`: one Gradescope submission.
+#[derive(Debug, Clone)]
+pub struct AutogradePlan {
+    /// Where Gradescope lays out the autograder (`/autograder`).
+    pub root: PathBuf,
+}
+
+/// When students see the results on Gradescope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Hidden,
+    #[default]
+    AfterDueDate,
+    AfterPublished,
+    Visible,
+}
+
+/// Gradescope's default limit for a submission is 10 minutes: the checker stops grading
+/// before, to have the time to write what it graded.
+pub const DEFAULT_LIMIT_SECS: u64 = 540;
+
+/// What the instructor chose when the Gradescope zip was made (its settings file).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    /// The labs that count, by name (every lab when empty).
+    #[serde(default)]
     pub labs: Vec<String>,
-    /// Gradescope's `visibility` of the results.
-    pub visibility: String,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Seconds the whole grading may take.
+    #[serde(default = "default_limit")]
+    pub limit_secs: u64,
+    /// Keep every test's runs, checks and snapshots in `extra_data` (the file may then pass
+    /// Gradescope's 1 MB).
+    #[serde(default)]
+    pub full: bool,
+}
+
+fn default_limit() -> u64 {
+    DEFAULT_LIMIT_SECS
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            labs: Vec::new(),
+            visibility: Visibility::default(),
+            limit_secs: DEFAULT_LIMIT_SECS,
+            full: false,
+        }
+    }
 }

@@ -211,12 +211,14 @@ fn a_failing_submissions_report_shows_the_questions_the_answers_and_the_mistake(
 fn a_key_passed_as_an_argument_finds_the_segment_the_checker_set_up() {
     let dir = common::shared_tempdir("shmlab-asgn-memo-");
     let program = dir.path().join("memo");
-    let c = workspace().join("solutions/c");
+    // The solutions' lab.c and lab.h are the labs' own.
+    let lib = workspace().join("labs/c");
     let built = std::process::Command::new("cc")
         .arg("-o")
         .arg(&program)
-        .arg(c.join("memo.c"))
-        .arg(c.join("lab.c"))
+        .arg(format!("-I{}", lib.display()))
+        .arg(workspace().join("solutions/c/memo.c"))
+        .arg(lib.join("lab.c"))
         .status()
         .unwrap();
     assert!(built.success());

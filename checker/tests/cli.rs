@@ -180,18 +180,104 @@ fn explain_tells_an_errno_per_call_and_a_concept_and_suggests_the_nearest_topic(
 }
 
 #[test]
-fn completions_and_the_man_page_are_printed() {
-    shmlab()
-        .args(["completions", "bash"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("_shmlab()").and(predicate::str::contains("explain")));
-    shmlab()
-        .args(["man"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(".TH shmlab 1"));
+fn completions_offer_the_labs_the_scenarios_and_the_topics() {
+    // (fish's generator in clap_complete leaves out the values of positional arguments.)
+    for shell in ["bash", "zsh"] {
+        let out = shmlab().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        for word in [
+            "memo",
+            "create/default-mode",
+            "share/",
+            "EACCES",
+            "SHM_DEST",
+        ] {
+            assert!(text.contains(word), "{shell} completes {word}");
+        }
+    }
     usage_error(["completions", "tcsh"], "invalid value 'tcsh'");
+    // The words completed are still checked by the checker, with its own sentence.
+    usage_error(["hint", "creat"], "did you mean 'create'?");
+}
+
+#[test]
+fn every_page_the_manual_points_to_exists_with_exit_status_and_environment() {
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-man-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    shmlab()
+        .args(["man", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let main = std::fs::read_to_string(dir.path().join("shmlab.1")).unwrap();
+    assert!(main.contains(".TH shmlab 1"), "{main}");
+    let mut pointed = 0;
+    for word in main.split_whitespace() {
+        if let Some(name) = word
+            .strip_prefix("shmlab\\-")
+            .and_then(|w| w.strip_suffix("(1)"))
+        {
+            let page = std::fs::read_to_string(dir.path().join(format!("shmlab-{name}.1")))
+                .unwrap_or_else(|_| panic!("shmlab-{name}(1) is pointed to but not written"));
+            assert!(page.contains(&format!(".TH shmlab-{name} 1")), "{page}");
+            pointed += 1;
+        }
+    }
+    assert!(pointed >= 10, "{main}");
+    for page in ["shmlab.1", "shmlab-check.1"] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{page}");
+        assert!(text.contains(".SH ENVIRONMENT"), "{page}");
+        assert!(text.contains("NO_COLOR"), "{page}");
+    }
+    shmlab()
+        .args(["man", "check"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH shmlab-check 1"));
+    usage_error(["man", "nope"], "no manual page for 'nope'");
+}
+
+#[test]
+fn help_is_wrapped_and_lists_every_lab() {
+    let mut subs = vec![Vec::<&str>::new()];
+    for s in [
+        "list",
+        "check",
+        "trace",
+        "grade",
+        "watch",
+        "gradescope",
+        "hint",
+        "explain",
+    ] {
+        subs.push(vec![s]);
+    }
+    for sub in subs {
+        let out = shmlab().args(&sub).arg("--help").output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        for line in text.lines() {
+            assert!(line.chars().count() <= 100, "{sub:?}: {line}");
+        }
+    }
+    let out = shmlab().args(["check", "-h"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap().replace('\n', " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("create, access, attach, detach, remove, stat, set, memo, share"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_gradescope_zip_that_cannot_be_written_names_out() {
+    usage_error(
+        ["gradescope", "--out", "/nonexistent/dir/autograder.zip"],
+        "--out /nonexistent/dir/autograder.zip: cannot be written",
+    );
 }
 
 #[test]

@@ -1,107 +1,284 @@
-//! `shmlab gradescope`: the autograder zip, and its `run_autograder` run against a fake
-//! `/autograder` tree (a temporary root) for a correct, a buggy, a non-compiling and an empty
-//! submission: each gets a valid results.json that says why.
+//! Gradescope, as Gradescope runs it (its "Autograder Specifications"): the zip unpacked in
+//! `ROOT/source`, `setup.sh` run there once as root in a fresh `HOME`, then for each
+//! submission `run_autograder` copied to `ROOT/run_autograder` and run from `ROOT` as root,
+//! with the plain `PATH` of Gradescope's image, the submission in `ROOT/submission`, and
+//! `ROOT/results/results.json` read back. `ROOT` is a temporary directory (the scripts take
+//! `AUTOGRADER_ROOT`) instead of `/autograder`.
+//!
+//! The image the test stands for has Rust installed where setup.sh finds it (the toolchain's
+//! own `bin` on setup's PATH, its crates in `CARGO_HOME`), as a course image with Rust would;
+//! the setup's release build goes to the tests' target directory (`CARGO_TARGET_DIR`),
+//! so that it is built once.
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::{shmlab, workspace};
 
-/// The zip, unpacked as Gradescope unpacks it into `/autograder/source`.
-fn unpacked(root: &Path) -> PathBuf {
-    let zip = root.join("autograder.zip");
+/// Gradescope's PATH when it runs `run_autograder` (Ubuntu's default): no cargo in it.
+const GRADESCOPE_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+fn sysroot() -> PathBuf {
+    let out = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .args(["--print", "sysroot"])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"))
+}
+
+/// Writes the zip with `args` (from the kit's checkout `kit`) and returns its entries' names
+/// and the zip's path.
+fn bundle(kit: &Path, dir: &Path, args: &[&str]) -> (Vec<String>, PathBuf) {
+    let zip = dir.join("autograder.zip");
     shmlab()
-        .args([
-            "gradescope",
-            "--labs",
-            "create,access",
-            "--visibility",
-            "visible",
-            "--out",
-        ])
+        .current_dir(kit)
+        .arg("gradescope")
+        .args(args)
+        .arg("--out")
         .arg(&zip)
         .assert()
         .success();
-    let source = root.join("source");
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
-    archive.extract(&source).unwrap();
-    for script in ["setup.sh", "run_autograder"] {
-        assert!(source.join(script).is_file(), "{script} is in the zip");
-    }
-    assert!(
-        source.join("checker/Cargo.toml").is_file(),
-        "the kit's sources are in the zip"
-    );
-    source
+    let archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let names = archive
+        .file_names()
+        .map(|n| n.unwrap().into_owned())
+        .collect();
+    (names, zip)
 }
 
-/// Runs `run_autograder` on `submission` (files to write) and returns results.json.
-fn grade(root: &Path, source: &Path, files: &[(&str, Vec<u8>, u32)]) -> serde_json::Value {
-    let sub = root.join("submission");
-    let _ = std::fs::remove_dir_all(&sub);
-    let _ = std::fs::remove_dir_all(root.join("results"));
-    std::fs::create_dir_all(&sub).unwrap();
-    for (name, bytes, mode) in files {
-        let p = sub.join(name);
-        std::fs::write(&p, bytes).unwrap();
-        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(*mode)).unwrap();
-    }
-    let status = Command::new("bash")
-        .arg(source.join("run_autograder"))
-        .env("AUTOGRADER_ROOT", root)
-        .env("SHMLAB", assert_cmd::cargo::cargo_bin("shmlab"))
-        .status()
+/// An autograder image: the zip unpacked and setup.sh run.
+struct Image {
+    root: tempfile::TempDir,
+}
+
+impl Image {
+    fn new(args: &[&str]) -> Image {
+        let root = tempfile::Builder::new()
+            .prefix("shmlab-gradescope-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap();
+        std::fs::set_permissions(root.path(), PermissionsExt::from_mode(0o755)).unwrap();
+        let (_, zip) = bundle(&workspace(), root.path(), args);
+        let source = root.path().join("source");
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+        archive.extract(&source).unwrap();
+        let home = root.path().join("setup-home");
+        std::fs::create_dir(&home).unwrap();
+        let out = Command::new("bash")
+            .arg(source.join("setup.sh"))
+            .current_dir(&source)
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{}:{GRADESCOPE_PATH}", sysroot().join("bin").display()),
+            )
+            .env("HOME", &home)
+            .env("CARGO_HOME", cargo_home())
+            .env("CARGO_TARGET_DIR", workspace().join("target"))
+            .env("AUTOGRADER_ROOT", root.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "setup.sh fails:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // What Gradescope does: the script is copied to the root and run from there.
+        std::fs::copy(
+            source.join("run_autograder"),
+            root.path().join("run_autograder"),
+        )
         .unwrap();
-    assert!(status.success(), "run_autograder always exits 0");
-    let text = std::fs::read_to_string(root.join("results/results.json")).unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("results.json is not JSON ({e}): {text}"))
+        Image { root }
+    }
+
+    fn path(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// Lays out `files` (name, bytes, mode) as the submission.
+    fn submit(&self, files: &[(String, Vec<u8>, u32)]) {
+        let sub = self.path().join("submission");
+        let _ = std::fs::remove_dir_all(&sub);
+        let _ = std::fs::remove_dir_all(self.path().join("results"));
+        std::fs::create_dir_all(&sub).unwrap();
+        for (name, bytes, mode) in files {
+            let p = sub.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, bytes).unwrap();
+            std::fs::set_permissions(&p, PermissionsExt::from_mode(*mode)).unwrap();
+        }
+    }
+
+    /// `run_autograder` as Gradescope starts it.
+    fn command(&self) -> Command {
+        let home = self.path().join("run-home");
+        std::fs::create_dir_all(&home).unwrap();
+        let tmp = self.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let mut cmd = Command::new(self.path().join("run_autograder"));
+        cmd.current_dir(self.path())
+            .env_clear()
+            .env("PATH", GRADESCOPE_PATH)
+            .env("HOME", &home)
+            // Only so that the test finds what the grading left running (below).
+            .env("TMPDIR", &tmp)
+            .env("AUTOGRADER_ROOT", self.path())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn results(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.path().join("results/results.json")).unwrap();
+        assert!(
+            text.len() < 1_000_000,
+            "results.json is {} bytes",
+            text.len()
+        );
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    /// Grades `files` and returns results.json.
+    fn grade(&self, files: &[(String, Vec<u8>, u32)]) -> serde_json::Value {
+        self.submit(files);
+        let out = self.command().output().unwrap();
+        assert!(
+            out.status.success(),
+            "run_autograder exits 0: {out:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.results()
+    }
+
+    /// The processes whose command line names this root: what the grading left running.
+    fn left_running(&self) -> Vec<String> {
+        let needle = self.path().display().to_string();
+        let mut found = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            if let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) {
+                let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+                if text.contains(&needle) {
+                    found.push(text);
+                }
+            }
+        }
+        found
+    }
+}
+
+fn file(name: &str, bytes: Vec<u8>, mode: u32) -> (String, Vec<u8>, u32) {
+    (name.to_string(), bytes, mode)
+}
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(workspace().join(rel)).unwrap()
+}
+
+/// A Rust submission as a student hands in their `labs/` project: the kit's `labs` crate
+/// (its library, manifest) with these labs' programs written, here the solutions'.
+fn rust_project(labs: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
+    let mut files = vec![file("Cargo.toml", read("labs/Cargo.toml"), 0o644)];
+    for e in std::fs::read_dir(workspace().join("labs/src"))
+        .unwrap()
+        .flatten()
+    {
+        let p = e.path();
+        if p.is_file() {
+            let name = format!("src/{}", e.file_name().to_string_lossy());
+            files.push(file(&name, std::fs::read(&p).unwrap(), 0o644));
+        } else if p.is_dir() && e.file_name() != "bin" {
+            for f in std::fs::read_dir(&p).unwrap().flatten() {
+                let name = format!(
+                    "src/{}/{}",
+                    e.file_name().to_string_lossy(),
+                    f.file_name().to_string_lossy()
+                );
+                files.push(file(&name, std::fs::read(f.path()).unwrap(), 0o644));
+            }
+        }
+    }
+    for lab in labs {
+        files.push(file(
+            &format!("src/bin/{lab}.rs"),
+            read(&format!("solutions/src/bin/solution-{lab}.rs")),
+            0o644,
+        ));
+    }
+    files
+}
+
+fn c_sources(labs: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
+    let mut files = vec![
+        file("lab.c", read("labs/c/lab.c"), 0o644),
+        file("lab.h", read("labs/c/lab.h"), 0o644),
+    ];
+    for lab in labs {
+        files.push(file(
+            &format!("{lab}.c"),
+            read(&format!("solutions/c/{lab}.c")),
+            0o644,
+        ));
+    }
+    files
+}
+
+fn assert_full_marks(doc: &serde_json::Value, what: &str) {
+    assert_eq!(
+        doc["max_score"], 9,
+        "{what}: create (6) and access (3) count: {doc:#}"
+    );
+    assert_eq!(doc["score"], 9, "{what}: full marks: {doc:#}");
+    assert_eq!(
+        doc["visibility"], "visible",
+        "{what}: the instructor's choice"
+    );
+    for t in doc["tests"].as_array().unwrap() {
+        assert_eq!(t["status"], "passed", "{what}: {t:#}");
+    }
 }
 
 #[test]
-fn run_autograder_writes_results_for_a_correct_a_buggy_a_broken_and_an_empty_submission() {
-    let root = tempfile::Builder::new()
-        .prefix("shmlab-gradescope-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap();
-    std::fs::set_permissions(
-        root.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let source = unpacked(root.path());
+#[ignore = "needs root: setup.sh and run_autograder run as root, as on Gradescope"]
+fn gradescope_gives_a_correct_submission_full_marks_and_every_other_one_a_reason() {
+    common::require_root();
+    let image = Image::new(&["--labs", "create,access", "--visibility", "visible"]);
 
-    // Correct: the reference solutions, handed in as executables.
+    // A correct submission, in each of the three shapes a student may hand in.
+    let doc = image.grade(&rust_project(&["create", "access"]));
+    assert_full_marks(&doc, "the Rust track (a labs/ project)");
+    let doc = image.grade(&c_sources(&["create", "access"]));
+    assert_full_marks(&doc, "the C track (create.c, access.c, lab.c, lab.h)");
     let solutions = common::built("shmlab-solutions");
-    let files: Vec<(&str, Vec<u8>, u32)> = common::LABS
+    let exes: Vec<_> = ["create", "access"]
         .iter()
         .map(|lab| {
-            (
-                *lab,
-                std::fs::read(&solutions[&format!("solution-{lab}")]).unwrap(),
-                0o755,
-            )
+            let exe = std::fs::read(&solutions[&format!("solution-{lab}")]).unwrap();
+            file(lab, exe, 0o755)
         })
         .collect();
-    let doc = grade(root.path(), &source, &files);
-    assert_eq!(doc["visibility"], "visible");
-    assert_eq!(doc["score"], doc["max_score"], "{doc:#}");
-    assert_eq!(
-        doc["max_score"], 9,
-        "only create (6) and access (3) count: {doc:#}"
-    );
+    let doc = image.grade(&exes);
+    assert_full_marks(&doc, "executables");
 
-    // Buggy: a C source that forgets the mode bits.
-    let c = |name: &str| std::fs::read(workspace().join("checker/fixtures/c").join(name)).unwrap();
-    let doc = grade(
-        root.path(),
-        &source,
-        &[
-            ("create.c", c("create_mode_zero.c"), 0o644),
-            ("common.h", c("common.h"), 0o644),
-        ],
-    );
+    // Buggy: partial marks, and the likely mistake.
+    let doc = image.grade(&[
+        file(
+            "create.c",
+            read("checker/fixtures/c/create_mode_zero.c"),
+            0o644,
+        ),
+        file("common.h", read("checker/fixtures/c/common.h"), 0o644),
+    ]);
     let score = doc["score"].as_u64().unwrap();
     assert!(score > 0 && score < 9, "{doc:#}");
     assert!(
@@ -109,21 +286,22 @@ fn run_autograder_writes_results_for_a_correct_a_buggy_a_broken_and_an_empty_sub
         "{doc:#}"
     );
 
-    // Broken: a create.c that does not compile.
-    let doc = grade(
-        root.path(),
-        &source,
-        &[(
-            "create.c",
-            b"int main(void) { return nope; }\n".to_vec(),
-            0o644,
-        )],
-    );
+    // Does not compile: the compiler's own error, in the student's results.
+    let doc = image.grade(&[file(
+        "create.c",
+        b"int main(void) { return nope; }\n".to_vec(),
+        0o644,
+    )]);
     assert_eq!(doc["score"], 0, "{doc:#}");
-    assert!(doc.to_string().contains("does not compile"), "{doc:#}");
+    let text = doc.to_string();
+    assert!(text.contains("does not compile"), "{doc:#}");
+    assert!(
+        text.contains("nope"),
+        "the compiler's error is shown: {doc:#}"
+    );
 
-    // Empty: nothing handed in.
-    let doc = grade(root.path(), &source, &[]);
+    // Empty.
+    let doc = image.grade(&[]);
     assert_eq!(doc["score"], 0);
     assert!(
         doc["output"]
@@ -132,4 +310,125 @@ fn run_autograder_writes_results_for_a_correct_a_buggy_a_broken_and_an_empty_sub
             .contains("Nothing was submitted"),
         "{doc:#}"
     );
+    assert!(
+        image.left_running().is_empty(),
+        "{:?}",
+        image.left_running()
+    );
+}
+
+#[test]
+#[ignore = "needs root: setup.sh and run_autograder run as root, as on Gradescope"]
+fn gradescope_submission_cannot_read_the_solutions_and_sigterm_still_leaves_results() {
+    common::require_root();
+    let image = Image::new(&["--labs", "create", "--visibility", "visible"]);
+
+    // A program that prints the solution of its own lab, wherever the kit is.
+    let solution = image.path().join("source/solutions/c/create.c");
+    let thief = format!(
+        r#"#include <stdio.h>
+int main(void) {{
+    FILE *f = fopen("{}", "r");
+    char line[256];
+    if (!f) {{ perror("fopen"); return 1; }}
+    while (fgets(line, sizeof line, f)) fputs(line, stdout);
+    return 0;
+}}
+"#,
+        solution.display()
+    );
+    let doc = image.grade(&[file("create.c", thief.into_bytes(), 0o644)]);
+    let text = doc.to_string();
+    assert!(
+        !text.contains("Reference solution of lab 1"),
+        "a submission printed the solution into its results: {doc:#}"
+    );
+    assert!(text.contains("Permission denied"), "{doc:#}");
+
+    // SIGTERM halfway (what a platform's timeout sends): results.json is still written, and
+    // nothing of the grading is left running.
+    let slow = b"#include <unistd.h>\nint main(void) { for (;;) pause(); }\n".to_vec();
+    image.submit(&[file("create.c", slow, 0o644)]);
+    let mut child = image.command().spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    assert!(child.try_wait().unwrap().is_none(), "still grading");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let started = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "it stops within Docker's 10 s grace"
+    );
+    assert!(status.success(), "{status:?}");
+    let doc = image.results();
+    assert!(
+        doc["output"]
+            .as_str()
+            .unwrap()
+            .contains("stopped by the platform"),
+        "{doc:#}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        image.left_running().is_empty(),
+        "{:?}",
+        image.left_running()
+    );
+}
+
+/// A checkout of the kit with files git does not track: none of them is shipped, and every
+/// tracked file is, `src/bin` included.
+#[test]
+fn the_bundle_holds_what_git_tracks_and_nothing_else() {
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-bundle-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let kit = dir.path().join("kit");
+    let ok = Command::new("git")
+        .args(["clone", "--quiet", "--no-hardlinks"])
+        .arg(workspace())
+        .arg(&kit)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    std::fs::write(kit.join(".env"), "TOKEN=secret\n").unwrap();
+    std::fs::create_dir_all(kit.join("submissions/alice")).unwrap();
+    std::fs::write(kit.join("submissions/alice/create.c"), "int main;\n").unwrap();
+    std::fs::create_dir_all(kit.join("shmlab-grades")).unwrap();
+    std::fs::write(kit.join("shmlab-grades/grades.csv"), "student\n").unwrap();
+    let (names, _) = bundle(&kit, dir.path(), &[]);
+    for secret in [
+        ".env",
+        "submissions/alice/create.c",
+        "shmlab-grades/grades.csv",
+    ] {
+        assert!(!names.iter().any(|n| n == secret), "{secret} is shipped");
+    }
+    let tracked = Command::new("git")
+        .args(["ls-files"])
+        .current_dir(&kit)
+        .output()
+        .unwrap();
+    let tracked = String::from_utf8(tracked.stdout).unwrap();
+    for f in tracked.lines() {
+        assert!(
+            names.iter().any(|n| n == f),
+            "{f} is tracked but not shipped"
+        );
+    }
+    for f in [
+        "labs/src/bin/create.rs",
+        "solutions/src/bin/solution-create.rs",
+    ] {
+        assert!(names.iter().any(|n| n == f), "{f}");
+    }
+    for f in ["setup.sh", "run_autograder", "shmlab-gradescope.json"] {
+        assert!(names.iter().any(|n| n == f), "{f}");
+    }
 }

@@ -155,7 +155,7 @@ fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> Prepared {
             Ok(bins) => {
                 for (name, copied) in bins {
                     if let (Some(lab), Err(e)) = (Lab::from_name(&name), copied) {
-                        problems.insert(lab, e.to_string());
+                        problems.insert(lab, e);
                     }
                 }
             }
@@ -219,9 +219,12 @@ fn lab_scores(doc: &Value) -> BTreeMap<String, u64> {
     scores
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// A cell as a spreadsheet may safely read it: a text that starts with `=`, `+`, `-`, `@`,
+/// a tab or a CR would be taken for a formula, so it gets a `'` first (OWASP's advice for CSV
+/// injection); the `csv` crate quotes the rest (commas, quotes, CR and LF).
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
     } else {
         s.to_string()
     }
@@ -299,27 +302,45 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     let start = Instant::now();
     std::fs::create_dir_all(&plan.out)?;
     let list = students(&plan.submissions, &plan.out)?;
-    eprintln!(
-        "shmlab: building {} submission(s), {} at a time ...",
-        list.len(),
-        plan.jobs.max(1)
-    );
-    // The builds (cargo, cc) run under --jobs too: a class of C sources is mostly compiling.
-    let prepared = in_parallel(&list, plan.jobs, |(name, dir)| {
-        prepare(name, dir, &plan.out, &plan.labs)
-    });
-    let me = std::env::current_exe()?;
-    let cap = per_submission(plan.run.timeout.as_secs_f64());
-    // At a terminal, a bar; in a log, a plain line per student (below).
+    // At a terminal, one bar over both phases (each submission is built, then checked: two
+    // steps), the phase and the student last done beside it; in a log, a plain line per
+    // student and phase.
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(prepared.len() as u64);
+        let bar = indicatif::ProgressBar::new(2 * list.len() as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "grading [{bar:30}] {pos}/{len} submissions, {elapsed} ({eta} left)",
+            "{prefix:8} [{bar:30}] {pos}/{len} steps, {elapsed} ({eta} left) {msg}",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
+        bar.set_prefix("building");
         bar
     });
+    if bar.is_none() {
+        eprintln!(
+            "shmlab: building {} submission(s), {} at a time ...",
+            list.len(),
+            plan.jobs.max(1)
+        );
+    }
+    // The builds (cargo, cc) run under --jobs too: a class of C sources is mostly compiling.
+    let built = std::sync::atomic::AtomicUsize::new(0);
+    let prepared = in_parallel(&list, plan.jobs, |(name, dir)| {
+        let p = prepare(name, dir, &plan.out, &plan.labs);
+        let n = built.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        match &bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(format!("built {name}"));
+            }
+            None => eprintln!("built {name} ({n}/{})", list.len()),
+        }
+        p
+    });
+    if let Some(bar) = &bar {
+        bar.set_prefix("checking");
+    }
+    let me = std::env::current_exe()?;
+    let cap = per_submission(plan.run.timeout.as_secs_f64());
     let mut queue = 0..prepared.len();
     let mut running: Vec<Running> = Vec::new();
     let mut reports: Vec<Option<Value>> = vec![None; prepared.len()];
@@ -335,6 +356,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
             let child = Command::new(&me)
                 .args(["check", "--format", "json", "--dir"])
                 .arg(&p.dir)
+                .arg("--html")
+                .arg(plan.out.join(format!("{}.html", p.student)))
                 .arg("--workdir")
                 .arg(&p.src)
                 .args(check_args(&plan.run))
@@ -390,7 +413,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
             reports[r.index] = Some(doc);
             done += 1;
             if let Some(bar) = &bar {
-                bar.set_position(done as u64);
+                bar.inc(1);
+                bar.set_message(format!("graded {}: {score}", p.student));
             } else {
                 // A log, not a terminal: one plain line per student.
                 eprintln!("graded {} ({done}/{}): {score}", p.student, prepared.len());
@@ -400,7 +424,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
         std::thread::sleep(Duration::from_millis(5));
     }
     if let Some(bar) = bar {
-        bar.finish();
+        // The summary that follows gets a line of its own.
+        bar.finish_and_clear();
     }
     write_csv(plan, &prepared, &reports)?;
     let errors = reports
@@ -434,33 +459,27 @@ fn write_csv(
     prepared: &[Prepared],
     reports: &[Option<Value>],
 ) -> std::io::Result<()> {
-    let mut csv = String::from("student");
-    for lab in &plan.labs {
-        csv.push(',');
-        csv.push_str(lab.name());
-    }
-    csv.push_str(",score,max_score,error\n");
+    let mut csv = csv::Writer::from_path(plan.out.join("grades.csv"))?;
+    let mut header = vec!["student".to_string()];
+    header.extend(plan.labs.iter().map(|l| l.name().to_string()));
+    header.extend(["score", "max_score", "error"].map(String::from));
+    csv.write_record(&header)?;
     for (p, doc) in prepared.iter().zip(reports) {
         let doc = doc.clone().unwrap_or_else(
             || json!({ "extra_data": { "error": "not graded: grading was interrupted" } }),
         );
         let scores = lab_scores(&doc);
-        csv.push_str(&csv_field(&p.student));
+        let mut row = vec![cell(&p.student)];
         for lab in &plan.labs {
-            csv.push_str(&format!(
-                ",{}",
-                scores.get(lab.name()).copied().unwrap_or(0)
-            ));
+            row.push(scores.get(lab.name()).copied().unwrap_or(0).to_string());
         }
         let error = doc["extra_data"]["error"].as_str().unwrap_or("");
-        csv.push_str(&format!(
-            ",{},{},{}\n",
-            doc["score"].as_u64().unwrap_or(0),
-            doc["max_score"].as_u64().unwrap_or(0),
-            csv_field(&first_lines(error, 1))
-        ));
+        row.push(doc["score"].as_u64().unwrap_or(0).to_string());
+        row.push(doc["max_score"].as_u64().unwrap_or(0).to_string());
+        row.push(cell(&first_lines(error, 1)));
+        csv.write_record(&row)?;
     }
-    std::fs::write(plan.out.join("grades.csv"), csv)
+    csv.flush()
 }
 
 /// The options that make a child `shmlab check` run programs as `run` says (each student's
@@ -518,4 +537,29 @@ pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
         );
     }
     Ok(exit_codes::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_as_a_formula_is_made_text() {
+        for f in ["=1+1", "+1", "-2", "@SUM(A1)", "\t=x", "\r=x"] {
+            assert!(cell(f).starts_with('\''), "{f:?}");
+        }
+        assert_eq!(cell("alice"), "alice");
+    }
+
+    #[test]
+    fn a_cr_in_a_name_stays_in_its_cell() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([cell("bob\revil"), "1".into()]).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let whole = format!("a,b\n{text}");
+        let mut r = csv::Reader::from_reader(whole.as_bytes());
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1, "{text:?}");
+        assert_eq!(&rows[0][0], "bob\revil");
+    }
 }

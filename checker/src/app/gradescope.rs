@@ -1,13 +1,18 @@
-//! `shmlab gradescope`: the Gradescope autograder zip. Its root holds the kit's sources (what
-//! Gradescope unpacks into `/autograder/source`), `setup.sh` (installs cc and Rust, builds the
-//! checker once), `run_autograder` (grades `/autograder/submission` and always writes
-//! `/autograder/results/results.json`) and `settings` (the labs and visibility chosen).
+//! `shmlab gradescope`: the Gradescope autograder zip. Its root holds the kit's sources as
+//! git tracks them (what Gradescope unpacks into `/autograder/source`: nothing untracked,
+//! no build, no local state), `setup.sh` (installs cc and Rust, builds the checker once,
+//! makes the sources root-only so that no submission reads a solution), `run_autograder`
+//! (runs `shmlab autograde`) and the settings file (the labs, visibility and time limit
+//! chosen).
 
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use zip::write::SimpleFileOptions;
 
+use super::autograde::SETTINGS;
 use super::cargo_build::find_workspace;
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::plan::GradescopePlan;
@@ -15,39 +20,48 @@ use crate::plan::GradescopePlan;
 const SETUP: &str = include_str!("../../gradescope/setup.sh");
 const RUN: &str = include_str!("../../gradescope/run_autograder");
 
-/// The kit's files to ship: everything but builds, git's own files and local state.
-fn sources(ws: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, ws: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if matches!(
-                name.as_str(),
-                "target" | ".git" | ".shmlab-state.txt" | "bin"
-            ) || name.ends_with(".snap.new")
-            {
-                continue;
-            }
-            if p.is_dir() {
-                walk(&p, ws, out);
-            } else if p.is_file() {
-                out.push(p.strip_prefix(ws).unwrap_or(&p).to_path_buf());
-            }
-        }
+/// The kit's files to ship: those git tracks (`git ls-files`), which exist in the working
+/// tree, as paths from the workspace's root.
+pub fn sources(ws: &Path) -> Result<Vec<PathBuf>, UsageError> {
+    let not_git = |reason: String| UsageError::NotGitCheckout {
+        path: ws.to_path_buf(),
+        reason,
+    };
+    let out = Command::new("git")
+        .args(["ls-files", "-z", "--cached"])
+        .current_dir(ws)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| not_git(format!("git could not be run: {e}")))?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        return Err(not_git(
+            said.lines()
+                .next()
+                .unwrap_or("git ls-files failed")
+                .to_string(),
+        ));
     }
-    let mut out = Vec::new();
-    walk(ws, ws, &mut out);
-    out.sort();
-    out
+    let mut files: Vec<PathBuf> = out
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| PathBuf::from(std::ffi::OsStr::from_bytes(p)))
+        // A file deleted but not yet committed is not shipped; nor is a link (a regular
+        // file of the working tree only).
+        .filter(|p| std::fs::symlink_metadata(ws.join(p)).is_ok_and(|m| m.file_type().is_file()))
+        .collect();
+    files.sort();
+    files.dedup();
+    Ok(files)
 }
 
 /// Writes the zip.
 pub fn execute(plan: &GradescopePlan) -> Result<u8, Fatal> {
     let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
-    let written = write_zip(&ws, plan).map_err(|e| UsageError::OutputFile {
+    let files = sources(&ws)?;
+    let written = write_zip(&ws, &files, plan).map_err(|e| UsageError::OutFile {
         path: plan.out.clone(),
         reason: e.to_string(),
     })?;
@@ -58,14 +72,14 @@ pub fn execute(plan: &GradescopePlan) -> Result<u8, Fatal> {
     Ok(exit_codes::OK)
 }
 
-fn write_zip(ws: &Path, plan: &GradescopePlan) -> std::io::Result<usize> {
+fn write_zip(ws: &Path, files: &[PathBuf], plan: &GradescopePlan) -> std::io::Result<usize> {
     let file = std::fs::File::create(&plan.out)?;
     let mut zip = zip::ZipWriter::new(file);
     let plain = SimpleFileOptions::default().unix_permissions(0o644);
     let exec = SimpleFileOptions::default().unix_permissions(0o755);
     let mut n = 0;
-    for rel in sources(ws) {
-        let full = ws.join(&rel);
+    for rel in files {
+        let full = ws.join(rel);
         let mode =
             std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&full)?.permissions());
         let opts = if mode & 0o111 != 0 { exec } else { plain };
@@ -73,15 +87,11 @@ fn write_zip(ws: &Path, plan: &GradescopePlan) -> std::io::Result<usize> {
         zip.write_all(&std::fs::read(&full)?)?;
         n += 1;
     }
-    let settings = format!(
-        "# What `shmlab gradescope` was asked for.\nlabs=\"{}\"\nvisibility=\"{}\"\n",
-        plan.labs.join(" "),
-        plan.visibility
-    );
+    let settings = serde_json::to_string_pretty(&plan.settings).unwrap_or_default() + "\n";
     for (name, text, opts) in [
         ("setup.sh", SETUP, exec),
         ("run_autograder", RUN, exec),
-        ("settings", settings.as_str(), plain),
+        (SETTINGS, settings.as_str(), plain),
     ] {
         zip.start_file(name, opts)?;
         zip.write_all(text.as_bytes())?;

@@ -2,15 +2,21 @@
 //! check), for each command of the plan.
 
 pub mod assignment;
+pub mod autograde;
 pub mod c_build;
 pub mod cargo_build;
+pub mod cargo_messages;
 pub mod check;
 pub mod dev;
+pub mod diagram;
+pub mod found;
 pub mod grade;
 pub mod gradescope;
+pub mod inspect;
 pub mod learn;
 pub mod programs;
 pub mod progress;
+pub mod starters;
 pub mod trace;
 pub mod watch;
 
@@ -18,9 +24,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{wants_json, Cli};
+use crate::cli::{error_sink, Cli};
 use crate::error::{exit_codes, Fatal};
-use crate::plan::Plan;
+use crate::plan::{ColorWhen, ErrorSink, Format, Plan};
 use crate::run;
 
 /// Carries out `plan`; returns the exit status.
@@ -30,13 +36,18 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::ListScenarios(selection) => check::list_scenarios(&selection),
         Plan::Check(p) => check::execute(&p, false),
         Plan::Trace(p) => trace::execute(&p),
+        Plan::Inspect(p) => inspect::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
+        Plan::DevStarters { write } => dev::starters(write),
+        Plan::DevDiagram { check } => diagram::execute(check),
         Plan::Watch(p) => watch::execute(&p),
         Plan::Gradescope(p) => gradescope::execute(&p),
+        Plan::Autograde(p) => autograde::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
+        Plan::ManPages(dir) => man_pages(&dir),
         Plan::Explain(topic) => explain(topic.as_deref()),
-        Plan::Hint { lab, all } => learn::hint(lab, all),
+        Plan::Hint { lab, track, all } => learn::hint(lab, track, all),
         Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
         Plan::Solution { lab, track } => learn::solution(lab, track),
         Plan::Assignment(p) => assignment::check(&p),
@@ -51,8 +62,9 @@ pub fn main() -> ExitCode {
     // The arguments as they came: a path may be any bytes, and a word that is not text is
     // a usage error, never a panic.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    // A CI grader asked for JSON gets JSON, whatever goes wrong.
-    let wants_json = wants_json(&args);
+    // A CI grader gets the error in the format (and the file) it asked for, whatever goes
+    // wrong.
+    let sink = error_sink(&args);
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -62,11 +74,11 @@ pub fn main() -> ExitCode {
             } else {
                 exit_codes::OK
             };
-            if wants_json && code != exit_codes::OK {
+            if code != exit_codes::OK {
                 // The same sentence as on stderr: clap's first line, without its "error: ".
                 let rendered = e.render().to_string();
                 let first = rendered.lines().next().unwrap_or_default();
-                print_error_json(first.trim_start_matches("error: "), code);
+                report_error(&sink, first.trim_start_matches("error: "), code);
             }
             return ExitCode::from(code);
         }
@@ -91,25 +103,36 @@ pub fn main() -> ExitCode {
             let message = fatal.to_string();
             // One line, whatever a path or name in it holds.
             eprintln!("error: {}", crate::report::neutral::neutral(&message));
-            if wants_json {
-                print_error_json(&message, fatal.exit_code());
-            }
+            report_error(&sink, &message, fatal.exit_code());
             ExitCode::from(fatal.exit_code())
         }
     }
 }
 
-/// The JSON a grader reads when the checker could not produce a report: no score, the
-/// reason, and the exit status, so that "no results" never happens.
-fn print_error_json(message: &str, code: u8) {
-    let doc = serde_json::json!({
-        "score": 0,
-        "max_score": 0,
-        "output": format!("The checker could not grade this submission: {message}"),
-        "tests": [],
-        "extra_data": { "error": message, "exit_code": code },
-    });
-    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+/// A checker error, in the format the command line asked for: the JSON error document
+/// (no score, the reason, the exit status: "no results" never happens), a JUnit `<error>`
+/// testcase, a GitHub `::error`; in the `--output` file when there is one (then also the
+/// human sentence), else on stdout (where the human format adds nothing to stderr's line).
+/// A file that cannot be written gets the document on stdout instead.
+fn report_error(sink: &ErrorSink, message: &str, code: u8) {
+    use crate::report::{github, html, json, junit};
+    let render = |out: &mut dyn std::io::Write| match sink.format {
+        Format::Json => json::render_error(message, code, out),
+        Format::Junit => junit::render_error(message, out),
+        Format::Github => github::render_error(message, out),
+        Format::Html => html::render_error(message, out),
+        Format::Human => writeln!(out, "error: {}", crate::report::neutral::neutral(message)),
+    };
+    if let Some(path) = &sink.output {
+        if let Ok(mut file) = std::fs::File::create(path) {
+            if render(&mut file).is_ok() {
+                return;
+            }
+        }
+    }
+    if sink.format != Format::Human {
+        let _ = write_out(|out| render(out));
+    }
 }
 
 /// Writes through `write`; a closed pipe (`shmlab check | head`) is the reader's choice, not
@@ -126,9 +149,56 @@ pub fn write_out(
     }
 }
 
+/// Whether the human report is coloured: never in a file unless `--color always`; on stdout,
+/// `NO_COLOR` switches it off, `CLICOLOR_FORCE` or `FORCE_COLOR` on, else `anstream` decides
+/// (a terminal that supports colour, `CLICOLOR`, `TERM`).
+pub fn use_color(when: ColorWhen, to_stdout: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let forced = |name: &str| {
+        std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+    };
+    match when {
+        ColorWhen::Never => false,
+        ColorWhen::Always => true,
+        ColorWhen::Auto if !to_stdout => false,
+        ColorWhen::Auto if set("NO_COLOR") => false,
+        ColorWhen::Auto if forced("FORCE_COLOR") || forced("CLICOLOR_FORCE") => true,
+        ColorWhen::Auto => matches!(
+            anstream::AutoStream::choice(&std::io::stdout()),
+            anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi
+        ),
+    }
+}
+
 /// Whether System V shared memory works here at all.
 pub fn check_sysv() -> Result<(), Fatal> {
     shm::list_segments().map(drop).map_err(Fatal::NoSysv)
+}
+
+/// `shmlab man --out DIR`: shmlab.1 and shmlab-COMMAND.1 for each subcommand.
+fn man_pages(dir: &std::path::Path) -> Result<u8, Fatal> {
+    use crate::cli::complete::{man_page, pages};
+    let unwritable = |e: std::io::Error| crate::error::UsageError::OutFile {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(unwritable)?;
+    let mut names = vec![None];
+    names.extend(pages().into_iter().map(Some));
+    for name in &names {
+        let file = match name {
+            None => "shmlab.1".to_string(),
+            Some(n) => format!("shmlab-{n}.1"),
+        };
+        let page = man_page(name.as_deref()).unwrap_or_default();
+        std::fs::write(dir.join(file), page).map_err(unwritable)?;
+    }
+    eprintln!(
+        "shmlab: wrote {} manual pages into {}",
+        names.len(),
+        dir.display()
+    );
+    Ok(exit_codes::OK)
 }
 
 /// `shmlab explain [TOPIC]`.

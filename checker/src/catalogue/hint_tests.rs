@@ -210,6 +210,7 @@ fn observe(s: &Scenario, made: &Made) -> Observation {
                 survivors: vec![],
                 children: 0,
                 left_namespace: false,
+                spawn_failed: None,
                 exchanges: Vec::new(),
             });
             segments.extend(made.created.iter().cloned());

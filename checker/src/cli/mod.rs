@@ -3,20 +3,25 @@
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    AssignmentGradePlan, AssignmentPlan, AssignmentSource, CheckPlan, Format, GradePlan,
-    GradescopePlan, Plan, RunOptions, Selection, SkeletonPlan, Source, TracePlan, Track, WatchPlan,
+    AssignmentGradePlan, AssignmentPlan, AssignmentSource, AutogradePlan, CheckPlan, ColorWhen,
+    ErrorSink, Format, GradePlan, GradescopePlan, InspectPlan, Plan, RunOptions, Selection,
+    Settings, SkeletonPlan, Source, TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
+pub mod complete;
+mod convert;
+mod values;
 mod words;
+
+use values::{parse_timeout, ColorArg, FormatArg, IsolationArg, LangArg, VisibilityArg};
 
 pub use words::{check_executable, selection};
 use words::{lab_arg, text};
@@ -30,6 +35,10 @@ use words::{lab_arg, text};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colours: auto (at a terminal, unless NO_COLOR is set; also when CLICOLOR_FORCE or
+    /// FORCE_COLOR is), always or never. A report written to --output is not coloured in auto.
+    #[arg(long, value_enum, global = true, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -45,6 +54,16 @@ enum Command {
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
+    /// Show the shared memory segments of this machine (its IPC namespace): mode decoded,
+    /// SHM_DEST and SHM_LOCKED named, owner and creator names, the processes attached now,
+    /// times as dates; with an ID, that segment and its bytes.
+    Inspect {
+        /// One segment's id (as `ipcs -m` shows it): show it with its bytes.
+        id: Option<i32>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-check the lab you are working on each time a file under labs/ (or --dir) is saved;
     /// r or Enter re-runs by hand, q quits.
     Watch {
@@ -63,11 +82,27 @@ enum Command {
         #[arg(long, value_name = "FILE", default_value = "autograder.zip")]
         out: PathBuf,
         /// Only these labs count (comma-separated; all by default).
-        #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
+        #[arg(long, value_delimiter = ',', value_name = "LAB,...", value_parser = complete::Known::LABS, hide_possible_values = true)]
         labs: Vec<OsString>,
         /// When students see their results.
         #[arg(long, value_enum, default_value_t = VisibilityArg::AfterDueDate)]
         visibility: VisibilityArg,
+        /// Seconds the grading of one submission may take, below the assignment's limit on
+        /// Gradescope (10 minutes by default): past it, the results so far are written.
+        #[arg(long, value_name = "SECS", default_value_t = crate::plan::DEFAULT_LIMIT_SECS)]
+        limit: u64,
+        /// Keep each test's runs, checks and snapshots in results.json (which may then pass
+        /// Gradescope's 1 MB).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Grade the Gradescope submission in ROOT/submission into ROOT/results/results.json
+    /// (what run_autograder runs).
+    #[command(hide = true)]
+    Autograde {
+        /// Where the autograder is laid out (default: $AUTOGRADER_ROOT, else /autograder).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
     /// Print a shell completion script: `shmlab completions bash > ~/.local/share/bash-completion/completions/shmlab`.
     Completions {
@@ -75,12 +110,24 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff): `shmlab man > shmlab.1 && man ./shmlab.1`.
-    Man,
+    /// Print the manual page (roff) of shmlab, or of one COMMAND (shmlab-COMMAND(1)):
+    /// `shmlab man > shmlab.1 && man ./shmlab.1`; --out DIR writes every page there.
+    Man {
+        /// The subcommand whose page to print.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+        /// Write shmlab.1 and shmlab-COMMAND.1 for every subcommand into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out: Option<PathBuf>,
+    },
     /// Show the next hint for LAB (a nudge first, the exact code last); --all shows every one.
     Hint {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
+        /// Which track's hints: rust or c (default: the track of your last check or list).
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
         /// Every level at once.
         #[arg(long)]
         all: bool,
@@ -88,6 +135,7 @@ enum Command {
     /// Restore LAB's starter file from the kit's untouched copy (asks first).
     Reset {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
         /// Which track's file: rust (labs/src/bin/LAB.rs) or c (labs/c/LAB.c).
         #[arg(long, value_enum, default_value_t = LangArg::Rust)]
@@ -99,6 +147,7 @@ enum Command {
     /// Show the reference solution of LAB, once your LAB has passed.
     Solution {
         /// The lab.
+        #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
         /// Which track's solution.
         #[arg(long, value_enum, default_value_t = LangArg::Rust)]
@@ -108,6 +157,7 @@ enum Command {
     /// IPC_PRIVATE, SHM_DEST, nattch, ...); without TOPIC, list the topics.
     Explain {
         /// An errno name or a concept.
+        #[arg(value_parser = complete::Known::TOPICS, hide_possible_values = true)]
         topic: Option<OsString>,
     },
     /// For the kit's authors.
@@ -151,6 +201,19 @@ enum DevCommand {
     /// Every pristine starter fails, every solution passes, and every guide lists exactly
     /// the catalogue's scenarios.
     Check(Common),
+    /// Whether labs/ holds the starters the solutions give (what a fresh clone must hold).
+    Starters {
+        /// Write them into labs/ instead.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Draw docs/lifecycle.svg (the lifecycle diagram of docs/concepts.md) from a traced run
+    /// of the share solution; --check fails if the file differs instead of writing it.
+    Diagram {
+        /// Compare with the file instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -188,7 +251,7 @@ struct GradeArgs {
     no_trace: bool,
     /// Only these labs are graded, and get a column (comma-separated; all by default): a
     /// course that skips the capstones passes `--labs create,access,attach,detach,remove,stat,set`.
-    #[arg(long, value_delimiter = ',', value_name = "LAB,...")]
+    #[arg(long, value_delimiter = ',', value_name = "LAB,...", value_parser = complete::Known::LABS, hide_possible_values = true)]
     labs: Vec<OsString>,
     /// Grade this assignment file instead of the labs: each subdirectory is built as it says.
     #[arg(long, value_name = "FILE", conflicts_with = "labs")]
@@ -209,6 +272,9 @@ struct TraceArgs {
     /// count, and past 2000 lines only the last 500 are kept).
     #[arg(long)]
     full: bool,
+    /// Also write the run, drawn as a timeline, with the trace, to FILE (one HTML page).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// The program and its arguments (after `--`).
     #[arg(
         required = true,
@@ -232,9 +298,12 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// Labs (create, access, attach, detach, remove, stat, set) or scenarios
-    /// (create/default-mode; `shmlab list --scenarios` lists them).
-    #[arg(value_name = "LAB[/SCENARIO]")]
+    #[arg(
+        value_name = "LAB[/SCENARIO]",
+        help = complete::check_labs_help(),
+        value_parser = complete::Known::LABS_AND_SLUGS,
+        hide_possible_values = true
+    )]
     labs: Vec<OsString>,
     /// Check the reference solutions instead of your labs.
     #[arg(long, conflicts_with_all = ["program", "dir"])]
@@ -264,6 +333,10 @@ struct CheckArgs {
     /// Write the report (in the --format asked for) to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write the report as an HTML page, with pictures of the runs, to FILE (whatever
+    /// --format says).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Run the programs in a copy of DIR (the submission's folder), made afresh for each
     /// scenario, instead of a copy of the folder holding each program (or its source).
     #[arg(long, value_name = "DIR")]
@@ -276,324 +349,36 @@ struct CheckArgs {
     common: Common,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-enum IsolationArg {
-    Auto,
-    Namespace,
-    Keys,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-enum VisibilityArg {
-    Hidden,
-    AfterDueDate,
-    AfterPublished,
-    Visible,
-}
-
-impl VisibilityArg {
-    /// Gradescope's spelling.
-    fn name(self) -> &'static str {
-        match self {
-            VisibilityArg::Hidden => "hidden",
-            VisibilityArg::AfterDueDate => "after_due_date",
-            VisibilityArg::AfterPublished => "after_published",
-            VisibilityArg::Visible => "visible",
-        }
-    }
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-enum LangArg {
-    /// The Rust labs: labs/src/bin/*.rs, built with cargo.
-    Rust,
-    /// The C labs: labs/c/*.c with labs/c/lab.c, built with $CC or cc.
-    C,
-}
-
-impl From<LangArg> for Track {
-    fn from(l: LangArg) -> Track {
-        match l {
-            LangArg::Rust => Track::Rust,
-            LangArg::C => Track::C,
-        }
-    }
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-enum FormatArg {
-    /// For a person: one line per scenario, failures expanded.
-    Human,
-    /// Gradescope results.json.
-    Json,
-    /// JUnit XML (one testsuite per lab), for CI test reporters.
-    Junit,
-    /// GitHub Actions annotations: an ::error on the lab's file per failed scenario.
-    Github,
-}
-
-fn parse_timeout(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
-        Ok(v) if v <= 0.0 => Err(format!(
-            "'{s}' is too short: a timeout is more than 0 seconds (at most 3600), e.g. 5 or 0.5"
-        )),
-        Ok(_) => Err(format!(
-            "'{s}' is too long: a timeout is at most 3600 seconds (and more than 0), e.g. 5 or 0.5"
-        )),
-        Err(_) => Err(format!(
-            "'{s}' is not a number of seconds: give more than 0 and at most 3600, e.g. 5 or 0.5"
-        )),
-    }
-}
-
-impl Common {
-    fn run_options(&self, trace: bool) -> RunOptions {
-        RunOptions {
-            isolation: match self.isolation {
-                IsolationArg::Auto => IsolationRequest::Auto,
-                IsolationArg::Namespace => IsolationRequest::Namespace,
-                IsolationArg::Keys => IsolationRequest::Keys,
-            },
-            timeout: Duration::from_secs_f64(self.timeout),
-            trace,
-        }
-    }
-}
-
-impl Cli {
-    /// The plan this command line asks for.
-    pub fn into_plan(self) -> Result<Plan, UsageError> {
-        Ok(match self.command {
-            Command::List(args) if args.scenarios => Plan::ListScenarios(Selection::everything()),
-            Command::List(args) => Plan::List(CheckPlan {
-                selection: Selection::everything(),
-                source: source(args.solutions, None, args.dir, args.lang.into())?,
-                format: Format::Human,
-                verbose: false,
-                run: args.common.run_options(true),
-                partial: None,
-                output: None,
-                workdir: None,
-            }),
-            Command::Check(args) if args.assignment.is_some() => {
-                let source = match (args.program, args.dir) {
-                    (Some(p), _) => {
-                        check_executable(&p, "--program ")?;
-                        AssignmentSource::Program(p)
-                    }
-                    (None, Some(d)) if d.is_dir() => AssignmentSource::Dir(d),
-                    (None, Some(d)) => return Err(UsageError::NoSubmissionFolder(d)),
-                    (None, None) => return Err(UsageError::AssignmentNeedsProgram),
-                };
-                Plan::Assignment(AssignmentPlan {
-                    file: args.assignment.unwrap_or_default(),
-                    source,
-                    format: match args.format {
-                        FormatArg::Json => Format::Json,
-                        FormatArg::Human => Format::Human,
-                        FormatArg::Junit | FormatArg::Github => {
-                            return Err(UsageError::AssignmentFormat)
-                        }
-                    },
-                    verbose: args.verbose,
-                    run: args.common.run_options(!args.no_trace),
-                    output: args.output,
-                })
-            }
-            Command::Check(args) => Plan::Check(check_plan(args)?),
-            Command::Grade(g) if g.assignment.is_some() => {
-                if !g.submissions.is_dir() {
-                    return Err(UsageError::NoSubmissions(g.submissions));
-                }
-                Plan::AssignmentGrade(AssignmentGradePlan {
-                    file: g.assignment.unwrap_or_default(),
-                    submissions: g.submissions,
-                    out: g.out,
-                    run: g.common.run_options(!g.no_trace),
-                })
-            }
-            Command::Assignment(AssignmentCommand::Schema) => Plan::AssignmentSchema,
-            Command::Assignment(AssignmentCommand::New {
-                program,
-                dir,
-                out,
-                force,
-                common,
-            }) => Plan::AssignmentNew(SkeletonPlan {
-                source: match (program, dir) {
-                    (Some(p), _) => AssignmentSource::Program(p),
-                    (None, Some(d)) => AssignmentSource::Dir(d),
-                    (None, None) => return Err(UsageError::AssignmentNeedsProgram),
-                },
-                out,
-                force,
-                run: common.run_options(true),
-            }),
-            Command::Trace(t) => {
-                if t.command[0].as_bytes().contains(&b'/') {
-                    check_executable(Path::new(&t.command[0]), "")?;
-                }
-                if let Some(path) = &t.stdin {
-                    let unreadable = |reason: String| UsageError::NoStdinFile {
-                        path: path.clone(),
-                        reason,
-                    };
-                    std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-                    if path.is_dir() {
-                        return Err(unreadable("it is a directory".into()));
-                    }
-                }
-                Plan::Trace(TracePlan {
-                    command: t.command,
-                    stdin: t.stdin,
-                    full: t.full,
-                    run: t.common.run_options(true),
-                })
-            }
-            Command::Grade(g) => {
-                if !g.submissions.is_dir() {
-                    return Err(UsageError::NoSubmissions(g.submissions));
-                }
-                let jobs = g
-                    .jobs
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                if jobs == 0 {
-                    return Err(UsageError::NoJobs);
-                }
-                let mut labs = g
-                    .labs
-                    .iter()
-                    .map(|l| lab_arg(l))
-                    .collect::<Result<Vec<_>, _>>()?;
-                if labs.is_empty() {
-                    labs = Lab::ALL.to_vec();
-                }
-                labs.sort();
-                labs.dedup();
-                Plan::Grade(GradePlan {
-                    submissions: g.submissions,
-                    out: g.out,
-                    jobs,
-                    labs,
-                    run: g.common.run_options(!g.no_trace),
-                })
-            }
-            Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
-            Command::Explain { topic } => Plan::Explain(
-                topic
-                    .map(|t| text(&t, Word::Topic).map(str::to_string))
-                    .transpose()?,
-            ),
-            Command::Gradescope {
-                out,
-                labs,
-                visibility,
-            } => Plan::Gradescope(GradescopePlan {
-                out,
-                labs: labs
-                    .iter()
-                    .map(|l| lab_arg(l).map(|l| l.name().to_string()))
-                    .collect::<Result<_, _>>()?,
-                visibility: visibility.name().into(),
-            }),
-            Command::Watch { lang, dir, common } => Plan::Watch(WatchPlan {
-                source: source(false, None, dir, lang.into())?,
-                run: common.run_options(true),
-            }),
-            Command::Completions { shell } => {
-                let mut out = Vec::new();
-                clap_complete::generate(shell, &mut Cli::command(), "shmlab", &mut out);
-                Plan::Print(out)
-            }
-            Command::Man => {
-                let mut out = Vec::new();
-                // Rendering into memory cannot fail.
-                let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
-                Plan::Print(out)
-            }
-            Command::Hint { lab, all } => Plan::Hint {
-                lab: lab_arg(&lab)?,
-                all,
-            },
-            Command::Reset { lab, lang, yes } => Plan::Reset {
-                lab: lab_arg(&lab)?,
-                track: lang.into(),
-                yes,
-            },
-            Command::Solution { lab, lang } => Plan::Solution {
-                lab: lab_arg(&lab)?,
-                track: lang.into(),
-            },
-        })
-    }
-}
-
-/// Where the programs come from; `program` is only for a selection of one lab.
-fn source(
-    solutions: bool,
-    program: Option<PathBuf>,
-    dir: Option<PathBuf>,
-    track: Track,
-) -> Result<Source, UsageError> {
-    Ok(if solutions {
-        Source::Solutions(track)
-    } else if let Some(p) = program {
-        check_executable(&p, "--program ")?;
-        Source::Program(p)
-    } else if let Some(d) = dir {
-        if !d.is_dir() {
-            return Err(UsageError::NoSuchDir(d));
-        }
-        Source::Dir(d)
-    } else {
-        Source::Labs(track)
-    })
-}
-
-fn check_plan(args: CheckArgs) -> Result<CheckPlan, UsageError> {
-    let names = args
-        .labs
-        .iter()
-        .map(|l| text(l, Word::LabOrScenario).map(str::to_string))
-        .collect::<Result<Vec<_>, _>>()?;
-    let selection = selection(&names)?;
-    if args.program.is_some() && (args.labs.is_empty() || selection.labs.len() != 1) {
-        return Err(UsageError::ProgramNeedsOneLab);
-    }
-    let source = source(args.solutions, args.program, args.dir, args.lang.into())?;
-    if let Some(w) = &args.workdir {
-        if !w.is_dir() {
-            return Err(UsageError::NoWorkdir(w.clone()));
-        }
-    }
-    Ok(CheckPlan {
-        selection,
-        source,
-        format: match args.format {
-            FormatArg::Human => Format::Human,
-            FormatArg::Json => Format::Json,
-            FormatArg::Junit => Format::Junit,
-            FormatArg::Github => Format::Github,
-        },
-        verbose: args.verbose,
-        run: args.common.run_options(!args.no_trace),
-        partial: args.partial,
-        output: args.output,
-        workdir: args.workdir,
-    })
-}
-
-/// Whether the command line asks for `--format json`. It takes the arguments as they came
-/// (any bytes): a grader that asked for JSON gets it even when another argument is not text.
-pub fn wants_json(args: &[OsString]) -> bool {
+/// Where a checker error goes besides stderr: the `--format` and `--output` the command line
+/// asks for. It takes the arguments as they came (any bytes), and is read even when the rest
+/// of the command line is wrong: a grader that asked for JSON in a file gets JSON in that file,
+/// whatever goes wrong.
+pub fn error_sink(args: &[OsString]) -> ErrorSink {
     // Only the checker's own options: after `--` come a traced program's arguments.
     let own = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let args = &args[..own];
-    args.iter().any(|a| a == "--format=json")
-        || args
-            .windows(2)
-            .any(|w| w[0] == "--format" && w[1] == "json")
+    let value = |name: &str| -> Option<OsString> {
+        let eq = format!("{name}=");
+        let mut found = None;
+        for (i, a) in args.iter().enumerate() {
+            if a == name {
+                found = args.get(i + 1).cloned();
+            } else if let Some(v) = a.as_bytes().strip_prefix(eq.as_bytes()) {
+                found = Some(std::ffi::OsStr::from_bytes(v).to_os_string());
+            }
+        }
+        found
+    };
+    let format = match value("--format").as_ref().and_then(|f| f.to_str()) {
+        Some("json") => Format::Json,
+        Some("junit") => Format::Junit,
+        Some("github") => Format::Github,
+        _ => Format::Human,
+    };
+    ErrorSink {
+        format,
+        output: value("--output").map(PathBuf::from),
+    }
 }
 
 #[cfg(test)]

@@ -100,25 +100,34 @@ fn trace_keeps_the_program_and_its_arguments_as_bytes() {
 }
 
 #[test]
-fn json_is_wanted_whatever_bytes_the_other_arguments_hold() {
-    assert!(wants_json(&[
+fn the_error_sink_is_read_whatever_bytes_the_other_arguments_hold() {
+    let sink = error_sink(&[
         "shmlab".into(),
         "check".into(),
         not_utf8(""),
         "--format".into(),
         "json".into(),
-    ]));
-    assert!(wants_json(&[
+        "--output".into(),
+        "out.json".into(),
+    ]);
+    assert_eq!(sink.format, Format::Json);
+    assert_eq!(sink.output, Some(PathBuf::from("out.json")));
+    let sink = error_sink(&[
         "shmlab".into(),
-        "--format=json".into(),
+        "--format=junit".into(),
+        "--output=r.xml".into(),
         not_utf8(""),
-    ]));
+    ]);
+    assert_eq!(sink.format, Format::Junit);
+    assert_eq!(sink.output, Some(PathBuf::from("r.xml")));
     // After `--` come the traced program's own arguments.
-    assert!(!wants_json(&[
+    let sink = error_sink(&[
         "shmlab".into(),
         "trace".into(),
         "--".into(),
         not_utf8(""),
         "--format=json".into(),
-    ]));
+    ]);
+    assert_eq!(sink.format, Format::Human);
+    assert_eq!(sink.output, None);
 }

@@ -98,11 +98,22 @@ impl Lab {
 /// Why a lab has no program to check: every one of its scenarios fails with this.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabProblem {
-    /// The crate holding the lab does not compile (cargo printed the errors).
-    DoesNotCompile { package: String },
-    /// The lab's C source does not compile (the compiler printed the errors), or could not
-    /// be compiled (`why`).
-    SourceDoesNotCompile { file: String, why: Option<String> },
+    /// The lab's Rust program does not compile (cargo printed the errors): `file` holds the
+    /// first error that keeps it from building (its own file, or the library's), and
+    /// `first_error` is that error in one line, when cargo gave one; `errors` is that error as
+    /// the compiler rendered it, kept where no one sees the compiler's stderr.
+    DoesNotCompile {
+        file: String,
+        first_error: Option<String>,
+        errors: Option<String>,
+    },
+    /// The lab's C source does not compile (the compiler printed the errors, kept in
+    /// `errors`), or could not be compiled (`why`).
+    SourceDoesNotCompile {
+        file: String,
+        why: Option<String>,
+        errors: Option<String>,
+    },
     /// The crate built, but has no binary for the lab.
     NoBinary { package: String, name: String },
     /// No program at this path.

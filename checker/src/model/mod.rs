@@ -2,6 +2,7 @@
 //! timeline of calls, and what runs produced. Every other layer speaks in these types.
 
 pub mod dialogue;
+pub mod inspect;
 pub mod lab;
 pub mod progress;
 pub mod run;

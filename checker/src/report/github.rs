@@ -1,13 +1,20 @@
-//! The report as GitHub Actions workflow commands (`--format github`): one `::error` per
-//! failed scenario, on the lab's file, so failures show on the commit and the pull request;
-//! a `::notice` per lab done; and the summary line. The escaping is GitHub's: `%`, CR and LF
-//! in a message, and also `:` and `,` in a property.
+//! The report as GitHub Actions workflow commands (`--format github`): **one** line per lab,
+//! so that a whole run stays within what GitHub shows (10 errors and 10 notices per step, 50
+//! per job): an `::error` on the lab's source file, relative to the repository
+//! (`file=labs/c/create.c`), carrying the first failed check's likely mistake and how many
+//! scenarios failed; an `::error` for a lab that does not compile or has no program; an
+//! `::error` for scenarios the checker could not run (`ERR`, never counted as the student's
+//! failure); a `::notice` for a lab done (saying what was skipped, and why); then the summary
+//! line. The escaping is GitHub's: `%`, CR and LF in a message, and also `:` and `,` in a
+//! property.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use super::cap::shown_text;
 use super::neutral::neutral;
-use super::{words, Report};
+use super::{words, LabReport, Report};
+use crate::model::lab::LabProblem;
 use crate::scenario::Verdict;
 
 fn message(text: &str) -> String {
@@ -20,57 +27,127 @@ fn property(text: &str) -> String {
     message(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The lab's source file as GitHub places an annotation: a path relative to the repository
+/// (the current directory). A program outside it (`--dir /tmp/x`) has none.
+fn source_file(lab: &LabReport) -> Option<String> {
+    let shown = match &lab.problem {
+        // It does not compile: the file of its first error is where to look.
+        Some(
+            LabProblem::DoesNotCompile { file, .. } | LabProblem::SourceDoesNotCompile { file, .. },
+        ) => Some(file.clone()),
+        _ => lab.program.clone(),
+    }?;
+    let path = Path::new(&shown);
+    if path.is_relative() {
+        return Some(shown);
+    }
+    let here = std::env::current_dir().ok()?;
+    path.strip_prefix(&here)
+        .ok()
+        .map(|p| p.display().to_string())
+}
+
+/// The one annotation of a lab, if it has one: (command, title, message).
+fn annotation(lab: &LabReport) -> Option<(&'static str, String, String)> {
+    if let Some(problem) = &lab.problem {
+        let text = shown_text(&words::lab_problem(lab.lab, problem)).to_string();
+        return Some(("error", format!("lab {}", lab.lab), text));
+    }
+    let c = lab.counts();
+    let failed: Vec<_> = lab
+        .scenarios
+        .iter()
+        .filter(|s| s.verdict == Verdict::Failed)
+        .collect();
+    if let Some(first) = failed.first() {
+        let check = first
+            .checks
+            .iter()
+            .find(|c| !c.passed && c.skipped.is_none());
+        let text = match check {
+            Some(c) => match &c.hint {
+                Some(h) => format!("{}: {h}", c.what),
+                None => format!("{}: expected {}, got {}", c.what, c.expected, c.actual),
+            },
+            None => "failed".into(),
+        };
+        let more = match failed.len() {
+            1 => String::new(),
+            n => format!(
+                " ({n} of the lab's {} scenarios failed)",
+                lab.scenarios.len()
+            ),
+        };
+        return Some((
+            "error",
+            format!("{}: {}", first.slug, first.title),
+            format!("{}{more}", neutral(shown_text(&text))),
+        ));
+    }
+    if let Some(s) = lab
+        .scenarios
+        .iter()
+        .find(|s| matches!(s.verdict, Verdict::Error(_)))
+    {
+        let Verdict::Error(reason) = &s.verdict else {
+            return None;
+        };
+        return Some((
+            "error",
+            format!("lab {}: checker error", lab.lab),
+            format!(
+                "ERR, not counted: the checker could not run {} of the lab's scenarios ({}: {})",
+                c.errors,
+                s.slug,
+                neutral(shown_text(reason))
+            ),
+        ));
+    }
+    if lab.is_done() {
+        let skipped = lab.scenarios.iter().find_map(|s| match &s.verdict {
+            Verdict::Skipped(r) => Some(r),
+            _ => None,
+        });
+        let text = match skipped {
+            None => "done".to_string(),
+            Some(r) => format!(
+                "done; {} scenario(s) skipped, not counted: {}",
+                c.skipped,
+                neutral(shown_text(r))
+            ),
+        };
+        return Some(("notice", format!("lab {}", lab.lab), text));
+    }
+    None
+}
+
 /// Writes `report` as workflow commands.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for lab in &report.labs {
-        let file = lab
-            .program
-            .as_deref()
-            .map(|f| format!("file={},", property(&neutral(f))))
-            .unwrap_or_default();
-        if let Some(problem) = &lab.problem {
-            let text = shown_text(&words::lab_problem(lab.lab, problem));
-            writeln!(
-                out,
-                "::error {file}title={}::{}",
-                property(&format!("lab {}", lab.lab)),
-                message(&text)
-            )?;
+        let Some((command, title, text)) = annotation(lab) else {
             continue;
-        }
-        for s in &lab.scenarios {
-            if s.verdict != Verdict::Failed {
-                continue;
-            }
-            let hint = s
-                .checks
-                .iter()
-                .filter(|c| !c.passed && c.skipped.is_none())
-                .find_map(|c| {
-                    c.hint.clone().or_else(|| {
-                        Some(format!(
-                            "{}: expected {}, got {}",
-                            c.what, c.expected, c.actual
-                        ))
-                    })
-                })
-                .unwrap_or_else(|| "failed".into());
-            writeln!(
-                out,
-                "::error {file}title={}::{}",
-                property(&format!("{}: {}", s.slug, s.title)),
-                message(&neutral(shown_text(&hint)))
-            )?;
-        }
-        if lab.is_done() {
-            writeln!(
-                out,
-                "::notice {file}title={}::done",
-                property(&format!("lab {}", lab.lab))
-            )?;
-        }
+        };
+        let file = source_file(lab)
+            .map(|f| format!("file={},", property(&neutral(&f))))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "::{command} {file}title={}::{}",
+            property(&title),
+            message(&text)
+        )?;
     }
     writeln!(out, "{}", report.summary())
+}
+
+/// A checker error (it could not check at all) as the one workflow command a teacher sees.
+pub fn render_error(text: &str, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "::error title={}::{}",
+        property("shmlab could not check the labs"),
+        message(&neutral(text))
+    )
 }
 
 #[cfg(test)]
@@ -117,10 +194,12 @@ mod tests {
                         hint: None,
                         note: None,
                         explain: None,
+                        at: Default::default(),
                     }],
                     stop: None,
                     runs: Vec::new(),
                     snapshots: Vec::new(),
+                    elapsed: std::time::Duration::ZERO,
                 }],
             }],
         };
@@ -138,5 +217,68 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains(['\r', '\x1b', '\u{202e}']), "{text}");
+    }
+
+    fn lab(lab: crate::model::Lab, verdicts: Vec<Verdict>) -> LabReport {
+        use crate::report::ScenarioReport;
+        use crate::scenario::Purpose;
+        LabReport {
+            lab,
+            program: Some(format!("labs/src/bin/{lab}.rs")),
+            problem: None,
+            scenarios: verdicts
+                .into_iter()
+                .map(|verdict| ScenarioReport {
+                    slug: "create/a",
+                    title: "made up",
+                    purpose: Purpose::Behaviour,
+                    verdict,
+                    checks: Vec::new(),
+                    stop: None,
+                    runs: Vec::new(),
+                    snapshots: Vec::new(),
+                    elapsed: std::time::Duration::ZERO,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_annotation_per_lab_whatever_failed_and_err_and_skips_are_said() {
+        use crate::model::Lab;
+        let failed = annotation(&lab(Lab::Create, vec![Verdict::Failed; 6])).unwrap();
+        assert_eq!(failed.0, "error");
+        assert!(
+            failed.2.ends_with("(6 of the lab's 6 scenarios failed)"),
+            "{failed:?}"
+        );
+        let err = annotation(&lab(
+            Lab::Create,
+            vec![Verdict::Passed, Verdict::Error("no namespace".into())],
+        ))
+        .unwrap();
+        assert_eq!(err.0, "error");
+        assert!(err.2.starts_with("ERR, not counted"), "{err:?}");
+        let skipped = annotation(&lab(
+            Lab::Create,
+            vec![Verdict::Passed, Verdict::Skipped("needs root".into())],
+        ))
+        .unwrap();
+        assert_eq!(skipped.0, "notice");
+        assert!(
+            skipped.2.contains("skipped, not counted: needs root"),
+            "{skipped:?}"
+        );
+        let mut broken = lab(Lab::Create, vec![Verdict::Failed]);
+        broken.program = None;
+        broken.problem = Some(LabProblem::DoesNotCompile {
+            file: "labs/src/bin/create.rs".into(),
+            first_error: Some("error: expected `;`, found `}` (line 21)".into()),
+            errors: None,
+        });
+        assert_eq!(
+            source_file(&broken).as_deref(),
+            Some("labs/src/bin/create.rs")
+        );
     }
 }

@@ -379,10 +379,12 @@ mod tests {
                 hint: Some(hint.into()),
                 note: None,
                 explain: None,
+                at: Default::default(),
             }],
             stop: Some(Stop::NotImplemented),
             runs: Vec::new(),
             snapshots: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
         }
     }
 
@@ -481,6 +483,7 @@ mod tests {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            spawn_failed: None,
             exchanges: Vec::new(),
         });
         let mut r = report(vec![s]);

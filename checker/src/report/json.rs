@@ -1,7 +1,9 @@
 //! The report as a Gradescope `results.json`: one test per scenario.
 //!
-//! Skipped scenarios are listed with `max_score` 0 and no `status`, so they neither earn
-//! nor cost points and are never shown as passed; the reason is their `output`.
+//! Skipped scenarios, and those the checker could not run, are listed with `max_score` 0,
+//! so they neither earn nor cost points, and with the status `failed` (Gradescope knows only
+//! `passed` and `failed`, and shows a 0/0 test without a status as passed); their `output`
+//! starts with what they are (`skipped, not counted: ...`, `checker error, not counted: ...`).
 
 use std::io::{self, Write};
 
@@ -51,9 +53,9 @@ fn test_output(lab: Lab, s: &ScenarioReport) -> String {
     let mut lines = Vec::new();
     match &s.verdict {
         Verdict::Passed => lines.push("passed".to_string()),
-        Verdict::Skipped(r) => lines.push(format!("skipped: {}", neutral(r))),
+        Verdict::Skipped(r) => lines.push(format!("skipped, not counted: {}", neutral(r))),
         Verdict::Error(r) => lines.push(format!(
-            "the checker could not run this scenario: {}",
+            "checker error, not counted: the checker could not run this scenario: {}",
             neutral(r)
         )),
         Verdict::Failed => {
@@ -115,16 +117,15 @@ pub fn test_value(lab: Lab, problem: Option<&str>, s: &ScenarioReport) -> Value 
         "extra_data": extra,
     });
     let (score, max, status) = match s.verdict {
-        Verdict::Passed => (1, 1, Some("passed")),
-        Verdict::Failed => (0, 1, Some("failed")),
-        // Neither earns nor costs points: the student's work was not judged.
-        Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, None),
+        Verdict::Passed => (1, 1, "passed"),
+        Verdict::Failed => (0, 1, "failed"),
+        // Neither earns nor costs points: the student's work was not judged. Not passed
+        // either, which is what a 0/0 test without a status would show.
+        Verdict::Skipped(_) | Verdict::Error(_) => (0, 0, "failed"),
     };
     test["score"] = json!(score);
     test["max_score"] = json!(max);
-    if let Some(status) = status {
-        test["status"] = json!(status);
-    }
+    test["status"] = json!(status);
     // Checks and hints quote what the program printed: cut like its output.
     cap::cap_strings(&mut test);
     test
@@ -187,4 +188,62 @@ pub fn document(report: &Report) -> Value {
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &document(report))?;
     writeln!(out)
+}
+
+/// The document a grader reads when the checker could not produce a report: no score, the
+/// reason, and the exit status.
+pub fn render_error(message: &str, code: u8, out: &mut dyn Write) -> io::Result<()> {
+    let mut doc = super::gradescope::Results::nothing(
+        format!("The checker could not grade this submission: {message}"),
+        Default::default(),
+    );
+    doc.visibility = None;
+    doc.extra_data = json!({ "error": message, "exit_code": code });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Purpose;
+
+    fn scenario(verdict: Verdict) -> ScenarioReport {
+        ScenarioReport {
+            slug: "create/a",
+            title: "made up",
+            purpose: Purpose::Behaviour,
+            verdict,
+            checks: Vec::new(),
+            stop: None,
+            runs: Vec::new(),
+            snapshots: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn skipped_and_err_tests_count_for_nothing_and_never_show_as_passed() {
+        for (verdict, says) in [
+            (
+                Verdict::Skipped("needs root".into()),
+                "skipped, not counted: needs root",
+            ),
+            (
+                Verdict::Error("no namespace".into()),
+                "checker error, not counted: ",
+            ),
+        ] {
+            let t = test_value(Lab::Create, None, &scenario(verdict));
+            assert_eq!(
+                (t["score"].as_u64(), t["max_score"].as_u64()),
+                (Some(0), Some(0))
+            );
+            assert_eq!(
+                t["status"], "failed",
+                "Gradescope shows a 0/0 test without one as passed"
+            );
+            assert!(t["output"].as_str().unwrap().starts_with(says), "{t}");
+        }
+    }
 }

@@ -5,13 +5,17 @@ pub mod assignment;
 pub mod cap;
 pub mod explain;
 pub mod github;
+pub mod gradescope;
 pub mod hints;
+pub mod html;
 pub mod human;
+pub mod inspect;
 pub mod json;
 pub mod junit;
 pub mod list;
 pub mod neutral;
 pub mod stream;
+pub mod svg;
 pub mod trace;
 pub mod words;
 
@@ -69,6 +73,8 @@ pub struct ScenarioReport {
     pub stop: Option<Stop>,
     pub runs: Vec<RunRecord>,
     pub snapshots: Vec<Snapshot>,
+    /// How long the scenario took (its setup, runs and checks).
+    pub elapsed: std::time::Duration,
 }
 
 /// Scenario counts.

@@ -21,6 +21,18 @@ use super::{Report, ScenarioReport};
 use crate::model::Lab;
 use crate::scenario::Verdict;
 
+/// A scenario's tag in a progress line. A scenario that cannot run here is skipped, and one
+/// the checker could not run an error, whatever the lab's problem (as in every format).
+fn tag(verdict: &Verdict, lab_has_problem: bool) -> &'static str {
+    match verdict {
+        Verdict::Skipped(_) => "SKIP",
+        Verdict::Error(_) => "ERR ",
+        _ if lab_has_problem => "FAIL",
+        Verdict::Failed => "FAIL",
+        Verdict::Passed => "PASS",
+    }
+}
+
 /// How progress lines are written on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
@@ -70,12 +82,7 @@ impl Stream {
         if self.progress == Progress::Off {
             return;
         }
-        let tag = match (&s.verdict, problem) {
-            (_, Some(_)) | (Verdict::Failed, _) => "FAIL",
-            (Verdict::Passed, _) => "PASS",
-            (Verdict::Skipped(_), _) => "SKIP",
-            (Verdict::Error(_), _) => "ERR ",
-        };
+        let tag = tag(&s.verdict, problem.is_some());
         let line = format!(
             "shmlab: [{}/{}] {tag}  {}  {}",
             self.done, self.total, s.slug, s.title
@@ -104,5 +111,18 @@ impl Stream {
             "max_score": max,
             "output": report.summary(),
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skip_and_an_err_are_said_as_such_in_a_lab_that_could_not_be_built() {
+        assert_eq!(tag(&Verdict::Skipped("needs root".into()), true), "SKIP");
+        assert_eq!(tag(&Verdict::Error("no namespace".into()), true), "ERR ");
+        assert_eq!(tag(&Verdict::Failed, true), "FAIL");
+        assert_eq!(tag(&Verdict::Passed, false), "PASS");
     }
 }

@@ -234,11 +234,33 @@ fn unmet(env: &Environment, scenario: Playbook<'_>) -> Option<String> {
             _ => {}
         }
     }
+    if scenario.setup.iter().any(|spec| spec.locked) {
+        if let Some(errno) = lock_refused() {
+            return Some(RunError::Lock(errno).to_string());
+        }
+    }
     // A fresh namespace has it at 0 (checked there, once entered); keys mode uses this one.
     if env.isolation.mode == Isolation::Keys {
         return rmid_forced(scenario);
     }
     None
+}
+
+/// Whether this checker may not lock a segment in memory (`SHM_LOCK`), tried once on a
+/// private segment of one page: a scenario whose setup locks one is then skipped for every
+/// program alike, as one that cannot run here.
+fn lock_refused() -> Option<shm::Errno> {
+    static REFUSED: std::sync::OnceLock<Option<shm::Errno>> = std::sync::OnceLock::new();
+    *REFUSED.get_or_init(|| {
+        let flags = IpcFlags::IPC_CREAT | IpcFlags::IPC_EXCL | Mode::new(0o600);
+        let id = match shm::shmget(shm::Key::PRIVATE, 4096, flags) {
+            Ok(id) => id,
+            Err(errno) => return Some(errno),
+        };
+        let locked = shm::shmctl(id, ShmctlCmd::ShmLock);
+        let _ = shm::shmctl(id, ShmctlCmd::IpcRmid);
+        locked.err()
+    })
 }
 
 /// Why `scenario` cannot run in the current IPC namespace, if `kernel.shm_rmid_forced`
@@ -499,6 +521,11 @@ impl Scene<'_> {
             survivors: out.survivors,
             children: out.children,
             left_namespace: out.left_namespace,
+            // Every run's processes and threads are capped at this many of its own.
+            spawn_failed: out.spawn_failed.map(|f| crate::model::run::SpawnFailed {
+                limit: Some(program::EXTRA_PROCESSES),
+                ..f
+            }),
             exchanges: out.exchanges,
         })
     }

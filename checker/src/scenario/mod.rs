@@ -11,7 +11,7 @@ pub mod spec;
 pub mod status;
 pub mod verdict;
 
-pub use ctx::{errno_in, errno_text, show, Check, Ctx, Stop};
+pub use ctx::{errno_in, errno_text, show, Check, Ctx, Moment, Stop};
 pub use evidence::{Evidence, Kind};
 pub use spec::{
     Action, Arg, Invocation, Need, Owner, Playbook, Purpose, Scenario, SegmentSpec, Step, MARKER,
@@ -20,6 +20,8 @@ pub use spec::{
 pub use status::{is_todo, signal_meaning};
 pub use verdict::{evaluate, Evaluation, Verdict};
 
+#[cfg(test)]
+mod failure_tests;
 #[cfg(test)]
 mod hint_tests;
 #[cfg(test)]

@@ -31,7 +31,7 @@
 pub(crate) mod copy;
 #[cfg(test)]
 mod tests;
-mod toolchain;
+pub mod toolchain;
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -339,8 +339,7 @@ impl BuildBox {
     ) -> Result<Command, BoxError> {
         let Some((uid, gid)) = self.builder.owner() else {
             self.hand_over()?;
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let mut cmd = Command::new(cargo);
+            let mut cmd = toolchain::cargo_command();
             cmd.current_dir("/").env("CARGO_TARGET_DIR", shared_target);
             self.limit(&mut cmd, time);
             return Ok(cmd);

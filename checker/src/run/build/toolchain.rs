@@ -1,4 +1,5 @@
-//! The Rust toolchain of a build run as another uid, and whether that uid can reach it.
+//! Where the Rust tools are, the toolchain of a build run as another uid, and whether that
+//! uid can reach it.
 
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
@@ -6,6 +7,90 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::BoxError;
+
+/// Why a build of a crate of the kit (`cargo build -p`) could not run at all (a lab that does
+/// not compile is that lab's problem, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// cargo could not be started.
+    #[error(
+        "could not run cargo ({0}): it is not in $CARGO, on PATH, nor where this checker was built; if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
+    )]
+    NoCargo(std::io::Error),
+}
+
+/// A tool of the Rust toolchain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Cargo,
+    Rustc,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Cargo => "cargo",
+            Tool::Rustc => "rustc",
+        }
+    }
+
+    /// The variable that names it (`$CARGO`, `$RUSTC`).
+    fn var(self) -> &'static str {
+        match self {
+            Tool::Cargo => "CARGO",
+            Tool::Rustc => "RUSTC",
+        }
+    }
+}
+
+/// The toolchain's `bin` directory this checker was built with: cargo tells the crates it
+/// builds its own path (`CARGO`), the toolchain's binary itself, not rustup's proxy.
+fn built_with() -> Option<&'static Path> {
+    option_env!("CARGO").map(Path::new).and_then(Path::parent)
+}
+
+/// Whether `name` is an executable file in a directory of `$PATH`.
+fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(name))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// The tool to run: the one `$CARGO` or `$RUSTC` names; else the one on `PATH`; else the one
+/// of the toolchain this checker was built with, which is where it was when the checker was
+/// built (`sudo` resets `PATH` to a `secure_path` without `~/.cargo/bin`; a grading image's
+/// `PATH` may not have it either); else the bare name, which then fails to start and is
+/// reported as missing.
+pub fn locate(tool: Tool) -> OsString {
+    if let Some(v) = std::env::var_os(tool.var()).filter(|v| !v.is_empty()) {
+        return v;
+    }
+    if on_path(tool.name()) {
+        return tool.name().into();
+    }
+    if let Some(p) = built_with()
+        .map(|d| d.join(tool.name()))
+        .filter(|p| p.is_file())
+    {
+        return p.into_os_string();
+    }
+    tool.name().into()
+}
+
+/// A `cargo` command, found by [`locate`]; when cargo is not the one on `PATH`, its `rustc`
+/// (which cargo looks for on `PATH`) is named in `$RUSTC`.
+pub fn cargo_command() -> Command {
+    let cargo = locate(Tool::Cargo);
+    let mut cmd = Command::new(&cargo);
+    if std::env::var_os("RUSTC").is_none() && !on_path("rustc") {
+        cmd.env("RUSTC", locate(Tool::Rustc));
+    }
+    cmd
+}
 
 /// The Rust toolchain a build as another uid uses: the instructor's, found as root (the
 /// sysroot of `$RUSTC`, else `rustc`, asked from the kit's directory so that its
@@ -17,7 +102,7 @@ pub(super) struct Toolchain {
 
 impl Toolchain {
     pub(super) fn find(kit: &Path) -> Result<Toolchain, BoxError> {
-        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let rustc = locate(Tool::Rustc);
         let out = Command::new(&rustc)
             .args(["--print", "sysroot"])
             .current_dir(kit)

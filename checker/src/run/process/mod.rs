@@ -91,6 +91,10 @@ pub struct RunOutput {
     /// when traced.
     #[serde(default)]
     pub ends: Vec<ProcessEnd>,
+    /// The first fork or clone that failed for want of processes or memory (its `limit` is
+    /// left for the caller, who set it); known only when traced.
+    #[serde(default)]
+    pub spawn_failed: Option<crate::model::run::SpawnFailed>,
     /// What the program asked and the checker answered, when it ran with [`Input::Ask`].
     #[serde(default)]
     pub exchanges: Vec<crate::model::dialogue::Exchange>,
@@ -396,6 +400,7 @@ impl Capture {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            spawn_failed: None,
             ends: Vec::new(),
             exchanges,
         }

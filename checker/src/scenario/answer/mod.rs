@@ -355,8 +355,7 @@ impl Responder {
         }
         // The answers are used up and the program asks yes or no once more (`anything
         // else?`): no, once; asked again, end of input.
-        let said_no = matches!(self.exchanges.last(), Some(e) if e.meaning == "no");
-        if self.pending.is_empty() && !said_no {
+        if self.pending.is_empty() && self.exchanges.last().is_none_or(|e| e.meaning != "no") {
             return Some(Answer::Decide {
                 topic: None,
                 yes: false,

@@ -103,6 +103,10 @@ impl Generic {
                 self.kind.title(),
                 self.kind.name()
             ),
+            at: crate::scenario::ctx::Moment {
+                run: Some(self.run),
+                event: None,
+            },
             field: "generic",
             expected: "not seen".into(),
             actual: "seen".into(),

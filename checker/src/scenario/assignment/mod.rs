@@ -134,6 +134,10 @@ impl Run<'_> {
         });
         self.checks.push(Check {
             what: format!("run {}: {what}", self.r + 1),
+            at: crate::scenario::ctx::Moment {
+                run: Some(self.r),
+                event: None,
+            },
             field: field(name),
             expected,
             actual,
@@ -148,6 +152,10 @@ impl Run<'_> {
     fn note(&mut self, what: &str, note: String) {
         self.checks.push(Check {
             what: format!("run {}: {what}", self.r + 1),
+            at: crate::scenario::ctx::Moment {
+                run: Some(self.r),
+                event: None,
+            },
             field: "note",
             expected: String::new(),
             actual: String::new(),
@@ -184,6 +192,10 @@ impl Run<'_> {
         };
         self.checks.push(Check {
             what: format!("run {}: ends by itself", self.r + 1),
+            at: crate::scenario::ctx::Moment {
+                run: Some(self.r),
+                event: None,
+            },
             field: "status",
             expected: "exits".into(),
             actual,

@@ -52,6 +52,7 @@ fn run(stdout: &str) -> RunRecord {
         survivors: Vec::new(),
         children: 0,
         left_namespace: false,
+        spawn_failed: None,
         exchanges: Vec::new(),
     }
 }

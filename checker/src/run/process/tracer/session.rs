@@ -200,6 +200,8 @@ fn traced(
         ipc_ns: ipc_namespace(None),
         ns_calls: false,
         left_namespace: false,
+        spawn_failed: None,
+        spawning: HashMap::new(),
         events: kept::Kept::new(tracing.keep_all),
         ended: None,
         survivors: Vec::new(),
@@ -233,6 +235,7 @@ fn traced(
     output.survivors = survivors;
     output.children = children;
     output.left_namespace = tracer.left_namespace;
+    output.spawn_failed = tracer.spawn_failed;
     output.ends = std::mem::take(&mut tracer.ends);
     for end in &mut output.ends {
         end.after_events = place(end.after_events);
