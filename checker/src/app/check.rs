@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 
 use super::programs::{self, Programs};
 use super::progress;
-use super::{check_sysv, write_out};
+use super::{check_sysv, create_output, write_out};
 use crate::catalogue;
 use crate::error::UsageError;
 use crate::error::{exit_codes, Fatal};
@@ -56,15 +56,10 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
         ),
         None => None,
     };
-    let mut html_file = match &plan.html {
-        Some(path) => Some(
-            std::fs::File::create(path).map_err(|e| UsageError::HtmlFile {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?,
-        ),
-        None => None,
-    };
+    let mut html_file = create_output(plan.html.as_deref(), |path, reason| UsageError::HtmlFile {
+        path,
+        reason,
+    })?;
     let labs: Vec<Lab> = plan.selection.labs().collect();
     let mut found = programs::resolve(&plan.source, &labs)?;
     if let Some(folder) = &plan.workdir {

@@ -31,7 +31,13 @@ const TEXT: &str = "hello";
 pub fn execute(check: bool) -> Result<u8, Fatal> {
     check_sysv()?;
     let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
-    let share = built_in(&ws, &[Lab::Share], "shmlab-solutions", "solution-", "")?;
+    let share = built_in(
+        &ws,
+        &[Lab::Share],
+        "shmlab-solutions",
+        "solution-",
+        "solutions/src/bin",
+    )?;
     let program = match share.into_iter().next() {
         Some((_, Ok(found))) => found.path,
         _ => {

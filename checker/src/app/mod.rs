@@ -170,6 +170,16 @@ pub fn use_color(when: ColorWhen, to_stdout: bool) -> bool {
     }
 }
 
+/// The file a report or picture goes to once the run is done, created now: a path that
+/// cannot be written is the usage error `error` makes of it, before anything runs.
+pub fn create_output(
+    path: Option<&std::path::Path>,
+    error: fn(std::path::PathBuf, String) -> crate::error::UsageError,
+) -> Result<Option<std::fs::File>, Fatal> {
+    path.map(|p| std::fs::File::create(p).map_err(|e| error(p.to_path_buf(), e.to_string()).into()))
+        .transpose()
+}
+
 /// Whether System V shared memory works here at all.
 pub fn check_sysv() -> Result<(), Fatal> {
     shm::list_segments().map(drop).map_err(Fatal::NoSysv)

@@ -9,7 +9,7 @@ use std::os::fd::AsFd;
 use std::process::Command;
 
 use super::check::enter;
-use super::{check_sysv, write_out};
+use super::{check_sysv, create_output, write_out};
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::model::{SegmentState, TraceEvent};
 use crate::plan::TracePlan;
@@ -32,15 +32,10 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
     process::catch_interrupts();
     // The picture's file, opened first: a path that cannot be written is a usage error
     // before anything runs.
-    let mut html = match &plan.html {
-        Some(path) => Some(
-            std::fs::File::create(path).map_err(|e| UsageError::HtmlFile {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?,
-        ),
-        None => None,
-    };
+    let mut html = create_output(plan.html.as_deref(), |path, reason| UsageError::HtmlFile {
+        path,
+        reason,
+    })?;
     let file = match &plan.stdin {
         Some(path) => Some(
             std::fs::File::open(path).map_err(|e| UsageError::NoStdinFile {

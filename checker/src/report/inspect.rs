@@ -39,11 +39,13 @@ pub fn perms_words(mode: u32) -> String {
         .zip(who)
         .map(|(shift, who)| {
             let bits = (mode >> shift) & 0o7;
+            // "others" takes the plural.
+            let s = if who == "others" { "" } else { "s" };
             let can = match (bits & 4 != 0, bits & 2 != 0) {
-                (true, true) => "reads and writes",
-                (true, false) => "reads",
-                (false, true) => "writes only (and cannot attach)",
-                (false, false) => "nothing",
+                (true, true) => format!("read{s} and write{s}"),
+                (true, false) => format!("read{s}"),
+                (false, true) => format!("write{s} only (and cannot attach)"),
+                (false, false) => "nothing".to_string(),
             };
             format!("{who} {can}")
         })
@@ -294,6 +296,10 @@ mod tests {
         assert_eq!(
             perms_words(0o640),
             "the owner reads and writes, the group reads, others nothing"
+        );
+        assert_eq!(
+            perms_words(0o666),
+            "the owner reads and writes, the group reads and writes, others read and write"
         );
         assert_eq!(when(0), "never");
         assert_eq!(when(1_796_638_827), "2026-12-07 10:20:27 UTC");

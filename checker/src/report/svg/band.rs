@@ -14,7 +14,7 @@ pub fn draw(s: &mut String, b: &Band, top: f64, id: &str) {
     let title = band_title(b);
     let _ = write!(
         s,
-        r#"<g class="band" data-id="{}" data-fate="{}"><title>{}</title>"#,
+        r#"<g class="band" role="img" data-id="{}" data-fate="{}"><title>{}</title>"#,
         b.id,
         fate_word(b.fate),
         esc(&title)

@@ -1,5 +1,6 @@
 //! The layout in pixels, as SVG text: no script, no external reference, every mark with a
-//! `<title>` (what a screen reader says, and what a pointer shows), shapes that read in black
+//! `<title>` (what a screen reader says of it, each mark, span, band, lane and pin being an
+//! image of its own inside the picture's group, and what a pointer shows), shapes that read in black
 //! and white (a failed call is a cross, a successful one a dot), and no two labels on top of
 //! each other (a label that would touch another moves down a row).
 
@@ -14,7 +15,7 @@ pub const COL_W: f64 = 104.0;
 pub const LEFT: f64 = 176.0;
 const RIGHT: f64 = 40.0;
 const TOP: f64 = 30.0;
-const AXIS_H: f64 = 46.0;
+const AXIS_H: f64 = 64.0;
 pub(super) const BAND_H: f64 = 58.0;
 const LANE_H: f64 = 84.0;
 pub(super) const FONT: f64 = 11.0;
@@ -88,7 +89,7 @@ pub fn svg(layout: &Layout, t: &Texts<'_>) -> String {
     let desc = summary(layout);
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="shmlab-timeline" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="{FONT}">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="shmlab-timeline" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" role="group" aria-labelledby="{id}-title {id}-desc" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="{FONT}">"#
     );
     let _ = write!(
         s,
@@ -226,7 +227,7 @@ fn draw_lane(s: &mut String, lane: &Lane, y: f64) {
     let end = lane.end_text.as_deref().unwrap_or("its end was not seen");
     let _ = write!(
         s,
-        r##"<g class="lane" data-pid="{0}"><title>pid {0}, {1}: {2}</title><text x="12" y="{3:.1}" font-weight="bold" fill="#111">pid {0}</text><text x="12" y="{4:.1}" fill="#444">{1}</text><line x1="{5:.1}" y1="{y:.1}" x2="{6:.1}" y2="{y:.1}" stroke="#111" stroke-width="2"/><line class="lane-end" x1="{6:.1}" y1="{7:.1}" x2="{6:.1}" y2="{8:.1}" stroke="#111" stroke-width="3"/></g>"##,
+        r##"<g class="lane" role="img" data-pid="{0}"><title>pid {0}, {1}: {2}</title><text x="12" y="{3:.1}" font-weight="bold" fill="#111">pid {0}</text><text x="12" y="{4:.1}" fill="#444">{1}</text><line x1="{5:.1}" y1="{y:.1}" x2="{6:.1}" y2="{y:.1}" stroke="#111" stroke-width="2"/><line class="lane-end" x1="{6:.1}" y1="{7:.1}" x2="{6:.1}" y2="{8:.1}" stroke="#111" stroke-width="3"/></g>"##,
         lane.pid,
         esc(&role),
         esc(end),
@@ -265,7 +266,7 @@ fn draw_span(s: &mut String, span: &Span, y: f64, nth: usize, lanes: &[Lane]) {
     let mode = if span.readonly { ", read-only" } else { "" };
     let _ = write!(
         s,
-        r##"<g class="span" data-pid="{pid}" data-id="{}" data-ended="{}"><title>pid {pid} attached to segment {} at {}{mode}: {from}, {how}</title><rect x="{x0:.1}" y="{y0:.1}" width="{:.1}" height="14" fill="#9cc3e6" fill-opacity="0.75" stroke="#1f3f63" stroke-width="1.5"{dash}/></g>"##,
+        r##"<g class="span" role="img" data-pid="{pid}" data-id="{}" data-ended="{}"><title>pid {pid} attached to segment {} at {}{mode}: {from}, {how}</title><rect x="{x0:.1}" y="{y0:.1}" width="{:.1}" height="14" fill="#9cc3e6" fill-opacity="0.75" stroke="#1f3f63" stroke-width="1.5"{dash}/></g>"##,
         span.id,
         match span.ended {
             SpanEnd::Detached => "shmdt",
@@ -297,7 +298,7 @@ fn draw_marks(s: &mut String, layout: &Layout, lanes_top: f64, t: &Texts<'_>) {
         };
         let _ = write!(
             s,
-            r#"<g class="mark" data-kind="{kind}" data-event="{}"><title>{}</title>"#,
+            r#"<g class="mark" role="img" data-kind="{kind}" data-event="{}"><title>{}</title>"#,
             m.event,
             esc(&(t.lines)(m.event))
         );
@@ -377,10 +378,16 @@ fn draw_pins(s: &mut String, layout: &Layout, flag_y: f64, lanes_top: f64, botto
     cols.dedup_by(|a, b| a == b);
     cols.sort_by(f64::total_cmp);
     cols.dedup();
+    // Flags of nearby columns take two rows rather than cover each other.
+    let mut rows = Rows::new(2);
     for col in cols {
         let here: Vec<_> = layout.pins.iter().filter(|p| p.col == col).collect();
         let numbers: Vec<String> = here.iter().map(|p| p.number.to_string()).collect();
-        let label = format!("✗ check {}", numbers.join(","));
+        let label = if here.len() <= 3 {
+            format!("✗ check {}", numbers.join(","))
+        } else {
+            format!("✗ {} checks", here.len())
+        };
         let title: Vec<String> = here
             .iter()
             .map(|p| {
@@ -392,6 +399,8 @@ fn draw_pins(s: &mut String, layout: &Layout, flag_y: f64, lanes_top: f64, botto
             .collect();
         let cx = x(col);
         let w = label.chars().count() as f64 * FONT * CHAR_W + 10.0;
+        let row = rows.place(cx, label.chars().count() + 2).unwrap_or(1);
+        let flag_y = flag_y + row as f64 * 19.0;
         let lane_ys: Vec<String> = here
             .iter()
             .filter_map(|p| p.lane)
@@ -399,7 +408,7 @@ fn draw_pins(s: &mut String, layout: &Layout, flag_y: f64, lanes_top: f64, botto
             .collect();
         let _ = write!(
             s,
-            r##"<g class="pin" data-checks="{}" data-lanes="{}"><title>{}</title><line x1="{cx:.1}" y1="{:.1}" x2="{cx:.1}" y2="{bottom:.1}" stroke="#b00020" stroke-width="2" stroke-dasharray="6 3"/><rect x="{:.1}" y="{:.1}" width="{w:.1}" height="16" rx="3" fill="#b00020"/><text x="{cx:.1}" y="{:.1}" text-anchor="middle" font-weight="bold" fill="#fff">{}</text></g>"##,
+            r##"<g class="pin" role="img" data-checks="{}" data-lanes="{}"><title>{}</title><line x1="{cx:.1}" y1="{:.1}" x2="{cx:.1}" y2="{bottom:.1}" stroke="#b00020" stroke-width="2" stroke-dasharray="6 3"/><rect x="{:.1}" y="{:.1}" width="{w:.1}" height="16" rx="3" fill="#b00020"/><text x="{cx:.1}" y="{:.1}" text-anchor="middle" font-weight="bold" fill="#fff">{}</text></g>"##,
             numbers.join(","),
             lane_ys.join(","),
             esc(&title.join("; ")),
@@ -425,31 +434,14 @@ fn panel_lines(layout: &Layout, wrap_at: usize) -> Vec<(String, bool)> {
             format!("✗ check {}: {} ({when})", p.number, p.pin.what),
             true,
         ));
-        for (label, text) in [("expected", &p.pin.expected), ("got", &p.pin.actual)] {
-            for (k, line) in wrap(&format!("{label}: {text}"), wrap_at)
-                .into_iter()
-                .enumerate()
-            {
-                lines.push((
-                    if k == 0 {
-                        format!("  {line}")
-                    } else {
-                        format!("    {line}")
-                    },
-                    false,
-                ));
-            }
-        }
-        if let Some(hint) = &p.pin.hint {
-            for (k, line) in wrap(&format!("→ {hint}"), wrap_at).into_iter().enumerate() {
-                lines.push((
-                    if k == 0 {
-                        format!("  {line}")
-                    } else {
-                        format!("    {line}")
-                    },
-                    false,
-                ));
+        let expected = format!("expected: {}", p.pin.expected);
+        let got = format!("got: {}", p.pin.actual);
+        let hint = p.pin.hint.as_ref().map(|h| format!("→ {h}"));
+        for text in [Some(expected), Some(got), hint].into_iter().flatten() {
+            // Each text indented, its own later lines a little more.
+            for (k, line) in wrap(&text, wrap_at).into_iter().enumerate() {
+                let indent = if k == 0 { "  " } else { "    " };
+                lines.push((format!("{indent}{line}"), false));
             }
         }
     }

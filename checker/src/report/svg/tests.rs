@@ -311,8 +311,11 @@ fn the_svg_of_a_share_run_parses_and_holds_lanes_spans_marks_and_the_pinned_chec
     );
     let marks = class("mark");
     assert_eq!(marks.len(), events.len());
+    // A group a screen reader enters, each mark an image named by its title.
+    assert_eq!(root.attribute("role"), Some("group"));
     for m in &marks {
         assert!(!title_of(m).is_empty(), "every mark has a text alternative");
+        assert_eq!(m.attribute("role"), Some("img"));
     }
     assert!(
         title_of(&marks[3]).contains("shmctl(0, IPC_RMID, NULL) = 0"),
@@ -389,5 +392,57 @@ fn calls_not_kept_make_no_lane_and_a_killed_process_is_named_by_its_signal() {
     assert_eq!(
         (killed.name.as_str(), killed.result.as_str()),
         ("SIGSEGV", "killed")
+    );
+}
+
+/// Failed checks at neighbouring calls: their flags never cover each other.
+#[test]
+fn the_flags_of_checks_at_neighbouring_calls_do_not_overlap() {
+    let events = share_events();
+    let pin = |number: usize, event: Option<usize>| Pin {
+        number,
+        event,
+        what: format!("check {number}"),
+        expected: "a".into(),
+        actual: "b".into(),
+        hint: None,
+    };
+    // Two-digit numbers make flags wider than a column.
+    let mut pins = vec![pin(1, Some(2))];
+    pins.extend((10..13).map(|n| pin(n, Some(3))));
+    pins.extend((13..16).map(|n| pin(n, Some(4))));
+    pins.extend((4..8).map(|n| pin(n, Some(5))));
+    pins.push(pin(8, None));
+    let svg = picture(
+        &Input {
+            pins,
+            ..input(&events)
+        },
+        "flags",
+        "f",
+    );
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let boxes: Vec<(f64, f64, f64, f64)> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("pin"))
+        .map(|g| {
+            let r = g
+                .children()
+                .find(|c| c.tag_name().name() == "rect")
+                .unwrap();
+            let n = |a: &str| r.attribute(a).unwrap().parse::<f64>().unwrap();
+            (n("x"), n("y"), n("x") + n("width"), n("y") + n("height"))
+        })
+        .collect();
+    assert_eq!(boxes.len(), 5);
+    for (i, a) in boxes.iter().enumerate() {
+        for b in &boxes[i + 1..] {
+            let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+            assert!(apart, "{a:?} and {b:?} overlap");
+        }
+    }
+    assert!(
+        svg.contains(">✗ 4 checks<"),
+        "four checks at one call are counted"
     );
 }
