@@ -25,6 +25,10 @@ pub enum UsageError {
     Assignment(#[from] crate::assignment::AssignmentError),
     #[error("--assignment needs the program: --program PATH, or --dir SUBMISSION_FOLDER")]
     AssignmentNeedsProgram,
+    #[error(
+        "--assignment reports in the human or the json format (--format human, --format json)"
+    )]
+    AssignmentFormat,
     #[error("--dir {}: no such directory: give the submission's folder (its sources, Makefile or program)", .0.display())]
     NoSubmissionFolder(PathBuf),
     #[error("the reference program could not be run: {0}")]

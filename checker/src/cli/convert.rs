@@ -53,10 +53,10 @@ impl Cli {
                 Plan::Assignment(AssignmentPlan {
                     file: args.assignment.unwrap_or_default(),
                     source,
-                    format: if args.format == FormatArg::Json {
-                        Format::Json
-                    } else {
-                        Format::Human
+                    format: match args.format {
+                        FormatArg::Json => Format::Json,
+                        FormatArg::Human => Format::Human,
+                        _ => return Err(UsageError::AssignmentFormat),
                     },
                     verbose: args.verbose,
                     run: args.common.run_options(!args.no_trace),

@@ -14,6 +14,40 @@ use crate::run::build::BuildBox;
 pub struct Built {
     pub path: PathBuf,
     pub shown: String,
+    /// The folder the program's runs happen in a copy of: the submission's, or the one
+    /// folder inside it that holds the work.
+    pub folder: PathBuf,
+}
+
+/// Whether `dir` holds something to build or run.
+fn has_work(dir: &Path, spec: &ProgramSpec) -> bool {
+    let mut patterns = spec.sources.clone();
+    patterns.extend(["Makefile", "makefile", "*.cpp", "*.cc", "*.py"].map(String::from));
+    !matching(dir, &patterns).is_empty() || program_in(dir, &spec.name, &[]).is_ok()
+}
+
+/// Where the work is: `dir`, or, when it holds nothing to build or run and exactly one
+/// folder, that folder (a submission unpacked as `alice/hw3/shm.c`), a few levels down.
+fn work_folder(dir: &Path, spec: &ProgramSpec) -> PathBuf {
+    let mut here = dir.to_path_buf();
+    for _ in 0..3 {
+        if has_work(&here, spec) {
+            break;
+        }
+        let subdirs: Vec<PathBuf> = std::fs::read_dir(&here)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .collect();
+        match subdirs.as_slice() {
+            [one] => here = one.clone(),
+            _ => break,
+        }
+    }
+    here
 }
 
 /// The file name the `cc` build gives the program.
@@ -83,10 +117,21 @@ fn program_in(dir: &Path, name: &str, ignore: &[PathBuf]) -> Result<PathBuf, Str
 /// Builds (if it is to be built) and finds the program of the submission in `dir`; the
 /// program is copied to `out`. `Err` says why there is none, for the report.
 pub fn build(dir: &Path, spec: &ProgramSpec, out: &Path) -> Result<Built, String> {
+    let folder = work_folder(dir, spec);
+    let dir = folder.as_path();
     let has_makefile = ["Makefile", "makefile", "GNUmakefile"]
         .iter()
         .any(|m| dir.join(m).is_file());
-    let sources = matching(dir, &spec.sources);
+    let mut sources = matching(dir, &spec.sources);
+    // C++ handed in for a C assignment: built with c++, as a TA would.
+    let mut compiler = "cc";
+    if sources.is_empty() && spec.build != Build::None {
+        let cpp = matching(dir, &["*.cpp".into(), "*.cc".into(), "*.cxx".into()]);
+        if !cpp.is_empty() {
+            compiler = "c++";
+            sources = cpp;
+        }
+    }
     let how = match spec.build {
         Build::Auto if has_makefile => Build::Make,
         Build::Auto if !sources.is_empty() => Build::Cc,
@@ -118,12 +163,17 @@ pub fn build(dir: &Path, spec: &ProgramSpec, out: &Path) -> Result<Built, String
                 return Ok(Built {
                     path: wrapper,
                     shown: format!("python3 {}", script.display()),
+                    folder: folder.clone(),
                 });
             }
         }
         let path = found?;
         let shown = path.display().to_string();
-        return Ok(Built { path, shown });
+        return Ok(Built {
+            path,
+            shown,
+            folder,
+        });
     }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut bx = BuildBox::for_student().map_err(|e| e.to_string())?;
@@ -135,10 +185,14 @@ pub fn build(dir: &Path, spec: &ProgramSpec, out: &Path) -> Result<Built, String
         .filter(|p| is_executable(p))
         .collect();
     let target = copy.join(CC_OUTPUT);
-    let sources: Vec<PathBuf> = matching(&copy, &spec.sources);
+    let names: Vec<String> = sources
+        .iter()
+        .filter_map(|s| s.file_name().and_then(|n| n.to_str()).map(String::from))
+        .collect();
+    let sources: Vec<PathBuf> = matching(&copy, &names);
     let cc = |files: &[PathBuf]| -> Result<std::process::Output, String> {
         let mut cmd = bx
-            .command("cc", &copy, CC_LIMIT)
+            .command(compiler, &copy, CC_LIMIT)
             .map_err(|e| e.to_string())?;
         cmd.args(CFLAGS).arg("-o").arg(&target);
         for s in files {
@@ -197,5 +251,6 @@ pub fn build(dir: &Path, spec: &ProgramSpec, out: &Path) -> Result<Built, String
     Ok(Built {
         shown: dir.join(&name).display().to_string(),
         path: dest,
+        folder,
     })
 }

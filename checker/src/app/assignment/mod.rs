@@ -225,7 +225,7 @@ pub fn program_of(
             (p.clone(), p.display().to_string(), folder)
         }
         AssignmentSource::Dir(d) => match build::build(d, &a.program, out) {
-            Ok(b) => (b.path, b.shown, Some(d.clone())),
+            Ok(b) => (b.path, b.shown, Some(b.folder)),
             Err(why) => return (Err(why), d.display().to_string()),
         },
     };

@@ -46,6 +46,20 @@ impl Kind {
         }
     }
 
+    /// What it is, in a few words, for the report.
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::LeakPerRun => "a new segment left behind by each run",
+            Kind::FtokFailed => "the key 0xffffffff (ftok failed)",
+            Kind::MissingShmdt => "exits without shmdt",
+            Kind::AttachLoop => "attaches in a loop",
+            Kind::WritePastSize => "writes past the segment's size",
+            Kind::Crash => "crashes",
+            Kind::LoopAtEndOfInput => "runs on once its input has ended",
+            Kind::RemoveWhileAttached => "IPC_RMID while still attached",
+        }
+    }
+
     /// How the assignment counts it.
     pub fn setting(self, a: &Assignment) -> CheckSetting {
         let c = &a.checks;
@@ -83,7 +97,12 @@ impl Generic {
         let weight = self.kind.setting(a).weight();
         let failed = weight == Weight::Fail;
         Check {
-            what: format!("run {}: {}", self.run + 1, self.kind.name()),
+            what: format!(
+                "run {}: {} ({})",
+                self.run + 1,
+                self.kind.title(),
+                self.kind.name()
+            ),
             at: crate::scenario::ctx::Moment {
                 run: Some(self.run),
                 event: None,
