@@ -153,3 +153,52 @@ fn an_unknown_lab_in_labs_is_a_usage_error_naming_the_nearest() {
         .code(2)
         .stderr(predicates::str::contains("memo"));
 }
+
+/// A Cargo submission shaped like `labs/`, with `create.rs` as given.
+fn cargo_submission(dir: &Path, create: &str) {
+    let labs = workspace().join("labs");
+    std::fs::create_dir_all(dir.join("src/bin")).unwrap();
+    std::fs::copy(labs.join("Cargo.toml"), dir.join("Cargo.toml")).unwrap();
+    for entry in std::fs::read_dir(labs.join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join("src").join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(dir.join("src/bin/create.rs"), create).unwrap();
+}
+
+#[test]
+#[cfg_attr(
+    shmlab_root,
+    ignore = "needs a user with cargo: as root, each submission builds as a uid of its own in a target of its own, and this is about the one a user's grade shares"
+)]
+fn students_sharing_a_target_never_get_each_others_binaries() {
+    let class = tempfile::tempdir().unwrap();
+    let solution =
+        std::fs::read_to_string(workspace().join("solutions/src/bin/solution-create.rs")).unwrap();
+    // The broken one's files are the older: a shared build would find them up to date.
+    cargo_submission(
+        &class.path().join("b-broken"),
+        "fn main() { this is not rust }\n",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    cargo_submission(&class.path().join("a-correct"), &solution);
+    let out = class.path().join("out");
+    let result = shmlab()
+        .args(["grade", "--labs", "create", "--jobs", "2", "--out"])
+        .arg(&out)
+        .arg(class.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let broken = std::fs::read_to_string(out.join("b-broken.json")).unwrap();
+    assert!(broken.contains("does not compile"), "{broken}");
+    let correct = std::fs::read_to_string(out.join("a-correct.json")).unwrap();
+    assert!(!correct.contains("does not compile"), "{correct}");
+}

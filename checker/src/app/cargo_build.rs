@@ -159,6 +159,11 @@ pub fn build_within(cmd: &mut Command, limit: Duration) -> std::io::Result<std::
 /// The kit's workspace manifest, with `labs` as its only member and the kit's `shm` crate
 /// at `shm` (a path from the workspace's root, or an absolute one).
 pub fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
+    kit_manifest_for(kit, shm, "labs")
+}
+
+/// Like [`kit_manifest`], with `member` as the only member's directory.
+fn kit_manifest_for(kit: &Path, shm: &Path, member: &str) -> Result<String, String> {
     let manifest = std::fs::read_to_string(kit.join("Cargo.toml"))
         .map_err(|e| format!("cannot read the kit's Cargo.toml: {e}"))?;
     let shm = shm.display().to_string();
@@ -166,7 +171,7 @@ pub fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
         .lines()
         .map(|l| {
             if l.starts_with("members") {
-                "members = [\"labs\"]".to_string()
+                format!("members = [{member:?}]")
             } else if l.starts_with("default-members") {
                 String::new()
             } else if l.starts_with("shm = ") {
@@ -194,21 +199,31 @@ fn build_in(bx: &mut BuildBox, src: &Path, shared_target: &Path) -> Result<Outco
         Builder::Checker => kit.join("shm"),
         Builder::Unprivileged { .. } => PathBuf::from("shm"),
     };
-    let manifest = kit_manifest(&kit, &shm_path)?;
+    // The member's directory is this build's own: cargo names a workspace member's build by
+    // its path in the workspace, so two students' `labs` in one shared target would be the
+    // same package, and one could be handed the other's binaries.
+    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let member = format!(
+        "labs-{}-{}",
+        std::process::id(),
+        BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let manifest = kit_manifest_for(&kit, &shm_path, &member)?;
     // The labs' manifest names each lab's binary (`test = false`): a lab whose file the project
     // does not have gets a placeholder, so that the others build, and is then left out.
     let mut placeholders = Vec::new();
     let mut copy = |bx: &mut BuildBox| -> Result<PathBuf, BoxError> {
         let ws = bx.dir(Path::new("ws"))?;
-        bx.copy_in(src, Path::new("ws/labs"))?;
-        let bin = Path::new("ws/labs/src/bin");
-        if bx.path().join("ws/labs/src").is_dir() && !bx.path().join(bin).exists() {
-            bx.dir(bin)?;
+        let labs = Path::new("ws").join(&member);
+        bx.copy_in(src, &labs)?;
+        let bin = labs.join("src/bin");
+        if bx.path().join(&labs).join("src").is_dir() && !bx.path().join(&bin).exists() {
+            bx.dir(&bin)?;
         }
         for lab in Lab::ALL {
             let file = bin.join(format!("{lab}.rs"));
-            let dir = bx.path().join(bin).join(lab.name());
-            if bx.path().join(bin).is_dir() && !bx.path().join(&file).exists() && !dir.exists() {
+            let dir = bx.path().join(&bin).join(lab.name());
+            if bx.path().join(&bin).is_dir() && !bx.path().join(&file).exists() && !dir.exists() {
                 bx.write(&file, b"fn main() {}\n")?;
                 placeholders.push(lab.name().to_string());
             }
@@ -245,6 +260,13 @@ fn build_in(bx: &mut BuildBox, src: &Path, shared_target: &Path) -> Result<Outco
     built
         .executables
         .retain(|name, _| !placeholders.contains(name));
+    // The compiler names files by the member's directory: said as `labs/`, as the kit has it.
+    let said = |text: &str| text.replace(&format!("{member}/"), "labs/");
+    for e in built.errors.values_mut() {
+        e.file = said(&e.file);
+        e.rendered = e.rendered.as_deref().map(said);
+    }
+    built.rendered_errors = said(&built.rendered_errors);
     if !out.status.success() && built.executables.is_empty() {
         // Nothing built: the compiler's errors, else cargo's own (a manifest it refused).
         let errors = if built.rendered_errors.is_empty() {
@@ -291,6 +313,11 @@ pub fn build_submission(
 ) -> Result<BTreeMap<String, Result<(), String>>, String> {
     let mut bx = BuildBox::for_student()
         .map_err(|e| format!("the project could not be copied for building: {e}"))?;
+    // Builds into the shared target are one at a time until their binaries are copied out:
+    // the next one writes the same names in `target/debug`.
+    static SHARED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = matches!(bx.builder(), Builder::Checker)
+        .then(|| SHARED.lock().unwrap_or_else(|e| e.into_inner()));
     let built = build_in(&mut bx, src, shared_target)?;
     let mut out: BTreeMap<String, Result<(), String>> = built
         .executables
