@@ -44,15 +44,18 @@ fn main() {
     }
 }
 
-/// Whether Python can import `module`.
+/// Whether Python can import `module`: the python3 on PATH, or the system's, where the
+/// distribution's package (`python3-sysv-ipc`, `python3-junitparser`) installs it.
 fn python_imports(module: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    ["python3", "/usr/bin/python3"].into_iter().any(|python| {
+        Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
 }
 
 /// Whether the build runs as uid 0 (the real and effective uids, from /proc).

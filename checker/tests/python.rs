@@ -14,16 +14,24 @@ use std::process::Command;
 
 use common::{json_report, outcomes, shmlab, workspace, LABS};
 
-/// Where `python3` on PATH finds `sysv_ipc`, or why it does not.
+/// Where the python3 on PATH, or the system's (where `python3-sysv-ipc` installs it), finds
+/// `sysv_ipc`, or why neither does.
 fn sysv_ipc_module() -> Result<PathBuf, String> {
-    let out = Command::new("python3")
-        .args(["-c", "import sysv_ipc; print(sysv_ipc.__file__)"])
-        .output()
-        .map_err(|e| format!("python3 does not run: {e}"))?;
-    if !out.status.success() {
-        return Err("python3 cannot import sysv_ipc: install it (pip install sysv_ipc)".into());
+    for python in ["python3", "/usr/bin/python3"] {
+        let Ok(out) = Command::new(python)
+            .args(["-c", "import sysv_ipc; print(sysv_ipc.__file__)"])
+            .output()
+        else {
+            continue;
+        };
+        if out.status.success() {
+            return Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+        }
     }
-    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    Err(
+        "no python3 can import sysv_ipc: install it (pip install sysv_ipc, or python3-sysv-ipc)"
+            .into(),
+    )
 }
 
 /// A python3 every user can reach (programs run as uid 65534 when the test is root).
