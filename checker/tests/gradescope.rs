@@ -378,6 +378,34 @@ int main(void) {{
         "{:?}",
         image.left_running()
     );
+
+    // Its own limit (the instructor's --limit, here 4 s), below the platform's: the same.
+    let settings = image.path().join("source/shmlab-gradescope.json");
+    let mut chosen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    chosen["limit_secs"] = 4.into();
+    std::fs::write(&settings, chosen.to_string()).unwrap();
+    let started = Instant::now();
+    let out = image.command().output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "{:?}",
+        started.elapsed()
+    );
+    let doc = image.results();
+    assert!(
+        doc["output"]
+            .as_str()
+            .unwrap()
+            .contains("stopped after 4 s, the autograder's limit"),
+        "{doc:#}"
+    );
+    assert!(
+        image.left_running().is_empty(),
+        "{:?}",
+        image.left_running()
+    );
 }
 
 /// A checkout of the kit with files git does not track: none of them is shipped, and every
