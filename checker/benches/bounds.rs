@@ -8,6 +8,7 @@
 //! pairs program. For each it prints the wall time against the timeout (poll) or the bare
 //! run (pairs), and the checker's peak RSS (the largest of its processes, the runner
 //! included). Goals: within the timeout + 0.5 s; within 2x of bare for `trace`; under 64 MB.
+//! For scale it also times strace tracing the same two calls, where strace is installed.
 //! It prints figures; it asserts nothing.
 
 use std::path::{Path, PathBuf};
@@ -145,5 +146,36 @@ fn main() {
             t.as_secs_f64() / bare_time.as_secs_f64(),
             *rss.iter().max().unwrap() as f64 / 1024.0
         );
+    }
+    // For scale: the least a ptrace tracer of these two calls costs, as strace does it
+    // (seccomp stops, and a stop at each call's end); `trace` stops once per call.
+    let strace: Vec<std::ffi::OsString> = [
+        "strace",
+        "-f",
+        "-qq",
+        "--seccomp-bpf",
+        "-e",
+        "trace=shmat,shmdt",
+        "-o",
+        "/dev/null",
+    ]
+    .into_iter()
+    .map(Into::into)
+    .chain(bare.iter().cloned())
+    .collect();
+    if Command::new("strace").arg("-V").output().is_ok() {
+        let refs: Vec<&std::ffi::OsStr> = strace.iter().map(|s| s.as_os_str()).collect();
+        let times: Vec<Duration> = (0..RUNS).map(|_| measure(&refs).0).collect();
+        let t = median(times);
+        println!(
+            "  (strace, for scale {:>7.3} s  {:>5.1}x bare)",
+            t.as_secs_f64(),
+            t.as_secs_f64() / bare_time.as_secs_f64()
+        );
+        if let Ok(id) = shm::shmget(shm::Key::new(0x5eed00ff), 0, shm::IpcFlags::empty()) {
+            let _ = shm::shmctl(id, shm::ShmctlCmd::IpcRmid);
+        }
+    } else {
+        println!("  (strace is not installed: no line for scale)");
     }
 }

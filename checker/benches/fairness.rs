@@ -18,6 +18,8 @@ const ROUNDS: usize = 10;
 mod common;
 
 use common::{release_shmlab as shmlab, workspace};
+use shmlab_checker::app::starters::write_c_solutions;
+use shmlab_checker::model::Lab;
 
 fn open_dir(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
@@ -31,16 +33,10 @@ fn main() {
         .tempdir()
         .unwrap();
     open_dir(class.path());
-    let c_src = workspace().join("solutions/c");
     for i in 0..STUDENTS {
         let dir = class.path().join(format!("student{i:02}"));
         std::fs::create_dir(&dir).unwrap();
-        for entry in std::fs::read_dir(&c_src).unwrap().flatten() {
-            let p = entry.path();
-            if p.extension().is_some_and(|e| e == "c" || e == "h") {
-                std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-            }
-        }
+        write_c_solutions(&workspace(), &dir, &Lab::ALL).unwrap();
     }
     let bomb = class.path().join("zz-bomb");
     std::fs::create_dir(&bomb).unwrap();

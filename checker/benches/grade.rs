@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use shmlab_checker::app::starters::write_c_solutions;
+use shmlab_checker::model::Lab;
+
 const SUBMISSIONS: usize = 40;
 
 fn workspace() -> PathBuf {
@@ -116,16 +119,10 @@ fn main() {
     // lab.h): most of the time is compiling, which runs under --jobs too.
     let c_class = tempfile::tempdir().unwrap();
     std::fs::set_permissions(c_class.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let c_src = workspace().join("solutions/c");
     for i in 0..SUBMISSIONS {
         let dir = c_class.path().join(format!("student{i:02}"));
         std::fs::create_dir(&dir).unwrap();
-        for entry in std::fs::read_dir(&c_src).unwrap().flatten() {
-            let p = entry.path();
-            if p.extension().is_some_and(|e| e == "c" || e == "h") {
-                std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-            }
-        }
+        write_c_solutions(&workspace(), &dir, &Lab::ALL).unwrap();
     }
     let one = grade(c_class.path(), 1, &["--no-trace"]);
     let two = grade(c_class.path(), 2, &["--no-trace"]);

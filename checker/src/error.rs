@@ -20,6 +20,15 @@ pub mod exit_codes {
 /// A command line that cannot be carried out, in one sentence that says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
+    /// An assignment file that cannot be used, with the line and column.
+    #[error(transparent)]
+    Assignment(#[from] crate::assignment::AssignmentError),
+    #[error("--assignment needs the program: --program PATH, or --dir SUBMISSION_FOLDER")]
+    AssignmentNeedsProgram,
+    #[error("--dir {}: no such directory: give the submission's folder (its sources, Makefile or program)", .0.display())]
+    NoSubmissionFolder(PathBuf),
+    #[error("the reference program could not be run: {0}")]
+    SkeletonProgram(String),
     #[error("unknown lab '{name}': did you mean '{nearest}'? (`shmlab list` shows the labs)")]
     UnknownLab { name: String, nearest: Lab },
     #[error("unknown scenario '{slug}': did you mean '{nearest}'? (`shmlab list --scenarios` shows them)")]
@@ -55,6 +64,10 @@ pub enum UsageError {
     CannotReset { shown: String, reason: String },
     #[error("--output {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
     OutputFile { path: PathBuf, reason: String },
+    #[error("--html {}: cannot be written ({reason}): give a file in a directory you can write to", .path.display())]
+    HtmlFile { path: PathBuf, reason: String },
+    #[error("no segment has id {0} in this IPC namespace: `shmlab inspect` lists them")]
+    NoSegment(i32),
     #[error("{}: the bundle is made of the files git tracks, and git ls-files failed ({reason}): run this in a git checkout of the kit", .path.display())]
     NotGitCheckout { path: PathBuf, reason: String },
     #[error("no manual page for '{name}': the pages are shmlab's and its commands' ({pages})")]

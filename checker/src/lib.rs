@@ -7,6 +7,7 @@
 //! usage, an environment it cannot use) and maps them to exit statuses.
 
 pub mod app;
+pub mod assignment;
 pub mod catalogue;
 pub mod cli;
 pub mod error;
@@ -39,9 +40,9 @@ mod layers {
     }
 
     #[test]
-    fn model_and_scenario_import_nothing_from_run_app_or_report() {
+    fn model_scenario_and_assignment_import_nothing_from_run_app_or_report() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for layer in ["model", "scenario"] {
+        for layer in ["model", "scenario", "assignment"] {
             for (path, text) in sources(&src.join(layer)) {
                 for above in ["crate::run", "crate::app", "crate::report", "crate::cli"] {
                     assert!(!text.contains(above), "{path} uses {above}");

@@ -20,8 +20,14 @@ pub enum Plan {
     Trace(TracePlan),
     /// `grade SUBMISSIONS_DIR`.
     Grade(GradePlan),
+    /// `inspect [ID]`: the segments of this IPC namespace.
+    Inspect(InspectPlan),
     /// `dev check`: the kit's own authoring check.
     DevCheck(RunOptions),
+    /// `dev starters [--write]`.
+    DevStarters { write: bool },
+    /// `dev diagram [--check]`: draw (or compare) the docs' lifecycle diagram.
+    DevDiagram { check: bool },
     /// `watch`.
     Watch(WatchPlan),
     /// `gradescope`: the autograder zip.
@@ -34,12 +40,62 @@ pub enum Plan {
     ManPages(PathBuf),
     /// `explain [TOPIC]`.
     Explain(Option<String>),
-    /// `hint LAB [--all]`.
-    Hint { lab: Lab, all: bool },
+    /// `hint [--lang c|rust] LAB [--all]`: the track when `--lang` names one.
+    Hint {
+        lab: Lab,
+        track: Option<Track>,
+        all: bool,
+    },
     /// `reset LAB`.
     Reset { lab: Lab, track: Track, yes: bool },
     /// `solution LAB`.
     Solution { lab: Lab, track: Track },
+    /// `check --assignment FILE`.
+    Assignment(AssignmentPlan),
+    /// `grade DIR --assignment FILE`.
+    AssignmentGrade(AssignmentGradePlan),
+    /// `assignment schema`.
+    AssignmentSchema,
+    /// `assignment new`.
+    AssignmentNew(SkeletonPlan),
+}
+
+/// Where an assignment's program comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignmentSource {
+    /// This executable.
+    Program(PathBuf),
+    /// A submission's folder, built as the assignment says.
+    Dir(PathBuf),
+}
+
+/// `check --assignment FILE (--program P | --dir D)`.
+#[derive(Debug, Clone)]
+pub struct AssignmentPlan {
+    pub file: PathBuf,
+    pub source: AssignmentSource,
+    pub format: Format,
+    pub verbose: bool,
+    pub run: RunOptions,
+    pub output: Option<PathBuf>,
+}
+
+/// `assignment new`: a skeleton from a reference program's runs.
+#[derive(Debug, Clone)]
+pub struct SkeletonPlan {
+    pub source: AssignmentSource,
+    pub out: PathBuf,
+    pub force: bool,
+    pub run: RunOptions,
+}
+
+/// `grade DIR --assignment FILE`.
+#[derive(Debug, Clone)]
+pub struct AssignmentGradePlan {
+    pub file: PathBuf,
+    pub submissions: PathBuf,
+    pub out: PathBuf,
+    pub run: RunOptions,
 }
 
 /// The language of the kit's labs and solutions.
@@ -115,6 +171,8 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (annotations on the lab's file).
     Github,
+    /// One self-contained HTML page, with pictures of the runs.
+    Html,
 }
 
 /// Where a checker error is reported besides stderr: in the format asked for, in the
@@ -147,6 +205,8 @@ pub struct CheckPlan {
     pub partial: Option<PathBuf>,
     /// Where the report goes instead of stdout.
     pub output: Option<PathBuf>,
+    /// Where the HTML page of the report goes as well (`--html`).
+    pub html: Option<PathBuf>,
     /// The folder every program's runs happen in a copy of (`--workdir`), instead of the
     /// program's own.
     pub workdir: Option<PathBuf>,
@@ -174,7 +234,18 @@ pub struct TracePlan {
     pub stdin: Option<PathBuf>,
     /// Every call on its own line, none folded or left out (`--full`).
     pub full: bool,
+    /// Where the run's picture goes, as an HTML page with the trace (`--html`).
+    pub html: Option<PathBuf>,
     pub run: RunOptions,
+}
+
+/// `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InspectPlan {
+    /// One segment, with its bytes; every segment when `None`.
+    pub id: Option<i32>,
+    /// JSON instead of text.
+    pub json: bool,
 }
 
 /// `grade`.

@@ -63,7 +63,10 @@ fn executable(path: &Path, text: &str) {
 }
 
 #[test]
-#[ignore = "needs root: the checker runs scripts as another user only as root"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the checker runs scripts as another user only as root"
+)]
 fn a_script_whose_interpreter_only_root_can_reach_is_never_run_as_root() {
     require_root();
     // A copy of sh in a directory only root can enter, and a script that names it.
@@ -96,7 +99,10 @@ fn a_script_whose_interpreter_only_root_can_reach_is_never_run_as_root() {
 }
 
 #[test]
-#[ignore = "needs root: the checker runs scripts as another user only as root"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the checker runs scripts as another user only as root"
+)]
 fn env_finds_interpreters_on_a_path_every_user_can_reach() {
     require_root();
     // An interpreter first on the checker's PATH, in a directory only root can enter (as
@@ -137,7 +143,10 @@ fn in_pid_namespace(script: &str) -> std::process::Output {
 }
 
 #[test]
-#[ignore = "needs root: makes a PID namespace and sets ns_last_pid, and makes a segment as another user"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: makes a PID namespace and sets ns_last_pid, and makes a segment as another user"
+)]
 fn a_segment_of_another_user_with_the_programs_pid_is_not_the_runs() {
     require_root();
     let _cleanup = RemoveOfSize(4123);
@@ -211,7 +220,10 @@ fn check_create(exe: &Path, isolation: &str, traced: bool) -> Value {
 }
 
 #[test]
-#[ignore = "needs root: keys mode tells a child's segments by the run's own uid, which only root can give"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: keys mode tells a child's segments by the run's own uid, which only root can give"
+)]
 fn a_childs_leaked_segments_are_the_runs_in_keys_mode_traced_or_not() {
     require_root();
     let _cleanup = RemoveOfSize(4111);
@@ -273,6 +285,9 @@ fn kill_checker_while_a_setsid_child_runs(as_user: Option<u32>) -> i32 {
     let mut child = cmd
         .current_dir("/")
         .env("SHMLAB_STATE", dir.path().join("state.txt"))
+        // What the killed checker cannot remove (its program's working folder) goes with
+        // this test's folder.
+        .env("TMPDIR", dir.path())
         .args([
             "check",
             "create/default-mode",
@@ -336,7 +351,10 @@ fn an_untraced_run_dies_whole_with_a_checker_killed_outright() {
 }
 
 #[test]
-#[ignore = "needs root: runs the checker as an unprivileged user with setpriv"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: runs the checker as an unprivileged user with setpriv"
+)]
 fn an_untraced_run_dies_whole_with_a_checker_killed_outright_as_a_user() {
     require_root();
     let pid = kill_checker_while_a_setsid_child_runs(Some(65534));
@@ -385,7 +403,10 @@ fn segment_of(uid: u32, size: usize, dir: &Path) -> shm::ShmId {
 }
 
 #[test]
-#[ignore = "needs root: plants a registry as another user, and checks as root"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: plants a registry as another user, and checks as root"
+)]
 fn a_registry_planted_by_another_user_steers_no_root_checker() {
     require_root();
     let _cleanup = RemoveOfSize(4127);
@@ -423,7 +444,10 @@ fn a_registry_planted_by_another_user_steers_no_root_checker() {
 }
 
 #[test]
-#[ignore = "needs root: plants a registry as another user, and runs the checker as a user with setpriv"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: plants a registry as another user, and runs the checker as a user with setpriv"
+)]
 fn a_registry_planted_by_another_user_is_refused_by_a_users_checker() {
     require_root();
     let _cleanup = RemoveOfSize(4129);

@@ -98,19 +98,18 @@ fn build_script(secret: &Path, proof: &Path) -> String {
 /// submissions.
 struct Graded {
     secret: Secret,
-    out: tempfile::TempDir,
-    _class: tempfile::TempDir,
+    out: PathBuf,
     output: Output,
-    proofs: tempfile::TempDir,
+    proofs: PathBuf,
 }
 
 impl Graded {
     fn proof(&self) -> PathBuf {
-        self.proofs.path().join("proof")
+        self.proofs.join("proof")
     }
 
     fn report(&self, student: &str) -> String {
-        std::fs::read_to_string(self.out.path().join(format!("{student}.json"))).unwrap()
+        std::fs::read_to_string(self.out.join(format!("{student}.json"))).unwrap()
     }
 
     /// `student`'s report, row and programs hold no byte of the secret.
@@ -118,9 +117,9 @@ impl Graded {
         let text = self.secret.text.as_bytes();
         let report = self.report(student);
         assert!(!contains(report.as_bytes(), text), "{report}");
-        let csv = std::fs::read_to_string(self.out.path().join("grades.csv")).unwrap();
+        let csv = std::fs::read_to_string(self.out.join("grades.csv")).unwrap();
         assert!(!contains(csv.as_bytes(), text), "{csv}");
-        for file in files(&self.out.path().join("build").join(student)) {
+        for file in files(&self.out.join("build").join(student)) {
             let bytes = std::fs::read(&file).unwrap();
             assert!(
                 !contains(&bytes, text),
@@ -153,11 +152,13 @@ fn graded() -> &'static Graded {
     static GRADED: OnceLock<Graded> = OnceLock::new();
     GRADED.get_or_init(|| {
         let secret = secret();
-        let class = tempfile::tempdir().unwrap();
-        let out = tempfile::tempdir().unwrap();
+        // Held by a static, so removed when the tests have ended.
+        let class = common::removed_at_exit(tempfile::tempdir().unwrap());
+        let out = common::removed_at_exit(tempfile::tempdir().unwrap());
         let proofs = common::shared_tempdir("shmlab-proof-");
         std::fs::set_permissions(proofs.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
-        let root = class.path();
+        let proofs = common::removed_at_exit(proofs);
+        let root = class.as_path();
 
         // C that includes the secret.
         let include = root.join("include");
@@ -182,7 +183,7 @@ fn graded() -> &'static Graded {
             "fn main() {{ eprint!(\"{{}}\", include_str!({:?})); std::process::exit(1); }}\n",
             secret.path
         );
-        let proof = proofs.path().join("proof");
+        let proof = proofs.join("proof");
         cargo_project(
             &root.join("rust-sneaky"),
             &[("create", print)],
@@ -192,12 +193,7 @@ fn graded() -> &'static Graded {
         // Correct submissions: the C solutions, and the Rust solutions as a Cargo project.
         let good_c = root.join("good-c");
         std::fs::create_dir_all(&good_c).unwrap();
-        for entry in std::fs::read_dir(workspace().join("solutions/c")).unwrap() {
-            let p = entry.unwrap().path();
-            if p.extension().is_some_and(|e| e == "c" || e == "h") {
-                std::fs::copy(&p, good_c.join(p.file_name().unwrap())).unwrap();
-            }
-        }
+        shmlab_checker::app::starters::write_c_solutions(&workspace(), &good_c, &Lab::ALL).unwrap();
         let solutions = workspace().join("solutions/src/bin");
         let bins: Vec<(&str, String)> = LABS
             .iter()
@@ -210,14 +206,13 @@ fn graded() -> &'static Graded {
 
         let output = shmlab()
             .args(["grade", "--jobs", "2", "--out"])
-            .arg(out.path())
+            .arg(&out)
             .arg(root)
             .output()
             .unwrap();
         Graded {
             secret,
             out,
-            _class: class,
             output,
             proofs,
         }
@@ -225,7 +220,10 @@ fn graded() -> &'static Graded {
 }
 
 #[test]
-#[ignore = "needs root: the secret must be a file only root can read"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the secret must be a file only root can read"
+)]
 fn a_c_include_of_a_root_only_file_shows_in_no_report() {
     require_root();
     let g = graded();
@@ -236,7 +234,10 @@ fn a_c_include_of_a_root_only_file_shows_in_no_report() {
 }
 
 #[test]
-#[ignore = "needs root: the secret must be a file only root can read"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the secret must be a file only root can read"
+)]
 fn a_source_or_program_linked_to_a_root_only_file_is_not_followed() {
     require_root();
     let g = graded();
@@ -250,23 +251,29 @@ fn a_source_or_program_linked_to_a_root_only_file_is_not_followed() {
         report.contains("access was not used: it is a symbolic link"),
         "{report}"
     );
-    let build = g.out.path().join("build/linked");
+    let build = g.out.join("build/linked");
     assert!(!build.join("access").exists() && !build.join("create").exists());
 }
 
 #[test]
-#[ignore = "needs root: the secret must be a file only root can read"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the secret must be a file only root can read"
+)]
 fn include_str_of_a_root_only_file_does_not_build() {
     require_root();
     let g = graded();
     g.assert_no_leak_for("rust-sneaky");
     let report = g.report("rust-sneaky");
     assert!(report.contains("the project does not compile"), "{report}");
-    assert!(!g.out.path().join("build/rust-sneaky/create").exists());
+    assert!(!g.out.join("build/rust-sneaky/create").exists());
 }
 
 #[test]
-#[ignore = "needs root: the secret must be a file only root can read"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the secret must be a file only root can read"
+)]
 fn the_secret_is_in_no_file_grade_wrote_nor_in_its_output() {
     require_root();
     let g = graded();
@@ -278,7 +285,7 @@ fn the_secret_is_in_no_file_grade_wrote_nor_in_its_output() {
             String::from_utf8_lossy(bytes)
         );
     }
-    for file in files(g.out.path()) {
+    for file in files(&g.out) {
         let bytes = std::fs::read(&file).unwrap();
         assert!(
             !contains(&bytes, text),
@@ -289,7 +296,10 @@ fn the_secret_is_in_no_file_grade_wrote_nor_in_its_output() {
 }
 
 #[test]
-#[ignore = "needs root: checks that a build script runs as a uid of the build's own"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: checks that a build script runs as a uid of the build's own"
+)]
 fn a_build_script_runs_unprivileged_with_a_clean_environment() {
     require_root();
     let g = graded();
@@ -314,7 +324,10 @@ fn a_build_script_runs_unprivileged_with_a_clean_environment() {
 }
 
 #[test]
-#[ignore = "needs root: the unprivileged builds must still grade correct work fully"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the unprivileged builds must still grade correct work fully"
+)]
 fn correct_c_and_cargo_submissions_still_get_full_marks_as_root() {
     require_root();
     let g = graded();
@@ -324,7 +337,7 @@ fn correct_c_and_cargo_submissions_still_get_full_marks_as_root() {
         "{}",
         String::from_utf8_lossy(&g.output.stderr)
     );
-    let csv = std::fs::read_to_string(g.out.path().join("grades.csv")).unwrap();
+    let csv = std::fs::read_to_string(g.out.join("grades.csv")).unwrap();
     for student in ["good-c", "good-rust"] {
         let row: Vec<&str> = csv
             .lines()
@@ -339,7 +352,10 @@ fn correct_c_and_cargo_submissions_still_get_full_marks_as_root() {
 }
 
 #[test]
-#[ignore = "needs root: a root checker must not build as root where it cannot confine the build"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: a root checker must not build as root where it cannot confine the build"
+)]
 fn without_mount_namespaces_a_cargo_submission_is_never_built_as_root() {
     require_root();
     let class = tempfile::tempdir().unwrap();
@@ -376,21 +392,22 @@ fn without_mount_namespaces_a_cargo_submission_is_never_built_as_root() {
 
 #[test]
 fn a_c_lab_whose_source_is_a_link_is_that_labs_problem_and_not_compiled() {
-    let src = tempfile::tempdir().unwrap();
-    let starters = workspace().join("checker/starters/c");
-    for entry in std::fs::read_dir(&starters).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, src.path().join(p.file_name().unwrap())).unwrap();
-    }
+    let src = common::pristine_c();
+    let starters = common::pristine_c();
     // A link to a C file that compiles: it still is not followed.
     std::fs::remove_file(src.path().join("create.c")).unwrap();
-    std::os::unix::fs::symlink(starters.join("create.c"), src.path().join("create.c")).unwrap();
+    std::os::unix::fs::symlink(
+        starters.path().join("create.c"),
+        src.path().join("create.c"),
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
     let programs = c_build::build(
         src.path(),
         out.path(),
         &[Lab::Create, Lab::Access],
         "labs/c",
+        None,
     );
     match &programs[0] {
         (
@@ -446,4 +463,32 @@ fn a_students_entry_in_the_class_folder_may_be_a_link_followed_once() {
     assert_eq!(score("bob").0, "0", "{csv}");
     let bob = std::fs::read_to_string(out.path().join("bob.json")).unwrap();
     assert!(bob.contains("could not be copied for the build"), "{bob}");
+}
+
+#[test]
+fn a_cargo_project_with_a_lab_that_does_not_compile_still_gives_the_other_labs() {
+    // A student's project, shaped like labs/: create done, stat half written, the rest
+    // missing. Built as the kit's own code would be (the checker's user), into a target of
+    // its own.
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-half-built-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let solution =
+        std::fs::read_to_string(workspace().join("solutions/src/bin/solution-create.rs")).unwrap();
+    let half = "fn main() {\n    let id = shm::shmget(\n}\n".to_string();
+    cargo_project(
+        &dir.path().join("project"),
+        &[("create", solution), ("stat", half)],
+        None,
+    );
+    let bins = shmlab_checker::app::cargo_build::build_project(
+        &dir.path().join("project"),
+        &dir.path().join("target"),
+    )
+    .expect("create builds although stat does not");
+    assert!(bins.contains_key("create"), "{bins:?}");
+    assert!(!bins.contains_key("stat"), "{bins:?}");
+    // The labs the project does not have are not made up.
+    assert_eq!(bins.len(), 1, "{bins:?}");
 }

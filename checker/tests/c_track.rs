@@ -1,12 +1,12 @@
 //! The C track: the C reference solutions pass every scenario, the untouched C starters
-//! (the kit's pristine copy in `checker/starters/c`, never the student's `labs/c`) fail every
-//! lab as not started, and a C lab that does not compile is that lab's problem alone.
+//! (derived from the solutions, never the student's `labs/c`) fail every lab as not started,
+//! and a C lab that does not compile is that lab's problem alone.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{json_report, outcomes, shmlab, workspace};
+use common::{json_report, outcomes, pristine_c, shmlab};
 use shmlab_checker::app::c_build;
 use shmlab_checker::model::lab::LabProblem;
 use shmlab_checker::model::Lab;
@@ -44,12 +44,8 @@ fn is_usage(name: &str) -> bool {
 #[test]
 fn the_untouched_c_starters_fail_every_lab_as_not_started() {
     let out = scratch("starters");
-    let programs = c_build::build(
-        &workspace().join("checker/starters/c"),
-        &out,
-        &Lab::ALL,
-        "checker/starters/c",
-    );
+    let starters = pristine_c();
+    let programs = c_build::build(starters.path(), &out, &Lab::ALL, "labs/c", None);
     assert!(programs.iter().all(|(_, p)| p.is_ok()), "{programs:?}");
     let (code, doc) = json_report(shmlab().args(["check", "--dir"]).arg(&out));
     assert_eq!(code, 1);
@@ -77,14 +73,11 @@ fn the_untouched_c_starters_fail_every_lab_as_not_started() {
 
 #[test]
 fn a_c_lab_that_does_not_compile_is_that_labs_problem_alone() {
-    let src = scratch("broken-src");
-    for entry in std::fs::read_dir(workspace().join("checker/starters/c")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, src.join(p.file_name().unwrap())).unwrap();
-    }
+    let src = pristine_c();
+    let src = src.path();
     std::fs::write(src.join("create.c"), "int main(void) { return nope; }\n").unwrap();
     let out = scratch("broken-out");
-    let programs = c_build::build(&src, &out, &[Lab::Create, Lab::Access], "labs/c");
+    let programs = c_build::build(src, &out, &[Lab::Create, Lab::Access], "labs/c", None);
     match &programs[0] {
         (
             Lab::Create,

@@ -9,22 +9,8 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use assert_cmd::Command;
-use common::{built, is_root, json_report, reachable_checker, shared_tempdir, shmlab, workspace};
-
-/// The checker as an ordinary user: uid 65534 when the test runs as root, else the test's.
-fn as_user() -> (Option<tempfile::TempDir>, Command) {
-    if !is_root() {
-        return (None, shmlab());
-    }
-    let (bin, checker) = reachable_checker();
-    let mut cmd = Command::new("setpriv");
-    cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-        .arg(checker)
-        .current_dir("/")
-        .env("NO_COLOR", "1");
-    (Some(bin), cmd)
-}
+use common::{as_user, built, is_root, json_report, shared_tempdir, workspace};
+use shmlab_checker::model::Lab;
 
 /// `max_score` per lab, and how many of its scenarios were skipped.
 fn per_lab(doc: &serde_json::Value) -> BTreeMap<String, (u64, u64)> {
@@ -86,14 +72,8 @@ fn a_missing_lab_has_the_same_full_score_as_a_present_one() {
 fn c_submission(dir: &Path, labs: &[&str]) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let src = workspace().join("solutions/c");
-    for name in ["lab.c", "lab.h"]
-        .into_iter()
-        .map(String::from)
-        .chain(labs.iter().map(|l| format!("{l}.c")))
-    {
-        std::fs::copy(src.join(&name), dir.join(&name)).unwrap();
-    }
+    let labs: Vec<Lab> = labs.iter().map(|l| Lab::from_name(l).unwrap()).collect();
+    shmlab_checker::app::starters::write_c_solutions(&workspace(), dir, &labs).unwrap();
 }
 
 #[test]
@@ -135,4 +115,53 @@ fn grade_gives_the_same_full_score_to_complete_missing_and_broken_submissions() 
         assert_eq!(rows[student][max], rows["complete"][max], "{csv}");
         assert!(rows[student][score] < rows["complete"][score], "{csv}");
     }
+}
+
+#[test]
+fn where_segments_cannot_be_locked_the_locked_scenario_is_skipped_for_present_and_missing_labs() {
+    // RLIMIT_MEMLOCK 0 and, as root, no CAP_IPC_LOCK (the checker runs as uid 65534): no
+    // SHM_LOCK here, for any program.
+    let solutions = built("shmlab-solutions");
+    let mut docs = Vec::new();
+    for present in [true, false] {
+        let dir = shared_tempdir("shmlab-full-score-");
+        if present {
+            let to = dir.path().join("stat");
+            std::fs::copy(&solutions["solution-stat"], &to).unwrap();
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let (_bin, checker) = common::reachable_checker();
+        let mut cmd = assert_cmd::Command::new("prlimit");
+        cmd.arg("--memlock=0:0")
+            .current_dir("/")
+            .env("NO_COLOR", "1");
+        if is_root() {
+            cmd.args([
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+            ]);
+        }
+        cmd.arg(checker);
+        let (_, doc) = json_report(cmd.args(["check", "stat", "--dir"]).arg(dir.path()));
+        let locked = doc["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"].as_str().unwrap().starts_with("stat/locked"))
+            .unwrap_or_else(|| panic!("no stat/locked: {doc:#}"))
+            .clone();
+        assert_eq!(locked["extra_data"]["outcome"], "skipped", "{locked:#}");
+        assert_eq!(locked["max_score"], 0, "{locked:#}");
+        assert!(
+            locked["output"]
+                .as_str()
+                .unwrap()
+                .contains("lock a segment"),
+            "{locked:#}"
+        );
+        docs.push(per_lab(&doc));
+    }
+    assert_eq!(docs[0], docs[1], "present and missing: the same full score");
 }

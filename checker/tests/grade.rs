@@ -60,6 +60,10 @@ fn a_class_is_graded_in_parallel_into_a_csv_and_reports() {
         String::from_utf8_lossy(&result.stderr)
     );
     assert!(String::from_utf8_lossy(&result.stdout).contains("graded 20 submissions"));
+    // In a log, each phase of each student is a line of its own: built, then graded.
+    let log = String::from_utf8_lossy(&result.stderr);
+    let lines = |start: &str| log.lines().filter(|l| l.starts_with(start)).count();
+    assert_eq!((lines("built "), lines("graded ")), (20, 20), "{log}");
 
     let csv = std::fs::read_to_string(out.path().join("grades.csv")).unwrap();
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
@@ -79,6 +83,12 @@ fn a_class_is_graded_in_parallel_into_a_csv_and_reports() {
             ),
         }
         assert!(out.path().join(format!("{}.json", row[0])).is_file());
+        // The same report as a page, with the runs drawn.
+        let page = std::fs::read_to_string(out.path().join(format!("{}.html", row[0]))).unwrap();
+        assert!(
+            page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"),
+            "{page}"
+        );
     }
     let broken: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("student02.json")).unwrap()).unwrap();

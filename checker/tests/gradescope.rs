@@ -220,8 +220,8 @@ fn rust_project(labs: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
 
 fn c_sources(labs: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
     let mut files = vec![
-        file("lab.c", read("solutions/c/lab.c"), 0o644),
-        file("lab.h", read("solutions/c/lab.h"), 0o644),
+        file("lab.c", read("labs/c/lab.c"), 0o644),
+        file("lab.h", read("labs/c/lab.h"), 0o644),
     ];
     for lab in labs {
         files.push(file(

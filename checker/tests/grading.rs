@@ -114,7 +114,54 @@ fn dev_check_finds_the_starters_failing_the_solutions_passing_and_the_guides_tru
     let out = shmlab().args(["dev", "check"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert_eq!(text.matches("  ok  ").count(), 3, "{text}");
+    assert_eq!(text.matches("  ok  ").count(), 4, "{text}");
+    assert!(
+        text.contains("ok    no starter holds a line of its solution's shm calls"),
+        "{text}"
+    );
+}
+
+#[test]
+fn dev_starters_finds_a_labs_file_that_is_not_its_solutions_starter() {
+    // A fresh clone's labs/ (derived here, never the kit's own labs/), with the solutions.
+    let ws = common::student_workspace();
+    let kit = common::workspace();
+    for dir in ["solutions/src/bin", "solutions/c"] {
+        std::fs::create_dir_all(ws.path().join(dir)).unwrap();
+        for entry in std::fs::read_dir(kit.join(dir)).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "rs" || e == "c") {
+                std::fs::copy(&p, ws.path().join(dir).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let c = common::pristine_c();
+    std::fs::create_dir_all(ws.path().join("labs/c")).unwrap();
+    for entry in std::fs::read_dir(c.path()).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, ws.path().join("labs/c").join(p.file_name().unwrap())).unwrap();
+    }
+    let run = || {
+        let out = shmlab()
+            .current_dir(ws.path())
+            .args(["dev", "starters"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, text) = run();
+    assert_eq!(code, Some(0), "{text}");
+    // A starter changed by hand, not through its solution.
+    std::fs::write(ws.path().join("labs/c/remove.c"), "/* edited */\n").unwrap();
+    let (code, text) = run();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "FAIL  labs/c/remove.c is not the starter its solution gives (solutions/c/remove.c)"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("FAIL").count(), 1, "{text}");
 }
 
 #[test]
@@ -145,7 +192,10 @@ fn as_unprivileged(extra_env: &[(&str, &str)], isolation: &str) -> (i32, serde_j
 }
 
 #[test]
-#[ignore = "needs root: runs the checker as uid 65534 with setpriv"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: runs the checker as uid 65534 with setpriv"
+)]
 fn unprivileged_checker_uses_a_user_namespace_and_skips_what_needs_root() {
     let (code, doc) = as_unprivileged(&[], "auto");
     assert_eq!(code, 0, "{doc:#}");
@@ -184,7 +234,10 @@ fn unprivileged_checker_uses_a_user_namespace_and_skips_what_needs_root() {
 }
 
 #[test]
-#[ignore = "needs root: runs the checker as uid 65534 with setpriv"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: runs the checker as uid 65534 with setpriv"
+)]
 fn unprivileged_checker_without_namespaces_uses_keys() {
     let (code, doc) = as_unprivileged(&[("SHMLAB_FORBID_NAMESPACES", "1")], "auto");
     assert_eq!(code, 0, "{doc:#}");
@@ -193,7 +246,10 @@ fn unprivileged_checker_without_namespaces_uses_keys() {
 }
 
 #[test]
-#[ignore = "needs root: only a root checker switches programs to a uid of the run's own"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: only a root checker switches programs to a uid of the run's own"
+)]
 fn root_checker_runs_programs_unprivileged_even_from_an_unreachable_directory() {
     common::require_root();
     // A directory only root may enter, as /root is: the checker must copy the program.

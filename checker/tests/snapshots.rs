@@ -25,7 +25,10 @@ fn settings() -> insta::Settings {
 }
 
 #[test]
-#[ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"
+)]
 fn untouched_starter_report() {
     common::require_root();
     let dir = common::pristine_dir();
@@ -43,7 +46,10 @@ fn untouched_starter_report() {
 }
 
 #[test]
-#[ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"
+)]
 fn solutions_report_for_stat() {
     common::require_root();
     settings().bind(|| {
@@ -58,7 +64,10 @@ fn solutions_report_for_stat() {
 }
 
 #[test]
-#[ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"
+)]
 fn verbose_report_shows_runs_and_snapshots() {
     common::require_root();
     settings().bind(|| {
@@ -74,7 +83,10 @@ fn verbose_report_shows_runs_and_snapshots() {
 }
 
 #[test]
-#[ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"
+)]
 fn json_report_of_a_failing_c_program() {
     common::require_root();
     let dir = tempfile::tempdir().unwrap();
@@ -101,7 +113,10 @@ fn json_report_of_a_failing_c_program() {
 /// The timeline of every reference solution in turn, run by one shell in one namespace, and
 /// of a program that forks while attached: `shmlab trace` as a student would use it.
 #[test]
-#[ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"
+)]
 fn trace_of_every_solution_and_of_a_forking_program() {
     common::require_root();
     let bins = common::built("shmlab-solutions");
@@ -155,7 +170,10 @@ fn c_fixture_as(dir: &std::path::Path, name: &str, exe_name: &str) -> String {
 /// The capstone memo over several runs: a program that makes an IPC_PRIVATE segment on every
 /// run is told, run by run, and then that it leaks one segment per run, with the count.
 #[test]
-#[ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"
+)]
 fn memo_report_of_a_program_that_makes_a_segment_every_run() {
     common::require_root();
     let dir = tempfile::tempdir().unwrap();
@@ -176,7 +194,10 @@ fn memo_report_of_a_program_that_makes_a_segment_every_run() {
 /// The capstone share, verbose: both processes on the timeline, the text each shmdt saw,
 /// and a parent that read before it waited.
 #[test]
-#[ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: the reports name the run's own uid and include the scenarios only root can run"
+)]
 fn share_verbose_report_of_a_parent_that_reads_before_waiting() {
     common::require_root();
     let dir = tempfile::tempdir().unwrap();

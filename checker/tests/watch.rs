@@ -208,6 +208,14 @@ fn saving_a_passing_lab_moves_on_to_the_next_and_q_quits_leaving_nothing_running
         t.contains("create passes: on to access")
             && t.contains("checking access (r: re-run, q: quit)")
     });
+    // The check the save started says which file changed, on a cleared screen.
+    assert!(
+        s.text()
+            .contains("create changed: checking create (r: re-run, q: quit)"),
+        "{}",
+        s.text()
+    );
+    assert!(s.text().contains("\x1b[2J"), "the screen is cleared");
     s.type_keys(b"q");
     let status = s.exit_status(EXIT);
     assert!(status.success(), "{status:?}; the screen:\n{}", s.text());

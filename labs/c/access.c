@@ -19,12 +19,9 @@
  * shmget fails). */
 static int access_segment(key_t key)
 {
-    /* TODO (docs/labs/access.md): shmget without IPC_CREAT; size 0 and no mode bits ask for
-     * nothing more:
-     *
-     *     return shmget(key, 0, 0);
-     *
-     * Then delete the two lines below. */
+    /* TODO (docs/labs/access.md): ask the kernel for the existing segment of `key`, never
+     * creating one: the same call as in create.c, asking for nothing more than the id (no
+     * size, no flags, no mode). Then delete the two lines below. */
     (void)key;
     lab_not_implemented("shmget");
 }

@@ -19,8 +19,8 @@
 /* Finds the segment for `key`, never creating it (as in lab access). */
 static int access_segment(key_t key)
 {
-    /* TODO (lab 2, docs/labs/access.md):  return shmget(key, 0, 0);
-     * Then delete the two lines below. */
+    /* TODO (lab 2, docs/labs/access.md): find the existing segment, never creating it, as in
+     * access.c. Then delete the two lines below. */
     (void)key;
     lab_not_implemented("shmget");
 }
@@ -29,11 +29,10 @@ static int access_segment(key_t key)
  * address, or (void *) -1 with errno set when shmat fails. */
 static char *attach_segment(int id, bool readonly)
 {
-    /* TODO (docs/labs/attach.md): shmat with no address (NULL) and SHM_RDONLY or no flags:
-     *
-     *     return shmat(id, NULL, readonly ? SHM_RDONLY : 0);
-     *
-     * shmat fails with (void *) -1, not NULL. Then delete the three lines below. */
+    /* TODO (docs/labs/attach.md): attach the segment where the kernel chooses (no address of
+     * your own), read-only when `readonly`, for reading and writing otherwise. On failure the
+     * call returns (void *) -1, not NULL; return what it returns. Then delete the three lines
+     * below. */
     (void)id;
     (void)readonly;
     lab_not_implemented("shmat");
@@ -43,15 +42,10 @@ static char *attach_segment(int id, bool readonly)
  * leaving every other byte alone; refuses a text that does not fit. */
 static void write_text(char *p, size_t size, const char *text)
 {
-    /* TODO (docs/labs/attach.md): the NUL is part of the job, the next reader stops there:
-     *
-     *     size_t len = strlen(text) + 1;          (the text and its NUL)
-     *     if (len > size)
-     *         lab_fail_with("attach", "text does not fit in the segment");
-     *     memcpy(p, text, len);                    (or strcpy(p, text) after the check)
-     *
-     * Not sizeof(text): for a char * that is the size of a pointer (8).
-     * Then delete the four lines below. */
+    /* TODO (docs/labs/attach.md): copy the text and its terminating NUL (the next reader stops
+     * there) to the start of the segment, after checking that they fit in `size` bytes; when
+     * they do not, lab_fail_with("attach", "text does not fit in the segment"). Not
+     * sizeof(text): for a char * that is the size of a pointer. Then delete the four lines below. */
     (void)p;
     (void)size;
     (void)text;
@@ -62,12 +56,9 @@ static void write_text(char *p, size_t size, const char *text)
  * segment if it holds no NUL, then a newline. */
 static void print_segment_text(const char *p, size_t size)
 {
-    /* TODO (docs/labs/attach.md): stop at the first NUL, never read past the end:
-     *
-     *     lab_print_text(p, strnlen(p, size));
-     *
-     * (printf("%s\n", p) does not stop at the end of a segment that has no NUL.)
-     * Then delete the three lines below. */
+    /* TODO (docs/labs/attach.md): print the text at `p` with lab_print_text, up to the first
+     * NUL but never past `size` bytes (printf("%s") does not stop at the end of a segment
+     * that holds no NUL). Then delete the three lines below. */
     (void)p;
     (void)size;
     lab_not_implemented("read the text");

@@ -20,16 +20,10 @@
  * (-1 with errno set when shmget fails). */
 static int create_segment(const struct lab_create_args *args)
 {
-    /* TODO (docs/labs/create.md): one shmget with IPC_CREAT, IPC_EXCL when --exclusive
-     * was given, and the permission bits in the same argument:
-     *
-     *     int flags = IPC_CREAT | args->mode;
-     *     if (args->exclusive)
-     *         flags |= IPC_EXCL;
-     *     return shmget(args->key, args->size, flags);
-     *
-     * (IPC_CREAT alone would give the new segment mode 0000.) Then delete the two lines
-     * below. */
+    /* TODO (docs/labs/create.md): ask the kernel for the segment of args->key, args->size
+     * bytes long, creating it if there is none, with the permission bits of args->mode; with
+     * --exclusive (args->exclusive) an existing segment must be an error. One call does it:
+     * which flags does it need? Return what it returns. Then delete the two lines below. */
     (void)args;
     lab_not_implemented("shmget");
 }

@@ -19,8 +19,8 @@
 /* Finds the segment for `key`, never creating it (as in lab access). */
 static int access_segment(key_t key)
 {
-    /* TODO (lab 2, docs/labs/access.md):  return shmget(key, 0, 0);
-     * Then delete the two lines below. */
+    /* TODO (lab 2, docs/labs/access.md): find the existing segment, never creating it, as in
+     * access.c. Then delete the two lines below. */
     (void)key;
     lab_not_implemented("shmget");
 }
@@ -29,12 +29,9 @@ static int access_segment(key_t key)
  * (void *) -1 with errno set when shmat fails. */
 static const char *attach_segment(int id)
 {
-    /* TODO (docs/labs/detach.md): reading needs only SHM_RDONLY (and then only read
-     * permission):
-     *
-     *     return shmat(id, NULL, SHM_RDONLY);
-     *
-     * Then delete the two lines below. */
+    /* TODO (docs/labs/detach.md): attach the segment where the kernel chooses, asking only
+     * for what reading needs (and so needing only read permission). Then delete the two lines
+     * below. */
     (void)id;
     lab_not_implemented("shmat");
 }
@@ -42,7 +39,7 @@ static const char *attach_segment(int id)
 /* Prints the text at `p` up to the first NUL or the segment's `size`, then a newline. */
 static void print_segment_text(const char *p, size_t size)
 {
-    /* TODO (as in lab attach):  lab_print_text(p, strnlen(p, size));
+    /* TODO (as in attach.c): print the text up to the first NUL, never past `size` bytes.
      * Then delete the three lines below. */
     (void)p;
     (void)size;
@@ -53,11 +50,8 @@ static void print_segment_text(const char *p, size_t size)
  * afterwards. */
 static int detach_segment(const char *p)
 {
-    /* TODO (docs/labs/detach.md): shmdt takes the address shmat returned, not the id:
-     *
-     *     return shmdt(p);
-     *
-     * Then delete the two lines below. */
+    /* TODO (docs/labs/detach.md): detach. Which does the call take: the id, or the address
+     * the attach gave you? Then delete the two lines below. */
     (void)p;
     lab_not_implemented("shmdt");
 }

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "lab.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -250,7 +251,7 @@ LAB_NORETURN static void usage_error(const struct command_spec *spec, const char
     va_start(ap, format);
     vfprintf(stderr, format, ap);
     va_end(ap);
-    fprintf(stderr, " (usage: %s)\n", spec->usage);
+    fprintf(stderr, "\nusage: %s\n", spec->usage);
     exit(LAB_EXIT_USAGE);
 }
 
@@ -319,16 +320,21 @@ static bool all_digits(const char *s, int base)
 }
 
 /* KEY, read like strtol(s, NULL, 0): decimal (4660), 0x hexadecimal (0x1234) or 0 octal
- * (011064), with an optional sign. Unlike strtol, anything after the number is an error.
- * Values up to 0xffffffff are accepted and wrap to key_t (32 bits), as they do in C. */
+ * (011064), with an optional sign. Unlike strtol, white space before the number and anything
+ * after it are errors. Values up to 0xffffffff are accepted and wrap to key_t (32 bits), as
+ * they do in C. 0 is refused: it is IPC_PRIVATE, not a name (docs/labs/README.md). */
 static key_t parse_key(const struct command_spec *spec, const char *s)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 0);
-    if (end == s || *end != '\0' || errno == ERANGE || v > 0xffffffffLL || v < INT32_MIN)
+    if (end == s || isspace((unsigned char)*s) || *end != '\0' || errno == ERANGE ||
+        v > 0xffffffffLL || v < INT32_MIN)
         usage_error(spec, "invalid key '%s': expected a number: decimal, 0x hexadecimal or "
                           "0 octal, that fits in 32 bits", s);
+    if (v == 0)
+        usage_error(spec, "invalid key '%s': 0 is IPC_PRIVATE, a new segment every time that "
+                          "no other program can find by its key: give a non-zero key", s);
     return (key_t)(int32_t)(uint32_t)v;
 }
 

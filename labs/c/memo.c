@@ -22,16 +22,10 @@
  * to whether this call created it. Returns the id, or -1 with errno set. */
 static int connect_segment(key_t key, bool *created)
 {
-    /* TODO (docs/labs/memo.md): create exclusively first, so that you know which case you
-     * are in; IPC_EXCL turns "it already exists" into EEXIST:
-     *
-     *     int id = shmget(key, LAB_MEMO_SIZE, IPC_CREAT | IPC_EXCL | 0644);
-     *     *created = (id != -1);
-     *     if (id == -1 && errno == EEXIST)
-     *         id = shmget(key, 0, 0);          (as in lab access)
-     *     return id;
-     *
-     * Then delete the three lines below. */
+    /* TODO (docs/labs/memo.md): create the segment exclusively (LAB_MEMO_SIZE bytes, mode
+     * 0644), so that you know which case you are in; when it already exists (which errno?),
+     * open it as in access.c. Set *created to whether this call created it, and return the
+     * id, or -1 with errno set. Then delete the three lines below. */
     (void)key;
     (void)created;
     lab_not_implemented("shmget");
@@ -41,8 +35,8 @@ static int connect_segment(key_t key, bool *created)
  * address, or (void *) -1 with errno set when shmat fails. */
 static char *attach_segment(int id)
 {
-    /* TODO (lab 3, docs/labs/attach.md):  return shmat(id, NULL, 0);
-     * Then delete the two lines below. */
+    /* TODO (lab 3, docs/labs/attach.md): attach for reading and writing, where the kernel
+     * chooses. Then delete the two lines below. */
     (void)id;
     lab_not_implemented("shmat");
 }
@@ -51,9 +45,8 @@ static char *attach_segment(int id)
  * LAB_MEMO_TEXT_MAX (even in a larger segment that holds no NUL). */
 static void print_stored_text(const char *p)
 {
-    /* TODO (docs/labs/memo.md):  lab_print_memo_text(p, strnlen(p, LAB_MEMO_TEXT_MAX));
-     * (printf("text: %s\n", p) does not stop after 200 bytes.)
-     * Then delete the two lines below. */
+    /* TODO (docs/labs/memo.md): print the text with lab_print_memo_text, up to the first NUL
+     * but never more than LAB_MEMO_TEXT_MAX bytes. Then delete the two lines below. */
     (void)p;
     lab_not_implemented("read the text");
 }
@@ -62,12 +55,9 @@ static void print_stored_text(const char *p)
  * them at offset 0 of the segment at `p`. */
 static void write_text(char *p, const char *text, size_t len)
 {
-    /* TODO (docs/labs/memo.md): the text, then one NUL; nothing past offset 200:
-     *
-     *     memcpy(p, text, len);
-     *     p[len] = '\0';
-     *
-     * Then delete the four lines below. */
+    /* TODO (docs/labs/memo.md): store the `len` bytes of the text at the start of the
+     * segment, then one NUL just after them; nothing past offset LAB_MEMO_TEXT_MAX. Then
+     * delete the four lines below. */
     (void)p;
     (void)text;
     (void)len;
@@ -77,8 +67,8 @@ static void write_text(char *p, const char *text, size_t len)
 /* Detaches the attachment at `p`; 0 on success, -1 with errno set. */
 static int detach_segment(const char *p)
 {
-    /* TODO (lab 4, docs/labs/detach.md):  return shmdt(p);
-     * Then delete the two lines below. */
+    /* TODO (lab 4, docs/labs/detach.md): detach, as in detach.c. Then delete the two lines
+     * below. */
     (void)p;
     lab_not_implemented("shmdt");
 }
@@ -86,8 +76,8 @@ static int detach_segment(const char *p)
 /* Removes segment `id`; 0 on success, -1 with errno set. */
 static int remove_segment(int id)
 {
-    /* TODO (lab 5, docs/labs/remove.md):  return shmctl(id, IPC_RMID, NULL);
-     * Then delete the two lines below. */
+    /* TODO (lab 5, docs/labs/remove.md): remove the segment, as in remove.c. Then delete the
+     * two lines below. */
     (void)id;
     lab_not_implemented("shmctl");
 }

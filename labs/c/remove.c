@@ -19,8 +19,8 @@
 /* Finds the segment for `key`, never creating it (as in lab access). */
 static int access_segment(key_t key)
 {
-    /* TODO (lab 2, docs/labs/access.md):  return shmget(key, 0, 0);
-     * Then delete the two lines below. */
+    /* TODO (lab 2, docs/labs/access.md): find the existing segment, never creating it, as in
+     * access.c. Then delete the two lines below. */
     (void)key;
     lab_not_implemented("shmget");
 }
@@ -28,11 +28,8 @@ static int access_segment(key_t key)
 /* Removes segment `id` (now, or at its last detach); 0 on success, -1 with errno set. */
 static int remove_segment(int id)
 {
-    /* TODO (docs/labs/remove.md): IPC_RMID needs no buffer, so the third argument is NULL:
-     *
-     *     return shmctl(id, IPC_RMID, NULL);
-     *
-     * Then delete the two lines below. */
+    /* TODO (docs/labs/remove.md): ask the kernel to remove the segment: a control command
+     * that needs no buffer. Then delete the two lines below. */
     (void)id;
     lab_not_implemented("shmctl(IPC_RMID)");
 }

@@ -19,8 +19,8 @@
 /* Finds the segment for `key`, never creating it (as in lab access). */
 static int access_segment(key_t key)
 {
-    /* TODO (lab 2, docs/labs/access.md):  return shmget(key, 0, 0);
-     * Then delete the two lines below. */
+    /* TODO (lab 2, docs/labs/access.md): find the existing segment, never creating it, as in
+     * access.c. Then delete the two lines below. */
     (void)key;
     lab_not_implemented("shmget");
 }
@@ -28,7 +28,7 @@ static int access_segment(key_t key)
 /* Fills *ds with the current metadata of segment `id` (as in lab stat); 0 or -1. */
 static int stat_segment(int id, struct shmid_ds *ds)
 {
-    /* TODO (lab 6, docs/labs/stat.md):  return shmctl(id, IPC_STAT, ds);
+    /* TODO (lab 6, docs/labs/stat.md): fill `ds` with the segment's metadata, as in stat.c.
      * Then delete the three lines below. */
     (void)id;
     (void)ds;
@@ -39,15 +39,9 @@ static int stat_segment(int id, struct shmid_ds *ds)
 static void change(struct shmid_ds *ds, const struct lab_set_args *args)
 {
     /* TODO (docs/labs/set.md): change only what was asked for. Replace the nine permission
-     * bits (|= would only add bits), keep the bits above them:
-     *
-     *     ds->shm_perm.mode = (ds->shm_perm.mode & ~0777) | args->mode;
-     *     if (args->has_uid)
-     *         ds->shm_perm.uid = args->uid;
-     *     if (args->has_gid)
-     *         ds->shm_perm.gid = args->gid;
-     *
-     * Then delete the three lines below. */
+     * bits of ds->shm_perm.mode with args->mode and keep the bits above them (|= would only
+     * add bits); set the uid and gid only when args->has_uid and args->has_gid say they were
+     * given. Then delete the three lines below. */
     (void)ds;
     (void)args;
     lab_not_implemented("change the mode");
@@ -56,11 +50,8 @@ static void change(struct shmid_ds *ds, const struct lab_set_args *args)
 /* Applies the owner and mode in *ds to segment `id`; 0 or -1. */
 static int set_segment(int id, struct shmid_ds *ds)
 {
-    /* TODO (docs/labs/set.md): IPC_SET takes uid, gid and mode from the buffer as they are:
-     *
-     *     return shmctl(id, IPC_SET, ds);
-     *
-     * Then delete the three lines below. */
+    /* TODO (docs/labs/set.md): write the changed metadata in `ds` back to the segment: the
+     * control command that takes a filled buffer. Then delete the three lines below. */
     (void)id;
     (void)ds;
     lab_not_implemented("shmctl(IPC_SET)");

@@ -24,11 +24,9 @@
  * Returns the id, or -1 with errno set. */
 static int create_segment(key_t key)
 {
-    /* TODO (docs/labs/share.md): create it exclusively, with IPC_EXCL:
-     *
-     *     return shmget(key, LAB_SHARE_SIZE, IPC_CREAT | IPC_EXCL | 0600);
-     *
-     * Then delete the two lines below. */
+    /* TODO (docs/labs/share.md): create a new segment for `key`, LAB_SHARE_SIZE bytes, mode
+     * 0600: an existing one must be an error, as with create's --exclusive. Then delete the
+     * two lines below. */
     (void)key;
     lab_not_implemented("shmget");
 }
@@ -37,8 +35,8 @@ static int create_segment(key_t key)
  * the parent, before the fork. Returns its address, or (void *) -1 with errno set. */
 static char *attach_segment(int id)
 {
-    /* TODO (lab 3, docs/labs/attach.md):  return shmat(id, NULL, 0);
-     * Then delete the two lines below. */
+    /* TODO (lab 3, docs/labs/attach.md): attach for reading and writing, where the kernel
+     * chooses. Then delete the two lines below. */
     (void)id;
     lab_not_implemented("shmat");
 }
@@ -47,11 +45,8 @@ static char *attach_segment(int id)
  * after them at offset 0 of the segment at `p`, the attachment inherited from the parent. */
 static void write_text(char *p, const char *text, size_t len)
 {
-    /* TODO (docs/labs/share.md): the text and its NUL, into the segment itself:
-     *
-     *     memcpy(p, text, len + 1);          (text[len] is the NUL)
-     *
-     * Then delete the four lines below. */
+    /* TODO (docs/labs/share.md): copy the text and its NUL (`len` + 1 bytes) to the start of
+     * the segment itself, through `p`. Then delete the four lines below. */
     (void)p;
     (void)text;
     (void)len;
@@ -62,8 +57,8 @@ static void write_text(char *p, const char *text, size_t len)
  * `p` up to the first NUL, never more than the segment's LAB_SHARE_SIZE bytes. */
 static void print_text(const char *p)
 {
-    /* TODO (docs/labs/share.md):  lab_print_share_text(p, strnlen(p, LAB_SHARE_SIZE));
-     * Then delete the two lines below. */
+    /* TODO (docs/labs/share.md): print the text with lab_print_share_text, up to the first
+     * NUL but never past LAB_SHARE_SIZE bytes. Then delete the two lines below. */
     (void)p;
     lab_not_implemented("read the text");
 }
@@ -72,8 +67,8 @@ static void print_text(const char *p)
  * each detach their own. */
 static int detach_segment(const char *p)
 {
-    /* TODO (lab 4, docs/labs/detach.md):  return shmdt(p);
-     * Then delete the two lines below. */
+    /* TODO (lab 4, docs/labs/detach.md): detach, as in detach.c. Then delete the two lines
+     * below. */
     (void)p;
     lab_not_implemented("shmdt");
 }
@@ -82,8 +77,8 @@ static int detach_segment(const char *p)
  * own shmdt: by then the child has detached and exited, so the segment goes at once. */
 static int remove_segment(int id)
 {
-    /* TODO (lab 5, docs/labs/remove.md):  return shmctl(id, IPC_RMID, NULL);
-     * Then delete the two lines below. */
+    /* TODO (lab 5, docs/labs/remove.md): remove the segment, as in remove.c. Then delete the
+     * two lines below. */
     (void)id;
     lab_not_implemented("shmctl");
 }

@@ -19,8 +19,8 @@
 /* Finds the segment for `key`, never creating it (as in lab access). */
 static int access_segment(key_t key)
 {
-    /* TODO (lab 2, docs/labs/access.md):  return shmget(key, 0, 0);
-     * Then delete the two lines below. */
+    /* TODO (lab 2, docs/labs/access.md): find the existing segment, never creating it, as in
+     * access.c. Then delete the two lines below. */
     (void)key;
     lab_not_implemented("shmget");
 }
@@ -28,12 +28,9 @@ static int access_segment(key_t key)
 /* Fills *ds with the metadata of segment `id`; 0 on success, -1 with errno set. */
 static int stat_segment(int id, struct shmid_ds *ds)
 {
-    /* TODO (docs/labs/stat.md): let the kernel fill the buffer you were given:
-     *
-     *     return shmctl(id, IPC_STAT, ds);
-     *
-     * Do not attach: attaching changes the very fields you are about to print.
-     * Then delete the three lines below. */
+    /* TODO (docs/labs/stat.md): ask the kernel to fill the buffer you were given, `ds`, with
+     * the segment's metadata. Do not attach: attaching changes the very fields you are about
+     * to print. Then delete the three lines below. */
     (void)id;
     (void)ds;
     lab_not_implemented("shmctl(IPC_STAT)");

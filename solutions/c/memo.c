@@ -1,3 +1,18 @@
+//> /*
+//>  * Lab 8, memo: the course's assignment, a text kept in shared memory between runs.
+//>  *
+//>  *     memo KEY
+//>  *
+//>  * Connects to the segment for KEY, creating it (201 bytes, mode 0644) if there is none, and
+//>  * attaches it. Shows the text stored there, or says the segment is new; asks whether to
+//>  * change the text, and if so stores the new one (at most 200 bytes and a NUL); asks whether
+//>  * to delete the segment; detaches, and removes the segment if asked. Run it several times
+//>  * with the same KEY: the text stays between runs.
+//>  *
+//>  * Read docs/labs/memo.md, replace the TODOs below, then build and check:
+//>  *     cargo shmlab check --lang c memo      (or: make && cargo shmlab check memo --program bin/memo)
+//>  */
+// BEGIN SOLUTION
 /*
  * Reference solution of lab 8, memo (see docs/labs/memo.md).
  *
@@ -8,6 +23,7 @@
  * to change it (at most 200 bytes and a NUL); ask to delete; shmdt, then IPC_RMID if asked.
  * The same program as labs/c/memo.c, finished.
  */
+// END SOLUTION
 #include "lab.h" /* first: argument parsing, the questions, lab_fail, ... */
 
 #include <sys/ipc.h>
@@ -18,48 +34,90 @@
  * to whether this call created it. Returns the id, or -1 with errno set. */
 static int connect_segment(key_t key, bool *created)
 {
+    //> /* TODO (docs/labs/memo.md): create the segment exclusively (LAB_MEMO_SIZE bytes, mode
+    //>  * 0644), so that you know which case you are in; when it already exists (which errno?),
+    //>  * open it as in access.c. Set *created to whether this call created it, and return the
+    //>  * id, or -1 with errno set. Then delete the three lines below. */
+    //> (void)key;
+    //> (void)created;
+    //> lab_not_implemented("shmget");
+    // BEGIN SOLUTION
     /* IPC_EXCL turns "it already exists" into EEXIST: then we know we did not create it. */
     int id = shmget(key, LAB_MEMO_SIZE, IPC_CREAT | IPC_EXCL | 0644);
     *created = (id != -1);
     if (id == -1 && errno == EEXIST)
         id = shmget(key, 0, 0);
     return id;
+    // END SOLUTION
 }
 
 /* Attaches segment `id` for reading and writing, where the kernel chooses. Returns its
  * address, or (void *) -1 with errno set when shmat fails. */
 static char *attach_segment(int id)
 {
+    //> /* TODO (lab 3, docs/labs/attach.md): attach for reading and writing, where the kernel
+    //>  * chooses. Then delete the two lines below. */
+    //> (void)id;
+    //> lab_not_implemented("shmat");
+    // BEGIN SOLUTION
     return shmat(id, NULL, 0);
+    // END SOLUTION
 }
 
 /* Prints "text: " and the stored text: the bytes at `p` up to the first NUL, never more than
  * LAB_MEMO_TEXT_MAX (even in a larger segment that holds no NUL). */
 static void print_stored_text(const char *p)
 {
+    //> /* TODO (docs/labs/memo.md): print the text with lab_print_memo_text, up to the first NUL
+    //>  * but never more than LAB_MEMO_TEXT_MAX bytes. Then delete the two lines below. */
+    //> (void)p;
+    //> lab_not_implemented("read the text");
+    // BEGIN SOLUTION
     lab_print_memo_text(p, strnlen(p, LAB_MEMO_TEXT_MAX));
+    // END SOLUTION
 }
 
 /* Stores the `len` bytes of `text` (len <= LAB_MEMO_TEXT_MAX, no newline) and a NUL after
  * them at offset 0 of the segment at `p`. */
 static void write_text(char *p, const char *text, size_t len)
 {
+    //> /* TODO (docs/labs/memo.md): store the `len` bytes of the text at the start of the
+    //>  * segment, then one NUL just after them; nothing past offset LAB_MEMO_TEXT_MAX. Then
+    //>  * delete the four lines below. */
+    //> (void)p;
+    //> (void)text;
+    //> (void)len;
+    //> lab_not_implemented("write the text");
+    // BEGIN SOLUTION
     if (len > LAB_MEMO_TEXT_MAX) /* cannot happen: lab_ask_line kept at most 200 bytes */
         len = LAB_MEMO_TEXT_MAX;
     memcpy(p, text, len);
     p[len] = '\0';
+    // END SOLUTION
 }
 
 /* Detaches the attachment at `p`; 0 on success, -1 with errno set. */
 static int detach_segment(const char *p)
 {
+    //> /* TODO (lab 4, docs/labs/detach.md): detach, as in detach.c. Then delete the two lines
+    //>  * below. */
+    //> (void)p;
+    //> lab_not_implemented("shmdt");
+    // BEGIN SOLUTION
     return shmdt(p);
+    // END SOLUTION
 }
 
 /* Removes segment `id`; 0 on success, -1 with errno set. */
 static int remove_segment(int id)
 {
+    //> /* TODO (lab 5, docs/labs/remove.md): remove the segment, as in remove.c. Then delete the
+    //>  * two lines below. */
+    //> (void)id;
+    //> lab_not_implemented("shmctl");
+    // BEGIN SOLUTION
     return shmctl(id, IPC_RMID, NULL);
+    // END SOLUTION
 }
 
 int main(int argc, char **argv)

@@ -1,5 +1,6 @@
 //! The C track: each lab's `<lab>.c`, linked with the shared `lab.c` of its directory when
-//! there is one, compiled with the system C compiler (`$CC`, else `cc`) and `-Wall -Wextra`.
+//! there is one (else of the `lib` directory given: the C solutions use `labs/c`'s, which
+//! exists once), compiled with the system C compiler (`$CC`, else `cc`) and `-Wall -Wextra`.
 //! The compiler's messages are shown as they are; a lab that does not compile is that lab's
 //! problem, and the other labs are still checked. The compiler runs in a copy of the
 //! sources (so its messages name `create.c`, not a path), as a uid of its own when the checker is
@@ -25,12 +26,13 @@ fn compiler() -> String {
 }
 
 /// Builds `labs` from the sources in `src` into `out`; `shown` names the sources in reports
-/// (`labs/c`). Compiler messages go to stderr as the compiler printed them.
+/// (`labs/c`). `lab.h` and `lab.c` come from `src`, else from `lib` (copied the same way).
+/// Compiler messages go to stderr as the compiler printed them.
 ///
 /// The compiler works on a copy of `src` that follows no link, run as
 /// [`BuildBox::for_student`] (a uid of its own when the checker is root): a `#include` of a file that
 /// user cannot read fails, whoever runs the checker.
-pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str) -> Programs {
+pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str, lib: Option<&Path>) -> Programs {
     if !src.is_dir() {
         return labs
             .iter()
@@ -47,9 +49,15 @@ pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str) -> Programs {
             let copy = bx
                 .copy_in(src, Path::new("src"))
                 .map_err(|e| e.to_string())?;
-            Ok((bx, copy))
+            let lib = match lib {
+                Some(l) if !copy.join("lab.c").is_file() => {
+                    Some(bx.copy_in(l, Path::new("lib")).map_err(|e| e.to_string())?)
+                }
+                _ => None,
+            };
+            Ok((bx, copy, lib))
         });
-    let (bx, copy) = match boxed {
+    let (bx, copy, lib) = match boxed {
         Ok(b) => b,
         Err(why) => {
             return labs
@@ -74,7 +82,12 @@ pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str) -> Programs {
         eprintln!("shmlab: not copied for the build: {shown}/{s}");
     }
     labs.iter()
-        .map(|lab| (*lab, build_one(&bx, &copy, src, out, *lab, shown)))
+        .map(|lab| {
+            (
+                *lab,
+                build_one(&bx, &copy, lib.as_deref(), src, out, *lab, shown),
+            )
+        })
         .collect()
 }
 
@@ -84,6 +97,7 @@ pub fn build(src: &Path, out: &Path, labs: &[Lab], shown: &str) -> Programs {
 fn build_one(
     bx: &BuildBox,
     copy: &Path,
+    lib: Option<&Path>,
     src: &Path,
     out: &Path,
     lab: Lab,
@@ -111,6 +125,8 @@ fn build_one(
     cmd.args(CFLAGS).arg("-o").arg(&built).arg(&name);
     if copy.join("lab.c").is_file() {
         cmd.arg("lab.c");
+    } else if let Some(lib) = lib.filter(|l| l.join("lab.c").is_file()) {
+        cmd.arg("-I").arg(lib).arg(lib.join("lab.c"));
     }
     match build_within(&mut cmd, CC_LIMIT) {
         Ok(o) => {

@@ -7,12 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::cargo_messages::{outcome, rendered, Outcome};
+use crate::model::Lab;
 use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
 
 pub use crate::run::build::toolchain::BuildError;
 
 /// The workspace of the kit: the nearest directory above the current one that has
-/// `Cargo.toml` and `labs/Cargo.toml`, else the one this checker was built from.
+/// `Cargo.toml` and `labs/Cargo.toml`, else the one this checker was built from (which it
+/// then says on stderr, once).
 pub fn find_workspace() -> Option<PathBuf> {
     let here = std::env::current_dir().ok()?;
     let found = here
@@ -22,67 +25,83 @@ pub fn find_workspace() -> Option<PathBuf> {
         return Some(d.to_path_buf());
     }
     let built = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    built
+    let found = built
         .join("labs/Cargo.toml")
         .is_file()
-        .then(|| built.to_path_buf())
+        .then(|| built.to_path_buf());
+    if let Some(ws) = &found {
+        // Run from outside any checkout: say which one is checked, once.
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            eprintln!(
+                "shmlab: not inside a checkout of the kit, so using {}, the one this shmlab was built from",
+                ws.display()
+            );
+        });
+    }
+    found
 }
 
-/// Builds `package` in `workspace` and returns its binaries by name. The compiler's
-/// messages go to stderr, rendered as usual.
-pub fn build(workspace: &Path, package: &str) -> Result<BTreeMap<String, PathBuf>, BuildError> {
+/// Builds the binaries `bins` of `package` in `workspace` (every one when `bins` is empty),
+/// each on its own: with
+/// `--keep-going`, a binary that does not compile keeps no other from being built. The
+/// compiler's messages go to stderr as they come, rendered as usual; the outcome says which
+/// binaries were built and the first error of each that was not.
+pub fn build(workspace: &Path, package: &str, bins: &[String]) -> Result<Outcome, BuildError> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let terminal = std::io::stderr().is_terminal();
     // Never a silent wait: the first build takes a while. At a terminal, cargo's own progress
     // shows too.
-    eprintln!("shmlab: building the {package} crate (cargo build -p {package}) ...");
+    let which = match bins {
+        [] => "every program".to_string(),
+        [one] => format!("--bin {one}"),
+        more => format!("{} programs", more.len()),
+    };
+    eprintln!("shmlab: building {package} ({which}) ...");
+    // Where cargo is, also when PATH lacks it (sudo's secure_path, a grading image).
     let mut cmd = crate::run::build::toolchain::cargo_command();
     cmd.arg("build");
-    // At a terminal, cargo's own progress and errors go there as they come; else (a CI log, a
-    // grader) its errors are kept for the report too.
-    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if !terminal {
         cmd.arg("--quiet");
     }
-    let output = cmd
-        .args([
-            "--package",
-            package,
-            "--bins",
-            "--message-format=json-render-diagnostics",
-        ])
+    let format = if terminal {
+        "--message-format=json-diagnostic-rendered-ansi"
+    } else {
+        "--message-format=json"
+    };
+    cmd.args(["--package", package, "--keep-going", format]);
+    if bins.is_empty() {
+        cmd.arg("--bins");
+    }
+    for b in bins {
+        cmd.args(["--bin", b]);
+    }
+    let mut child = cmd
         .current_dir(workspace)
         .stdin(Stdio::null())
-        .stderr(if terminal {
-            Stdio::inherit()
-        } else {
-            Stdio::piped()
-        })
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
         .map_err(BuildError::NoCargo)?;
-    let said = String::from_utf8_lossy(&output.stderr);
-    eprint!("{said}");
-    if !output.status.success() {
-        let errors = (!terminal).then(|| first_lines(&said, COMPILER_LINES));
-        return Err(BuildError::DoesNotCompile(package.to_string(), errors));
+    let mut messages = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        let mut stderr = std::io::stderr();
+        for line in std::io::BufReader::new(stdout).split(b'\n') {
+            let Ok(line) = line else { break };
+            if let Some(text) = rendered(&line) {
+                let _ = stderr.write_all(text.as_bytes());
+            }
+            messages.extend_from_slice(&line);
+            messages.push(b'\n');
+        }
     }
-    Ok(executables(&output.stdout))
+    child.wait().map_err(BuildError::NoCargo)?;
+    Ok(outcome(&messages))
 }
 
 /// The executables named in cargo's `--message-format=json` output, by target name.
 pub fn executables(messages: &[u8]) -> BTreeMap<String, PathBuf> {
-    let mut bins = BTreeMap::new();
-    for line in messages.split(|b| *b == b'\n') {
-        let Ok(msg) = serde_json::from_slice::<serde_json::Value>(line) else {
-            continue;
-        };
-        if msg["reason"] == "compiler-artifact" {
-            if let (Some(name), Some(exe)) =
-                (msg["target"]["name"].as_str(), msg["executable"].as_str())
-            {
-                bins.insert(name.to_string(), PathBuf::from(exe));
-            }
-        }
-    }
-    bins
+    outcome(messages).executables
 }
 
 /// Lines of a compiler's errors a report keeps.
@@ -139,7 +158,7 @@ pub fn build_within(cmd: &mut Command, limit: Duration) -> std::io::Result<std::
 
 /// The kit's workspace manifest, with `labs` as its only member and the kit's `shm` crate
 /// at `shm` (a path from the workspace's root, or an absolute one).
-fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
+pub fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
     let manifest = std::fs::read_to_string(kit.join("Cargo.toml"))
         .map_err(|e| format!("cannot read the kit's Cargo.toml: {e}"))?;
     let shm = shm.display().to_string();
@@ -162,13 +181,10 @@ fn kit_manifest(kit: &Path, shm: &Path) -> Result<String, String> {
 
 /// Builds the Cargo project `src`, shaped like `labs/`, against this kit's crates: a copy
 /// of it (made by [`BuildBox::copy_in`], which follows no link) as the only member of a
-/// workspace of its own in `bx`, within [`CARGO_LIMIT`]. Returns its binaries by name, or
-/// why there are none.
-fn build_in(
-    bx: &mut BuildBox,
-    src: &Path,
-    shared_target: &Path,
-) -> Result<BTreeMap<String, PathBuf>, String> {
+/// workspace of its own in `bx`, within [`CARGO_LIMIT`]. Each binary is built on its own
+/// (`--keep-going`): returns those built and the first error of each that was not, or why
+/// none was built.
+fn build_in(bx: &mut BuildBox, src: &Path, shared_target: &Path) -> Result<Outcome, String> {
     let Some(kit) = find_workspace() else {
         return Err("a Cargo submission needs the shmlab workspace to build against: run grade inside the repository".into());
     };
@@ -179,9 +195,24 @@ fn build_in(
         Builder::Unprivileged { .. } => PathBuf::from("shm"),
     };
     let manifest = kit_manifest(&kit, &shm_path)?;
-    let copy = |bx: &mut BuildBox| -> Result<PathBuf, BoxError> {
+    // The labs' manifest names each lab's binary (`test = false`): a lab whose file the project
+    // does not have gets a placeholder, so that the others build, and is then left out.
+    let mut placeholders = Vec::new();
+    let mut copy = |bx: &mut BuildBox| -> Result<PathBuf, BoxError> {
         let ws = bx.dir(Path::new("ws"))?;
         bx.copy_in(src, Path::new("ws/labs"))?;
+        let bin = Path::new("ws/labs/src/bin");
+        if bx.path().join("ws/labs/src").is_dir() && !bx.path().join(bin).exists() {
+            bx.dir(bin)?;
+        }
+        for lab in Lab::ALL {
+            let file = bin.join(format!("{lab}.rs"));
+            let dir = bx.path().join(bin).join(lab.name());
+            if bx.path().join(bin).is_dir() && !bx.path().join(&file).exists() && !dir.exists() {
+                bx.write(&file, b"fn main() {}\n")?;
+                placeholders.push(lab.name().to_string());
+            }
+        }
         if shm_path.is_relative() {
             bx.copy_in(&kit.join("shm"), Path::new("ws/shm"))?;
         }
@@ -199,7 +230,8 @@ fn build_in(
         "build",
         "--quiet",
         "--bins",
-        "--message-format=json-render-diagnostics",
+        "--keep-going",
+        "--message-format=json",
         "--manifest-path",
     ])
     .arg(ws.join("Cargo.toml"));
@@ -209,14 +241,24 @@ fn build_in(
         ),
         _ => format!("the project could not be built: {e}"),
     })?;
-    if !out.status.success() {
-        let errors = first_lines(&String::from_utf8_lossy(&out.stderr), 12);
+    let mut built = outcome(&out.stdout);
+    built
+        .executables
+        .retain(|name, _| !placeholders.contains(name));
+    if !out.status.success() && built.executables.is_empty() {
+        // Nothing built: the compiler's errors, else cargo's own (a manifest it refused).
+        let errors = if built.rendered_errors.is_empty() {
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        } else {
+            built.rendered_errors.clone()
+        };
         return Err(format!(
-            "the project does not compile:\n{errors}{}",
+            "the project does not compile:\n{}{}",
+            first_lines(&errors, 12),
             not_copied(bx.skipped())
         ));
     }
-    Ok(executables(&out.stdout))
+    Ok(built)
 }
 
 /// What a copy left out, as a line to add to a build's errors (empty when nothing).
@@ -233,31 +275,41 @@ pub fn not_copied(skipped: &[Skipped]) -> String {
 pub fn build_project(src: &Path, target: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
     let mut bx = BuildBox::new(Builder::Checker)
         .map_err(|e| format!("the project could not be copied for building: {e}"))?;
-    build_in(&mut bx, src, target)
+    build_in(&mut bx, src, target).map(|o| o.executables)
 }
 
 /// Builds a student's Cargo project `src` as a student ([`BuildBox::for_student`]) and copies
 /// the binaries `wanted` names into `into`. The checker's own user builds into
 /// `shared_target`, shared by every student; another uid builds in a directory of its own,
-/// removed afterwards. Returns each binary copied (or why it could not be), by name; `Err`
-/// when nothing was built.
+/// removed afterwards. Returns, by name, each binary copied (or why it could not be), and
+/// each that did not compile with its file and first error; `Err` when nothing was built.
 pub fn build_submission(
     src: &Path,
     shared_target: &Path,
     into: &Path,
     wanted: &dyn Fn(&str) -> bool,
-) -> Result<BTreeMap<String, Result<(), BoxError>>, String> {
+) -> Result<BTreeMap<String, Result<(), String>>, String> {
     let mut bx = BuildBox::for_student()
         .map_err(|e| format!("the project could not be copied for building: {e}"))?;
-    let bins = build_in(&mut bx, src, shared_target)?;
-    Ok(bins
-        .into_iter()
+    let built = build_in(&mut bx, src, shared_target)?;
+    let mut out: BTreeMap<String, Result<(), String>> = built
+        .executables
+        .iter()
         .filter(|(name, _)| wanted(name))
         .map(|(name, exe)| {
-            let copied = bx.copy_out(&exe, &into.join(&name));
-            (name, copied)
+            let copied = bx
+                .copy_out(exe, &into.join(name))
+                .map_err(|e| e.to_string());
+            (name.clone(), copied)
         })
-        .collect())
+        .collect();
+    for (name, e) in built.errors.iter().filter(|(name, _)| wanted(name)) {
+        out.insert(
+            name.clone(),
+            Err(format!("{} does not compile: {}", e.file, e.text)),
+        );
+    }
+    Ok(out)
 }
 
 /// The first `n` non-blank lines of `text`.

@@ -11,11 +11,12 @@ use crate::catalogue;
 use crate::error::UsageError;
 use crate::error::{exit_codes, Fatal};
 use crate::model::lab::LabProblem;
+use crate::model::run::{SpawnCause, SpawnFailed};
 use crate::model::{Lab, Observation};
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection, Source};
 use crate::report::stream::{Progress, Stream};
 use crate::report::{
-    github, human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport,
+    github, html, human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport,
 };
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunError, RunOutcome};
@@ -49,6 +50,15 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
     let mut output = match &plan.output {
         Some(path) => Some(
             std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
+        None => None,
+    };
+    let mut html_file = match &plan.html {
+        Some(path) => Some(
+            std::fs::File::create(path).map_err(|e| UsageError::HtmlFile {
                 path: path.clone(),
                 reason: e.to_string(),
             })?,
@@ -92,11 +102,15 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
             Format::Json => json::render(&report, out),
             Format::Junit => junit::render(&report, out),
             Format::Github => github::render(&report, out),
+            Format::Html => html::render(&report, out),
         }
     };
     match output.as_mut() {
         Some(file) => render(file).map_err(Fatal::Write)?,
         None => write_out(render)?,
+    }
+    if let Some(file) = html_file.as_mut() {
+        html::render(&report, file).map_err(Fatal::Write)?;
     }
     if run::process::interrupted() {
         // The report (written above, in the format asked for) marks what did not run.
@@ -131,7 +145,9 @@ fn record_progress(
     let mut p = progress::load(&path);
     let name = progress::track_name(*track);
     let now = progress::now();
-    let mut changed = false;
+    let mut changed = p.track.as_deref() != Some(name);
+    // `hint` follows the track of the last check or list.
+    p.track = Some(name.to_string());
     // A lab passes only with all of its scenarios run, not one picked by its slug.
     let whole = |lab: Lab| {
         selection
@@ -150,8 +166,8 @@ fn record_progress(
         .iter()
         .map(|l| {
             let first = p.done.get(&(name.to_string(), l.lab)).copied();
-            let hints = p.hints.get(&l.lab).copied();
-            let levels = crate::report::hints::levels(l.lab).len();
+            let hints = p.hints_seen(name, l.lab);
+            let levels = crate::report::hints::levels(l.lab, *track).len();
             (l.lab, list::progress_text(first, hints, levels))
         })
         .collect()
@@ -345,6 +361,22 @@ fn check_lab(
                     report_of(s, Verdict::Failed, None)
                 }
                 RunOutcome::Error(e) => report_of(s, Verdict::Error(e.to_string()), None),
+                RunOutcome::Observed(obs) if spawn_elsewhere(&obs).is_some() => {
+                    // A fork or clone failed for want of the machine's processes or memory,
+                    // far from the run's own limit: no verdict on the program. Once more.
+                    match run::run_scenario(env, s, p) {
+                        RunOutcome::Observed(again) => match spawn_elsewhere(&again) {
+                            Some(failed) => report_of(
+                                s,
+                                Verdict::Error(words::spawn_elsewhere(&failed)),
+                                Some(*again),
+                            ),
+                            None => judged(s, *again),
+                        },
+                        RunOutcome::Skipped(reason) => report_of(s, Verdict::Skipped(reason), None),
+                        RunOutcome::Error(e) => report_of(s, Verdict::Error(e.to_string()), None),
+                    }
+                }
                 RunOutcome::Observed(obs) => {
                     let uid = obs.program_uid;
                     let result = judged(s, *obs);
@@ -369,9 +401,17 @@ fn check_lab(
     }
 }
 
+/// The first fork or clone of a run of `obs` that failed for a reason outside the run.
+fn spawn_elsewhere(obs: &Observation) -> Option<SpawnFailed> {
+    obs.runs
+        .iter()
+        .filter_map(|r| r.spawn_failed)
+        .find(|f| f.cause() == SpawnCause::Elsewhere)
+}
+
 /// The error of a scenario whose evaluation panicked: the checker's own bug, to report.
 fn failed_on(panic: &caught::Panic) -> String {
-    format!("the checker failed on this scenario ({panic}): please report it, with the program")
+    format!("its checks hit a bug of the checker ({panic}): please report it, with the program")
 }
 
 /// Whether running the program failed at its `execve` (not an interruption of the checker).
@@ -445,6 +485,7 @@ mod tests {
             steps: vec![Step::Run(crate::scenario::Invocation {
                 args: Vec::new(),
                 stdin: None,
+                answers: None,
             })],
             read_contents: false,
             expect,
@@ -477,6 +518,8 @@ mod tests {
                 survivors: Vec::new(),
                 children: 0,
                 left_namespace: false,
+                spawn_failed: None,
+                exchanges: Vec::new(),
             }],
             after_run: vec![1],
             contents: vec![BTreeMap::new()],
@@ -504,7 +547,7 @@ mod tests {
             panic!("{:?}", r.verdict)
         };
         assert!(
-            said.starts_with("the checker failed on this scenario (range end index 200 out of range for slice of length 200, at checker/src/app/check.rs:"),
+            said.starts_with("its checks hit a bug of the checker (range end index 200 out of range for slice of length 200, at checker/src/app/check.rs:"),
             "{said}"
         );
         assert!(

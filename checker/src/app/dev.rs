@@ -1,8 +1,9 @@
 //! `shmlab dev check`: the kit's own authoring check, like rustlings' `dev check`. Every
-//! pristine starter (`checker/starters/rust/`, the kit's untouched copy of `labs/src/bin/`)
-//! fails its lab as not started, every reference solution passes, and every guide's "What
-//! the checker runs" table lists exactly the catalogue's scenarios, in order. It never reads
-//! the student's `labs/src/bin/`.
+//! pristine starter (derived from its solution, see [`super::starters`]) holds none of the
+//! solution's shm calls and fails its lab as not started, every reference solution passes,
+//! and every guide's "What the checker runs" table lists exactly the catalogue's scenarios,
+//! in order. It never reads the student's `labs/src/bin/`. `shmlab dev starters` compares
+//! `labs/` with the derived starters (CI runs it on a fresh clone), and `--write` writes them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,16 +12,14 @@ use super::cargo_build::{build_project, find_workspace};
 use super::check::{check_prepared, environment, prepare};
 use super::check_sysv;
 use super::programs::{built_in, Found, Programs};
+use super::starters::{self, answers_in, solution_calls, student_file};
 use crate::catalogue;
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
-use crate::plan::{RunOptions, Selection};
+use crate::plan::{RunOptions, Selection, Track};
 use crate::report::list::status_text;
 use crate::report::{LabStatus, Report};
-
-/// Where the pristine starters live, in the workspace.
-pub const STARTERS: &str = "checker/starters/rust";
 
 /// Runs the authoring check and prints one line per finding.
 pub fn execute(options: &RunOptions) -> Result<u8, Fatal> {
@@ -37,6 +36,15 @@ pub fn execute(options: &RunOptions) -> Result<u8, Fatal> {
     for p in &problems {
         println!("        {p}");
     }
+    let leaks = answer_problems(&ws);
+    report_line(
+        leaks.is_empty(),
+        "no starter holds a line of its solution's shm calls",
+    );
+    for p in &leaks {
+        println!("        {p}");
+    }
+    problems.extend(leaks);
     let starters = pristine_starters(&ws);
     let solutions = built_in(
         &ws,
@@ -101,16 +109,10 @@ pub fn build_pristine(ws: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
         copy_tree(&ws.join("labs/src"), &project.join("src"), &|p| {
             p.ends_with("src/bin")
         })?;
-        for lab in Lab::ALL {
-            let name = format!("{lab}.rs");
-            std::fs::copy(
-                ws.join(STARTERS).join(&name),
-                project.join("src/bin").join(&name),
-            )?;
-        }
         Ok(())
     };
     copy().map_err(|e| format!("the pristine starters could not be copied: {e}"))?;
+    starters::write_pristine(ws, Track::Rust, &project.join("src/bin"))?;
     let target = ws.join("target").join("shmlab-pristine");
     build_project(&project, &target)
 }
@@ -146,16 +148,95 @@ fn pristine_starters(ws: &Path) -> Programs {
                 .and_then(|b| b.get(lab.name()))
                 .map(|p| Found {
                     path: p.clone(),
-                    shown: format!("{STARTERS}/{lab}.rs"),
+                    shown: student_file(lab, Track::Rust),
                     folder: None,
                 });
             let problem = LabProblem::DoesNotCompile {
-                package: "pristine starters".into(),
+                file: student_file(lab, Track::Rust),
+                first_error: None,
                 errors: None,
             };
             (lab, found.ok_or(problem))
         })
         .collect()
+}
+
+/// The starters that hold a line of their solution's shm calls (or whose solution's markers
+/// are wrong), one sentence each.
+pub fn answer_problems(ws: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for track in [Track::Rust, Track::C] {
+        for lab in Lab::ALL {
+            let path = starters::source(lab, track);
+            let text = match std::fs::read_to_string(ws.join(&path)) {
+                Ok(t) => t,
+                Err(e) => {
+                    out.push(format!("{path} cannot be read: {e}"));
+                    continue;
+                }
+            };
+            let found = solution_calls(&text)
+                .and_then(|calls| Ok((starters::starter(&text)?, calls)))
+                .map(|(starter, calls)| answers_in(&starter, &calls));
+            match found {
+                Err(e) => out.push(format!("{path}: {e}")),
+                Ok(found) => out.extend(found.into_iter().map(|(line, call)| {
+                    format!(
+                        "the starter {} holds the solution's {call} (line {line}): say what to do, the last hint gives the code",
+                        student_file(lab, track)
+                    )
+                })),
+            }
+        }
+    }
+    out
+}
+
+/// `shmlab dev starters [--write]`: compares each file of `labs/` that a starter stands for
+/// with the starter derived from its solution (what a fresh clone must hold), or writes them.
+pub fn starters(write: bool) -> Result<u8, Fatal> {
+    let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
+    let mut differ = Vec::new();
+    for track in [Track::Rust, Track::C] {
+        for lab in Lab::ALL {
+            let file = student_file(lab, track);
+            let want = match starters::derive(&ws, lab, track) {
+                Ok(w) => w,
+                Err(why) => {
+                    println!("  FAIL  {why}");
+                    differ.push(file);
+                    continue;
+                }
+            };
+            let have = std::fs::read_to_string(ws.join(&file)).unwrap_or_default();
+            if have == want {
+                continue;
+            }
+            if write {
+                std::fs::write(ws.join(&file), &want).map_err(|e| UsageError::CannotReset {
+                    shown: file.clone(),
+                    reason: e.to_string(),
+                })?;
+                println!("  wrote {file}");
+            } else {
+                println!(
+                    "  FAIL  {file} is not the starter its solution gives ({})",
+                    starters::source(lab, track)
+                );
+                differ.push(file);
+            }
+        }
+    }
+    if differ.is_empty() {
+        println!(
+            "  ok    every file of labs/ a starter stands for is the starter its solution gives"
+        );
+        return Ok(exit_codes::OK);
+    }
+    println!(
+        "        `cargo shmlab dev starters --write` writes them (the solutions are the source)"
+    );
+    Ok(exit_codes::FAILED)
 }
 
 /// The scenario slugs a guide's "What the checker runs" table lists, in order.

@@ -155,7 +155,7 @@ fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> Prepared {
             Ok(bins) => {
                 for (name, copied) in bins {
                     if let (Some(lab), Err(e)) = (Lab::from_name(&name), copied) {
-                        problems.insert(lab, e.to_string());
+                        problems.insert(lab, e);
                     }
                 }
             }
@@ -302,27 +302,45 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     let start = Instant::now();
     std::fs::create_dir_all(&plan.out)?;
     let list = students(&plan.submissions, &plan.out)?;
-    eprintln!(
-        "shmlab: building {} submission(s), {} at a time ...",
-        list.len(),
-        plan.jobs.max(1)
-    );
-    // The builds (cargo, cc) run under --jobs too: a class of C sources is mostly compiling.
-    let prepared = in_parallel(&list, plan.jobs, |(name, dir)| {
-        prepare(name, dir, &plan.out, &plan.labs)
-    });
-    let me = std::env::current_exe()?;
-    let cap = per_submission(plan.run.timeout.as_secs_f64());
-    // At a terminal, a bar; in a log, a plain line per student (below).
+    // At a terminal, one bar over both phases (each submission is built, then checked: two
+    // steps), the phase and the student last done beside it; in a log, a plain line per
+    // student and phase.
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(prepared.len() as u64);
+        let bar = indicatif::ProgressBar::new(2 * list.len() as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "grading [{bar:30}] {pos}/{len} submissions, {elapsed} ({eta} left)",
+            "{prefix:8} [{bar:30}] {pos}/{len} steps, {elapsed} ({eta} left) {msg}",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
+        bar.set_prefix("building");
         bar
     });
+    if bar.is_none() {
+        eprintln!(
+            "shmlab: building {} submission(s), {} at a time ...",
+            list.len(),
+            plan.jobs.max(1)
+        );
+    }
+    // The builds (cargo, cc) run under --jobs too: a class of C sources is mostly compiling.
+    let built = std::sync::atomic::AtomicUsize::new(0);
+    let prepared = in_parallel(&list, plan.jobs, |(name, dir)| {
+        let p = prepare(name, dir, &plan.out, &plan.labs);
+        let n = built.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        match &bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(format!("built {name}"));
+            }
+            None => eprintln!("built {name} ({n}/{})", list.len()),
+        }
+        p
+    });
+    if let Some(bar) = &bar {
+        bar.set_prefix("checking");
+    }
+    let me = std::env::current_exe()?;
+    let cap = per_submission(plan.run.timeout.as_secs_f64());
     let mut queue = 0..prepared.len();
     let mut running: Vec<Running> = Vec::new();
     let mut reports: Vec<Option<Value>> = vec![None; prepared.len()];
@@ -338,6 +356,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
             let child = Command::new(&me)
                 .args(["check", "--format", "json", "--dir"])
                 .arg(&p.dir)
+                .arg("--html")
+                .arg(plan.out.join(format!("{}.html", p.student)))
                 .arg("--workdir")
                 .arg(&p.src)
                 .args(check_args(&plan.run))
@@ -393,7 +413,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
             reports[r.index] = Some(doc);
             done += 1;
             if let Some(bar) = &bar {
-                bar.set_position(done as u64);
+                bar.inc(1);
+                bar.set_message(format!("graded {}: {score}", p.student));
             } else {
                 // A log, not a terminal: one plain line per student.
                 eprintln!("graded {} ({done}/{}): {score}", p.student, prepared.len());
@@ -403,7 +424,8 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
         std::thread::sleep(Duration::from_millis(5));
     }
     if let Some(bar) = bar {
-        bar.finish();
+        // The summary that follows gets a line of its own.
+        bar.finish_and_clear();
     }
     write_csv(plan, &prepared, &reports)?;
     let errors = reports

@@ -1,17 +1,22 @@
 //! Orchestration: the only code that combines `run` (how to run) and `scenario` (what to
 //! check), for each command of the plan.
 
+pub mod assignment;
 pub mod autograde;
 pub mod c_build;
 pub mod cargo_build;
+pub mod cargo_messages;
 pub mod check;
 pub mod dev;
+pub mod diagram;
 pub mod found;
 pub mod grade;
 pub mod gradescope;
+pub mod inspect;
 pub mod learn;
 pub mod programs;
 pub mod progress;
+pub mod starters;
 pub mod trace;
 pub mod watch;
 
@@ -31,17 +36,24 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::ListScenarios(selection) => check::list_scenarios(&selection),
         Plan::Check(p) => check::execute(&p, false),
         Plan::Trace(p) => trace::execute(&p),
+        Plan::Inspect(p) => inspect::execute(&p),
         Plan::Grade(p) => grade::execute(&p),
         Plan::DevCheck(run) => dev::execute(&run),
+        Plan::DevStarters { write } => dev::starters(write),
+        Plan::DevDiagram { check } => diagram::execute(check),
         Plan::Watch(p) => watch::execute(&p),
         Plan::Gradescope(p) => gradescope::execute(&p),
         Plan::Autograde(p) => autograde::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
         Plan::ManPages(dir) => man_pages(&dir),
         Plan::Explain(topic) => explain(topic.as_deref()),
-        Plan::Hint { lab, all } => learn::hint(lab, all),
+        Plan::Hint { lab, track, all } => learn::hint(lab, track, all),
         Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
         Plan::Solution { lab, track } => learn::solution(lab, track),
+        Plan::Assignment(p) => assignment::check(&p),
+        Plan::AssignmentGrade(p) => assignment::grade(&p),
+        Plan::AssignmentSchema => assignment::schema(),
+        Plan::AssignmentNew(p) => assignment::new(&p),
     }
 }
 
@@ -103,11 +115,12 @@ pub fn main() -> ExitCode {
 /// human sentence), else on stdout (where the human format adds nothing to stderr's line).
 /// A file that cannot be written gets the document on stdout instead.
 fn report_error(sink: &ErrorSink, message: &str, code: u8) {
-    use crate::report::{github, json, junit};
+    use crate::report::{github, html, json, junit};
     let render = |out: &mut dyn std::io::Write| match sink.format {
         Format::Json => json::render_error(message, code, out),
         Format::Junit => junit::render_error(message, out),
         Format::Github => github::render_error(message, out),
+        Format::Html => html::render_error(message, out),
         Format::Human => writeln!(out, "error: {}", crate::report::neutral::neutral(message)),
     };
     if let Some(path) = &sink.output {

@@ -46,6 +46,13 @@ pub fn track_name(track: Track) -> &'static str {
     }
 }
 
+/// The track a name in the file stands for (`None` for a name it does not know).
+pub fn track_of(name: &str) -> Option<Track> {
+    [Track::Rust, Track::C]
+        .into_iter()
+        .find(|t| track_name(*t) == name)
+}
+
 /// Seconds since the epoch.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

@@ -30,6 +30,17 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
         isolation::fresh_namespace().map_err(|e| Fatal::IpcNamespace(e.into()))?;
     }
     process::catch_interrupts();
+    // The picture's file, opened first: a path that cannot be written is a usage error
+    // before anything runs.
+    let mut html = match &plan.html {
+        Some(path) => Some(
+            std::fs::File::create(path).map_err(|e| UsageError::HtmlFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
+        None => None,
+    };
     let file = match &plan.stdin {
         Some(path) => Some(
             std::fs::File::open(path).map_err(|e| UsageError::NoStdinFile {
@@ -96,6 +107,14 @@ pub fn execute(plan: &TracePlan) -> Result<u8, Fatal> {
         terminal_stdin: terminal,
     };
     write_out(|w| render::render(&trace, w))?;
+    if let Some(file) = html.as_mut() {
+        let mut text = Vec::new();
+        render::render(&trace, &mut text).map_err(Fatal::Write)?;
+        let text = String::from_utf8_lossy(&text);
+        crate::report::html::render_trace(&trace, &text, file)
+            .and_then(|()| std::io::Write::flush(file))
+            .map_err(Fatal::Write)?;
+    }
     Ok(exit_codes::OK)
 }
 

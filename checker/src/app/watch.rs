@@ -11,6 +11,10 @@
 //! - `shmlab check LAB`, with the terminal as its stdout and stderr: the report the student
 //!   reads. Its exit status 0 means the lab passes.
 //!
+//! At a terminal, each check of the lab starts on a cleared screen (`console`), under a status
+//! line that names the file whose change started it: one lab's view, redrawn, never a pile
+//! of old reports.
+//!
 //! File events come from `notify` (inotify on Linux), debounced; where they never arrive
 //! (WSL on a Windows drive, network file systems), `r` or Enter re-runs by hand. `q`, Ctrl-C
 //! and the end of input quit. At a terminal, stdin is put in non-canonical, no-echo mode
@@ -20,6 +24,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
@@ -62,7 +67,8 @@ pub fn execute(plan: &WatchPlan) -> Result<u8, Fatal> {
         source,
     })?;
     let (tx, rx) = mpsc::channel();
-    let watcher = watch_files(&root, tx.clone());
+    let changed = Arc::new(Mutex::new(None));
+    let watcher = watch_files(&root, tx.clone(), changed.clone());
     if let Err(e) = &watcher {
         say(Say::NoEvents(&e.to_string()));
     }
@@ -76,7 +82,9 @@ pub fn execute(plan: &WatchPlan) -> Result<u8, Fatal> {
         source: &plan.source,
         run: &plan.run,
         shown,
+        root,
         rx,
+        changed,
         pending: false,
     };
     // Both ends are the same: the loop has waited for (or stopped) its check.
@@ -125,7 +133,11 @@ struct Watch<'a> {
     source: &'a Source,
     run: &'a RunOptions,
     shown: String,
+    /// The directory watched (canonical), to name a changed file from it.
+    root: PathBuf,
     rx: Receiver<Input>,
+    /// The file whose change came last, taken when a check starts.
+    changed: Arc<Mutex<Option<PathBuf>>>,
     /// A change (or `r`) came while a check ran: the next wait does not wait.
     pending: bool,
 }
@@ -148,9 +160,22 @@ impl Watch<'_> {
                 say(Say::AllDone);
                 return Ok(());
             };
+            let changed = self
+                .changed
+                .lock()
+                .ok()
+                .and_then(|mut c| c.take())
+                .map(|p| {
+                    p.strip_prefix(&self.root)
+                        .unwrap_or(&p)
+                        .display()
+                        .to_string()
+                });
+            clear_screen();
             say(Say::Checking {
                 root: &self.shown,
                 lab,
+                changed: changed.as_deref(),
             });
             if self.check(lab)? {
                 match self.first_not_done()? {
@@ -320,13 +345,22 @@ fn first_not_done_in(json: &[u8]) -> Option<Option<Lab>> {
     Some(Lab::ALL.into_iter().find(|lab| !is_done(*lab)))
 }
 
-/// Starts the file watcher: every change under `root` that matters sends [`Input::Changed`].
-fn watch_files(root: &Path, tx: Sender<Input>) -> notify::Result<notify::RecommendedWatcher> {
+/// Starts the file watcher: every change under `root` that matters sends [`Input::Changed`],
+/// and leaves the file's path in `changed`.
+fn watch_files(
+    root: &Path,
+    tx: Sender<Input>,
+    changed: Arc<Mutex<Option<PathBuf>>>,
+) -> notify::Result<notify::RecommendedWatcher> {
     use notify::Watcher;
     let base = root.to_path_buf();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
-            if is_change(&event.kind) && event.paths.iter().any(|p| !is_ignored(&base, p)) {
+            let file = event.paths.iter().find(|p| !is_ignored(&base, p));
+            if let Some(file) = file.filter(|_| is_change(&event.kind)) {
+                if let Ok(mut c) = changed.lock() {
+                    *c = Some(file.clone());
+                }
                 let _ = tx.send(Input::Changed);
             }
         }
@@ -436,11 +470,29 @@ impl Drop for Terminal {
     }
 }
 
+/// At a terminal, clears the screen and puts the cursor at its top: the check that follows is
+/// the only report on it.
+fn clear_screen() {
+    let term = console::Term::stdout();
+    if term.is_term() {
+        let _ = term.clear_screen();
+    }
+}
+
 /// A status line of the loop.
 enum Say<'a> {
-    Looking { root: &'a str },
-    Checking { root: &'a str, lab: Lab },
-    Passes { lab: Lab, next: Option<Lab> },
+    Looking {
+        root: &'a str,
+    },
+    Checking {
+        root: &'a str,
+        lab: Lab,
+        changed: Option<&'a str>,
+    },
+    Passes {
+        lab: Lab,
+        next: Option<Lab>,
+    },
     AllDone,
     NoStatus,
     NoEvents(&'a str),
@@ -453,9 +505,16 @@ fn say(what: Say<'_>) {
         Say::Looking { root } => {
             format!("watching {root} — finding the first lab that does not pass yet (q: quit)")
         }
-        Say::Checking { root, lab } => {
-            format!("watching {root} — checking {lab} (r: re-run, q: quit)")
-        }
+        Say::Checking {
+            root,
+            lab,
+            changed: Some(file),
+        } => format!("watching {root} — {file} changed: checking {lab} (r: re-run, q: quit)"),
+        Say::Checking {
+            root,
+            lab,
+            changed: None,
+        } => format!("watching {root} — checking {lab} (r: re-run, q: quit)"),
         Say::Passes {
             lab,
             next: Some(next),

@@ -71,6 +71,7 @@ impl Draft {
         self.steps.push(Step::Run(Invocation {
             args: args.to_vec(),
             stdin: None,
+            answers: None,
         }));
         self
     }
@@ -79,6 +80,7 @@ impl Draft {
         self.steps.push(Step::Run(Invocation {
             args: args.to_vec(),
             stdin: Some(stdin.to_vec()),
+            answers: None,
         }));
         self
     }

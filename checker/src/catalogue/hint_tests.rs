@@ -210,6 +210,8 @@ fn observe(s: &Scenario, made: &Made) -> Observation {
                 survivors: vec![],
                 children: 0,
                 left_namespace: false,
+                spawn_failed: None,
+                exchanges: Vec::new(),
             });
             segments.extend(made.created.iter().cloned());
             after_run.push(n + 1);

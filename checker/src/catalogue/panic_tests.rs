@@ -51,6 +51,8 @@ fn run(pid: i32, stdin: &[u8], stdout: String) -> RunRecord {
         survivors: Vec::new(),
         children: 0,
         left_namespace: false,
+        spawn_failed: None,
+        exchanges: Vec::new(),
     }
 }
 

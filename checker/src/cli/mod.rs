@@ -3,20 +3,21 @@
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
-    AutogradePlan, CheckPlan, ColorWhen, ErrorSink, Format, GradePlan, GradescopePlan, Plan,
-    RunOptions, Selection, Settings, Source, TracePlan, Track, WatchPlan,
+    AssignmentGradePlan, AssignmentPlan, AssignmentSource, AutogradePlan, CheckPlan, ColorWhen,
+    ErrorSink, Format, GradePlan, GradescopePlan, InspectPlan, Plan, RunOptions, Selection,
+    Settings, SkeletonPlan, Source, TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
 pub mod complete;
+mod convert;
 mod values;
 mod words;
 
@@ -53,6 +54,16 @@ enum Command {
     Trace(TraceArgs),
     /// Grade a whole class: every subdirectory of SUBMISSIONS_DIR is one student.
     Grade(GradeArgs),
+    /// Show the shared memory segments of this machine (its IPC namespace): mode decoded,
+    /// SHM_DEST and SHM_LOCKED named, owner and creator names, the processes attached now,
+    /// times as dates; with an ID, that segment and its bytes.
+    Inspect {
+        /// One segment's id (as `ipcs -m` shows it): show it with its bytes.
+        id: Option<i32>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-check the lab you are working on each time a file under labs/ (or --dir) is saved;
     /// r or Enter re-runs by hand, q quits.
     Watch {
@@ -114,6 +125,9 @@ enum Command {
         /// The lab.
         #[arg(value_parser = complete::Known::LABS, hide_possible_values = true)]
         lab: OsString,
+        /// Which track's hints: rust or c (default: the track of your last check or list).
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
         /// Every level at once.
         #[arg(long)]
         all: bool,
@@ -149,6 +163,37 @@ enum Command {
     /// For the kit's authors.
     #[command(subcommand)]
     Dev(DevCommand),
+    /// Instructors' assignment files (see docs/checker/assignments.md).
+    #[command(subcommand)]
+    Assignment(AssignmentCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AssignmentCommand {
+    /// Print the JSON Schema of assignment files, for editors.
+    Schema,
+    /// Write a commented assignment file from three traced runs of your own solution.
+    New {
+        /// Your solution, compiled.
+        #[arg(
+            long,
+            value_name = "PATH",
+            conflicts_with = "dir",
+            required_unless_present = "dir"
+        )]
+        program: Option<PathBuf>,
+        /// Your solution's folder, built as the file will say (its Makefile, or cc).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The file to write.
+        #[arg(long, value_name = "FILE", default_value = "assignment.toml")]
+        out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -156,6 +201,19 @@ enum DevCommand {
     /// Every pristine starter fails, every solution passes, and every guide lists exactly
     /// the catalogue's scenarios.
     Check(Common),
+    /// Whether labs/ holds the starters the solutions give (what a fresh clone must hold).
+    Starters {
+        /// Write them into labs/ instead.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Draw docs/lifecycle.svg (the lifecycle diagram of docs/concepts.md) from a traced run
+    /// of the share solution; --check fails if the file differs instead of writing it.
+    Diagram {
+        /// Compare with the file instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -195,6 +253,9 @@ struct GradeArgs {
     /// course that skips the capstones passes `--labs create,access,attach,detach,remove,stat,set`.
     #[arg(long, value_delimiter = ',', value_name = "LAB,...", value_parser = complete::Known::LABS, hide_possible_values = true)]
     labs: Vec<OsString>,
+    /// Grade this assignment file instead of the labs: each subdirectory is built as it says.
+    #[arg(long, value_name = "FILE", conflicts_with = "labs")]
+    assignment: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -211,6 +272,9 @@ struct TraceArgs {
     /// count, and past 2000 lines only the last 500 are kept).
     #[arg(long)]
     full: bool,
+    /// Also write the run, drawn as a timeline, with the trace, to FILE (one HTML page).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// The program and its arguments (after `--`).
     #[arg(
         required = true,
@@ -269,218 +333,20 @@ struct CheckArgs {
     /// Write the report (in the --format asked for) to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write the report as an HTML page, with pictures of the runs, to FILE (whatever
+    /// --format says).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Run the programs in a copy of DIR (the submission's folder), made afresh for each
     /// scenario, instead of a copy of the folder holding each program (or its source).
     #[arg(long, value_name = "DIR")]
     workdir: Option<PathBuf>,
+    /// Check the program (--program) or submission folder (--dir) against this assignment
+    /// file instead of the labs.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["labs", "solutions", "partial", "workdir"])]
+    assignment: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
-}
-
-impl Common {
-    fn run_options(&self, trace: bool) -> RunOptions {
-        RunOptions {
-            isolation: match self.isolation {
-                IsolationArg::Auto => IsolationRequest::Auto,
-                IsolationArg::Namespace => IsolationRequest::Namespace,
-                IsolationArg::Keys => IsolationRequest::Keys,
-            },
-            timeout: Duration::from_secs_f64(self.timeout),
-            trace,
-        }
-    }
-}
-
-impl Cli {
-    /// The plan this command line asks for.
-    pub fn into_plan(self) -> Result<Plan, UsageError> {
-        let color = ColorWhen::from(self.color);
-        Ok(match self.command {
-            Command::List(args) if args.scenarios => Plan::ListScenarios(Selection::everything()),
-            Command::List(args) => Plan::List(CheckPlan {
-                selection: Selection::everything(),
-                source: source(args.solutions, None, args.dir, args.lang.into())?,
-                format: Format::Human,
-                verbose: false,
-                run: args.common.run_options(true),
-                partial: None,
-                output: None,
-                workdir: None,
-                color,
-            }),
-            Command::Check(args) => Plan::Check(check_plan(args, color)?),
-            Command::Trace(t) => {
-                if t.command[0].as_bytes().contains(&b'/') {
-                    check_executable(Path::new(&t.command[0]), "")?;
-                }
-                if let Some(path) = &t.stdin {
-                    let unreadable = |reason: String| UsageError::NoStdinFile {
-                        path: path.clone(),
-                        reason,
-                    };
-                    std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-                    if path.is_dir() {
-                        return Err(unreadable("it is a directory".into()));
-                    }
-                }
-                Plan::Trace(TracePlan {
-                    command: t.command,
-                    stdin: t.stdin,
-                    full: t.full,
-                    run: t.common.run_options(true),
-                })
-            }
-            Command::Grade(g) => {
-                if !g.submissions.is_dir() {
-                    return Err(UsageError::NoSubmissions(g.submissions));
-                }
-                let jobs = g
-                    .jobs
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                if jobs == 0 {
-                    return Err(UsageError::NoJobs);
-                }
-                let mut labs = g
-                    .labs
-                    .iter()
-                    .map(|l| lab_arg(l))
-                    .collect::<Result<Vec<_>, _>>()?;
-                if labs.is_empty() {
-                    labs = Lab::ALL.to_vec();
-                }
-                labs.sort();
-                labs.dedup();
-                Plan::Grade(GradePlan {
-                    submissions: g.submissions,
-                    out: g.out,
-                    jobs,
-                    labs,
-                    run: g.common.run_options(!g.no_trace),
-                })
-            }
-            Command::Dev(DevCommand::Check(common)) => Plan::DevCheck(common.run_options(true)),
-            Command::Explain { topic } => Plan::Explain(
-                topic
-                    .map(|t| text(&t, Word::Topic).map(str::to_string))
-                    .transpose()?,
-            ),
-            Command::Gradescope {
-                out,
-                labs,
-                visibility,
-                limit,
-                full,
-            } => Plan::Gradescope(GradescopePlan {
-                out,
-                settings: Settings {
-                    labs: labs
-                        .iter()
-                        .map(|l| lab_arg(l).map(|l| l.name().to_string()))
-                        .collect::<Result<_, _>>()?,
-                    visibility: visibility.into(),
-                    limit_secs: limit,
-                    full,
-                },
-            }),
-            Command::Autograde { root } => Plan::Autograde(AutogradePlan {
-                root: root.unwrap_or_else(crate::app::autograde::default_root),
-            }),
-            Command::Watch { lang, dir, common } => Plan::Watch(WatchPlan {
-                source: source(false, None, dir, lang.into())?,
-                run: common.run_options(true),
-            }),
-            Command::Completions { shell } => {
-                let mut out = Vec::new();
-                clap_complete::generate(shell, &mut Cli::command(), "shmlab", &mut out);
-                Plan::Print(out)
-            }
-            Command::Man {
-                command: None,
-                out: Some(dir),
-            } => Plan::ManPages(dir),
-            Command::Man { command, out: None } => {
-                Plan::Print(complete::man_page(command.as_deref()).ok_or_else(|| {
-                    UsageError::NoManPage {
-                        name: command.unwrap_or_default(),
-                        pages: complete::pages().join(", "),
-                    }
-                })?)
-            }
-            Command::Man {
-                command: Some(_),
-                out: Some(_),
-            } => unreachable!("clap: --out conflicts with COMMAND"),
-            Command::Hint { lab, all } => Plan::Hint {
-                lab: lab_arg(&lab)?,
-                all,
-            },
-            Command::Reset { lab, lang, yes } => Plan::Reset {
-                lab: lab_arg(&lab)?,
-                track: lang.into(),
-                yes,
-            },
-            Command::Solution { lab, lang } => Plan::Solution {
-                lab: lab_arg(&lab)?,
-                track: lang.into(),
-            },
-        })
-    }
-}
-
-/// Where the programs come from; `program` is only for a selection of one lab.
-fn source(
-    solutions: bool,
-    program: Option<PathBuf>,
-    dir: Option<PathBuf>,
-    track: Track,
-) -> Result<Source, UsageError> {
-    Ok(if solutions {
-        Source::Solutions(track)
-    } else if let Some(p) = program {
-        check_executable(&p, "--program ")?;
-        Source::Program(p)
-    } else if let Some(d) = dir {
-        if !d.is_dir() {
-            return Err(UsageError::NoSuchDir(d));
-        }
-        Source::Dir(d)
-    } else {
-        Source::Labs(track)
-    })
-}
-
-fn check_plan(args: CheckArgs, color: ColorWhen) -> Result<CheckPlan, UsageError> {
-    let names = args
-        .labs
-        .iter()
-        .map(|l| text(l, Word::LabOrScenario).map(str::to_string))
-        .collect::<Result<Vec<_>, _>>()?;
-    let selection = selection(&names)?;
-    if args.program.is_some() && (args.labs.is_empty() || selection.labs.len() != 1) {
-        return Err(UsageError::ProgramNeedsOneLab);
-    }
-    let source = source(args.solutions, args.program, args.dir, args.lang.into())?;
-    if let Some(w) = &args.workdir {
-        if !w.is_dir() {
-            return Err(UsageError::NoWorkdir(w.clone()));
-        }
-    }
-    Ok(CheckPlan {
-        selection,
-        source,
-        format: match args.format {
-            FormatArg::Human => Format::Human,
-            FormatArg::Json => Format::Json,
-            FormatArg::Junit => Format::Junit,
-            FormatArg::Github => Format::Github,
-        },
-        verbose: args.verbose,
-        run: args.common.run_options(!args.no_trace),
-        partial: args.partial,
-        output: args.output,
-        workdir: args.workdir,
-        color,
-    })
 }
 
 /// Where a checker error goes besides stderr: the `--format` and `--output` the command line

@@ -75,6 +75,9 @@ pub(super) enum FormatArg {
     Junit,
     /// GitHub Actions annotations: an ::error on the lab's file per failed scenario.
     Github,
+    /// One self-contained HTML page (give --output FILE): the summary, then each lab, every
+    /// failed scenario open with a picture of its runs.
+    Html,
 }
 
 pub(super) fn parse_timeout(s: &str) -> Result<f64, String> {

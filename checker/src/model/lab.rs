@@ -98,10 +98,13 @@ impl Lab {
 /// Why a lab has no program to check: every one of its scenarios fails with this.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabProblem {
-    /// The crate holding the lab does not compile: cargo printed the errors, which are in
-    /// `errors` when the checker kept them (its stderr is not a terminal).
+    /// The lab's Rust program does not compile (cargo printed the errors): `file` holds the
+    /// first error that keeps it from building (its own file, or the library's), and
+    /// `first_error` is that error in one line, when cargo gave one; `errors` is that error as
+    /// the compiler rendered it, kept where no one sees the compiler's stderr.
     DoesNotCompile {
-        package: String,
+        file: String,
+        first_error: Option<String>,
         errors: Option<String>,
     },
     /// The lab's C source does not compile (the compiler printed the errors, kept in

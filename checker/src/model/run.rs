@@ -16,6 +16,48 @@ pub const OUTPUT_CAP: usize = 64 * 1024;
 /// loop.
 pub const MAX_CHILDREN: usize = 32;
 
+/// The first fork, vfork or clone of a traced run that failed for want of processes or
+/// memory (EAGAIN or ENOMEM): a process or a thread the program asked for and did not get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpawnFailed {
+    /// A thread (`clone` with `CLONE_THREAD`, as `pthread_create` makes), else a process.
+    pub thread: bool,
+    /// Its errno.
+    pub errno: i32,
+    /// The run's processes and threads alive when it failed, the one asking included.
+    pub tasks: u64,
+    /// How many processes and threads a run may have at once (its RLIMIT_NPROC, counted for
+    /// the run alone), where the checker set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+/// Why a fork or clone failed, as far as the run shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpawnCause {
+    /// The run itself had (about) as many processes and threads as it may have: the
+    /// program's doing.
+    AtLimit(u64),
+    /// The run was far from its limit: something outside it (the machine's memory or
+    /// processes) made the call fail, and the program is not to blame.
+    Elsewhere,
+}
+
+impl SpawnFailed {
+    /// Why it failed. At the limit means within an eighth of it: the kernel also counts the
+    /// run's processes that ended and are not yet reaped, which the tracer no longer does.
+    pub fn cause(&self) -> SpawnCause {
+        match self.limit {
+            Some(limit)
+                if self.errno == libc::EAGAIN && self.tasks.saturating_add(limit / 8) >= limit =>
+            {
+                SpawnCause::AtLimit(limit)
+            }
+            _ => SpawnCause::Elsewhere,
+        }
+    }
+}
+
 /// How a run of the program ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -80,6 +122,14 @@ pub struct RunRecord {
     /// processes). Known only when traced.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub left_namespace: bool,
+    /// The first fork or clone of the run that failed for want of processes or memory;
+    /// known only when traced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spawn_failed: Option<SpawnFailed>,
+    /// What the program asked and the checker answered, when it answered on a terminal
+    /// (an assignment's runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<super::dialogue::Exchange>,
 }
 
 /// The bytes of a segment, read by the checker after a run.
@@ -127,4 +177,47 @@ pub struct Observation {
     pub initial_contents: Vec<Vec<u8>>,
     /// Whether runs were traced; `Err` says why not.
     pub tracing: Result<(), String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(errno: i32, tasks: u64, limit: Option<u64>) -> SpawnFailed {
+        SpawnFailed {
+            thread: false,
+            errno,
+            tasks,
+            limit,
+        }
+    }
+
+    #[test]
+    fn a_fork_fails_at_the_limit_only_when_the_run_is_near_it_and_out_of_processes() {
+        assert_eq!(
+            failed(libc::EAGAIN, 64, Some(64)).cause(),
+            SpawnCause::AtLimit(64)
+        );
+        // Ended processes not yet reaped count for the kernel, not for the tracer.
+        assert_eq!(
+            failed(libc::EAGAIN, 57, Some(64)).cause(),
+            SpawnCause::AtLimit(64)
+        );
+        assert_eq!(
+            failed(libc::EAGAIN, 2, Some(64)).cause(),
+            SpawnCause::Elsewhere
+        );
+        assert_eq!(
+            failed(libc::ENOMEM, 64, Some(64)).cause(),
+            SpawnCause::Elsewhere
+        );
+        assert_eq!(
+            failed(libc::EAGAIN, 64, None).cause(),
+            SpawnCause::Elsewhere
+        );
+        assert_eq!(
+            failed(libc::EAGAIN, u64::MAX, Some(u64::MAX)).cause(),
+            SpawnCause::AtLimit(u64::MAX)
+        );
+    }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// The fields hold the kernel's values; in JSON the key is written as `ipcs` shows it
 /// (`0x00001234`) and the mode in octal (`0644`, with `01000` for SHM_DEST).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentState {
     pub id: i32,
     #[serde(with = "hex_key")]

@@ -31,11 +31,10 @@ fn property(text: &str) -> String {
 /// (the current directory). A program outside it (`--dir /tmp/x`) has none.
 fn source_file(lab: &LabReport) -> Option<String> {
     let shown = match &lab.problem {
-        // The crate does not compile: the lab's own file is where to look.
-        Some(LabProblem::DoesNotCompile { package, .. }) if package == "shmlab-labs" => {
-            Some(format!("labs/src/bin/{}.rs", lab.lab))
-        }
-        Some(LabProblem::SourceDoesNotCompile { file, .. }) => Some(file.clone()),
+        // It does not compile: the file of its first error is where to look.
+        Some(
+            LabProblem::DoesNotCompile { file, .. } | LabProblem::SourceDoesNotCompile { file, .. },
+        ) => Some(file.clone()),
         _ => lab.program.clone(),
     }?;
     let path = Path::new(&shown);
@@ -195,6 +194,7 @@ mod tests {
                         hint: None,
                         note: None,
                         explain: None,
+                        at: Default::default(),
                     }],
                     stop: None,
                     runs: Vec::new(),
@@ -272,7 +272,8 @@ mod tests {
         let mut broken = lab(Lab::Create, vec![Verdict::Failed]);
         broken.program = None;
         broken.problem = Some(LabProblem::DoesNotCompile {
-            package: "shmlab-labs".into(),
+            file: "labs/src/bin/create.rs".into(),
+            first_error: Some("error: expected `;`, found `}` (line 21)".into()),
             errors: None,
         });
         assert_eq!(

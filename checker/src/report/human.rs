@@ -379,6 +379,7 @@ mod tests {
                 hint: Some(hint.into()),
                 note: None,
                 explain: None,
+                at: Default::default(),
             }],
             stop: Some(Stop::NotImplemented),
             runs: Vec::new(),
@@ -482,6 +483,8 @@ mod tests {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            spawn_failed: None,
+            exchanges: Vec::new(),
         });
         let mut r = report(vec![s]);
         r.source = format!("the program ./create{forged}");

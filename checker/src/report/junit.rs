@@ -234,6 +234,7 @@ mod tests {
             hint: Some(format!("it printed {said}")),
             note: None,
             explain: None,
+            at: Default::default(),
         });
         let xml = document(&report(vec![s])).to_string().unwrap();
         assert!(

@@ -32,7 +32,7 @@ pub fn progress_text(first_passed: Option<i64>, hints: Option<usize>, levels: us
 }
 
 /// A UTC date, `2026-12-03`, from epoch seconds (the civil calendar, by days).
-fn date(epoch: i64) -> String {
+pub fn date(epoch: i64) -> String {
     let days = epoch.div_euclid(86_400);
     // Howard Hinnant's days-to-civil.
     let z = days + 719_468;

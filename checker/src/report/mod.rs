@@ -1,17 +1,21 @@
 //! One report model, rendered by each format: every format says the same thing. The words
 //! for what was observed live in [`words`].
 
+pub mod assignment;
 pub mod cap;
 pub mod explain;
 pub mod github;
 pub mod gradescope;
 pub mod hints;
+pub mod html;
 pub mod human;
+pub mod inspect;
 pub mod json;
 pub mod junit;
 pub mod list;
 pub mod neutral;
 pub mod stream;
+pub mod svg;
 pub mod trace;
 pub mod words;
 

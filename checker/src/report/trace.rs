@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::neutral::neutral_lines;
-use super::words::{event_line, shell_words, termination_text};
+use super::words::{event_line, shell_words, spawn_failed_text, termination_text};
 use crate::model::run::{Termination, OUTPUT_CAP};
 use crate::model::timeline::{key_text, signal_name};
 use crate::model::Effect;
@@ -151,6 +151,9 @@ pub fn render(t: &Trace<'_>, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "{}", event_line(e))?;
     }
     write_ends(w, usize::MAX)?;
+    if let Some(failed) = &t.output.spawn_failed {
+        writeln!(w, "note: {}", spawn_failed_text(failed))?;
+    }
     if main_end.is_none() {
         // The runner died (the program killed it): no process ends were sent back.
         writeln!(w, "[{main}] {}", main_end_text(t.output, None))?;

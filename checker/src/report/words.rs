@@ -6,29 +6,63 @@ use super::neutral::{neutral, neutral_lines};
 use super::{Report, RunsAs};
 use crate::model::lab::LabProblem;
 use crate::model::lab::Unreachable;
-use crate::model::timeline::{signal_name, Attached, HELD_BYTES};
+use crate::model::run::SpawnFailed;
+use crate::model::timeline::{errno_name, signal_name, Attached, HELD_BYTES};
 use crate::model::{Call, Effect, Lab, SegmentState, Termination, TraceEvent};
 use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
 use crate::run::program::SAFE_PATH;
 use crate::scenario::signal_meaning;
+
+/// A failed fork or clone: "a fork failed with EAGAIN while the run had 2 processes and
+/// threads".
+pub fn spawn_failed_text(failed: &SpawnFailed) -> String {
+    let what = if failed.thread {
+        "a new thread"
+    } else {
+        "a fork"
+    };
+    format!(
+        "{what} failed with {} while the run had {} processes and threads",
+        errno_name(failed.errno),
+        failed.tasks,
+    )
+}
+
+/// A scenario's error when a fork or clone failed twice for a reason outside the run: the
+/// machine, not the program.
+pub fn spawn_elsewhere(failed: &SpawnFailed) -> String {
+    let of = failed
+        .limit
+        .map(|l| format!(" (of the {l} it may have)"))
+        .unwrap_or_default();
+    format!(
+        "{}{of}, in two tries: the machine was short of processes or memory, not the program; run the check again",
+        spawn_failed_text(failed)
+    )
+}
 
 /// Why a lab could not be checked, in one sentence. The paths and what the program said
 /// are the student's: neutral.
 pub fn lab_problem(lab: Lab, problem: &LabProblem) -> String {
     match problem {
         LabProblem::DoesNotCompile {
-            package,
-            errors: None,
+            file,
+            first_error,
+            errors,
         } => {
-            format!("the {package} crate does not compile: the compiler's errors are above")
+            let first = first_error
+                .as_deref()
+                .map(|f| format!(": {}", neutral(f)))
+                .unwrap_or_default();
+            let messages = match errors {
+                Some(errors) => format!(";\n{}", neutral_lines(errors)),
+                None => "; the compiler's messages are above".into(),
+            };
+            format!(
+                "{} does not compile{first}; the other labs are checked all the same{messages}",
+                neutral(file)
+            )
         }
-        LabProblem::DoesNotCompile {
-            package,
-            errors: Some(errors),
-        } => format!(
-            "the {package} crate does not compile:\n{}",
-            neutral_lines(errors)
-        ),
         LabProblem::SourceDoesNotCompile {
             file,
             why: None,
@@ -377,6 +411,8 @@ mod tests {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            spawn_failed: None,
+            exchanges: Vec::new(),
         };
         assert_eq!(
             run_command(&run),

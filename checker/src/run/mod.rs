@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use shm::{AtFlags, IpcFlags, Key, Mode, ShmId, ShmctlCmd};
 
 use crate::model::{Observation, RunRecord, SegmentBytes, SegmentState, Snapshot};
-use crate::scenario::{Action, Arg, Need, Owner, Scenario, Step, OTHER_GID, OTHER_UID};
+use crate::scenario::{Action, Arg, Need, Owner, Playbook, Scenario, Step, OTHER_GID, OTHER_UID};
 use isolation::{Isolation, IsolationChoice};
 pub use program::Program;
 use workdir::{Workdir, WorkdirError};
@@ -167,7 +167,12 @@ fn pick_keys(mode: Isolation, n: usize) -> Result<Keys, RunError> {
 
 /// Runs `scenario` against `program`.
 pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -> RunOutcome {
-    if let Some(reason) = unmet_need(env, scenario) {
+    run_playbook(env, scenario.playbook(), program)
+}
+
+/// Runs what `scenario` sets up and runs against `program`.
+pub fn run_playbook(env: &Environment, scenario: Playbook<'_>, program: &Program) -> RunOutcome {
+    if let Some(reason) = unmet(env, scenario) {
         return RunOutcome::Skipped(reason);
     }
     if env.isolation.mode == Isolation::Namespace {
@@ -215,7 +220,11 @@ pub fn run_scenario(env: &Environment, scenario: &Scenario, program: &Program) -
 /// for every program alike, present, missing or not compiling, so that the same labs in the
 /// same environment have the same full score.
 pub fn unmet_need(env: &Environment, scenario: &Scenario) -> Option<String> {
-    for need in &scenario.needs {
+    unmet(env, scenario.playbook())
+}
+
+fn unmet(env: &Environment, scenario: Playbook<'_>) -> Option<String> {
+    for need in scenario.needs {
         match need {
             Need::OtherIds if !env.is_root => {
                 return Some(
@@ -225,6 +234,11 @@ pub fn unmet_need(env: &Environment, scenario: &Scenario) -> Option<String> {
             _ => {}
         }
     }
+    if scenario.setup.iter().any(|spec| spec.locked) {
+        if let Some(errno) = lock_refused() {
+            return Some(RunError::Lock(errno).to_string());
+        }
+    }
     // A fresh namespace has it at 0 (checked there, once entered); keys mode uses this one.
     if env.isolation.mode == Isolation::Keys {
         return rmid_forced(scenario);
@@ -232,9 +246,26 @@ pub fn unmet_need(env: &Environment, scenario: &Scenario) -> Option<String> {
     None
 }
 
+/// Whether this checker may not lock a segment in memory (`SHM_LOCK`), tried once on a
+/// private segment of one page: a scenario whose setup locks one is then skipped for every
+/// program alike, as one that cannot run here.
+fn lock_refused() -> Option<shm::Errno> {
+    static REFUSED: std::sync::OnceLock<Option<shm::Errno>> = std::sync::OnceLock::new();
+    *REFUSED.get_or_init(|| {
+        let flags = IpcFlags::IPC_CREAT | IpcFlags::IPC_EXCL | Mode::new(0o600);
+        let id = match shm::shmget(shm::Key::PRIVATE, 4096, flags) {
+            Ok(id) => id,
+            Err(errno) => return Some(errno),
+        };
+        let locked = shm::shmctl(id, ShmctlCmd::ShmLock);
+        let _ = shm::shmctl(id, ShmctlCmd::IpcRmid);
+        locked.err()
+    })
+}
+
 /// Why `scenario` cannot run in the current IPC namespace, if `kernel.shm_rmid_forced`
 /// keeps its segments from persisting.
-fn rmid_forced(scenario: &Scenario) -> Option<String> {
+fn rmid_forced(scenario: Playbook<'_>) -> Option<String> {
     let persists = !scenario.setup.is_empty() || scenario.needs.contains(&Need::Persistence);
     (persists && shm::limits().is_ok_and(|l| l.shm_rmid_forced)).then(|| {
         "kernel.shm_rmid_forced is 1 in this IPC namespace, so a segment is destroyed as soon as nothing is attached to it and this scenario's segments cannot persist; use --isolation namespace (a fresh namespace has it at 0), or set it to 0".into()
@@ -290,7 +321,7 @@ impl RunSpan {
 }
 
 impl Scene<'_> {
-    fn play(&mut self, scenario: &Scenario, program: &Program) -> Result<Observation, RunError> {
+    fn play(&mut self, scenario: Playbook<'_>, program: &Program) -> Result<Observation, RunError> {
         let mut initial_contents = Vec::new();
         for (i, spec) in scenario.setup.iter().enumerate() {
             let key = self.keys.setup[i];
@@ -363,7 +394,7 @@ impl Scene<'_> {
         let mut runs = Vec::new();
         let mut after_run = Vec::new();
         let mut contents = Vec::new();
-        for step in &scenario.steps {
+        for step in scenario.steps {
             match step {
                 Step::Run(inv) => {
                     let argv: Vec<String> = inv
@@ -375,7 +406,11 @@ impl Scene<'_> {
                             Arg::FreeKey => self.keys.free.to_string(),
                         })
                         .collect();
-                    let record = self.run_program(program, argv, inv.stdin.as_deref())?;
+                    let input = match &inv.answers {
+                        Some(script) => process::Input::Ask(script),
+                        None => inv.stdin.as_deref().into(),
+                    };
+                    let record = self.run_program(program, argv, input)?;
                     runs.push(record);
                     let label = format!("after run {}", runs.len());
                     let snap = self.snapshot(&label)?;
@@ -421,7 +456,7 @@ impl Scene<'_> {
         &mut self,
         program: &Program,
         argv: Vec<String>,
-        stdin: Option<&[u8]>,
+        input: process::Input<'_>,
     ) -> Result<RunRecord, RunError> {
         let mut cmd = Command::new(&program.path);
         cmd.args(&argv).current_dir(self.workdir);
@@ -444,11 +479,12 @@ impl Scene<'_> {
         // Traced, what the program creates is written down at once (keys mode).
         let record = self.keys.claim.as_ref().map(|c| c.file());
         let (out, timeline) =
-            process::run_from_runner(&mut cmd, stdin.into(), self.env.timeout, trace, record)
-                .map_err(|source| RunError::Program {
+            process::run_from_runner(&mut cmd, input, self.env.timeout, trace, record).map_err(
+                |source| RunError::Program {
                     program: program.display.clone(),
                     source,
-                })?;
+                },
+            )?;
         self.spans.push(RunSpan::of(
             out.pid,
             timeline.as_deref(),
@@ -463,7 +499,17 @@ impl Scene<'_> {
         shown.extend(argv);
         Ok(RunRecord {
             argv: shown,
-            stdin: stdin.map(|b| String::from_utf8_lossy(b).into_owned()),
+            stdin: match input {
+                process::Input::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                process::Input::Ask(_) => Some(
+                    out.exchanges
+                        .iter()
+                        .filter_map(|e| e.answered.as_deref())
+                        .map(|a| format!("{a}\n"))
+                        .collect(),
+                ),
+                _ => None,
+            },
             pid: out.pid,
             termination: out.termination,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -475,6 +521,12 @@ impl Scene<'_> {
             survivors: out.survivors,
             children: out.children,
             left_namespace: out.left_namespace,
+            // Every run's processes and threads are capped at this many of its own.
+            spawn_failed: out.spawn_failed.map(|f| crate::model::run::SpawnFailed {
+                limit: Some(program::EXTRA_PROCESSES),
+                ..f
+            }),
+            exchanges: out.exchanges,
         })
     }
 

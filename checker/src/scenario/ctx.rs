@@ -31,6 +31,18 @@ pub struct Check {
     /// The errno or concept the check turns on, which `shmlab explain` explains.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<&'static str>,
+    /// When it was decided, for the pictures (`report::svg`).
+    #[serde(skip)]
+    pub at: Moment,
+}
+
+/// When a check was decided: the run it is about (`None`: all the runs together) and, for a
+/// check on one call of that run, the call's index in the run's timeline (`None`: after the
+/// run, from what the checker saw then).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Moment {
+    pub run: Option<usize>,
+    pub event: Option<usize>,
 }
 
 /// Why the checks of a run stopped at its first one: the program did not get far enough
@@ -50,6 +62,8 @@ pub enum Stop {
     KilledItsParent,
     /// It started more processes than allowed.
     ForkLoop,
+    /// A fork or clone failed because the run had as many processes and threads as a run may.
+    ProcessLimit,
     /// It moved to another IPC namespace, where the checker cannot see its segments.
     LeftNamespace,
     /// It could not be started (exit status 126 or 127 before any shm call): a problem with
@@ -175,6 +189,7 @@ impl<'a> Ctx<'a> {
             hint,
             note: None,
             explain: None,
+            at: self.moment(),
         });
         passed
     }
@@ -202,7 +217,24 @@ impl<'a> Ctx<'a> {
             hint: None,
             note: Some(note.into()),
             explain: None,
+            at: self.moment(),
         });
+    }
+
+    /// The moment a check recorded now is about: the run, and no call in it.
+    fn moment(&self) -> Moment {
+        Moment {
+            run: (!self.across).then_some(self.run_index),
+            event: None,
+        }
+    }
+
+    /// Pins the last check to the call at `event` in the run's timeline: the moment it was
+    /// decided, where the pictures draw it.
+    pub fn at_event(&mut self, event: usize) {
+        if let Some(c) = self.checks.last_mut() {
+            c.at.event = Some(event);
+        }
     }
 
     /// Points the last check, if it failed, to `shmlab explain topic`.
@@ -247,6 +279,7 @@ impl<'a> Ctx<'a> {
                 hint: None,
                 note: None,
                 explain: None,
+                at: self.moment(),
             }),
         }
     }
@@ -324,6 +357,7 @@ impl<'a> Ctx<'a> {
         let ok = found == Some(name);
         let text = errno_text(name);
         let evidence = self.evidence();
+        let key = self.command_key();
         let ok = self.check(
             "errno",
             "the error named on stderr",
@@ -334,7 +368,7 @@ impl<'a> Ctx<'a> {
                 show(stderr.trim())
             },
             ok,
-            || super::status::errno_hint(call, name, found, &evidence),
+            || super::status::errno_hint(call, name, found, &evidence, key),
         );
         self.explain_last(name);
         ok

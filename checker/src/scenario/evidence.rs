@@ -145,6 +145,14 @@ impl<'a> Evidence<'a> {
         )
     }
 
+    /// The last call of `kind` that failed, if the trace shows one.
+    pub fn last_failed(&self, kind: Kind) -> Option<&'a TraceEvent> {
+        self.calls(kind)?
+            .into_iter()
+            .rev()
+            .find(|e| matches!(e.ret, Some(Return::Errno(_)) | Some(Return::Failed)))
+    }
+
     /// The last shm call the program's own process made before it ended (not its children's).
     pub fn last_own_call(&self) -> Option<Option<&'a TraceEvent>> {
         self.events.map(|events| {

@@ -11,7 +11,7 @@ use crate::model::{Call, Effect, Lab, Observation, Return, RunRecord, Snapshot, 
 
 const PID: i32 = 77;
 
-fn event(call: Call, ret: Option<Return>) -> TraceEvent {
+pub(super) fn event(call: Call, ret: Option<Return>) -> TraceEvent {
     TraceEvent {
         pid: PID,
         call,
@@ -25,7 +25,12 @@ fn event(call: Call, ret: Option<Return>) -> TraceEvent {
     }
 }
 
-fn obs(code: i32, argv: &[&str], stderr: &str, timeline: Option<Vec<TraceEvent>>) -> Observation {
+pub(super) fn obs(
+    code: i32,
+    argv: &[&str],
+    stderr: &str,
+    timeline: Option<Vec<TraceEvent>>,
+) -> Observation {
     let traced = timeline.is_some();
     Observation {
         keys: vec![shm::Key::new(0x5eed_0001)],
@@ -57,6 +62,8 @@ fn obs(code: i32, argv: &[&str], stderr: &str, timeline: Option<Vec<TraceEvent>>
             survivors: vec![],
             children: 0,
             left_namespace: false,
+            spawn_failed: None,
+            exchanges: Vec::new(),
         }],
         after_run: vec![1],
         contents: vec![BTreeMap::new()],
@@ -69,7 +76,7 @@ fn obs(code: i32, argv: &[&str], stderr: &str, timeline: Option<Vec<TraceEvent>>
     }
 }
 
-fn scenario(expect: fn(&mut Ctx<'_>)) -> Scenario {
+pub(super) fn scenario(expect: fn(&mut Ctx<'_>)) -> Scenario {
     Scenario {
         lab: Lab::Set,
         slug: "test/scenario",
@@ -84,7 +91,7 @@ fn scenario(expect: fn(&mut Ctx<'_>)) -> Scenario {
 }
 
 /// Expects status 0, then a field check that a stop must suppress.
-fn status_then_field(c: &mut Ctx<'_>) {
+pub(super) fn status_then_field(c: &mut Ctx<'_>) {
     c.status(0);
     c.field("uid", "owner", 1, 2, || "--uid was not applied".into());
 }

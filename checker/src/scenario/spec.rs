@@ -137,6 +137,9 @@ pub struct Invocation {
     pub args: Vec<Arg>,
     /// Scripted standard input (`None`: /dev/null).
     pub stdin: Option<Vec<u8>>,
+    /// Answers given on a terminal, to each question as the program asks it (instead of
+    /// `stdin`).
+    pub answers: Option<super::answer::Script>,
 }
 
 /// Something the checker does between runs.
@@ -186,6 +189,27 @@ pub struct Scenario {
     pub read_contents: bool,
     /// Turns the observation into checks.
     pub expect: fn(&mut Ctx<'_>),
+}
+
+/// What running a scenario takes, whatever judges it: a lab's scenario, or an assignment's.
+#[derive(Debug, Clone, Copy)]
+pub struct Playbook<'a> {
+    pub needs: &'a [Need],
+    pub setup: &'a [SegmentSpec],
+    pub steps: &'a [Step],
+    pub read_contents: bool,
+}
+
+impl Scenario {
+    /// What running it takes.
+    pub fn playbook(&self) -> Playbook<'_> {
+        Playbook {
+            needs: &self.needs,
+            setup: &self.setup,
+            steps: &self.steps,
+            read_contents: self.read_contents,
+        }
+    }
 }
 
 impl std::fmt::Debug for Scenario {

@@ -4,9 +4,9 @@
 
 use super::ctx::{Ctx, Stop};
 use super::evidence::{Evidence, Kind, Outcome};
-use crate::model::run::{MAX_CHILDREN, OUTPUT_CAP};
-use crate::model::timeline::{errno_name, signal_name};
-use crate::model::{Call, Return, Termination};
+use crate::model::run::{SpawnCause, MAX_CHILDREN, OUTPUT_CAP};
+use crate::model::timeline::{errno_name, key_text, signal_name};
+use crate::model::{Call, Effect, Return, Termination, TraceEvent};
 
 /// Exit statuses a shell gives a command it could not run: found but not executable (126),
 /// not found (127). No lab's contract uses them.
@@ -36,6 +36,7 @@ impl<'a> Ctx<'a> {
         let stderr = run.stderr.clone();
         let max = MAX_CHILDREN;
         let evidence = self.evidence();
+        let key = self.command_key();
         if run.left_namespace {
             self.check("namespace", "the program stayed in the IPC namespace the checker set up", "no unshare(CLONE_NEWIPC) or setns", "it moved to another IPC namespace, and the checker stopped it", false, || {
                 "the program left the checker's IPC namespace (unshare or setns with CLONE_NEWIPC), so its segments could not be checked: a lab program must use the namespace it was started in".into()
@@ -48,6 +49,22 @@ impl<'a> Ctx<'a> {
                 "too many processes: the program kept forking (a fork() in a loop?) and the checker stopped it".into()
             });
             return self.stop(Stop::ForkLoop);
+        }
+        if let Some(failed) = run.spawn_failed {
+            // Only the run's own doing; a failure from outside it is the checker's to
+            // report (an error of the scenario), never a check of the program.
+            if let SpawnCause::AtLimit(limit) = failed.cause() {
+                let what = if failed.thread {
+                    "a new thread (pthread_create)"
+                } else {
+                    "a fork()"
+                };
+                let tasks = failed.tasks;
+                self.check("processes", "processes and threads the program had at once", format!("fewer than {limit}"), format!("{tasks}, when {what} failed with {}", errno_name(failed.errno)), false, || {
+                    format!("the program reached the limit of {limit} processes and threads a run may have, so {what} failed: does it start processes or threads in a loop, or never wait for the children it started?")
+                });
+                return self.stop(Stop::ProcessLimit);
+            }
         }
         match run.termination {
             Termination::KilledItsParent { signal } => {
@@ -133,7 +150,7 @@ impl<'a> Ctx<'a> {
                 }
                 let ok = self.check("status", "exit status", expected, code, false, || {
                     special(code, &stderr)
-                        .unwrap_or_else(|| status_hint(expected, code, &stderr, &evidence))
+                        .unwrap_or_else(|| status_hint(expected, code, &stderr, &evidence, key))
                 });
                 self.housekeeping();
                 ok
@@ -334,12 +351,23 @@ pub fn crash_hint(signal: i32, evidence: &Evidence<'_>) -> String {
 
 /// Why stderr does not name `errno` for `call`, from what the trace shows of the call: a
 /// program that never made it had nothing to report. Untraced, what the lab needs.
-pub fn errno_hint(call: &str, errno: &str, found: Option<&str>, evidence: &Evidence<'_>) -> String {
+pub fn errno_hint(
+    call: &str,
+    errno: &str,
+    found: Option<&str>,
+    evidence: &Evidence<'_>,
+    key: Option<i32>,
+) -> String {
     let text = super::ctx::errno_text(errno);
     let how =
         format!("perror(\"{call}\") in C or eprintln!(\"{call}: {{e}}\") with the Errno in Rust");
     if let Some(other) = found {
-        return format!("{call} should fail with {errno} ({text}) here, not {other}");
+        let why = Kind::from_name(call)
+            .and_then(|k| evidence.last_failed(k))
+            .and_then(|e| failure_explained(e, key))
+            .map(|why| format!(": {why}"))
+            .unwrap_or_default();
+        return format!("{call} should fail with {errno} ({text}) here, not {other}{why}");
     }
     let outcome = Kind::from_name(call).and_then(|k| evidence.outcome(k, |_| true));
     match outcome {
@@ -370,7 +398,78 @@ pub fn last_line(text: &str) -> Option<String> {
         .map(|l| l.trim().to_string())
 }
 
-fn status_hint(expected: i32, actual: i32, stderr: &str, evidence: &Evidence<'_>) -> String {
+impl Ctx<'_> {
+    /// The KEY of the run's command line: every lab takes it first, read like
+    /// `strtol(s, NULL, 0)`.
+    pub(super) fn command_key(&self) -> Option<i32> {
+        self.run().argv.get(1).and_then(|a| parse_key(a))
+    }
+}
+
+/// A KEY as the labs read it, like `strtol(s, NULL, 0)` on the whole word: decimal, `0x`
+/// hexadecimal or `0` octal, within a key's 32 bits.
+fn parse_key(word: &str) -> Option<i32> {
+    let (negative, digits) = match word.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, word.strip_prefix('+').unwrap_or(word)),
+    };
+    let value = if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        i64::from_str_radix(&digits[1..], 8).ok()?
+    } else {
+        digits.parse::<i64>().ok()?
+    };
+    let value = if negative { -value } else { value };
+    // A key is a 32-bit int: 0xffffffff on the command line is the key -1.
+    (i64::from(i32::MIN)..=i64::from(u32::MAX))
+        .contains(&value)
+        .then_some(value as i32)
+}
+
+/// Why a failed call failed, when its own arguments and the segment as it was show it: a
+/// key other than the command line's `key` (KEY misread), a size larger than the segment's,
+/// a `shmid_ds` address that is not the program's memory. `None`: the trace does not say.
+fn failure_explained(e: &TraceEvent, key: Option<i32>) -> Option<String> {
+    let errno = match e.ret {
+        Some(Return::Errno(errno)) => errno,
+        _ => return None,
+    };
+    let before = match &e.effect {
+        Effect::Call { before } => before.as_ref(),
+        _ => None,
+    };
+    match e.call {
+        Call::Shmget { key: given, .. } if key.is_some_and(|k| k != given) => {
+            let wanted = key_text(key.unwrap_or_default());
+            let given = if given == libc::IPC_PRIVATE {
+                "0 (IPC_PRIVATE; atoi and sscanf with %d read \"0x...\" as 0)".to_string()
+            } else {
+                key_text(given)
+            };
+            Some(format!("shmget was given key {given}, not the KEY of the command line ({wanted}), and failed with {}: parse KEY with strtol(s, NULL, 0), which reads 0x... as hexadecimal", errno_name(errno)))
+        }
+        Call::Shmget { size, .. } if errno == libc::EINVAL => before
+            .filter(|seg| (seg.size as u64) < size)
+            .map(|seg| format!("shmget asked for {size} bytes, but the segment at that key has {}: shmget fails with EINVAL when the size is larger than the segment's; to use an existing segment, pass 0 as the size", seg.size)),
+        Call::Shmctl { cmd, buf, .. } if errno == libc::EFAULT => {
+            let what = if cmd == libc::IPC_SET { "read" } else { "write" };
+            Some(format!("shmctl failed with EFAULT: the buffer address {buf:#x} is not memory the kernel can {what}; declare a struct shmid_ds and pass its address (&ds), not an uninitialised pointer"))
+        }
+        _ => None,
+    }
+}
+
+fn status_hint(
+    expected: i32,
+    actual: i32,
+    stderr: &str,
+    evidence: &Evidence<'_>,
+    key: Option<i32>,
+) -> String {
     match (expected, actual) {
         (1, 0) => "the program exited with status 0 where a call must fail: check each call's result and exit with status 1 when one fails".into(),
         (0, 1) => {
@@ -385,7 +484,10 @@ fn status_hint(expected: i32, actual: i32, stderr: &str, evidence: &Evidence<'_>
                 .map(|l| format!(" (stderr: {})", super::ctx::show(&l)))
                 .unwrap_or_default();
             match (failed, evidence.any_shm_call()) {
-                (Some((k, e)), _) => format!("{k} failed with {e} where the call should have succeeded"),
+                (Some((k, e)), _) => evidence
+                    .last_failed(k)
+                    .and_then(|event| failure_explained(event, key))
+                    .unwrap_or_else(|| format!("{k} failed with {e} where the call should have succeeded")),
                 (None, Some(false)) => format!("the program exited with status 1 before making any shm call{said}: what it reports is not a failed shm call; here every call should succeed, so look at what runs before the first one (how KEY and the options are parsed)"),
                 (None, Some(true)) => format!("the shm calls the program made all succeeded, yet it exited with status 1{said}: exit with status 1 only when a call failed"),
                 (None, None) => match super::ctx::errno_in(stderr) {

@@ -39,6 +39,8 @@ fn run(termination: Termination, stdout: &str, stderr: &str) -> RunRecord {
         survivors: Vec::new(),
         children: 0,
         left_namespace: false,
+        spawn_failed: None,
+        exchanges: Vec::new(),
     }
 }
 

@@ -41,8 +41,8 @@ pub fn shmlab() -> Command {
 pub enum Built {
     /// The package of this name.
     Package(&'static str),
-    /// The kit's untouched starters (`checker/starters/rust`), built in a workspace of their
-    /// own: the tests never read the student's `labs/src/bin`, which a student edits.
+    /// The kit's untouched starters (derived from the solutions), built in a workspace of
+    /// their own: the tests never read the student's `labs/src/bin`, which a student edits.
     Pristine,
 }
 
@@ -56,8 +56,14 @@ pub fn build(what: Built) -> BTreeMap<String, PathBuf> {
         .entry(what)
         .or_insert_with(|| match what {
             Built::Package(package) => {
-                shmlab_checker::app::cargo_build::build(&workspace(), package)
-                    .expect("the package builds")
+                let outcome = shmlab_checker::app::cargo_build::build(&workspace(), package, &[])
+                    .expect("cargo runs");
+                assert!(
+                    outcome.errors.is_empty(),
+                    "{package} builds: {:?}",
+                    outcome.errors
+                );
+                outcome.executables
             }
             Built::Pristine => shmlab_checker::app::dev::build_pristine(&workspace())
                 .expect("the pristine starters build"),
@@ -71,7 +77,9 @@ pub fn built(package: &'static str) -> BTreeMap<String, PathBuf> {
 }
 
 /// Fails the test, with the reason, where it cannot run: for tests marked
-/// `#[ignore = "needs root: ..."]`, which `.ci/run` runs as root with `--ignored`.
+/// `#[cfg_attr(not(shmlab_root), ignore = "needs root: ...")]`, which run when the tests
+/// were built as root (`checker/build.rs`) and are ignored otherwise. Built as root and run
+/// as someone else, they fail here with this explanation.
 pub fn require_root() {
     assert!(
         is_root(),
@@ -83,6 +91,61 @@ pub fn require_root() {
 /// the labs (`prefix` + lab → lab), for `--dir` and for runs as another user.
 pub fn lab_dir(package: &'static str, prefix: &str) -> tempfile::TempDir {
     lab_dir_of(Built::Package(package), prefix)
+}
+
+/// A student's workspace as a fresh clone has it, of the test's own: the kit's manifest with
+/// `labs` as its only member (against the kit's `shm`), the labs' library and the pristine
+/// Rust starters (derived from the solutions), never the student's `labs/src/bin`. It builds
+/// into its own `target` (two such workspaces sharing one would share binaries: cargo names
+/// a path package's build by its place in the workspace, not by its path).
+pub fn student_workspace() -> tempfile::TempDir {
+    let kit = workspace();
+    let ws = tempfile::Builder::new()
+        .prefix("shmlab-student-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let manifest = shmlab_checker::app::cargo_build::kit_manifest(&kit, &kit.join("shm")).unwrap();
+    std::fs::write(ws.path().join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(kit.join("Cargo.lock"), ws.path().join("Cargo.lock")).unwrap();
+    let labs = ws.path().join("labs");
+    std::fs::create_dir_all(labs.join("src/bin")).unwrap();
+    std::fs::copy(kit.join("labs/Cargo.toml"), labs.join("Cargo.toml")).unwrap();
+    for entry in std::fs::read_dir(kit.join("labs/src")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, labs.join("src").join(p.file_name().unwrap())).unwrap();
+        } else if p.file_name().is_some_and(|n| n != "bin") {
+            let to = labs.join("src").join(p.file_name().unwrap());
+            std::fs::create_dir_all(&to).unwrap();
+            for e in std::fs::read_dir(&p).unwrap() {
+                let f = e.unwrap().path();
+                std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    shmlab_checker::app::starters::write_pristine(
+        &kit,
+        shmlab_checker::plan::Track::Rust,
+        &labs.join("src/bin"),
+    )
+    .unwrap();
+    ws
+}
+
+/// The pristine C starters (derived from the C solutions, with `labs/c`'s `lab.c`, `lab.h`
+/// and Makefile), in a directory of their own under cargo's target.
+pub fn pristine_c() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-pristine-c-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    shmlab_checker::app::starters::write_pristine(
+        &workspace(),
+        shmlab_checker::plan::Track::C,
+        dir.path(),
+    )
+    .expect("the pristine C starters are derived");
+    dir
 }
 
 /// The pristine starters, in a directory named after the labs, for `--dir`.
@@ -115,6 +178,24 @@ pub fn shared_tempdir(prefix: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Keeps `dir` until this test process has ended, then removes it: for a directory a
+/// `static` holds (statics are never dropped). A shell started now waits for the process to
+/// end and removes it.
+pub fn removed_at_exit(dir: tempfile::TempDir) -> PathBuf {
+    let path = dir.keep();
+    // The shell puts the watcher in the background and ends, so that no child of this
+    // process is left unwaited.
+    let started = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"(while kill -0 "$0" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$1") </dev/null >/dev/null 2>&1 &"#)
+        .arg(std::process::id().to_string())
+        .arg(&path)
+        .status()
+        .expect("sh runs");
+    assert!(started.success());
+    path
+}
+
 /// A copy of the `shmlab` binary where every user can run it.
 pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
     let dir = shared_tempdir("shmlab-bin-");
@@ -122,6 +203,21 @@ pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
     std::fs::copy(assert_cmd::cargo::cargo_bin("shmlab"), &to).unwrap();
     std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
     (dir, to)
+}
+
+/// The checker as an ordinary user: uid 65534 when the test runs as root, else the test's
+/// own. Keep the directory while the command runs (it holds the copy of the checker).
+pub fn as_user() -> (Option<tempfile::TempDir>, Command) {
+    if !is_root() {
+        return (None, shmlab());
+    }
+    let (bin, checker) = reachable_checker();
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .arg(checker)
+        .current_dir("/")
+        .env("NO_COLOR", "1");
+    (Some(bin), cmd)
 }
 
 /// Compiles `checker/fixtures/hostile/<name>.c` into `dir`, with `flags` after the usual

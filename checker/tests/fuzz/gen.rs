@@ -14,7 +14,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use shmlab_checker::model::run::Dropped;
+use shmlab_checker::model::run::{Dropped, SpawnFailed};
 use shmlab_checker::model::timeline::{Attached, Effect, Return, SetFields};
 use shmlab_checker::model::{
     Call, Observation, RunRecord, SegmentBytes, SegmentState, Snapshot, Termination, TraceEvent,
@@ -340,6 +340,7 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
             prop_oneof![3 => 0..3usize, 1 => any::<usize>()],
             any::<bool>(),
         ),
+        proptest::option::weighted(0.2, spawn_failed()),
     )
         .prop_map(
             move |(
@@ -348,6 +349,7 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
                 (dropped, out, err),
                 timeline,
                 (survivors, children, left_namespace),
+                spawn_failed,
             )| RunRecord {
                 argv: argv.clone(),
                 stdin: stdin.clone(),
@@ -365,8 +367,26 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
                 survivors,
                 children,
                 left_namespace,
+                spawn_failed,
+                exchanges: Vec::new(),
             },
         )
+}
+
+/// A fork or clone that failed: at the limit or far from it, with any numbers.
+fn spawn_failed() -> impl Strategy<Value = SpawnFailed> {
+    (
+        any::<bool>(),
+        prop_oneof![Just(libc::EAGAIN), Just(libc::ENOMEM), any::<i32>()],
+        prop_oneof![0..80u64, any::<u64>()],
+        proptest::option::of(prop_oneof![Just(64u64), any::<u64>()]),
+    )
+        .prop_map(|(thread, errno, tasks, limit)| SpawnFailed {
+            thread,
+            errno,
+            tasks,
+            limit,
+        })
 }
 
 /// What running `s` can observe, in the shape the runner gives it.

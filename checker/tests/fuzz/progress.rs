@@ -26,6 +26,8 @@ fn file() -> impl Strategy<Value = String> {
     ];
     let line = prop_oneof![
         (lab.clone(), number.clone()).prop_map(|(l, n)| format!("hint {l} {n}")),
+        (lab.clone(), number.clone()).prop_map(|(l, n)| format!("hint c {l} {n}")),
+        prop_oneof![Just("rust"), Just("c"), Just("x")].prop_map(|t| format!("track {t}")),
         (lab, number).prop_map(|(l, n)| format!("done rust {l} {n}")),
         any::<String>(),
     ];
@@ -37,8 +39,8 @@ fn reads((text, levels): (String, usize)) -> Result<(), TestCaseError> {
     prop_assert_eq!(Progress::parse(&p.render()), p.clone());
     for lab in Lab::ALL {
         let first = p.done.get(&("rust".to_string(), lab)).copied();
-        let _ = list::progress_text(first, p.hints.get(&lab).copied(), levels);
-        let level = p.next_hint(lab, levels);
+        let _ = list::progress_text(first, p.hints_seen("rust", lab), levels);
+        let level = p.next_hint("rust", lab, levels).level;
         prop_assert!(level >= 1 && level <= levels.max(1));
     }
     Ok(())

@@ -47,8 +47,13 @@ fn problem() -> impl Strategy<Value = Option<LabProblem>> {
     proptest::option::weighted(
         0.15,
         prop_oneof![
-            (t(), proptest::option::of(t()))
-                .prop_map(|(package, errors)| LabProblem::DoesNotCompile { package, errors }),
+            (t(), proptest::option::of(t()), proptest::option::of(t())).prop_map(
+                |(file, first_error, errors)| LabProblem::DoesNotCompile {
+                    file,
+                    first_error,
+                    errors
+                }
+            ),
             (t(), proptest::option::of(t()), proptest::option::of(t())).prop_map(
                 |(file, why, errors)| LabProblem::SourceDoesNotCompile { file, why, errors }
             ),
@@ -166,6 +171,20 @@ fn report() -> impl Strategy<Value = Report> {
         })
 }
 
+/// An HTML page the renderers wrote parses as XML, with no script in it.
+fn well_formed(page: &[u8]) -> Result<(), TestCaseError> {
+    let text = std::str::from_utf8(page).unwrap();
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options);
+    prop_assert!(doc.is_ok(), "{:?}", doc.err());
+    let doc = doc.unwrap();
+    prop_assert!(doc.descendants().all(|n| n.tag_name().name() != "script"));
+    Ok(())
+}
+
 fn renders(r: Report) -> Result<(), TestCaseError> {
     for (color, verbose) in [(false, false), (true, true)] {
         let mut out = Vec::new();
@@ -180,6 +199,10 @@ fn renders(r: Report) -> Result<(), TestCaseError> {
     junit::render(&r, &mut out).unwrap();
     let mut out = Vec::new();
     github::render(&r, &mut out).unwrap();
+    // The page, pictures and all, is well-formed whatever the report holds.
+    let mut out = Vec::new();
+    report::html::render(&r, &mut out).unwrap();
+    well_formed(&out)?;
     for lab in &r.labs {
         for s in &lab.scenarios {
             let _ = json::test_value(lab.lab, None, s);
@@ -262,7 +285,9 @@ fn trace_case() -> impl Strategy<Value = TraceCase> {
                 survivors,
                 children,
                 left_namespace,
+                spawn_failed: None,
                 ends,
+                exchanges: Vec::new(),
             },
         );
     (
@@ -288,6 +313,10 @@ fn traces(
     };
     let mut out = Vec::new();
     report::trace::render(&t, &mut out).unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let mut page = Vec::new();
+    report::html::render_trace(&t, &text, &mut page).unwrap();
+    well_formed(&page)?;
     for e in &events {
         let _ = (words::event_line(e), words::effect_text(e), e.call_line());
     }

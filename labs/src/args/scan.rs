@@ -5,6 +5,12 @@ use std::fmt::Write as _;
 
 use shm::{Key, Mode};
 
+/// Why a KEY does not parse; the C track's lab.c says the same.
+const KEY_EXPECTED: &str =
+    "expected a number: decimal, 0x hexadecimal or 0 octal, that fits in 32 bits";
+/// Why KEY 0 is refused; the C track's lab.c says the same.
+const KEY_PRIVATE: &str = "0 is IPC_PRIVATE, a new segment every time that no other program can find by its key: give a non-zero key";
+
 use super::UsageError;
 
 /// One `--option` a lab accepts.
@@ -151,9 +157,18 @@ impl Spec<'_> {
         Ok(found)
     }
 
+    /// KEY, as the contract reads it (docs/labs/README.md): like `strtol(s, NULL, 0)`, in
+    /// 32 bits, nothing around the number, and never 0, which is `IPC_PRIVATE`.
     pub(super) fn key(&self, s: &str) -> Result<Key, UsageError> {
-        s.parse()
-            .map_err(|e: shm::ParseError| self.error(e.to_string()))
+        let bad = || self.error(format!("invalid key '{s}': {KEY_EXPECTED}"));
+        if s.trim() != s {
+            return Err(bad());
+        }
+        let key: Key = s.parse().map_err(|_: shm::ParseError| bad())?;
+        if key == Key::PRIVATE {
+            return Err(self.error(format!("invalid key '{s}': {KEY_PRIVATE}")));
+        }
+        Ok(key)
     }
 
     pub(super) fn mode(&self, s: &str) -> Result<Mode, UsageError> {

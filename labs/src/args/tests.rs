@@ -51,6 +51,23 @@ fn key_parses_like_strtol_base_zero() {
 }
 
 #[test]
+fn key_zero_and_a_key_with_spaces_are_bad_usage_with_the_reason() {
+    let err = |s| KeyArgs::parse("access", &[s]).unwrap_err().to_string();
+    assert_eq!(
+        err("0"),
+        "access: invalid key '0': 0 is IPC_PRIVATE, a new segment every time that no other program can find by its key: give a non-zero key\nusage: access KEY"
+    );
+    assert!(err("0x0").contains("0 is IPC_PRIVATE"));
+    for s in [" 0x10", "0x10 ", "12abc", ""] {
+        assert!(
+            err(s).starts_with(&format!("access: invalid key '{s}': expected a number")),
+            "{s:?}: {}",
+            err(s)
+        );
+    }
+}
+
+#[test]
 fn create_without_size_names_what_is_missing() {
     let e = create(&["0x1234"]).unwrap_err();
     assert_eq!(e.message(), "missing SIZE");

@@ -20,8 +20,8 @@ fn main() {
 
 /// Finds the segment for `key`, never creating it, and returns its id.
 fn access(key: Key) -> Result<ShmId, Errno> {
-    // TODO: shmget without IPC_CREAT; size 0 and no mode bits ask for nothing more.
-    //   C:    shmget(key, 0, 0)
-    //   Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    // TODO: ask the kernel for the existing segment of `key`, never creating one: the same
+    // call as in lab create, asking for nothing more than the id (no size, no flags, no
+    // mode). (`cargo shmlab hint access` when you are stuck.)
     todo!("lab access: call shmget here — see docs/labs/access.md")
 }

@@ -29,30 +29,28 @@ fn main() {
 
 /// Finds the segment for `key`, never creating it (as in lab access).
 fn access(key: Key) -> Result<ShmId, Errno> {
-    // TODO: C: shmget(key, 0, 0)    Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    // TODO: find the existing segment, never creating it: as in lab access.
     todo!("lab attach: call shmget here — see docs/labs/attach.md")
 }
 
 /// Attaches segment `id` where the kernel chooses, read-only if `readonly`.
 fn attach(id: ShmId, readonly: bool) -> Result<Attachment, Errno> {
-    // TODO: shmat with no address and SHM_RDONLY or no flags.
-    //   C:    char *p = shmat(id, NULL, readonly ? SHM_RDONLY : 0);  (fails with (void *) -1)
-    //   Rust: shm::shmat(id, None, shm::AtFlags::SHM_RDONLY)   or shm::AtFlags::empty()
+    // TODO: attach the segment where the kernel chooses (no address of your own), read-only
+    // when `readonly`, for reading and writing otherwise.
     todo!("lab attach: call shmat here — see docs/labs/attach.md")
 }
 
 /// Copies `text` and its terminating NUL to offset 0, leaving every other byte alone.
 fn write_text(seg: &Attachment, text: &str) -> Result<(), AccessError> {
-    // TODO: copy the bytes of `text`, then a 0 byte, refusing what does not fit.
-    //   C:    strcpy(p, text);   (after checking strlen(text) + 1 <= the segment's size)
-    //   Rust: seg.write_cstr(text)   (or seg.write_at(0, ...) — do not forget the NUL)
+    // TODO: copy the bytes of `text` to the start of the segment, then a 0 byte (the next
+    // reader stops there), refusing a text that does not fit. `Attachment` has methods for
+    // this: see `shm/src/lib.rs`.
     todo!("lab attach: write the text here — see docs/labs/attach.md")
 }
 
 /// The bytes from offset 0 up to the first NUL, or the whole segment if it has none.
 fn read_text(seg: &Attachment) -> Vec<u8> {
-    // TODO: read up to the first NUL, never past the segment's size.
-    //   C:    fwrite(p, 1, strnlen(p, size), stdout);   (printf("%s", p) may run past the end)
-    //   Rust: seg.read_cstr()
+    // TODO: read the text at the start of the segment: up to the first 0 byte, never past
+    // the segment's size.
     todo!("lab attach: read the text here — see docs/labs/attach.md")
 }

@@ -21,8 +21,9 @@ fn main() {
 
 /// Creates the segment for `args.key`, or finds the existing one, and returns its id.
 fn create(args: &CreateArgs) -> Result<ShmId, Errno> {
-    // TODO: one shmget with IPC_CREAT, IPC_EXCL when `args.exclusive`, and the mode bits.
-    //   C:    shmget(key, size, IPC_CREAT | 0644)        (| IPC_EXCL with --exclusive)
-    //   Rust: shm::shmget(args.key, args.size, shm::IpcFlags::IPC_CREAT | args.mode)
+    // TODO: ask the kernel for the segment of `args.key`, `args.size` bytes long, creating
+    // it if there is none, with the permission bits of `args.mode`; with `args.exclusive`,
+    // an existing segment must be an error. One call does it: which flags does it need?
+    // (`cargo shmlab hint create` when you are stuck.)
     todo!("lab create: call shmget here — see docs/labs/create.md")
 }

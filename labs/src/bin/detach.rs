@@ -21,26 +21,25 @@ fn main() {
 
 /// Finds the segment for `key`, never creating it (as in lab access).
 fn access(key: Key) -> Result<ShmId, Errno> {
-    // TODO: C: shmget(key, 0, 0)    Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    // TODO: find the existing segment, never creating it: as in lab access.
     todo!("lab detach: call shmget here — see docs/labs/detach.md")
 }
 
 /// Attaches segment `id` for reading, where the kernel chooses.
 fn attach(id: ShmId) -> Result<Attachment, Errno> {
-    // TODO: reading needs only SHM_RDONLY (and then only read permission).
-    //   C:    char *p = shmat(id, NULL, SHM_RDONLY);
-    //   Rust: shm::shmat(id, None, shm::AtFlags::SHM_RDONLY)
+    // TODO: attach the segment where the kernel chooses, asking only for what reading
+    // needs (and so needing only read permission).
     todo!("lab detach: call shmat here — see docs/labs/detach.md")
 }
 
 /// The bytes from offset 0 up to the first NUL, or the whole segment if it has none.
 fn read_text(seg: &Attachment) -> Vec<u8> {
-    // TODO: as in lab attach.   C: strnlen(p, size) bytes from p    Rust: seg.read_cstr()
+    // TODO: read the text up to the first 0 byte, as in lab attach.
     todo!("lab detach: read the text here — see docs/labs/detach.md")
 }
 
 /// Detaches the segment; `seg` cannot be used afterwards.
 fn detach(seg: Attachment) -> Result<(), Errno> {
-    // TODO: C: shmdt(p)    Rust: shm::shmdt(seg)
+    // TODO: detach explicitly. Which does the call take: the id, or the attachment?
     todo!("lab detach: call shmdt here — see docs/labs/detach.md")
 }

@@ -56,47 +56,40 @@ fn main() {
 /// quietly returning an existing segment, so you know which case you are in. On `EEXIST`,
 /// open the existing one (as in lab access). Any other error is returned as it is.
 fn connect(key: Key) -> Result<(ShmId, bool), Errno> {
-    // TODO: two shmget calls.
-    //   C:    int id = shmget(key, 201, IPC_CREAT | IPC_EXCL | 0644);
-    //         if (id == -1 && errno == EEXIST) id = shmget(key, 0, 0);   (not created)
-    //   Rust: shm::shmget(key, MEMO_SEGMENT_SIZE,
-    //                     shm::IpcFlags::IPC_CREAT | shm::IpcFlags::IPC_EXCL | shm::Mode::new(0o644))
-    //         then match Ok(id) => Ok((id, true)), Err(Errno::EEXIST) => shm::shmget(key, 0, ...)
+    // TODO: create it exclusively (MEMO_SEGMENT_SIZE bytes, mode 0644); when it already
+    // exists, open it as in lab access. Return whether this call created it.
     todo!("lab memo: call shmget here — see docs/labs/memo.md")
 }
 
 /// Attaches segment `id` for reading and writing, where the kernel chooses.
 fn attach(id: ShmId) -> Result<Attachment, Errno> {
-    // TODO: C: shmat(id, NULL, 0)    Rust: shm::shmat(id, None, shm::AtFlags::empty())
+    // TODO: attach for reading and writing, where the kernel chooses (as in lab attach).
     todo!("lab memo: call shmat here — see docs/labs/memo.md")
 }
 
 /// The stored text: the bytes from offset 0 up to the first NUL, and never more than
 /// `MEMO_TEXT_MAX` bytes, even if the segment is larger and holds no NUL.
 fn read_text(seg: &Attachment) -> Vec<u8> {
-    // TODO: read the first MEMO_TEXT_MAX bytes, then cut at the first 0 byte.
-    //   C:    lab_print_memo_text(p, strnlen(p, 200));
-    //   Rust: let mut buf = [0u8; MEMO_TEXT_MAX]; seg.read_at(0, &mut buf) ... then keep
-    //         the bytes before the first 0   (seg.read_cstr() has no limit: not enough)
+    // TODO: read at most MEMO_TEXT_MAX bytes from the start of the segment and keep those
+    // before the first 0 byte (reading up to a 0 alone has no limit: not enough here).
     todo!("lab memo: read the text here — see docs/labs/memo.md")
 }
 
 /// Stores `text` (at most `MEMO_TEXT_MAX` bytes, no newline) and a NUL after it, at offset 0.
 fn write_text(seg: &Attachment, text: &[u8]) -> Result<(), AccessError> {
-    // TODO: the text, then one 0 byte; nothing past offset 200.
-    //   C:    memcpy(p, text, len); p[len] = '\0';
-    //   Rust: seg.write_at(0, text) and seg.write_at(text.len(), &[0])
+    // TODO: write the text at the start of the segment, then one 0 byte just after it;
+    // nothing past offset MEMO_TEXT_MAX.
     todo!("lab memo: write the text here — see docs/labs/memo.md")
 }
 
 /// Detaches the segment; `seg` cannot be used afterwards.
 fn detach(seg: Attachment) -> Result<(), Errno> {
-    // TODO: C: shmdt(p)    Rust: shm::shmdt(seg)
+    // TODO: detach, as in lab detach.
     todo!("lab memo: call shmdt here — see docs/labs/memo.md")
 }
 
 /// Removes segment `id` (it is gone at once: nobody is attached any more).
 fn remove(id: ShmId) -> Result<(), Errno> {
-    // TODO: C: shmctl(id, IPC_RMID, NULL)    Rust: shm::shmctl(id, shm::ShmctlCmd::IpcRmid)
+    // TODO: remove the segment, as in lab remove.
     todo!("lab memo: call shmctl here — see docs/labs/memo.md")
 }

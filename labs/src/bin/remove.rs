@@ -19,12 +19,12 @@ fn main() {
 
 /// Finds the segment for `key`, never creating it (as in lab access).
 fn access(key: Key) -> Result<ShmId, Errno> {
-    // TODO: C: shmget(key, 0, 0)    Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    // TODO: find the existing segment, never creating it: as in lab access.
     todo!("lab remove: call shmget here — see docs/labs/remove.md")
 }
 
 /// Removes segment `id` (now, or at its last detach).
 fn remove(id: ShmId) -> Result<(), Errno> {
-    // TODO: C: shmctl(id, IPC_RMID, NULL)    Rust: shm::shmctl(id, shm::ShmctlCmd::IpcRmid)
+    // TODO: ask the kernel to remove the segment (a control command that needs no buffer).
     todo!("lab remove: call shmctl(IPC_RMID) here — see docs/labs/remove.md")
 }

@@ -21,27 +21,26 @@ fn main() {
 
 /// Finds the segment for `key`, never creating it (as in lab access).
 fn access(key: Key) -> Result<ShmId, Errno> {
-    // TODO: C: shmget(key, 0, 0)    Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    // TODO: find the existing segment, never creating it: as in lab access.
     todo!("lab set: call shmget here — see docs/labs/set.md")
 }
 
 /// The current metadata of segment `id` (as in lab stat).
 fn stat(id: ShmId) -> Result<SegmentStat, Errno> {
-    // TODO: C: shmctl(id, IPC_STAT, &buf)
-    //       Rust: shm::shmctl(id, shm::ShmctlCmd::IpcStat(&mut buf)) on SegmentStat::zeroed()
+    // TODO: read the segment's metadata, as in lab stat.
     todo!("lab set: call shmctl(IPC_STAT) here — see docs/labs/set.md")
 }
 
 /// Puts the new mode, and the new uid and gid when given, into `st`.
 fn change(st: &mut SegmentStat, args: &SetArgs) {
-    // TODO: change only what was asked for.
-    //   C:    buf.shm_perm.mode = (buf.shm_perm.mode & ~0777) | mode;  buf.shm_perm.uid = uid; ...
-    //   Rust: st.set_mode(args.mode); and st.set_uid(..) / st.set_gid(..) for Some(..) values
+    // TODO: change only what was asked for: the nine permission bits always, the owner's
+    // uid and gid only when given. `SegmentStat` has setters for them.
     todo!("lab set: change the mode (and owner) here — see docs/labs/set.md")
 }
 
 /// Applies the owner and mode in `st` to segment `id`.
 fn set(id: ShmId, st: &SegmentStat) -> Result<(), Errno> {
-    // TODO: C: shmctl(id, IPC_SET, &buf)    Rust: shm::shmctl(id, shm::ShmctlCmd::IpcSet(st))
+    // TODO: write the changed metadata back to the segment (the control command that
+    // takes a filled buffer).
     todo!("lab set: call shmctl(IPC_SET) here — see docs/labs/set.md")
 }

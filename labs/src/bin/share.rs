@@ -65,44 +65,42 @@ fn clean_up(id: ShmId, seg: Attachment) {
 /// Creates a new segment of `SHARE_SEGMENT_SIZE` (1024) bytes for `key`, mode 0600. It must
 /// be new: if `key` already has a segment, that is an error (`EEXIST`), not a segment to use.
 fn create(key: Key) -> Result<ShmId, Errno> {
-    // TODO: C:    shmget(key, 1024, IPC_CREAT | IPC_EXCL | 0600)
-    //       Rust: shm::shmget(key, shmlab_labs::SHARE_SEGMENT_SIZE,
-    //                 shm::IpcFlags::IPC_CREAT | shm::IpcFlags::IPC_EXCL | shm::Mode::new(0o600))
+    // TODO: create a new segment for `key`, SHARE_SEGMENT_SIZE bytes, mode 0600: an
+    // existing one must be an error, as with lab create's --exclusive.
     todo!("lab share: call shmget here — see docs/labs/share.md")
 }
 
 /// Attaches segment `id` for reading and writing, where the kernel chooses. Called once, by
 /// the parent, before the fork.
 fn attach(id: ShmId) -> Result<Attachment, Errno> {
-    // TODO: C: shmat(id, NULL, 0)    Rust: shm::shmat(id, None, shm::AtFlags::empty())
+    // TODO: attach for reading and writing, where the kernel chooses (as in lab attach).
     todo!("lab share: call shmat here — see docs/labs/share.md")
 }
 
 /// The child's work: stores `text` (1 to 1023 bytes) and a NUL after it at offset 0 of the
 /// segment, through the attachment inherited from the parent.
 fn write_text(seg: &Attachment, text: &str) -> Result<(), AccessError> {
-    // TODO: C: memcpy(p, text, len + 1)  (the text and its NUL)    Rust: seg.write_cstr(text)
+    // TODO: write the text and its 0 byte at the start of the segment, through `seg`.
     todo!("lab share: write the text here — see docs/labs/share.md")
 }
 
 /// The parent's reading, once the child has ended: the bytes from offset 0 up to the first
 /// NUL, never more than the segment's `SHARE_SEGMENT_SIZE` bytes.
 fn read_text(seg: &Attachment) -> Vec<u8> {
-    // TODO: C: lab_print_share_text(p, strnlen(p, 1024))
-    //       Rust: seg.read_cstr() (it stops at the first 0 byte, or at the segment's end)
+    // TODO: read the text up to the first 0 byte, never past the segment's end.
     todo!("lab share: read the text here — see docs/labs/share.md")
 }
 
 /// Detaches the segment; `seg` cannot be used afterwards. The child and the parent each
 /// detach their own attachment.
 fn detach(seg: Attachment) -> Result<(), Errno> {
-    // TODO: C: shmdt(p)    Rust: shm::shmdt(seg)
+    // TODO: detach, as in lab detach.
     todo!("lab share: call shmdt here — see docs/labs/share.md")
 }
 
 /// Removes segment `id`. The parent calls it last, after its own shmdt: by then the child
 /// has detached and exited, so the segment goes at once.
 fn remove(id: ShmId) -> Result<(), Errno> {
-    // TODO: C: shmctl(id, IPC_RMID, NULL)    Rust: shm::shmctl(id, shm::ShmctlCmd::IpcRmid)
+    // TODO: remove the segment, as in lab remove.
     todo!("lab share: call shmctl here — see docs/labs/share.md")
 }

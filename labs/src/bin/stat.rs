@@ -20,15 +20,13 @@ fn main() {
 
 /// Finds the segment for `key`, never creating it (as in lab access).
 fn access(key: Key) -> Result<ShmId, Errno> {
-    // TODO: C: shmget(key, 0, 0)    Rust: shm::shmget(key, 0, shm::IpcFlags::empty())
+    // TODO: find the existing segment, never creating it: as in lab access.
     todo!("lab stat: call shmget here — see docs/labs/stat.md")
 }
 
 /// The metadata of segment `id`.
 fn stat(id: ShmId) -> Result<SegmentStat, Errno> {
-    // TODO: let the kernel fill a buffer.
-    //   C:    struct shmid_ds buf;  shmctl(id, IPC_STAT, &buf);
-    //   Rust: let mut buf = SegmentStat::zeroed();
-    //         shm::shmctl(id, shm::ShmctlCmd::IpcStat(&mut buf))?;   then Ok(buf)
+    // TODO: ask the kernel for the segment's metadata: it fills a `SegmentStat` that you
+    // provide. Do not attach: attaching changes the very fields you print.
     todo!("lab stat: call shmctl(IPC_STAT) here — see docs/labs/stat.md")
 }

@@ -1,10 +1,24 @@
+//> //! Lab attach: map a segment into this process and use it like memory.
+//> //!
+//> //! `attach KEY [--write TEXT] [--readonly]` finds the segment, attaches it (read-only with
+//> //! `--readonly`), then either copies TEXT and its terminating NUL to the start of the segment,
+//> //! or prints what the segment holds up to its first NUL. It does not detach: exiting does.
+//> //! Read docs/labs/attach.md, replace the `todo!()`s below, then run `cargo shmlab check attach`.
+// BEGIN SOLUTION
 //! Reference solution of lab attach (see docs/labs/attach.md).
 //!
 //! `attach KEY [--write TEXT] [--readonly]`: access, `shmat(id, NULL, 0 or SHM_RDONLY)`, then
 //! copy TEXT and its NUL to offset 0, or print the text up to the first NUL. No shmdt: the
 //! kernel detaches at exit. The same program as `labs/src/bin/attach.rs`, finished.
+// END SOLUTION
 
+//> // The unfinished functions do not use their arguments yet; delete this line when you are done.
+//> #![allow(unused_variables)]
+//>
+//> use shm::{AccessError, Attachment, Errno, Key, ShmId};
+// BEGIN SOLUTION
 use shm::{shmat, shmget, AccessError, AtFlags, Attachment, Errno, IpcFlags, Key, ShmId};
+// END SOLUTION
 use shmlab_labs::{fail, fail_with, print_text, AttachArgs};
 
 fn main() {
@@ -25,25 +39,45 @@ fn main() {
 
 /// Finds the segment for `key`, never creating it (as in lab access).
 fn access(key: Key) -> Result<ShmId, Errno> {
+    //> // TODO: find the existing segment, never creating it: as in lab access.
+    //> todo!("lab attach: call shmget here — see docs/labs/attach.md")
+    // BEGIN SOLUTION
     shmget(key, 0, IpcFlags::empty())
+    // END SOLUTION
 }
 
 /// Attaches segment `id` where the kernel chooses, read-only if `readonly`.
 fn attach(id: ShmId, readonly: bool) -> Result<Attachment, Errno> {
+    //> // TODO: attach the segment where the kernel chooses (no address of your own), read-only
+    //> // when `readonly`, for reading and writing otherwise.
+    //> todo!("lab attach: call shmat here — see docs/labs/attach.md")
+    // BEGIN SOLUTION
     let flags = if readonly {
         AtFlags::SHM_RDONLY
     } else {
         AtFlags::empty()
     };
     shmat(id, None, flags)
+    // END SOLUTION
 }
 
 /// Copies `text` and its terminating NUL to offset 0, leaving every other byte alone.
 fn write_text(seg: &Attachment, text: &str) -> Result<(), AccessError> {
+    //> // TODO: copy the bytes of `text` to the start of the segment, then a 0 byte (the next
+    //> // reader stops there), refusing a text that does not fit. `Attachment` has methods for
+    //> // this: see `shm/src/lib.rs`.
+    //> todo!("lab attach: write the text here — see docs/labs/attach.md")
+    // BEGIN SOLUTION
     seg.write_cstr(text)
+    // END SOLUTION
 }
 
 /// The bytes from offset 0 up to the first NUL, or the whole segment if it has none.
 fn read_text(seg: &Attachment) -> Vec<u8> {
+    //> // TODO: read the text at the start of the segment: up to the first 0 byte, never past
+    //> // the segment's size.
+    //> todo!("lab attach: read the text here — see docs/labs/attach.md")
+    // BEGIN SOLUTION
     seg.read_cstr()
+    // END SOLUTION
 }

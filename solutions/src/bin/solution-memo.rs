@@ -1,3 +1,12 @@
+//> //! Lab memo: the course's assignment, a text kept in shared memory between runs.
+//> //!
+//> //! `memo KEY` connects to the segment for KEY, creating it (201 bytes, mode 0644) if there is
+//> //! none, and attaches it. It shows the text stored there, or says the segment is new; asks
+//> //! whether to change the text, and if so stores the new one (at most 200 bytes and a NUL);
+//> //! asks whether to delete the segment; detaches, and removes the segment if asked.
+//> //! Run it several times with the same KEY: the text stays between runs.
+//> //! Read docs/labs/memo.md, replace the `todo!()`s below, then run `cargo shmlab check memo`.
+// BEGIN SOLUTION
 //! Reference solution of lab memo (see docs/labs/memo.md).
 //!
 //! `memo KEY`: `shmget(KEY, 201, IPC_CREAT | IPC_EXCL | 0644)`, or on `EEXIST`
@@ -5,9 +14,16 @@
 //! text or say the segment is new; ask to change it (at most 200 bytes and a NUL); ask to
 //! delete; `shmdt`, then `IPC_RMID` if asked. The same program as `labs/src/bin/memo.rs`,
 //! finished.
+// END SOLUTION
 
+//> // The unfinished functions do not use their arguments yet; delete this line when you are done.
+//> #![allow(unused_variables)]
+//>
+//> use shm::{AccessError, Attachment, Errno, Key, ShmId};
+// BEGIN SOLUTION
 use shm::{shmat, shmctl, shmdt, shmget, AccessError, AtFlags, Attachment, Errno, IpcFlags};
 use shm::{Key, Mode, ShmId, ShmctlCmd};
+// END SOLUTION
 use shmlab_labs::{
     fail, fail_with, print_line, print_memo_text, Dialog, KeyArgs, MEMO_SEGMENT_SIZE, MEMO_TEXT_MAX,
 };
@@ -48,7 +64,15 @@ fn main() {
 }
 
 /// Finds the segment for `key` or creates it; returns its id and whether this call created it.
+//> ///
+//> /// First try to create it, exclusively: `IPC_EXCL` makes `shmget` say `EEXIST` instead of
+//> /// quietly returning an existing segment, so you know which case you are in. On `EEXIST`,
+//> /// open the existing one (as in lab access). Any other error is returned as it is.
 fn connect(key: Key) -> Result<(ShmId, bool), Errno> {
+    //> // TODO: create it exclusively (MEMO_SEGMENT_SIZE bytes, mode 0644); when it already
+    //> // exists, open it as in lab access. Return whether this call created it.
+    //> todo!("lab memo: call shmget here — see docs/labs/memo.md")
+    // BEGIN SOLUTION
     // IPC_EXCL turns "it already exists" into EEXIST, so we know whether we created it.
     let flags = IpcFlags::IPC_CREAT | IpcFlags::IPC_EXCL | Mode::new(0o644);
     match shmget(key, MEMO_SEGMENT_SIZE, flags) {
@@ -56,15 +80,25 @@ fn connect(key: Key) -> Result<(ShmId, bool), Errno> {
         Err(Errno::EEXIST) => shmget(key, 0, IpcFlags::empty()).map(|id| (id, false)),
         Err(e) => Err(e),
     }
+    // END SOLUTION
 }
 
 /// Attaches segment `id` for reading and writing, where the kernel chooses.
 fn attach(id: ShmId) -> Result<Attachment, Errno> {
+    //> // TODO: attach for reading and writing, where the kernel chooses (as in lab attach).
+    //> todo!("lab memo: call shmat here — see docs/labs/memo.md")
+    // BEGIN SOLUTION
     shmat(id, None, AtFlags::empty())
+    // END SOLUTION
 }
 
-/// The stored text: the bytes from offset 0 up to the first NUL, at most `MEMO_TEXT_MAX`.
+/// The stored text: the bytes from offset 0 up to the first NUL, and never more than
+/// `MEMO_TEXT_MAX` bytes, even if the segment is larger and holds no NUL.
 fn read_text(seg: &Attachment) -> Vec<u8> {
+    //> // TODO: read at most MEMO_TEXT_MAX bytes from the start of the segment and keep those
+    //> // before the first 0 byte (reading up to a 0 alone has no limit: not enough here).
+    //> todo!("lab memo: read the text here — see docs/labs/memo.md")
+    // BEGIN SOLUTION
     let mut buf = [0u8; MEMO_TEXT_MAX];
     // Cannot fail: main checked that the segment has at least MEMO_SEGMENT_SIZE bytes.
     if let Err(e) = seg.read_at(0, &mut buf) {
@@ -72,21 +106,35 @@ fn read_text(seg: &Attachment) -> Vec<u8> {
     }
     let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
     buf[..len].to_vec()
+    // END SOLUTION
 }
 
 /// Stores `text` (at most `MEMO_TEXT_MAX` bytes, no newline) and a NUL after it, at offset 0.
 fn write_text(seg: &Attachment, text: &[u8]) -> Result<(), AccessError> {
+    //> // TODO: write the text at the start of the segment, then one 0 byte just after it;
+    //> // nothing past offset MEMO_TEXT_MAX.
+    //> todo!("lab memo: write the text here — see docs/labs/memo.md")
+    // BEGIN SOLUTION
     let text = &text[..text.len().min(MEMO_TEXT_MAX)];
     seg.write_at(0, text)?;
     seg.write_at(text.len(), &[0])
+    // END SOLUTION
 }
 
 /// Detaches the segment; `seg` cannot be used afterwards.
 fn detach(seg: Attachment) -> Result<(), Errno> {
+    //> // TODO: detach, as in lab detach.
+    //> todo!("lab memo: call shmdt here — see docs/labs/memo.md")
+    // BEGIN SOLUTION
     shmdt(seg)
+    // END SOLUTION
 }
 
 /// Removes segment `id` (it is gone at once: nobody is attached any more).
 fn remove(id: ShmId) -> Result<(), Errno> {
+    //> // TODO: remove the segment, as in lab remove.
+    //> todo!("lab memo: call shmctl here — see docs/labs/memo.md")
+    // BEGIN SOLUTION
     shmctl(id, ShmctlCmd::IpcRmid)
+    // END SOLUTION
 }

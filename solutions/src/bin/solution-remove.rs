@@ -1,9 +1,23 @@
+//> //! Lab remove: remove a segment.
+//> //!
+//> //! `remove KEY` finds the segment and removes it with IPC_RMID. A segment nobody has
+//> //! attached disappears at once; an attached one loses its key and goes when the last
+//> //! attachment does. Only the owner or the creator may remove it (EPERM otherwise).
+//> //! Read docs/labs/remove.md, replace the `todo!()`s below, then run `cargo shmlab check remove`.
+// BEGIN SOLUTION
 //! Reference solution of lab remove (see docs/labs/remove.md).
 //!
 //! `remove KEY`: access, then `shmctl(id, IPC_RMID, NULL)`. The same program as
 //! `labs/src/bin/remove.rs`, finished.
+// END SOLUTION
 
+//> // The unfinished functions do not use their arguments yet; delete this line when you are done.
+//> #![allow(unused_variables)]
+//>
+//> use shm::{Errno, Key, ShmId};
+// BEGIN SOLUTION
 use shm::{shmctl, shmget, Errno, IpcFlags, Key, ShmId, ShmctlCmd};
+// END SOLUTION
 use shmlab_labs::{fail, KeyArgs};
 
 fn main() {
@@ -14,10 +28,18 @@ fn main() {
 
 /// Finds the segment for `key`, never creating it (as in lab access).
 fn access(key: Key) -> Result<ShmId, Errno> {
+    //> // TODO: find the existing segment, never creating it: as in lab access.
+    //> todo!("lab remove: call shmget here — see docs/labs/remove.md")
+    // BEGIN SOLUTION
     shmget(key, 0, IpcFlags::empty())
+    // END SOLUTION
 }
 
 /// Removes segment `id` (now, or at its last detach).
 fn remove(id: ShmId) -> Result<(), Errno> {
+    //> // TODO: ask the kernel to remove the segment (a control command that needs no buffer).
+    //> todo!("lab remove: call shmctl(IPC_RMID) here — see docs/labs/remove.md")
+    // BEGIN SOLUTION
     shmctl(id, ShmctlCmd::IpcRmid)
+    // END SOLUTION
 }

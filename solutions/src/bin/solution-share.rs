@@ -1,13 +1,29 @@
+//> //! Lab share: two processes sharing one segment through fork.
+//> //!
+//> //! `share KEY TEXT` creates a 1024-byte segment for KEY (it must not exist yet) and attaches
+//> //! it, then forks. The child writes TEXT and a NUL into the segment through the attachment
+//> //! it inherited, detaches and exits. The parent waits for the child, prints
+//> //! `child wrote: TEXT` from what it reads in the segment, detaches and removes the segment.
+//> //! Read docs/labs/share.md, replace the `todo!()`s below, then run `cargo shmlab check share`.
+// BEGIN SOLUTION
 //! Reference solution of lab share (see docs/labs/share.md).
 //!
 //! `share KEY TEXT`: `shmget(KEY, 1024, IPC_CREAT | IPC_EXCL | 0600)`; `shmat(id, NULL, 0)`
 //! once; `fork()`. The child writes TEXT and a NUL at offset 0 through the attachment it
 //! inherited, `shmdt`, `_exit(0)`. The parent `waitpid`s, prints `child wrote: TEXT` from the
 //! segment, `shmdt`, then `IPC_RMID`. The same program as `labs/src/bin/share.rs`, finished.
+// END SOLUTION
 
+//> // The unfinished functions do not use their arguments yet; delete this line when you are done.
+//> #![allow(unused_variables)]
+//>
+//> use shm::{AccessError, Attachment, Errno, Forked, Key, ShmId};
+//> use shmlab_labs::{fail, fail_with, print_share_text, ShareArgs};
+// BEGIN SOLUTION
 use shm::{shmat, shmctl, shmdt, shmget, AccessError, AtFlags, Attachment, Errno, Forked};
 use shm::{IpcFlags, Key, Mode, ShmId, ShmctlCmd};
 use shmlab_labs::{fail, fail_with, print_share_text, ShareArgs, SHARE_SEGMENT_SIZE};
+// END SOLUTION
 
 fn main() {
     let args = ShareArgs::from_env(); // exits 2 on bad usage
@@ -59,35 +75,65 @@ fn clean_up(id: ShmId, seg: Attachment) {
     let _ = remove(id);
 }
 
-/// Creates a new segment of `SHARE_SEGMENT_SIZE` (1024) bytes for `key`, mode 0600; `EEXIST`
-/// if `key` already has one.
+/// Creates a new segment of `SHARE_SEGMENT_SIZE` (1024) bytes for `key`, mode 0600. It must
+/// be new: if `key` already has a segment, that is an error (`EEXIST`), not a segment to use.
 fn create(key: Key) -> Result<ShmId, Errno> {
+    //> // TODO: create a new segment for `key`, SHARE_SEGMENT_SIZE bytes, mode 0600: an
+    //> // existing one must be an error, as with lab create's --exclusive.
+    //> todo!("lab share: call shmget here — see docs/labs/share.md")
+    // BEGIN SOLUTION
     // IPC_EXCL: the segment belongs to this run; someone else's is not ours to use or remove.
     let flags = IpcFlags::IPC_CREAT | IpcFlags::IPC_EXCL | Mode::new(0o600);
     shmget(key, SHARE_SEGMENT_SIZE, flags)
+    // END SOLUTION
 }
 
-/// Attaches segment `id` for reading and writing, where the kernel chooses.
+/// Attaches segment `id` for reading and writing, where the kernel chooses. Called once, by
+/// the parent, before the fork.
 fn attach(id: ShmId) -> Result<Attachment, Errno> {
+    //> // TODO: attach for reading and writing, where the kernel chooses (as in lab attach).
+    //> todo!("lab share: call shmat here — see docs/labs/share.md")
+    // BEGIN SOLUTION
     shmat(id, None, AtFlags::empty())
+    // END SOLUTION
 }
 
-/// The child's work: stores `text` (1 to 1023 bytes) and a NUL after it at offset 0.
+/// The child's work: stores `text` (1 to 1023 bytes) and a NUL after it at offset 0 of the
+/// segment, through the attachment inherited from the parent.
 fn write_text(seg: &Attachment, text: &str) -> Result<(), AccessError> {
+    //> // TODO: write the text and its 0 byte at the start of the segment, through `seg`.
+    //> todo!("lab share: write the text here — see docs/labs/share.md")
+    // BEGIN SOLUTION
     seg.write_cstr(text)
+    // END SOLUTION
 }
 
-/// The bytes from offset 0 up to the first NUL, never more than the segment's 1024 bytes.
+/// The parent's reading, once the child has ended: the bytes from offset 0 up to the first
+/// NUL, never more than the segment's `SHARE_SEGMENT_SIZE` bytes.
 fn read_text(seg: &Attachment) -> Vec<u8> {
+    //> // TODO: read the text up to the first 0 byte, never past the segment's end.
+    //> todo!("lab share: read the text here — see docs/labs/share.md")
+    // BEGIN SOLUTION
     seg.read_cstr()
+    // END SOLUTION
 }
 
-/// Detaches the segment; `seg` cannot be used afterwards.
+/// Detaches the segment; `seg` cannot be used afterwards. The child and the parent each
+/// detach their own attachment.
 fn detach(seg: Attachment) -> Result<(), Errno> {
+    //> // TODO: detach, as in lab detach.
+    //> todo!("lab share: call shmdt here — see docs/labs/share.md")
+    // BEGIN SOLUTION
     shmdt(seg)
+    // END SOLUTION
 }
 
-/// Removes segment `id` (it goes at once: the child has detached and exited).
+/// Removes segment `id`. The parent calls it last, after its own shmdt: by then the child
+/// has detached and exited, so the segment goes at once.
 fn remove(id: ShmId) -> Result<(), Errno> {
+    //> // TODO: remove the segment, as in lab remove.
+    //> todo!("lab share: call shmctl here — see docs/labs/share.md")
+    // BEGIN SOLUTION
     shmctl(id, ShmctlCmd::IpcRmid)
+    // END SOLUTION
 }

@@ -32,9 +32,10 @@ pub fn check(c: &mut Ctx<'_>) {
 
 /// The parent's shmget; the cpid the segment had right after it.
 fn created(c: &mut Ctx<'_>, events: &[TraceEvent], parent: i32, key: i32) -> Option<Option<i32>> {
-    let get = events
+    let at = events
         .iter()
-        .find(|e| e.pid == parent && matches!(e.call, Call::Shmget { .. }));
+        .position(|e| e.pid == parent && matches!(e.call, Call::Shmget { .. }));
+    let get = at.map(|i| &events[i]);
     let expected = format!(
         "shmget({}, {SIZE}, IPC_CREAT|IPC_EXCL|0{MODE:o}) by the parent",
         key_text(key)
@@ -67,6 +68,9 @@ fn created(c: &mut Ctx<'_>, events: &[TraceEvent], parent: i32, key: i32) -> Opt
             format!("the mode bits were 0{:o}: the contract's mode is 0600", flags & 0o777)
         }
     });
+    if let Some(i) = at {
+        c.at_event(i);
+    }
     Some(get.segment.as_ref().map(|s| s.cpid))
 }
 
@@ -89,15 +93,21 @@ fn attached_before_fork(c: &mut Ctx<'_>, events: &[TraceEvent], parent: i32) -> 
         0 => "the parent must attach before the fork (shmat(id, NULL, 0)): the child inherits that attachment and writes through it".into(),
         n => format!("the parent attached {n} times before the fork: once is enough, and the child inherits it"),
     });
+    if fork_at < events.len() {
+        c.at_event(fork_at);
+    }
     ats.first().map(|(a, _)| *a)
 }
 
 /// The child detached (nattch back to 1: 2 while both were attached; lpid the child's) and
 /// ended holding nothing.
 fn child_detached(c: &mut Ctx<'_>, events: &[TraceEvent], child: i32, addr: u64) {
-    let dt = events
+    let dt_at = events
         .iter()
-        .find(|e| e.pid == child && matches!(e.call, Call::Shmdt { addr: a } if a == addr));
+        .position(|e| e.pid == child && matches!(e.call, Call::Shmdt { addr: a } if a == addr));
+    let dt = dt_at.map(|i| &events[i]);
+    // Decided at the child's shmdt, or else at its end.
+    let moment = dt_at.or_else(|| end_of(events, child));
     let ended_attached = events.iter().find_map(|e| match &e.effect {
         Effect::Exit { attached } if e.pid == child && !attached.is_empty() => {
             Some(attached[0].nattch)
@@ -110,13 +120,20 @@ fn child_detached(c: &mut Ctx<'_>, events: &[TraceEvent], child: i32, addr: u64)
         (None, None) => "no shmdt".into(),
     };
     let ok = dt.is_some_and(|e| e.succeeded());
+    // Still running when the program ended: the checker killed it, maybe before its shmdt.
+    let killed = c.run().survivors.contains(&child);
     c.check("timeline", "the child's shmdt of the address it inherited", "a successful shmdt", shown, ok, || {
-        if ended_attached.is_some() {
+        if killed {
+            "the child was still running when the program ended, and the checker killed it before it detached: the parent must waitpid for the child, which detaches after writing".into()
+        } else if ended_attached.is_some() {
             "the child ended without shmdt: exiting detached it, but the contract asks the child to detach, as every process that attaches does".into()
         } else {
             "the child must detach the attachment it inherited: shmdt with the address the parent's shmat returned, after writing".into()
         }
     });
+    if let Some(i) = moment {
+        c.at_event(i);
+    }
     let Some(state) = dt
         .filter(|e| e.succeeded())
         .and_then(|e| e.segment.as_ref())
@@ -126,7 +143,13 @@ fn child_detached(c: &mut Ctx<'_>, events: &[TraceEvent], child: i32, addr: u64)
     c.field("nattch", "nattch right after the child's shmdt (2 while both were attached)", 1u64, state.nattch, || {
         "after the child's shmdt only the parent should still be attached: nattch counts every process that has the segment mapped, and the child inherited the parent's attachment at the fork".into()
     });
+    if let Some(i) = dt_at {
+        c.at_event(i);
+    }
     c.field("lpid", "lpid right after the child's shmdt", child, state.lpid, || "lpid is the pid of the last process that attached or detached: right after the child's shmdt it is the child's".into());
+    if let Some(i) = dt_at {
+        c.at_event(i);
+    }
 }
 
 /// The parent's shmdt, then its IPC_RMID, both after the child's end.
@@ -143,6 +166,17 @@ fn removed_after_child(c: &mut Ctx<'_>, events: &[TraceEvent], parent: i32, chil
             && e.succeeded()
     });
     let Some(rmid) = rmid else {
+        let by_child = events.iter().any(|e| {
+            e.pid == child
+                && matches!(
+                    e.call,
+                    Call::Shmctl {
+                        cmd: libc::IPC_RMID,
+                        ..
+                    }
+                )
+                && e.succeeded()
+        });
         c.check(
             "timeline",
             "the parent's IPC_RMID",
@@ -150,8 +184,12 @@ fn removed_after_child(c: &mut Ctx<'_>, events: &[TraceEvent], parent: i32, chil
             "none that succeeded",
             false,
             || {
-                "the parent must remove the segment after reading: shmctl(id, IPC_RMID, NULL)"
-                    .into()
+                if by_child {
+                    format!("the child (pid {child}) removed the segment: it went on into the parent's code, so the parent's own IPC_RMID found no segment; end the child's branch with _exit(0) (Rust: shm::exit_now(0)) right after its shmdt")
+                } else {
+                    "the parent must remove the segment after reading: shmctl(id, IPC_RMID, NULL)"
+                        .into()
+                }
             },
         );
         return;
@@ -161,12 +199,14 @@ fn removed_after_child(c: &mut Ctx<'_>, events: &[TraceEvent], parent: i32, chil
     c.check("timeline", "the parent's IPC_RMID after the child's exit", "after", if after_child { "after" } else { "before the child ended" }, after_child, || {
         "the parent removed the segment while the child was still running: waitpid for the child first (the removal waits for no one: a child that has not attached yet could not any more)".into()
     });
+    c.at_event(rmid);
     let dt_before = events[..rmid]
         .iter()
         .any(|e| e.pid == parent && matches!(e.call, Call::Shmdt { .. }) && e.succeeded());
     c.check("timeline", "the parent's shmdt before its IPC_RMID", "shmdt first", if dt_before { "shmdt first" } else { "IPC_RMID first" }, dt_before, || {
         "the parent removed the segment before detaching: it works on Linux (the segment goes with its last attachment), but the contract's order is shmdt, then IPC_RMID".into()
     });
+    c.at_event(rmid);
 }
 
 /// No fork happened (a failed shmget ends the run before it).

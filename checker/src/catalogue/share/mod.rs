@@ -93,6 +93,28 @@ pub fn end_of(events: &[TraceEvent], pid: i32) -> Option<usize> {
         .position(|e| e.pid == pid && matches!(e.effect, Effect::Exit { .. }))
 }
 
+/// A call that is the parent's part of the contract (its `IPC_RMID`, or a fork): made by the
+/// child, it shows the child went on past its branch.
+fn is_parents_part(e: &TraceEvent) -> bool {
+    matches!(
+        e.call,
+        Call::Shmctl {
+            cmd: libc::IPC_RMID,
+            ..
+        } | Call::Fork { .. }
+    )
+}
+
+/// The child of `parent`'s fork and the first call of the parent's part it made, if the trace
+/// shows one.
+pub fn child_in_parents_part(events: &[TraceEvent], parent: i32) -> Option<(i32, &TraceEvent)> {
+    let child = child_of(events, parent)?;
+    events
+        .iter()
+        .find(|e| e.pid == child && is_parents_part(e))
+        .map(|e| (child, e))
+}
+
 fn child_failed_hint(events: Option<&[TraceEvent]>, parent: i32) -> String {
     let Some(events) = events else {
         return "the program said the child failed: the child must write TEXT, detach with shmdt and exit with status 0".into();
@@ -105,15 +127,7 @@ fn child_failed_hint(events: Option<&[TraceEvent]>, parent: i32) -> String {
     }) {
         None => "the program said the child failed, but the trace shows no fork".into(),
         Some((child, own)) => {
-            let parents_part = own.iter().find(|e| {
-                matches!(
-                    e.call,
-                    Call::Shmctl {
-                        cmd: libc::IPC_RMID,
-                        ..
-                    }
-                ) || matches!(e.call, Call::Fork { .. })
-            });
+            let parents_part = own.iter().copied().find(|e| is_parents_part(e));
             match (parents_part, own.iter().find(|e| !e.succeeded() && !matches!(e.call, Call::Exit { .. }))) {
                 (Some(e), _) => format!("the child (pid {child}) went on into the parent's code: it called {}, which is the parent's part; end the child's branch with _exit(0) (Rust: shm::exit_now(0)) right after its shmdt", e.call.text()),
                 (None, Some(e)) => format!("the child's {} failed: {}", e.call.text(), e.call_line()),
@@ -133,6 +147,16 @@ fn stdout_hint(actual: &str, text: &str, events: Option<&[TraceEvent]>, parent: 
         .iter()
         .find(|l| lines.iter().filter(|m| m == l).count() > 1)
     {
+        if let Some((child, e)) = events.and_then(|ev| child_in_parents_part(ev, parent)) {
+            return format!("the line {} was printed twice: the child (pid {child}) went on into the parent's code (it called {}, the parent's part) and printed it too; end the child's branch with _exit(0) (Rust: shm::exit_now(0)) right after its shmdt", show(twice), e.call.text());
+        }
+        // A line with what the child wrote was made after the fork: no buffer copied it.
+        if twice
+            .strip_prefix("child wrote: ")
+            .is_some_and(|t| !t.is_empty())
+        {
+            return format!("the line {} was printed twice, both times after the fork (it holds what the child wrote): only the parent prints it, once; the child prints nothing and ends its branch with _exit(0) (Rust: shm::exit_now(0)) right after its shmdt", show(twice));
+        }
         if events.is_none_or(|ev| ev.iter().any(|e| matches!(e.call, Call::Fork { .. }))) {
             return format!("the line {} was printed twice: it was still in the stdout buffer at the fork, so both processes had a copy and both wrote it out; print nothing before the fork (or fflush(stdout) just before it)", show(twice));
         }

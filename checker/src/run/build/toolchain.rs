@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 
 use super::BoxError;
 
-/// Why a build of a crate of the kit (`cargo build -p`) did not give binaries.
+/// Why a build of a crate of the kit (`cargo build -p`) could not run at all (a lab that does
+/// not compile is that lab's problem, not an error).
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// cargo could not be started.
@@ -16,10 +17,6 @@ pub enum BuildError {
         "could not run cargo ({0}): it is not in $CARGO, on PATH, nor where this checker was built; if Rust is installed, put cargo on PATH or name it in $CARGO, else install it with rustup; programs already built can be checked with --dir DIR"
     )]
     NoCargo(std::io::Error),
-    /// The crate does not compile; cargo printed the errors (kept in the second field when
-    /// stderr is not a terminal).
-    #[error("the {0} crate does not compile: the compiler's errors are above")]
-    DoesNotCompile(String, Option<String>),
 }
 
 /// A tool of the Rust toolchain.

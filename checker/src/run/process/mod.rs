@@ -7,6 +7,7 @@
 #![allow(unsafe_code)]
 
 pub mod build;
+mod dialogue;
 mod ends;
 mod limits;
 mod reaper;
@@ -49,6 +50,9 @@ pub enum Input<'a> {
     Bytes(&'a [u8]),
     /// This open file, as it is: the checker's own stdin (`shmlab trace`), or a file.
     File(BorrowedFd<'a>),
+    /// A terminal of its own, on which the checker answers each question the program asks
+    /// with these answers, in the words its prompt offers (see [`dialogue`]).
+    Ask(&'a crate::scenario::answer::Script),
 }
 
 impl<'a> From<Option<&'a [u8]>> for Input<'a> {
@@ -87,6 +91,13 @@ pub struct RunOutput {
     /// when traced.
     #[serde(default)]
     pub ends: Vec<ProcessEnd>,
+    /// The first fork or clone that failed for want of processes or memory (its `limit` is
+    /// left for the caller, who set it); known only when traced.
+    #[serde(default)]
+    pub spawn_failed: Option<crate::model::run::SpawnFailed>,
+    /// What the program asked and the checker answered, when it ran with [`Input::Ask`].
+    #[serde(default)]
+    pub exchanges: Vec<crate::model::dialogue::Exchange>,
 }
 
 /// How the program's main process ended, before timeouts are considered. Only what the
@@ -218,7 +229,7 @@ impl Watch for PidWatch {
 /// descendant survives) or when `timeout` passes (SIGTERM, then SIGKILL after a grace period:
 /// see [`timeout::Policy`]).
 pub fn run(cmd: &mut Command, stdin: Input<'_>, timeout: Duration) -> io::Result<RunOutput> {
-    prepare(cmd, stdin);
+    let tty = prepare(cmd, stdin)?;
     // Untraced, a move to another IPC namespace would go unseen: refused instead.
     seccomp::confine(cmd);
     // SIGCHLD is taken through a signalfd, so that poll wakes when the program ends (or
@@ -231,10 +242,11 @@ pub fn run(cmd: &mut Command, stdin: Input<'_>, timeout: Duration) -> io::Result
     let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).ok();
     let start = Instant::now();
     let spawned = cmd.spawn();
+    dialogue::detach(cmd);
     let out = spawned.map(|mut child| {
         let pid = Pid::from_raw(child.id() as i32);
         feed(&mut child, stdin);
-        let mut capture = Capture::new(&mut child);
+        let mut capture = Capture::new(&mut child).talking(tty, pid.as_raw(), stdin);
         let mut watch = PidWatch {
             pid,
             signals,
@@ -251,11 +263,15 @@ pub fn run(cmd: &mut Command, stdin: Input<'_>, timeout: Duration) -> io::Result
 
 /// Sets up stdio and the process group of a run, and takes away the program's means to
 /// gain privileges (setuid bits and file capabilities: see [`limits::no_new_privileges`]).
-/// Every run goes through here, traced or not.
-pub(crate) fn prepare(cmd: &mut Command, stdin: Input<'_>) {
+/// Every run goes through here, traced or not. With [`Input::Ask`], stdin and stdout are a
+/// pty's slave, and the master is returned.
+pub(crate) fn prepare(
+    cmd: &mut Command,
+    stdin: Input<'_>,
+) -> io::Result<Option<std::os::fd::OwnedFd>> {
     limits::no_new_privileges(cmd);
     cmd.stdin(match stdin {
-        Input::Null => Stdio::null(),
+        Input::Null | Input::Ask(_) => Stdio::null(),
         Input::Bytes(_) => Stdio::piped(),
         Input::File(fd) => fd
             .try_clone_to_owned()
@@ -264,6 +280,10 @@ pub(crate) fn prepare(cmd: &mut Command, stdin: Input<'_>) {
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .process_group(0);
+    match stdin {
+        Input::Ask(_) => dialogue::attach(cmd).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// Writes scripted input; a program that never reads it gets EPIPE, which is fine.
@@ -280,6 +300,10 @@ pub(crate) struct Capture {
     bufs: [Vec<u8>; 2],
     /// Bytes dropped past the cap, for stdout and stderr.
     dropped: [u64; 2],
+    /// The terminal stdout goes to, and the conversation on it, with [`Input::Ask`].
+    talk: Option<dialogue::Dialogue>,
+    /// The conversation, once the terminal has closed.
+    heard_all: Vec<crate::model::dialogue::Exchange>,
 }
 
 impl Capture {
@@ -289,29 +313,60 @@ impl Capture {
             err: child.stderr.take(),
             bufs: [Vec::new(), Vec::new()],
             dropped: [0, 0],
+            talk: None,
+            heard_all: Vec::new(),
         }
     }
 
+    /// With the conversation of an [`Input::Ask`] run on the pty `tty` (from [`prepare`]).
+    pub(crate) fn talking(
+        mut self,
+        tty: Option<std::os::fd::OwnedFd>,
+        pid: i32,
+        stdin: Input<'_>,
+    ) -> Capture {
+        if let (Some(master), Input::Ask(script)) = (tty, stdin) {
+            self.talk = Some(dialogue::Dialogue::new(master, pid, script));
+        }
+        self
+    }
+
     fn is_open(&self) -> bool {
-        self.out.is_some() || self.err.is_some()
+        self.out.is_some() || self.err.is_some() || self.talk.is_some()
     }
 
     fn read(&mut self, which: usize) {
         let mut chunk = [0u8; 8192];
         let n = if which == 0 {
-            self.out.as_mut().map(|s| s.read(&mut chunk))
+            match (self.out.as_mut(), self.talk.as_mut()) {
+                (Some(s), _) => Some(s.read(&mut chunk)),
+                (None, Some(t)) => Some(t.read(&mut chunk)),
+                (None, None) => None,
+            }
         } else {
             self.err.as_mut().map(|s| s.read(&mut chunk))
         };
         match n {
+            // Interrupted, or nothing after all: not the end of the stream.
+            Some(Err(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+                ) => {}
             Some(Ok(0)) | Some(Err(_)) | None => {
                 if which == 0 {
                     self.out = None;
+                    if let Some(t) = self.talk.take() {
+                        self.heard_all = t.exchanges();
+                    }
                 } else {
                     self.err = None;
                 }
             }
             Some(Ok(n)) => {
+                if let Some(t) = self.talk.as_mut() {
+                    t.heard(&chunk[..n]);
+                }
                 let buf = &mut self.bufs[which];
                 let keep = n.min(OUTPUT_CAP.saturating_sub(buf.len()));
                 buf.extend_from_slice(&chunk[..keep]);
@@ -326,6 +381,10 @@ impl Capture {
         termination: Termination,
         start: Instant,
     ) -> RunOutput {
+        let exchanges = match self.talk {
+            Some(t) => t.exchanges(),
+            None => self.heard_all,
+        };
         let [stdout, stderr] = self.bufs;
         RunOutput {
             pid,
@@ -341,7 +400,9 @@ impl Capture {
             survivors: Vec::new(),
             children: 0,
             left_namespace: false,
+            spawn_failed: None,
             ends: Vec::new(),
+            exchanges,
         }
     }
 }
@@ -404,6 +465,11 @@ pub(crate) fn supervise(
             fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
             which.push(1);
         }
+        let talking = capture.out.is_none() && capture.talk.is_some();
+        if let Some(t) = capture.talk.as_ref().filter(|_| talking) {
+            fds.push(PollFd::new(t.master.as_fd(), PollFlags::POLLIN));
+            which.push(0);
+        }
         let watched = watch.fd();
         let tick = match (&watched, ended.is_none() || !watch.settled()) {
             (Some(fd), true) => {
@@ -417,6 +483,12 @@ pub(crate) fn supervise(
             // Without a signalfd, look every few milliseconds.
             (None, true) => (deadline - now).min(Duration::from_millis(5)),
             _ => deadline - now,
+        };
+        // A conversation looks for the program's wait for input every few milliseconds.
+        let tick = if talking && ended.is_none() {
+            tick.min(Duration::from_millis(5))
+        } else {
+            tick
         };
         let ms = tick.as_millis().clamp(1, i32::MAX as u128) as i32;
         match poll(
@@ -436,6 +508,11 @@ pub(crate) fn supervise(
         drop(fds);
         for w in ready.iter().filter(|w| **w < 2) {
             capture.read(*w);
+        }
+        if ended.is_none() {
+            if let Some(t) = capture.talk.as_mut() {
+                t.converse();
+            }
         }
         if ended.is_none() || !watch.settled() {
             if let Some(e) = watch.check()? {

@@ -18,7 +18,7 @@ use crate::model::TraceEvent;
 /// What the runner process sends back: the run, or why it could not run.
 #[derive(serde::Serialize, serde::Deserialize)]
 enum RunnerReply {
-    Ran(RunOutput, Option<Vec<TraceEvent>>),
+    Ran(Box<RunOutput>, Option<Vec<TraceEvent>>),
     Failed { kind: FailKind, message: String },
 }
 
@@ -92,8 +92,8 @@ pub fn run_from_runner(
         };
         let reply = match trace {
             Some(tracing) => tracer::run_recording(cmd, stdin, timeout, tracing, record)
-                .map(|(o, e)| RunnerReply::Ran(o, Some(e))),
-            None => run(cmd, stdin, timeout).map(|o| RunnerReply::Ran(o, None)),
+                .map(|(o, e)| RunnerReply::Ran(Box::new(o), Some(e))),
+            None => run(cmd, stdin, timeout).map(|o| RunnerReply::Ran(Box::new(o), None)),
         }
         .unwrap_or_else(|e| RunnerReply::Failed {
             kind: e.kind().into(),
@@ -129,7 +129,7 @@ pub fn run_from_runner(
         }
     };
     match (serde_json::from_slice::<RunnerReply>(&bytes), status) {
-        (Ok(RunnerReply::Ran(output, events)), _) => Ok((output, events)),
+        (Ok(RunnerReply::Ran(output, events)), _) => Ok((*output, events)),
         (Ok(RunnerReply::Failed { kind, message }), _) => Err(io::Error::new(kind.into(), message)),
         (Err(_), Ok(WaitStatus::Signaled(_, sig, _))) => Ok((
             RunOutput {
@@ -143,7 +143,9 @@ pub fn run_from_runner(
                 survivors: Vec::new(),
                 children: 0,
                 left_namespace: false,
+                spawn_failed: None,
                 ends: Vec::new(),
+                exchanges: Vec::new(),
             },
             None,
         )),

@@ -202,7 +202,10 @@ fn a_planted_link_is_never_followed_by_a_claim_or_a_sweep() {
 }
 
 #[test]
-#[ignore = "needs root: makes the registry belong to another user"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: makes the registry belong to another user"
+)]
 fn a_registry_owned_by_another_user_is_refused() {
     let top = tempfile::tempdir().unwrap();
     let path = top.path().join("reg");
@@ -223,7 +226,10 @@ fn a_registry_owned_by_another_user_is_refused() {
 }
 
 #[test]
-#[ignore = "needs root: plants a claim file owned by another user"]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: plants a claim file owned by another user"
+)]
 fn a_claim_file_of_another_user_is_refused() {
     let (_top, reg) = registry();
     let (base, foreign) = segment_under_fresh_base(1);

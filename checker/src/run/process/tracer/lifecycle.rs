@@ -8,15 +8,17 @@ use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
 use super::super::{Ended, KillReason, ProcessEnd, Watch};
-use super::inspect::{attachments, is_going, syscall_of};
+use super::inspect::{attachments, is_going, syscall_info, syscall_of};
 use super::Tracer;
-use crate::model::run::Termination;
+use crate::model::run::{SpawnFailed, Termination};
 use crate::model::timeline::{Call, Effect, TraceEvent};
 
 impl Tracer {
     /// A fork, vfork or clone (`event` says which) by thread `pid`.
     pub(super) fn on_fork(&mut self, pid: Pid, event: i32) {
         let raw = pid.as_raw();
+        // It succeeded: no need to stop at its end (resumed below without the exit stop).
+        self.spawning.remove(&raw);
         if let Ok(child) = ptrace::getevent(pid) {
             let child = child as i32;
             self.tracees.insert(child);
@@ -55,6 +57,27 @@ impl Tracer {
             });
         }
         self.resume(pid, None);
+    }
+
+    /// The exit stop of a fork, vfork or clone by thread `pid` that did not stop at a fork
+    /// event first: it failed. The first failure for want of processes or memory is kept,
+    /// with how many processes and threads the run had then. (The caller resumes it.)
+    pub(super) fn on_spawn_exit(&mut self, pid: Pid, thread: bool) {
+        let Ok(info) = syscall_info(pid) else { return };
+        if info.op != libc::PTRACE_SYSCALL_INFO_EXIT {
+            return;
+        }
+        // SAFETY: op says the exit member of the union is the one filled.
+        let (value, is_error) = unsafe { (info.u.exit.sval, info.u.exit.is_error != 0) };
+        let errno = -value as i32;
+        if is_error && matches!(errno, libc::EAGAIN | libc::ENOMEM) && self.spawn_failed.is_none() {
+            self.spawn_failed = Some(SpawnFailed {
+                thread,
+                errno,
+                tasks: self.tracees.len() as u64,
+                limit: None,
+            });
+        }
     }
 
     pub(super) fn on_exec(&mut self, pid: Pid) {

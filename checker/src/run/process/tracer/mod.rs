@@ -58,6 +58,7 @@ impl Tracing {
 
 use super::seccomp::{is_namespace_call, is_process_call};
 use super::{Ended, KillReason, ProcessEnd, Watch};
+use crate::model::run::SpawnFailed;
 use crate::model::timeline::{Call, Effect, Return, TraceEvent};
 use crate::model::SegmentState;
 use inspect::{
@@ -108,6 +109,12 @@ struct Tracer {
     ns_calls: bool,
     /// A traced process made a shm call from another IPC namespace (and the run was stopped).
     left_namespace: bool,
+    /// The first fork or clone of the run that failed for want of processes or memory.
+    spawn_failed: Option<SpawnFailed>,
+    /// Threads in a fork, vfork or clone let run to its exit stop, and whether it makes a
+    /// thread: a call that succeeds stops at its fork event first and goes on from there
+    /// without the exit stop, so only a failed one reaches it.
+    spawning: HashMap<i32, bool>,
     events: kept::Kept,
     ended: Option<Ended>,
     /// Tracees still alive when the main process ended.
@@ -223,9 +230,19 @@ impl Tracer {
         }
         if is_process_call(nr) {
             // A fork copies the attachments: know their addresses first.
-            let tgid = self.tgid_of(pid.as_raw());
+            let raw = pid.as_raw();
+            let tgid = self.tgid_of(raw);
             self.place(tgid);
-            return self.resume(pid, None);
+            if self.spawn_failed.is_some() {
+                return self.resume(pid, None);
+            }
+            // Watch for its failure (see `spawning`).
+            let thread = nr == libc::SYS_clone && args[0] & libc::CLONE_THREAD as u64 != 0;
+            self.spawning.insert(raw, thread);
+            if ptrace::syscall(pid, None).is_err() {
+                self.spawning.remove(&raw);
+            }
+            return;
         }
         let Some(mut call) = Call::decode(nr, args) else {
             return self.resume(pid, None);
@@ -286,6 +303,7 @@ impl Tracer {
                 (None, None)
             }
         };
+        self.spawning.remove(&raw);
         self.pending.insert(
             raw,
             Pending {
@@ -304,6 +322,9 @@ impl Tracer {
     fn on_syscall_exit(&mut self, pid: Pid) {
         let raw = pid.as_raw();
         let Some(p) = self.pending.remove(&raw) else {
+            if let Some(thread) = self.spawning.remove(&raw) {
+                self.on_spawn_exit(pid, thread);
+            }
             return self.resume(pid, None);
         };
         let tgid = self.tgid_of(raw);

@@ -146,10 +146,12 @@ fn traced(
     // SIGCHLD is taken through a signalfd, so that poll wakes for every tracee's stop.
     nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None)?;
     let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
-    prepare(cmd, stdin);
+    let tty = prepare(cmd, stdin)?;
     hook(cmd);
     let start = Instant::now();
-    let mut child = cmd.spawn()?;
+    let spawned = cmd.spawn();
+    super::super::dialogue::detach(cmd);
+    let mut child = spawned?;
     let pid = child.id() as i32;
     let main = Pid::from_raw(pid);
     // The first stop is the SIGTRAP after exec; set the options there.
@@ -184,7 +186,7 @@ fn traced(
     }
     let _ = ptrace::cont(main, None);
     feed(&mut child, stdin);
-    let mut capture = Capture::new(&mut child);
+    let mut capture = Capture::new(&mut child).talking(tty, pid, stdin);
     let mut tracer = Tracer {
         main: pid,
         signals,
@@ -198,6 +200,8 @@ fn traced(
         ipc_ns: ipc_namespace(None),
         ns_calls: false,
         left_namespace: false,
+        spawn_failed: None,
+        spawning: HashMap::new(),
         events: kept::Kept::new(tracing.keep_all),
         ended: None,
         survivors: Vec::new(),
@@ -231,6 +235,7 @@ fn traced(
     output.survivors = survivors;
     output.children = children;
     output.left_namespace = tracer.left_namespace;
+    output.spawn_failed = tracer.spawn_failed;
     output.ends = std::mem::take(&mut tracer.ends);
     for end in &mut output.ends {
         end.after_events = place(end.after_events);

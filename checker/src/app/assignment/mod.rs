@@ -1,0 +1,281 @@
+//! `shmlab check --assignment` and `shmlab grade --assignment`: an instructor's assignment
+//! file, run on a program or a class of submissions. The programs run through the same
+//! runner as the labs' (`run::run_playbook`: isolation, tracer, working folder, run uid,
+//! timeouts); each run answers the program's questions on a terminal
+//! ([`crate::scenario::answer`]), and [`crate::scenario::assignment`] judges what it left.
+
+pub mod build;
+mod grade;
+mod skeleton;
+
+use std::path::Path;
+
+pub use grade::grade;
+pub use skeleton::new;
+
+use super::check::environment;
+use super::write_out;
+use crate::assignment::{self, Assignment, Find, ScenarioSpec, Visibility};
+use crate::error::{exit_codes, Fatal, UsageError};
+use crate::plan::{AssignmentPlan, AssignmentSource, Format};
+use crate::report::assignment::{render_human, render_json, AssignmentReport, ScenarioResult};
+use crate::report::RunsAs;
+use crate::run::{self, Environment, Program, RunOutcome};
+use crate::scenario::answer::{Script, Vocabulary};
+use crate::scenario::assignment::{judge, Kind};
+use crate::scenario::{caught, Arg, Invocation, Need, Playbook, SegmentSpec, Step, Verdict};
+
+/// What running an assignment's scenario takes, made from its file.
+pub struct Prepared {
+    needs: Vec<Need>,
+    setup: Vec<SegmentSpec>,
+    steps: Vec<Step>,
+}
+
+impl Prepared {
+    pub fn of(a: &Assignment, s: &ScenarioSpec) -> Prepared {
+        let vocabulary = Vocabulary::default().extended(&a.vocabulary);
+        let setup: Vec<SegmentSpec> = s
+            .setup
+            .iter()
+            .map(|seg| {
+                let mut spec = SegmentSpec::new(seg.size, seg.mode.0);
+                spec.contents = seg.text.as_bytes().to_vec();
+                spec.contents.push(0);
+                spec
+            })
+            .collect();
+        let key_arg = if setup.is_empty() {
+            Arg::FreeKey
+        } else {
+            Arg::Key(0)
+        };
+        let steps = s
+            .runs
+            .iter()
+            .map(|r| {
+                Step::Run(Invocation {
+                    args: r
+                        .args
+                        .iter()
+                        .map(|w| {
+                            if w == "{key}" && a.segment.find == Find::Argument {
+                                key_arg.clone()
+                            } else {
+                                Arg::Lit(w.clone())
+                            }
+                        })
+                        .collect(),
+                    stdin: None,
+                    answers: Some(Script {
+                        answers: r.answers.iter().map(|x| x.0.clone()).collect(),
+                        vocabulary: vocabulary.clone(),
+                    }),
+                })
+            })
+            .collect();
+        Prepared {
+            needs: if s.runs.len() > 1 {
+                vec![Need::Persistence]
+            } else {
+                Vec::new()
+            },
+            setup,
+            steps,
+        }
+    }
+
+    fn playbook(&self) -> Playbook<'_> {
+        Playbook {
+            needs: &self.needs,
+            setup: &self.setup,
+            steps: &self.steps,
+            read_contents: true,
+        }
+    }
+}
+
+fn visibility(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Visible => "visible",
+        Visibility::Hidden => "hidden",
+        Visibility::AfterDueDate => "after_due_date",
+        Visibility::AfterPublished => "after_published",
+    }
+}
+
+/// Runs every scenario of `a` on `program` (or reports `problem` for each).
+pub fn check_program(
+    env: &Environment,
+    a: &Assignment,
+    program: Result<&Program, String>,
+    shown: String,
+) -> AssignmentReport {
+    let mut scenarios = Vec::new();
+    let mut seen: Vec<Kind> = Vec::new();
+    let problem = program.as_ref().err().cloned();
+    for spec in &a.scenarios {
+        let base = ScenarioResult {
+            name: spec.name.clone(),
+            title: spec.title.clone(),
+            points: spec.points,
+            earned: 0,
+            visibility: visibility(spec.visibility),
+            verdict: Verdict::Failed,
+            checks: Vec::new(),
+            runs: Vec::new(),
+        };
+        let Ok(program) = program else {
+            scenarios.push(base);
+            continue;
+        };
+        let prepared = Prepared::of(a, spec);
+        let result = match run::run_playbook(env, prepared.playbook(), program) {
+            RunOutcome::Observed(obs) => match caught::catch(|| judge(a, spec, &obs)) {
+                Ok(j) => {
+                    seen.extend(j.generic.iter().map(|g| g.kind));
+                    ScenarioResult {
+                        earned: j.earned,
+                        verdict: j.verdict,
+                        checks: j.checks,
+                        runs: obs.runs.clone(),
+                        ..base
+                    }
+                }
+                Err(p) => ScenarioResult {
+                    verdict: Verdict::Error(format!(
+                        "the checker failed on this scenario ({}): please report it, with the program",
+                        p.message
+                    )),
+                    runs: obs.runs.clone(),
+                    ..base
+                },
+            },
+            RunOutcome::Skipped(why) => ScenarioResult {
+                verdict: Verdict::Skipped(why),
+                ..base
+            },
+            RunOutcome::Error(e) => ScenarioResult {
+                verdict: Verdict::Error(e.to_string()),
+                ..base
+            },
+        };
+        scenarios.push(result);
+        if run::process::interrupted() {
+            break;
+        }
+    }
+    let generic_points = Kind::ALL
+        .iter()
+        .filter(|k| k.setting(a).points() > 0)
+        .map(|k| {
+            (
+                k.name(),
+                k.setting(a).points(),
+                problem.is_none() && !seen.contains(k),
+            )
+        })
+        .collect();
+    AssignmentReport {
+        name: a.name.clone(),
+        title: a.title.clone(),
+        program: shown,
+        problem,
+        isolation: env.isolation.clone(),
+        runs_as: runs_as(),
+        tracing: env.tracing.clone().err(),
+        scenarios,
+        generic_points,
+    }
+}
+
+fn runs_as() -> RunsAs {
+    let uid = nix::unistd::geteuid();
+    if !uid.is_root() {
+        return RunsAs::OwnUid(uid.as_raw());
+    }
+    let user = run::program::run_user();
+    RunsAs::RunUid {
+        uid: user.id,
+        own: user.own.clone(),
+    }
+}
+
+/// The assignment file, read.
+pub fn load(path: &Path) -> Result<Assignment, Fatal> {
+    assignment::load(path).map_err(|e| Fatal::Usage(UsageError::Assignment(e)))
+}
+
+/// An assignment from its text (named `path` in errors).
+pub fn load_text(text: &str, path: &Path) -> Result<Assignment, Fatal> {
+    assignment::parse(text, path).map_err(|e| Fatal::Usage(UsageError::Assignment(e)))
+}
+
+/// The program of a submission: `Ok` with the program ready to run, or the problem.
+pub fn program_of(
+    a: &Assignment,
+    source: &AssignmentSource,
+    out: &Path,
+) -> (Result<Program, String>, String) {
+    let (path, shown, folder) = match source {
+        AssignmentSource::Program(p) => {
+            let folder = std::fs::canonicalize(p)
+                .ok()
+                .and_then(|c| c.parent().map(Path::to_path_buf));
+            (p.clone(), p.display().to_string(), folder)
+        }
+        AssignmentSource::Dir(d) => match build::build(d, &a.program, out) {
+            Ok(b) => (b.path, b.shown, Some(d.clone())),
+            Err(why) => return (Err(why), d.display().to_string()),
+        },
+    };
+    for f in &a.program.files {
+        if let Some(folder) = &folder {
+            if !folder.join(f).exists() {
+                return (
+                    Err(format!("{f} is missing from the submission: the program expects it (the assignment lists it)")),
+                    shown,
+                );
+            }
+        }
+    }
+    let program = Program::prepare(&path, shown.clone())
+        .map(|p| p.in_folder(folder))
+        .map_err(|problem| crate::report::assignment::program_problem(&problem));
+    (program, shown)
+}
+
+/// `shmlab check --assignment FILE --program P | --dir D`.
+pub fn check(plan: &AssignmentPlan) -> Result<u8, Fatal> {
+    super::check_sysv()?;
+    let a = load(&plan.file)?;
+    let out = tempfile::tempdir().map_err(Fatal::Grade)?;
+    let (program, shown) = program_of(&a, &plan.source, out.path());
+    let env = environment(&plan.run)?;
+    let report = check_program(&env, &a, program.as_ref().map_err(Clone::clone), shown);
+    let render = |o: &mut dyn std::io::Write| match plan.format {
+        Format::Json => render_json(&report, o),
+        _ => render_human(&report, plan.verbose, o),
+    };
+    match &plan.output {
+        Some(path) => {
+            let mut f = std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            render(&mut f).map_err(Fatal::Write)?;
+        }
+        None => write_out(render)?,
+    }
+    Ok(if report.passed() {
+        exit_codes::OK
+    } else {
+        exit_codes::FAILED
+    })
+}
+
+/// `shmlab assignment schema`: the JSON Schema of assignment files.
+pub fn schema() -> Result<u8, Fatal> {
+    write_out(|o| writeln!(o, "{}", assignment::schema()))?;
+    Ok(exit_codes::OK)
+}

@@ -1,0 +1,488 @@
+//! The types of an assignment file, as serde reads them and schemars describes them.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::answer::Answer;
+
+/// An assignment: the program students hand in, the scenarios it is run through, and what
+/// each is worth.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// A short name, used in reports and the grades' CSV (`shmegegge`).
+    pub name: String,
+    /// What the program does, in a line.
+    #[serde(default)]
+    pub title: String,
+    /// What to build and run.
+    #[serde(default)]
+    pub program: ProgramSpec,
+    /// How the checker finds the segment the program works on.
+    #[serde(default)]
+    pub segment: SegmentFinding,
+    /// Words the programs may use for a meaning, added to the checker's own
+    /// (`yes = ["ja"]`, `change = ["alter"]`).
+    #[serde(default)]
+    pub vocabulary: BTreeMap<String, Vec<String>>,
+    /// The kit's generic checks: how each counts (see [`GenericChecks`] for the defaults).
+    #[serde(default)]
+    pub checks: GenericChecks,
+    /// The scenarios, in the order they run and are reported.
+    #[serde(rename = "scenario")]
+    pub scenarios: Vec<ScenarioSpec>,
+}
+
+/// What to build and run, from the submission's own folder (the runs' working folder is a
+/// fresh copy of it).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramSpec {
+    /// How to build: `auto` (its Makefile if it has one, else `cc` on `sources`), `make`,
+    /// `cc`, or `none` (run what is there).
+    #[serde(default)]
+    pub build: Build,
+    /// The C sources `cc` compiles (globs, in the submission's folder).
+    #[serde(default = "default_sources")]
+    pub sources: Vec<String>,
+    /// The program to run, by name or glob (`shm`, `*.py`); the first executable file that
+    /// matches. Empty: the one executable the build made, or the only one there is.
+    #[serde(default)]
+    pub name: String,
+    /// Files the program expects in its folder (the file given to `ftok`, say): a submission
+    /// without one is not run, and the report says which is missing.
+    #[serde(default)]
+    pub files: Vec<String>,
+}
+
+fn default_sources() -> Vec<String> {
+    vec!["*.c".into()]
+}
+
+impl Default for ProgramSpec {
+    fn default() -> Self {
+        ProgramSpec {
+            build: Build::Auto,
+            sources: default_sources(),
+            name: String::new(),
+            files: Vec::new(),
+        }
+    }
+}
+
+/// How a submission is built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Build {
+    /// Its Makefile if it has one, else `cc` on the sources.
+    #[default]
+    Auto,
+    /// `make`.
+    Make,
+    /// `cc -o PROGRAM SOURCES`.
+    Cc,
+    /// Nothing: run what is there.
+    None,
+}
+
+/// How the checker finds the segment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub struct SegmentFinding {
+    /// `created`: whatever segment the program creates or uses, found in the scenario's
+    /// namespace and followed across runs by its key (students pick their own key).
+    /// `key`: the segment at `key`. `argument`: the key the checker passes as `{key}` in a
+    /// run's arguments.
+    #[serde(default)]
+    pub find: Find,
+    /// With `find = "key"`: the key (`0x1234`, or decimal).
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// Where the segment is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Find {
+    /// The one the program created or used, whatever its key.
+    #[default]
+    Created,
+    /// At a fixed key.
+    Key,
+    /// At the key passed on the command line as `{key}`.
+    Argument,
+}
+
+/// How a generic check counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Weight {
+    /// Seen in any run, it fails the assignment (and costs its points).
+    Fail,
+    /// Seen, it is told, never failed.
+    Note,
+    /// Not looked for.
+    Off,
+}
+
+/// A generic check's setting: `"fail"`, `"note"`, `"off"`, or `{ as = "fail", points = 2 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CheckSetting {
+    /// Just how it counts.
+    Plain(Weight),
+    /// How it counts, and what not seeing it is worth.
+    Weighted {
+        #[serde(rename = "as")]
+        weight: Weight,
+        #[serde(default)]
+        points: u32,
+    },
+}
+
+impl CheckSetting {
+    pub fn weight(&self) -> Weight {
+        match self {
+            CheckSetting::Plain(w) | CheckSetting::Weighted { weight: w, .. } => *w,
+        }
+    }
+    pub fn points(&self) -> u32 {
+        match self {
+            CheckSetting::Plain(_) => 0,
+            CheckSetting::Weighted { points, .. } => *points,
+        }
+    }
+}
+
+fn fail() -> CheckSetting {
+    CheckSetting::Plain(Weight::Fail)
+}
+fn note() -> CheckSetting {
+    CheckSetting::Plain(Weight::Note)
+}
+
+/// The kit's generic checks, which apply to every assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenericChecks {
+    /// A run leaves a new segment behind each time (`IPC_PRIVATE`, or a new key per run).
+    #[serde(default = "fail")]
+    pub leak_per_run: CheckSetting,
+    /// The key is 0xffffffff: `ftok` failed (its file is missing) and returned -1.
+    #[serde(default = "note")]
+    pub ftok_failed: CheckSetting,
+    /// The program attaches and exits without `shmdt` (seen in the trace).
+    #[serde(default = "note")]
+    pub missing_shmdt: CheckSetting,
+    /// The program attaches again and again in one run.
+    #[serde(default = "fail")]
+    pub attach_loop: CheckSetting,
+    /// Bytes written past the segment's size.
+    #[serde(default = "fail")]
+    pub write_past_size: CheckSetting,
+    /// The program is killed by a signal (a crash).
+    #[serde(default = "fail")]
+    pub crash: CheckSetting,
+    /// The program runs until the timeout once its input has ended.
+    #[serde(default = "fail")]
+    pub loop_at_end_of_input: CheckSetting,
+    /// `IPC_RMID` while the program itself is still attached (allowed on Linux).
+    #[serde(default = "note")]
+    pub remove_while_attached: CheckSetting,
+}
+
+impl Default for GenericChecks {
+    fn default() -> Self {
+        GenericChecks {
+            leak_per_run: fail(),
+            ftok_failed: note(),
+            missing_shmdt: note(),
+            attach_loop: fail(),
+            write_past_size: fail(),
+            crash: fail(),
+            loop_at_end_of_input: fail(),
+            remove_while_attached: note(),
+        }
+    }
+}
+
+/// Who sees a scenario's result (Gradescope's visibility).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Visible,
+    Hidden,
+    AfterDueDate,
+    AfterPublished,
+}
+
+/// A scenario: runs of the program in one private IPC namespace, one after the other.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Short and stable: `keeps-text`.
+    pub name: String,
+    /// What it shows, in a few words.
+    #[serde(default)]
+    pub title: String,
+    /// What passing it is worth.
+    #[serde(default = "one")]
+    pub points: u32,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Segments the checker creates first, at the key it passes as `{key}` (with
+    /// `find = "argument"` only).
+    #[serde(default)]
+    pub setup: Vec<SetupSegment>,
+    /// The runs, in order.
+    #[serde(rename = "run")]
+    pub runs: Vec<RunSpec>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A segment made before the first run.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupSegment {
+    pub size: usize,
+    /// Permission bits, in octal: `"0666"`.
+    #[serde(default = "default_mode")]
+    pub mode: Mode,
+    /// Text at offset 0 (a NUL follows it).
+    #[serde(default)]
+    pub text: String,
+}
+
+fn default_mode() -> Mode {
+    Mode(0o666)
+}
+
+/// Permission bits, written in octal as a string (`"0644"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct Mode(pub u32);
+
+impl TryFrom<String> for Mode {
+    type Error = String;
+    fn try_from(s: String) -> Result<Mode, String> {
+        u32::from_str_radix(s.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|m| *m <= 0o777)
+            .map(Mode)
+            .ok_or_else(|| {
+                format!("`{s}` is not a mode: write permission bits in octal, such as \"0666\"")
+            })
+    }
+}
+
+impl From<Mode> for String {
+    fn from(m: Mode) -> String {
+        format!("{:04o}", m.0)
+    }
+}
+
+/// An answer, as a meaning: `"yes"`, `"no"`, `"change: yes"`, `"delete: no"`,
+/// `"text: hello"`, `"choose: read"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct AnswerSpec(#[schemars(with = "String")] pub Answer);
+
+impl TryFrom<String> for AnswerSpec {
+    type Error = String;
+    fn try_from(s: String) -> Result<AnswerSpec, String> {
+        Answer::parse(&s).map(AnswerSpec)
+    }
+}
+
+impl From<AnswerSpec> for String {
+    fn from(a: AnswerSpec) -> String {
+        a.0.meaning()
+    }
+}
+
+/// A regular expression (Rust's `regex` syntax; `(?i)` for any case).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(try_from = "String", into = "String")]
+pub struct Pattern(pub String);
+
+impl TryFrom<String> for Pattern {
+    type Error = String;
+    fn try_from(s: String) -> Result<Pattern, String> {
+        regex::Regex::new(&s)
+            .map(|_| Pattern(s.clone()))
+            .map_err(|e| {
+                format!(
+                    "`{s}` is not a regular expression: {}",
+                    e.to_string().lines().last().unwrap_or_default()
+                )
+            })
+    }
+}
+
+impl From<Pattern> for String {
+    fn from(p: Pattern) -> String {
+        p.0
+    }
+}
+
+impl Pattern {
+    pub fn is_match(&self, text: &str) -> bool {
+        regex::Regex::new(&self.0).is_ok_and(|r| r.is_match(text))
+    }
+}
+
+/// One run of the program.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// Its arguments; `{key}` stands for the segment's key (with `find = "argument"`).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The answers to its questions, in order, as meanings; end of input after the last.
+    #[serde(default)]
+    pub answers: Vec<AnswerSpec>,
+    /// What must hold after it.
+    #[serde(default)]
+    pub expect: Expect,
+    /// Expectations of this run that are told, never failed (`["output_contains"]`).
+    #[serde(default)]
+    pub loose: Vec<ExpectName>,
+}
+
+/// The name of an expectation, as in `expect`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectName {
+    Segment,
+    Size,
+    SizeAtLeast,
+    Mode,
+    Text,
+    WithinSize,
+    Nattch,
+    SameSegment,
+    OutputContains,
+    OutputMatches,
+    ShowsPreviousText,
+    CreatedSays,
+    ExitStatus,
+}
+
+/// Whether the segment is there after a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Exists,
+    Gone,
+}
+
+/// How the text at offset 0 is compared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TextMatch {
+    /// Exactly the text, up to the first NUL.
+    Exact,
+    /// The text, with one trailing newline (or `\r\n`) allowed (told, as a note).
+    #[default]
+    Line,
+    /// Starting with the text.
+    Prefix,
+}
+
+/// What must hold after a run; everything is optional.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The segment exists, or is gone (removed, or marked for removal).
+    pub segment: Option<Presence>,
+    /// Its size is exactly this.
+    pub size: Option<usize>,
+    /// Its size is at least this.
+    pub size_at_least: Option<usize>,
+    /// Its permission bits (octal).
+    pub mode: Option<Mode>,
+    /// The text at offset 0.
+    pub text: Option<String>,
+    /// How `text` is compared.
+    #[serde(default)]
+    pub text_match: TextMatch,
+    /// Nothing written past its size (in the rest of its last page).
+    pub within_size: Option<bool>,
+    /// Attachments left after the run (0: the program detached, or exited).
+    pub nattch: Option<u64>,
+    /// The same segment (the same id) as after the run before.
+    pub same_segment: Option<bool>,
+    /// Lines of its output (stdout and stderr) must contain each of these.
+    #[serde(default)]
+    pub output_contains: Vec<String>,
+    /// Its output must match each of these patterns.
+    #[serde(default)]
+    pub output_matches: Vec<Pattern>,
+    /// Its output shows the text the segment held before it (the run before's).
+    pub shows_previous_text: Option<bool>,
+    /// This pattern is in its output if and only if the run created the segment
+    /// (`"(?i)creat"`).
+    pub created_says: Option<Pattern>,
+    /// Its exit status.
+    pub exit_status: Option<i32>,
+}
+
+impl Assignment {
+    /// What the types cannot say: a word to find in the file near the mistake, and the
+    /// sentence.
+    pub(super) fn validate(&self) -> Result<(), (Option<String>, String)> {
+        if self.scenarios.is_empty() {
+            return Err((None, "the assignment has no [[scenario]]".into()));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for s in &self.scenarios {
+            if !names.insert(&s.name) {
+                return Err((
+                    Some(format!("\"{}\"", s.name)),
+                    format!("two scenarios are named `{}`: names must differ", s.name),
+                ));
+            }
+            if s.runs.is_empty() {
+                return Err((
+                    Some(format!("\"{}\"", s.name)),
+                    format!("scenario `{}` has no [[scenario.run]]", s.name),
+                ));
+            }
+            if !s.setup.is_empty() && self.segment.find != Find::Argument {
+                return Err((
+                    Some("setup".into()),
+                    format!("scenario `{}` sets up a segment, which the checker makes at the key it passes as {{key}}: use find = \"argument\"", s.name),
+                ));
+            }
+        }
+        match (self.segment.find, &self.segment.key) {
+            (Find::Key, None) => Err((
+                Some("find".into()),
+                "find = \"key\" needs the key: key = \"0x1234\"".into(),
+            )),
+            (Find::Key, Some(k)) if self.fixed_key().is_none() => Err((
+                Some(k.clone()),
+                format!("`{k}` is not a key: write it in hex (0x1234) or decimal"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The fixed key, with `find = "key"`.
+    pub fn fixed_key(&self) -> Option<i32> {
+        let k = self.segment.key.as_deref()?.trim();
+        let v = match k.strip_prefix("0x").or_else(|| k.strip_prefix("0X")) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok().map(|v| v as i32),
+            None => k.parse::<i64>().ok().map(|v| v as i32),
+        };
+        v
+    }
+}

@@ -1,0 +1,80 @@
+use std::path::Path;
+
+use super::*;
+
+const SMALL: &str = r#"
+name = "small"
+
+[[scenario]]
+name = "once"
+
+[[scenario.run]]
+answers = ["change: yes", "text: hi", "delete: no"]
+expect = { segment = "exists", size_at_least = 200, text = "hi" }
+"#;
+
+#[test]
+fn a_small_assignment_reads_with_its_defaults() {
+    let a = parse(SMALL, Path::new("small.toml")).unwrap();
+    assert_eq!(a.segment.find, Find::Created);
+    assert_eq!(a.checks.leak_per_run.weight(), Weight::Fail);
+    assert_eq!(a.scenarios[0].runs[0].answers.len(), 3);
+    assert_eq!(a.scenarios[0].points, 1);
+    assert_eq!(a.program.sources, ["*.c"]);
+}
+
+#[test]
+fn an_unknown_field_is_pointed_at_by_line_and_column() {
+    let text = SMALL.replace("size_at_least", "size_atleast");
+    let e = parse(&text, Path::new("a.toml")).unwrap_err();
+    assert_eq!((e.line, e.path.as_str()), (9, "a.toml"));
+    assert!(e.column > 1, "{e}");
+    assert!(e.message.contains("size_atleast"), "{e}");
+}
+
+#[test]
+fn a_bad_answer_is_pointed_at_with_the_words_it_takes() {
+    let text = SMALL.replace("\"delete: no\"", "\"delete: maybe\"");
+    let e = parse(&text, Path::new("a.toml")).unwrap_err();
+    assert_eq!(e.line, 8, "{e}");
+    assert!(e.message.contains("yes or no"), "{e}");
+}
+
+#[test]
+fn a_bad_pattern_and_a_bad_mode_are_refused() {
+    let text = SMALL.replace("text = \"hi\"", "created_says = \"(creat\"");
+    assert!(parse(&text, Path::new("a.toml"))
+        .unwrap_err()
+        .message
+        .contains("regular expression"));
+    let text = SMALL.replace("text = \"hi\"", "mode = \"0999\"");
+    assert!(parse(&text, Path::new("a.toml"))
+        .unwrap_err()
+        .message
+        .contains("octal"));
+}
+
+#[test]
+fn a_setup_without_a_known_key_is_refused() {
+    let text = SMALL.replace(
+        "name = \"once\"",
+        "name = \"once\"\nsetup = [{ size = 10 }]",
+    );
+    let e = parse(&text, Path::new("a.toml")).unwrap_err();
+    assert!(e.message.contains("find = \"argument\""), "{e}");
+    assert_eq!(e.line, 6, "{e}");
+}
+
+#[test]
+fn the_schema_describes_the_scenarios() {
+    let s = schema();
+    assert!(s.contains("\"scenario\""), "{s}");
+    assert!(s.contains("size_at_least"), "{s}");
+}
+
+#[test]
+fn the_shipped_assignment_reads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assignments/shmegegge.toml");
+    let a = load(&path).unwrap();
+    assert_eq!(a.name, "shmegegge");
+}

@@ -1,0 +1,142 @@
+//! Finding the segment a program works on, whatever its key: the one at the assignment's
+//! key, or the one the program created or used, followed from run to run by its key.
+
+use std::collections::BTreeSet;
+
+use crate::assignment::{Assignment, Find};
+use crate::model::{Call, Observation, SegmentState, Snapshot};
+
+/// `SHM_DEST`: marked for removal.
+const SHM_DEST: u32 = 0o1000;
+
+/// The segment followed through a scenario's runs.
+pub struct Follow<'a> {
+    obs: &'a Observation,
+    /// The key known so far (the assignment's, or the program's once seen).
+    key: Option<i32>,
+    /// The id found after each run.
+    ids: Vec<Option<i32>>,
+}
+
+impl<'a> Follow<'a> {
+    pub fn new(assignment: &Assignment, obs: &'a Observation) -> Follow<'a> {
+        let key = match assignment.segment.find {
+            Find::Created => None,
+            Find::Key => assignment.fixed_key(),
+            Find::Argument => Some(obs.keys.first().copied().unwrap_or(obs.free_key).raw()),
+        };
+        Follow {
+            obs,
+            key,
+            ids: Vec::new(),
+        }
+    }
+
+    /// The snapshot right before run `r`, and right after it.
+    pub fn around(&self, r: usize) -> Option<(&'a Snapshot, &'a Snapshot)> {
+        let after = *self.obs.after_run.get(r)?;
+        Some((
+            self.obs.snapshots.get(after.checked_sub(1)?)?,
+            self.obs.snapshots.get(after)?,
+        ))
+    }
+
+    /// The ids of the segments run `r` made that are there after it.
+    pub fn made_by(&self, r: usize) -> Vec<&'a SegmentState> {
+        let Some((before, after)) = self.around(r) else {
+            return Vec::new();
+        };
+        let old: BTreeSet<i32> = before.segments.iter().map(|s| s.id).collect();
+        after
+            .segments
+            .iter()
+            .filter(|s| !old.contains(&s.id))
+            .collect()
+    }
+
+    /// The keys run `r`'s own `shmget` calls asked for and got (traced runs only).
+    fn keys_used(&self, r: usize) -> Vec<i32> {
+        let Some(run) = self.obs.runs.get(r) else {
+            return Vec::new();
+        };
+        run.timeline
+            .iter()
+            .flatten()
+            .filter_map(|e| match (&e.call, &e.ret) {
+                (Call::Shmget { key, .. }, Some(ret)) if ret.is_ok() => Some(*key),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The segment after run `r` (called for each run in order); `None`: there is none.
+    pub fn after(&mut self, r: usize) -> Option<SegmentState> {
+        let (_, after) = self.around(r)?;
+        let live = |s: &&SegmentState| s.mode & SHM_DEST == 0;
+        if self.key.is_none() {
+            // The key the program used: from its calls, or from a segment it made.
+            self.key = self.keys_used(r).into_iter().find(|k| *k != 0).or_else(|| {
+                let made = self.made_by(r);
+                made.iter().find(|s| s.key != 0).map(|s| s.key)
+            });
+        }
+        let found = match self.key {
+            Some(k) => after
+                .segments
+                .iter()
+                .filter(live)
+                .find(|s| s.key == k)
+                .cloned(),
+            // IPC_PRIVATE only: the one it made last.
+            None => self
+                .made_by(r)
+                .into_iter()
+                .rfind(|s| s.mode & SHM_DEST == 0)
+                .cloned(),
+        };
+        self.ids.push(found.as_ref().map(|s| s.id));
+        found
+    }
+
+    /// Whether run `r` created the segment found after it (`None`: none was found).
+    pub fn created_in(&self, r: usize) -> Option<bool> {
+        let id = (*self.ids.get(r)?)?;
+        let (before, _) = self.around(r)?;
+        Some(!before.segments.iter().any(|s| s.id == id))
+    }
+
+    /// The key followed, once known.
+    pub fn key(&self) -> Option<i32> {
+        self.key
+    }
+
+    /// Why no segment was found after run `r`, for a hint.
+    pub fn why_none(&self, r: usize) -> Option<String> {
+        let made = self.made_by(r);
+        if made.iter().any(|s| s.key == 0) {
+            return Some("the program made its segment with IPC_PRIVATE, which no later run can find: use a key of its own (a constant, or ftok on one of its files)".into());
+        }
+        let run = self.obs.runs.get(r);
+        let removed = run.and_then(|run| run.timeline.as_ref()).is_some_and(|t| {
+            t.iter().any(|e| {
+                matches!(e.call, Call::Shmctl { cmd, .. } if cmd & 0xff == 0)
+                    && e.ret.as_ref().is_some_and(|r| r.is_ok())
+            })
+        });
+        let declined = run.is_some_and(|run| {
+            run.exchanges.iter().any(|e| e.meaning == "delete: no")
+                && !run.exchanges.iter().any(|e| e.meaning == "delete: yes")
+        });
+        if removed && declined {
+            return Some("the program removed the segment (IPC_RMID) in a run that answered no to deleting it: the test of the answer is inverted (strcmp returns 0 when the strings are equal)".into());
+        }
+        if removed {
+            return Some("the program removed the segment (IPC_RMID) in this run, though it was not asked to".into());
+        }
+        let traced = run.is_some_and(|run| run.timeline.is_some());
+        if traced && self.keys_used(r).is_empty() {
+            return Some("the program made no successful shmget call in this run".into());
+        }
+        Some("no segment of the program's is there after this run: it removed it, or never created one".into())
+    }
+}

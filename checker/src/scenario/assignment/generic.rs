@@ -1,0 +1,203 @@
+//! The kit's generic checks, which hold for every assignment: each seen in a run becomes a
+//! [`Generic`], told as a failure or a note as the assignment weighs it, with its hint.
+
+use crate::assignment::{Assignment, CheckSetting, Weight};
+use crate::model::{Call, Observation, Termination};
+use crate::scenario::{signal_meaning, Check};
+
+use super::follow::Follow;
+
+/// A generic check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    LeakPerRun,
+    FtokFailed,
+    MissingShmdt,
+    AttachLoop,
+    WritePastSize,
+    Crash,
+    LoopAtEndOfInput,
+    RemoveWhileAttached,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::LeakPerRun,
+        Kind::FtokFailed,
+        Kind::MissingShmdt,
+        Kind::AttachLoop,
+        Kind::WritePastSize,
+        Kind::Crash,
+        Kind::LoopAtEndOfInput,
+        Kind::RemoveWhileAttached,
+    ];
+
+    /// Its name in the assignment file's `[checks]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::LeakPerRun => "leak_per_run",
+            Kind::FtokFailed => "ftok_failed",
+            Kind::MissingShmdt => "missing_shmdt",
+            Kind::AttachLoop => "attach_loop",
+            Kind::WritePastSize => "write_past_size",
+            Kind::Crash => "crash",
+            Kind::LoopAtEndOfInput => "loop_at_end_of_input",
+            Kind::RemoveWhileAttached => "remove_while_attached",
+        }
+    }
+
+    /// How the assignment counts it.
+    pub fn setting(self, a: &Assignment) -> CheckSetting {
+        let c = &a.checks;
+        match self {
+            Kind::LeakPerRun => c.leak_per_run,
+            Kind::FtokFailed => c.ftok_failed,
+            Kind::MissingShmdt => c.missing_shmdt,
+            Kind::AttachLoop => c.attach_loop,
+            Kind::WritePastSize => c.write_past_size,
+            Kind::Crash => c.crash,
+            Kind::LoopAtEndOfInput => c.loop_at_end_of_input,
+            Kind::RemoveWhileAttached => c.remove_while_attached,
+        }
+    }
+}
+
+/// A generic check seen in a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generic {
+    pub kind: Kind,
+    /// The run (0-based).
+    pub run: usize,
+    /// What was seen, and the likely mistake, in a sentence or two.
+    pub hint: String,
+}
+
+impl Generic {
+    /// Whether it explains why the run did not end by itself.
+    pub fn explains_stop(&self) -> bool {
+        matches!(self.kind, Kind::Crash | Kind::LoopAtEndOfInput)
+    }
+
+    /// The check it makes in the report.
+    pub fn check(&self, a: &Assignment) -> Check {
+        let weight = self.kind.setting(a).weight();
+        let failed = weight == Weight::Fail;
+        Check {
+            what: format!("run {}: {}", self.run + 1, self.kind.name()),
+            at: crate::scenario::ctx::Moment {
+                run: Some(self.run),
+                event: None,
+            },
+            field: "generic",
+            expected: "not seen".into(),
+            actual: "seen".into(),
+            passed: !failed,
+            skipped: None,
+            hint: failed.then(|| self.hint.clone()),
+            note: (!failed).then(|| self.hint.clone()),
+            explain: None,
+        }
+    }
+}
+
+/// How many successful `shmat`s in one run make a loop.
+const ATTACH_LOOP: u64 = 8;
+
+/// Looks for every generic check in run `r`, adding what it sees to `out`.
+pub fn look(
+    a: &Assignment,
+    obs: &Observation,
+    r: usize,
+    follow: &Follow<'_>,
+    out: &mut Vec<Generic>,
+) {
+    let Some(run) = obs.runs.get(r) else { return };
+    let mut see = |kind: Kind, hint: String| {
+        if kind.setting(a).weight() != Weight::Off && !out.iter().any(|g| g.kind == kind) {
+            out.push(Generic { kind, run: r, hint });
+        }
+    };
+    let made = follow.made_by(r);
+    let before = follow.around(r).map(|(b, _)| b.segments.len()).unwrap_or(0);
+    if made.iter().any(|s| s.key == 0) {
+        see(Kind::LeakPerRun, "each run makes a new segment with IPC_PRIVATE and leaves it behind: nothing finds it again. Use a key of the program's own (a constant, or ftok on one of its files)".into());
+    } else if made.len() > 1
+        || (!made.is_empty()
+            && before > 0
+            && follow
+                .key()
+                .is_some_and(|k| made.iter().all(|s| s.key != k)))
+    {
+        see(Kind::LeakPerRun, format!("this run left {} new segment(s) besides the one it works on: the key changes from run to run (the pid, the time, a counter), so every run makes another", made.len()));
+    }
+    if follow
+        .around(r)
+        .is_some_and(|(_, after)| after.segments.iter().any(|s| s.key == -1))
+    {
+        see(Kind::FtokFailed, "the key is 0xffffffff: ftok returned -1, because the file it names does not exist where the program runs (its path is relative to another folder, or the file was not handed in)".into());
+    }
+    for bytes in obs.contents.get(r).into_iter().flat_map(|m| m.values()) {
+        let n = bytes.written_past_size();
+        if n > 0 {
+            see(Kind::WritePastSize, format!("{n} byte(s) were written past the segment's size (into the rest of its last page): the text copied is longer than the segment, or the size given to shmget is smaller than what is written"));
+        }
+    }
+    match run.termination {
+        Termination::Signaled { signal, .. } => {
+            let last = run.timeline.as_ref().and_then(|t| {
+                t.iter()
+                    .rev()
+                    .find(|e| e.pid == run.pid && !matches!(e.call, Call::Exit { .. }))
+                    .map(|e| e.call.text())
+            });
+            let after = last.map_or(String::new(), |c| format!(" Its last shm call was {c}."));
+            see(
+                Kind::Crash,
+                format!("the program crashed: {}.{after}", signal_meaning(signal)),
+            );
+        }
+        Termination::TimedOut { .. }
+            if run.exchanges.last().is_some_and(|e| e.answered.is_none()) =>
+        {
+            see(Kind::LoopAtEndOfInput, "after its input ended (the answers ran out: end of file, as when a pipe or Ctrl-D ends it) the program kept going until it was stopped: check what scanf, fgets or getchar return (EOF, NULL) and stop then".into());
+        }
+        _ => {}
+    }
+    let Some(timeline) = &run.timeline else {
+        return;
+    };
+    let own = |pid: i32| pid == run.pid;
+    let attaches: u64 = timeline
+        .iter()
+        .filter(|e| {
+            own(e.pid)
+                && matches!(e.call, Call::Shmat { .. })
+                && e.ret.as_ref().is_some_and(|r| r.is_ok())
+        })
+        .map(|e| 1 + e.repeats)
+        .sum();
+    let detaches: u64 = timeline
+        .iter()
+        .filter(|e| {
+            own(e.pid)
+                && matches!(e.call, Call::Shmdt { .. })
+                && e.ret.as_ref().is_some_and(|r| r.is_ok())
+        })
+        .map(|e| 1 + e.repeats)
+        .sum();
+    if attaches >= ATTACH_LOOP {
+        see(Kind::AttachLoop, format!("the program attached {attaches} times in one run: shmat belongs before the loop, once"));
+    }
+    if attaches > detaches && matches!(run.termination, Termination::Exited { .. }) {
+        see(Kind::MissingShmdt, "the program exits without shmdt; exit detaches for it, but a program that attaches should detach when it is done (shmdt(addr))".into());
+    }
+    let rmid_attached = timeline.iter().any(|e| {
+        own(e.pid)
+            && matches!(e.call, Call::Shmctl { cmd, .. } if cmd & 0xff == 0)
+            && e.ret.as_ref().is_some_and(|r| r.is_ok())
+            && e.segment.as_ref().is_some_and(|s| s.nattch > 0)
+    });
+    if rmid_attached {
+        see(Kind::RemoveWhileAttached, "the program removed the segment (IPC_RMID) while still attached to it: Linux allows it (the segment goes at the last detach), but detaching first is the portable order".into());
+    }
+}

@@ -1,0 +1,192 @@
+//! Judging made-up observations: no program runs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::*;
+use crate::model::{RunRecord, SegmentBytes, Snapshot};
+
+const FILE: &str = r#"
+name = "t"
+[[scenario]]
+name = "two-runs"
+[[scenario.run]]
+answers = ["change: yes", "text: alpha", "delete: no"]
+expect = { segment = "exists", size_at_least = 200, text = "alpha" }
+[[scenario.run]]
+answers = ["change: no", "delete: no"]
+expect = { segment = "exists", same_segment = true, text = "alpha", shows_previous_text = true }
+"#;
+
+fn seg(id: i32, key: i32, size: usize) -> SegmentState {
+    SegmentState {
+        id,
+        key,
+        size,
+        mode: 0o666,
+        uid: 1000,
+        gid: 1000,
+        cuid: 1000,
+        cgid: 1000,
+        cpid: 50,
+        lpid: 50,
+        nattch: 0,
+        atime: 0,
+        dtime: 0,
+        ctime: 1_700_000_000,
+    }
+}
+
+fn run(stdout: &str) -> RunRecord {
+    RunRecord {
+        argv: vec!["prog".into()],
+        stdin: None,
+        pid: 50,
+        termination: Termination::Exited { code: 0 },
+        stdout: stdout.into(),
+        stderr: String::new(),
+        dropped: 0,
+        dropped_by_stream: Default::default(),
+        started: 1_700_000_000,
+        timeline: None,
+        survivors: Vec::new(),
+        children: 0,
+        left_namespace: false,
+        spawn_failed: None,
+        exchanges: Vec::new(),
+    }
+}
+
+fn bytes(text: &str, size: usize) -> SegmentBytes {
+    let mut b = text.as_bytes().to_vec();
+    b.resize(size, 0);
+    SegmentBytes {
+        bytes: b,
+        past_size: vec![0; 16],
+    }
+}
+
+/// Two runs; after each, `after[i]` with the text `texts[i]` in each segment.
+fn observation(after: [Vec<SegmentState>; 2], texts: [&str; 2], out: [&str; 2]) -> Observation {
+    let contents = after
+        .iter()
+        .zip(texts)
+        .map(|(segs, t)| {
+            segs.iter()
+                .map(|s| (s.id, bytes(t, s.size)))
+                .collect::<BTreeMap<_, _>>()
+        })
+        .collect();
+    let [a, b] = after;
+    Observation {
+        keys: Vec::new(),
+        free_key: shm::Key::new(0x5eed_00ff),
+        setup_ids: Vec::new(),
+        program_uid: 1000,
+        program_gid: 1000,
+        snapshots: vec![
+            Snapshot {
+                label: "before".into(),
+                segments: Vec::new(),
+            },
+            Snapshot {
+                label: "after run 1".into(),
+                segments: a,
+            },
+            Snapshot {
+                label: "after run 2".into(),
+                segments: b,
+            },
+        ],
+        runs: vec![run(out[0]), run(out[1])],
+        after_run: vec![1, 2],
+        contents,
+        initial_contents: Vec::new(),
+        tracing: Err("not traced".into()),
+    }
+}
+
+fn assignment() -> Assignment {
+    crate::assignment::parse(FILE, Path::new("t.toml")).unwrap()
+}
+
+#[test]
+fn a_segment_kept_at_the_programs_own_key_passes() {
+    let a = assignment();
+    let obs = observation(
+        [vec![seg(0, 0x1234, 256)], vec![seg(0, 0x1234, 256)]],
+        ["alpha", "alpha"],
+        ["created", "it holds alpha"],
+    );
+    let j = judge(&a, &a.scenarios[0], &obs);
+    assert_eq!(j.verdict, Verdict::Passed, "{:#?}", j.checks);
+    assert_eq!(j.earned, 1);
+}
+
+#[test]
+fn a_private_segment_per_run_is_a_leak_and_loses_the_text() {
+    let a = assignment();
+    let obs = observation(
+        [vec![seg(0, 0, 256)], vec![seg(0, 0, 256), seg(1, 0, 256)]],
+        ["alpha", ""],
+        ["", ""],
+    );
+    let j = judge(&a, &a.scenarios[0], &obs);
+    assert_eq!(j.verdict, Verdict::Failed);
+    assert!(
+        j.generic.iter().any(|g| g.kind == Kind::LeakPerRun),
+        "{:#?}",
+        j.generic
+    );
+}
+
+#[test]
+fn a_stored_newline_passes_with_a_note() {
+    let a = assignment();
+    let obs = observation(
+        [vec![seg(0, 7, 200)], vec![seg(0, 7, 200)]],
+        ["alpha\n", "alpha\n"],
+        ["", "alpha"],
+    );
+    let j = judge(&a, &a.scenarios[0], &obs);
+    assert_eq!(j.verdict, Verdict::Passed, "{:#?}", j.checks);
+    assert!(j
+        .checks
+        .iter()
+        .any(|c| c.note.as_deref().is_some_and(|n| n.contains("newline"))));
+}
+
+#[test]
+fn a_segment_too_small_fails_on_its_size_with_the_fix() {
+    let a = assignment();
+    let obs = observation(
+        [vec![seg(0, 7, 100)], vec![seg(0, 7, 100)]],
+        ["alpha", "alpha"],
+        ["", "alpha"],
+    );
+    let j = judge(&a, &a.scenarios[0], &obs);
+    let size = j
+        .checks
+        .iter()
+        .find(|c| c.field == "size" && !c.passed)
+        .unwrap();
+    assert!(size.hint.as_deref().unwrap().contains("at least 200"));
+}
+
+#[test]
+fn a_second_run_that_does_not_show_the_text_fails_that_check_alone() {
+    let a = assignment();
+    let obs = observation(
+        [vec![seg(0, 7, 256)], vec![seg(0, 7, 256)]],
+        ["alpha", "alpha"],
+        ["", "Change it?"],
+    );
+    let j = judge(&a, &a.scenarios[0], &obs);
+    let failed: Vec<&str> = j
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.what.as_str())
+        .collect();
+    assert_eq!(failed, ["run 2: shows what the segment held"]);
+}

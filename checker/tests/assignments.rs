@@ -1,0 +1,256 @@
+//! The shipped assignment (`assignments/shmegegge.toml`): its reference solution passes, and
+//! each of the student-like submissions in `checker/fixtures/assignments/shmegegge/` gets the
+//! verdict `verdicts.json` gives it, with its main defect named and its notes told, through
+//! `shmlab grade --assignment` (the CSV and the per-student reports).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{shmlab, workspace};
+
+fn assignment() -> PathBuf {
+    workspace().join("assignments/shmegegge.toml")
+}
+
+fn fixtures() -> PathBuf {
+    workspace().join("checker/fixtures/assignments/shmegegge")
+}
+
+#[derive(serde::Deserialize)]
+struct Expected {
+    name: String,
+    verdict: String,
+    #[serde(default)]
+    defect: String,
+    #[serde(default)]
+    notes: Vec<String>,
+}
+
+#[test]
+fn the_reference_solution_passes_every_scenario() {
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(assignment())
+        .arg("--dir")
+        .arg(workspace().join("assignments/shmegegge"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Score: 9/9. Verdict: PASS."), "{text}");
+}
+
+#[test]
+fn every_submission_gets_its_verdict_and_its_main_defect() {
+    let expected: Vec<Expected> =
+        serde_json::from_slice(&std::fs::read(fixtures().join("verdicts.json")).unwrap()).unwrap();
+    assert!(expected.len() >= 12);
+    let out = tempfile::tempdir().unwrap();
+    let status = shmlab()
+        .arg("grade")
+        .arg(fixtures())
+        .arg("--assignment")
+        .arg(assignment())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--timeout", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let csv = std::fs::read_to_string(out.path().join("grades.csv")).unwrap();
+    let mut wrong = Vec::new();
+    for e in &expected {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{},", e.name)))
+            .unwrap_or_else(|| panic!("{} is not in grades.csv:\n{csv}", e.name));
+        let report = std::fs::read_to_string(out.path().join(format!("{}.txt", e.name))).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.path().join(format!("{}.json", e.name))).unwrap(),
+        )
+        .unwrap();
+        let verdict = if json["passed"] == true {
+            "pass"
+        } else {
+            "fail"
+        };
+        if verdict != e.verdict {
+            wrong.push(format!(
+                "{}: {verdict}, expected {}\n{report}",
+                e.name, e.verdict
+            ));
+            continue;
+        }
+        assert!(line.contains(&format!(",{verdict},")), "{line}");
+        if !e.defect.is_empty() && !line.contains(&e.defect) {
+            wrong.push(format!(
+                "{}: main defect without \"{}\": {line}",
+                e.name, e.defect
+            ));
+        }
+        for n in &e.notes {
+            if !report.contains(n.as_str()) {
+                wrong.push(format!("{}: no note \"{n}\"\n{report}", e.name));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
+#[test]
+fn a_mistake_in_the_file_is_one_sentence_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    let text =
+        std::fs::read_to_string(assignment())
+            .unwrap()
+            .replacen("size_at_least", "size_atleast", 1);
+    std::fs::write(&file, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("size_atleast"))
+        .unwrap()
+        + 1;
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .args(["--program", "/bin/true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("bad.toml:{line}:")), "{err}");
+    assert!(err.contains("size_atleast"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn the_shipped_schema_is_the_one_the_types_make() {
+    let out = shmlab().args(["assignment", "schema"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let shipped =
+        std::fs::read_to_string(workspace().join("assignments/assignment.schema.json")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        shipped.trim(),
+        "regenerate it: shmlab assignment schema > assignments/assignment.schema.json"
+    );
+}
+
+#[test]
+fn the_skeleton_written_from_the_reference_is_one_the_reference_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    let out = shmlab()
+        .args(["assignment", "new", "--dir"])
+        .arg(workspace().join("assignments/shmegegge"))
+        .arg("--out")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("asked \"Change it? [y/n]\""), "{text}");
+    assert!(text.contains("size_at_least = 256"), "{text}");
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(workspace().join("assignments/shmegegge"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Not twice without --force.
+    let again = shmlab()
+        .args(["assignment", "new", "--program", "/bin/true", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn a_failing_submissions_report_shows_the_questions_the_answers_and_the_mistake() {
+    let out = shmlab()
+        .args(["check", "--isolation", "namespace", "--assignment"])
+        .arg(assignment())
+        .arg("--dir")
+        .arg(fixtures().join("never-deletes"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // From the first scenario on: the header names the machine's isolation and uid.
+    let body = &text[text.find("\nPASS first-run").expect("the first scenario")..];
+    let mut s = insta::Settings::clone_current();
+    for (re, with) in common::filters() {
+        s.add_filter(re, with);
+    }
+    s.bind(|| insta::assert_snapshot!("never_deletes_report", body));
+}
+
+/// An assignment that passes the key on the command line and sets up the segment first: the
+/// kit's own memo, as an instructor would grade it with a file.
+#[test]
+fn a_key_passed_as_an_argument_finds_the_segment_the_checker_set_up() {
+    let dir = common::shared_tempdir("shmlab-asgn-memo-");
+    let program = dir.path().join("memo");
+    // The solutions' lab.c and lab.h are the labs' own.
+    let lib = workspace().join("labs/c");
+    let built = std::process::Command::new("cc")
+        .arg("-o")
+        .arg(&program)
+        .arg(format!("-I{}", lib.display()))
+        .arg(workspace().join("solutions/c/memo.c"))
+        .arg(lib.join("lab.c"))
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let file = dir.path().join("memo.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "memo-like"
+[segment]
+find = "argument"
+[[scenario]]
+name = "existing"
+setup = [{ size = 4096, mode = "0600", text = "old words" }]
+[[scenario.run]]
+args = ["{key}"]
+answers = ["change: yes", "text: new words", "delete: no"]
+expect = { segment = "exists", text = "new words", shows_previous_text = true }
+[[scenario.run]]
+args = ["{key}"]
+answers = ["change: no", "delete: yes"]
+expect = { segment = "gone" }
+"#,
+    )
+    .unwrap();
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .arg("--program")
+        .arg(&program)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Score: 1/1. Verdict: PASS."), "{text}");
+}
