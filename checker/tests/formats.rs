@@ -253,7 +253,7 @@ fn a_crate_that_does_not_compile_carries_cargos_errors_in_the_json() {
         .find(|t| t["extra_data"]["outcome"] != "skipped")
         .unwrap();
     let output = t["output"].as_str().unwrap();
-    assert!(output.contains("crate does not compile"), "{t:#}");
+    assert!(output.contains("does not compile"), "{t:#}");
     assert!(
         output.contains("nope"),
         "cargo's error is in the output: {t:#}"
