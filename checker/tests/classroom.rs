@@ -453,13 +453,14 @@ fn classroom_gives_a_correct_repository_full_marks_a_buggy_one_partial_and_a_bro
 
     // Buggy: create still the untouched starter.
     let r = runner(dir.path(), &cargo);
-    labs_from(&r, &|lab| {
-        if lab == "create" {
-            "checker/starters/rust/create.rs".into()
-        } else {
-            format!("solutions/src/bin/solution-{lab}.rs")
-        }
-    });
+    labs_from(&r, &|lab| format!("solutions/src/bin/solution-{lab}.rs"));
+    let starter = shmlab_checker::app::starters::derive(
+        &r.kit,
+        shmlab_checker::model::Lab::Create,
+        shmlab_checker::plan::Track::Rust,
+    )
+    .unwrap();
+    std::fs::write(r.kit.join("labs/src/bin/create.rs"), starter).unwrap();
     let job = r.run(&yaml, "", &|| {});
     assert_eq!(job.points, Some((46.0, 52)), "{:#?}", job.results);
     assert_eq!(
