@@ -458,18 +458,13 @@ fn classroom_gives_a_correct_repository_full_marks_a_buggy_one_partial_and_a_bro
     let r = runner(dir.path(), &cargo);
     labs_from(&r, &|lab| format!("solutions/src/bin/solution-{lab}.rs"));
     // The untouched starter, as a fresh clone hands it out (derived from its solution).
-    let starters = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    shmlab_checker::app::starters::write_pristine(
+    let starter = shmlab_checker::app::starters::derive(
         &r.kit,
+        shmlab_checker::model::Lab::Create,
         shmlab_checker::plan::Track::Rust,
-        starters.path(),
     )
     .unwrap();
-    std::fs::copy(
-        starters.path().join("create.rs"),
-        r.kit.join("labs/src/bin/create.rs"),
-    )
-    .unwrap();
+    std::fs::write(r.kit.join("labs/src/bin/create.rs"), starter).unwrap();
     let job = r.run(&yaml, "", &|| {});
     assert_eq!(job.points, Some((46.0, 52)), "{:#?}", job.results);
     assert_eq!(

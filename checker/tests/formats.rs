@@ -217,3 +217,45 @@ fn colour_follows_color_and_the_environment_and_never_reaches_a_file_by_itself()
     );
     assert!(coloured(&["--color", "always"], &[], true));
 }
+
+/// The Rust track: a kit whose labs crate does not compile (made here, with no dependency).
+#[test]
+fn a_crate_that_does_not_compile_carries_cargos_errors_in_the_json() {
+    let kit = scratch();
+    std::fs::write(
+        kit.path().join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"labs\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(kit.path().join("labs/src/bin")).unwrap();
+    std::fs::write(
+        kit.path().join("labs/Cargo.toml"),
+        "[package]\nname = \"shmlab-labs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        kit.path().join("labs/src/bin/create.rs"),
+        "fn main() { nope }\n",
+    )
+    .unwrap();
+    let out = shmlab()
+        .current_dir(kit.path())
+        .env("CARGO_TARGET_DIR", kit.path().join("target"))
+        .args(["check", "create", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = doc["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["extra_data"]["outcome"] != "skipped")
+        .unwrap();
+    let output = t["output"].as_str().unwrap();
+    assert!(output.contains("does not compile"), "{t:#}");
+    assert!(
+        output.contains("nope"),
+        "cargo's error is in the output: {t:#}"
+    );
+}

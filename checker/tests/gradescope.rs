@@ -218,19 +218,26 @@ fn rust_project(labs: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
     files
 }
 
+/// A C submission: the C solutions of `labs` as a student hands them in (no markers), with
+/// the kit's `lab.c` and `lab.h`.
 fn c_sources(labs: &[&str]) -> Vec<(String, Vec<u8>, u32)> {
-    let mut files = vec![
-        file("lab.c", read("labs/c/lab.c"), 0o644),
-        file("lab.h", read("labs/c/lab.h"), 0o644),
-    ];
-    for lab in labs {
-        files.push(file(
-            &format!("{lab}.c"),
-            read(&format!("solutions/c/{lab}.c")),
-            0o644,
-        ));
-    }
-    files
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-c-submission-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let labs: Vec<shmlab_checker::model::Lab> = labs
+        .iter()
+        .map(|l| shmlab_checker::model::Lab::from_name(l).unwrap())
+        .collect();
+    shmlab_checker::app::starters::write_c_solutions(&workspace(), dir.path(), &labs).unwrap();
+    std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            file(&name, std::fs::read(e.path()).unwrap(), 0o644)
+        })
+        .collect()
 }
 
 fn assert_full_marks(doc: &serde_json::Value, what: &str) {
@@ -379,6 +386,34 @@ int main(void) {{
         "{doc:#}"
     );
     std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        image.left_running().is_empty(),
+        "{:?}",
+        image.left_running()
+    );
+
+    // Its own limit (the instructor's --limit, here 4 s), below the platform's: the same.
+    let settings = image.path().join("source/shmlab-gradescope.json");
+    let mut chosen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    chosen["limit_secs"] = 4.into();
+    std::fs::write(&settings, chosen.to_string()).unwrap();
+    let started = Instant::now();
+    let out = image.command().output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "{:?}",
+        started.elapsed()
+    );
+    let doc = image.results();
+    assert!(
+        doc["output"]
+            .as_str()
+            .unwrap()
+            .contains("stopped after 4 s, the autograder's limit"),
+        "{doc:#}"
+    );
     assert!(
         image.left_running().is_empty(),
         "{:?}",
