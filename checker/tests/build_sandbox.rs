@@ -53,28 +53,12 @@ fn cargo_project(dir: &Path, bins: &[(&str, String)], build_rs: Option<String>) 
     let labs = workspace().join("labs");
     std::fs::create_dir_all(dir.join("src/bin")).unwrap();
     std::fs::copy(labs.join("Cargo.toml"), dir.join("Cargo.toml")).unwrap();
-    copy_dir(&labs.join("src"), &dir.join("src"));
+    common::copy_library(&labs.join("src"), &dir.join("src"));
     for (name, source) in bins {
         std::fs::write(dir.join(format!("src/bin/{name}.rs")), source).unwrap();
     }
     if let Some(b) = build_rs {
         std::fs::write(dir.join("build.rs"), b).unwrap();
-    }
-}
-
-/// Copies the kit's library sources (not its binaries).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap();
-        if path.is_dir() {
-            if name != "bin" {
-                copy_dir(&path, &to.join(name));
-            }
-        } else {
-            std::fs::copy(&path, to.join(name)).unwrap();
-        }
     }
 }
 

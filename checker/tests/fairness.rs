@@ -5,32 +5,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{json_report, outcomes, require_root, shared_tempdir, shmlab, workspace};
-
-/// Starts `exe ARGS` as `uid` and waits until it says "ready".
-fn start_as(uid: u32, exe: &Path, args: &[&str]) -> std::process::Child {
-    let mut child = Command::new("setpriv")
-        .args([
-            format!("--reuid={uid}"),
-            format!("--regid={uid}"),
-            "--clear-groups".into(),
-        ])
-        .arg(exe)
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready");
-    child
-}
+use common::{json_report, outcomes, require_root, shared_tempdir, shmlab, start_as, workspace};
 
 /// Kills the child when dropped.
 struct Killed(std::process::Child);

@@ -159,25 +159,9 @@ fn cargo_submission(dir: &Path, create: &str) {
     let labs = workspace().join("labs");
     std::fs::create_dir_all(dir).unwrap();
     std::fs::copy(labs.join("Cargo.toml"), dir.join("Cargo.toml")).unwrap();
-    copy_library(&labs.join("src"), &dir.join("src"));
+    common::copy_library(&labs.join("src"), &dir.join("src"));
     std::fs::create_dir_all(dir.join("src/bin")).unwrap();
     std::fs::write(dir.join("src/bin/create.rs"), create).unwrap();
-}
-
-/// The labs' library sources, every folder but `bin`.
-fn copy_library(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap();
-        if path.is_dir() {
-            if name != "bin" {
-                copy_library(&path, &to.join(name));
-            }
-        } else {
-            std::fs::copy(&path, to.join(name)).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{as_user, json_report, require_root, shared_tempdir, shmlab, workspace};
@@ -78,18 +76,7 @@ fn take_threads_when_asked(
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        let mut child = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&holder)
-            .args(["150", "30"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready");
+        let child = common::start_as(65534, &holder, &["150", "30"]);
         let mut ok = handoff.into_os_string();
         ok.push(".ok");
         std::fs::write(ok, "").unwrap();

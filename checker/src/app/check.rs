@@ -306,7 +306,7 @@ pub fn check_prepared_with(
 }
 
 /// Whom the programs run as: the checker's own uid, or, as root, the run's.
-fn runs_as() -> RunsAs {
+pub(crate) fn runs_as() -> RunsAs {
     let uid = nix::unistd::geteuid();
     if !uid.is_root() {
         return RunsAs::OwnUid(uid.as_raw());

@@ -502,15 +502,21 @@ pub fn check_args(run: &RunOptions) -> Vec<String> {
     args
 }
 
+/// Makes the folder a grade writes into (`--out`): one that is a file, or cannot be made, is
+/// the instructor's to fix.
+pub(crate) fn make_out(out: &std::path::Path) -> Result<(), Fatal> {
+    if out.exists() && !out.is_dir() {
+        return Err(Fatal::OutNotADirectory(out.to_path_buf()));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Fatal::OutUnwritable {
+        path: out.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
 /// `shmlab grade SUBMISSIONS_DIR`: grades every submission and writes the CSV.
 pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
-    if plan.out.exists() && !plan.out.is_dir() {
-        return Err(Fatal::OutNotADirectory(plan.out.clone()));
-    }
-    std::fs::create_dir_all(&plan.out).map_err(|e| Fatal::OutUnwritable {
-        path: plan.out.clone(),
-        reason: e.to_string(),
-    })?;
+    make_out(&plan.out)?;
     if students(&plan.submissions, &plan.out)
         .map_err(Fatal::Grade)?
         .is_empty()

@@ -196,6 +196,44 @@ pub fn removed_at_exit(dir: tempfile::TempDir) -> PathBuf {
     path
 }
 
+/// Copies the labs' library sources under `from` (every folder but `bin`) to `to`.
+pub fn copy_library(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap();
+        if path.is_dir() {
+            if name != "bin" {
+                copy_library(&path, &to.join(name));
+            }
+        } else {
+            std::fs::copy(&path, to.join(name)).unwrap();
+        }
+    }
+}
+
+/// Starts `exe ARGS` as `uid` (no groups) and waits until it says "ready" on stdout.
+pub fn start_as(uid: u32, exe: &Path, args: &[&str]) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new("setpriv")
+        .args([
+            format!("--reuid={uid}"),
+            format!("--regid={uid}"),
+            "--clear-groups".into(),
+        ])
+        .arg(exe)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    child
+}
+
 /// A copy of the `shmlab` binary where every user can run it.
 pub fn reachable_checker() -> (tempfile::TempDir, PathBuf) {
     let dir = shared_tempdir("shmlab-bin-");

@@ -46,13 +46,7 @@ pub fn grade(plan: &AssignmentGradePlan) -> Result<u8, Fatal> {
     if names.is_empty() {
         return Err(Fatal::EmptyClass(plan.submissions.clone()));
     }
-    if plan.out.exists() && !plan.out.is_dir() {
-        return Err(Fatal::OutNotADirectory(plan.out.clone()));
-    }
-    std::fs::create_dir_all(&plan.out).map_err(|e| Fatal::OutUnwritable {
-        path: plan.out.clone(),
-        reason: e.to_string(),
-    })?;
+    crate::app::grade::make_out(&plan.out)?;
     let builds = tempfile::tempdir().map_err(Fatal::Grade)?;
     // Built and made ready first: a user namespace, once entered, hides other uids' files.
     let programs: Vec<_> = names

@@ -19,7 +19,6 @@ use crate::assignment::{self, Assignment, Find, ScenarioSpec, Visibility};
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::plan::{AssignmentPlan, AssignmentSource, Format};
 use crate::report::assignment::{render_human, render_json, AssignmentReport, ScenarioResult};
-use crate::report::RunsAs;
 use crate::run::{self, Environment, Program, RunOutcome};
 use crate::scenario::answer::{Script, Vocabulary};
 use crate::scenario::assignment::{judge, Kind};
@@ -182,22 +181,10 @@ pub fn check_program(
         program: shown,
         problem,
         isolation: env.isolation.clone(),
-        runs_as: runs_as(),
+        runs_as: super::check::runs_as(),
         tracing: env.tracing.clone().err(),
         scenarios,
         generic_points,
-    }
-}
-
-fn runs_as() -> RunsAs {
-    let uid = nix::unistd::geteuid();
-    if !uid.is_root() {
-        return RunsAs::OwnUid(uid.as_raw());
-    }
-    let user = run::program::run_user();
-    RunsAs::RunUid {
-        uid: user.id,
-        own: user.own.clone(),
     }
 }
 
