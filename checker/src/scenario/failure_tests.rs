@@ -94,3 +94,21 @@ fn an_efault_of_ipc_stat_names_the_buffer() {
         "{hint}"
     );
 }
+
+#[test]
+fn a_key_word_of_any_shape_never_panics() {
+    for word in [
+        "-0x-8000000000000000",
+        "0x",
+        "-",
+        "+",
+        "0",
+        "00",
+        "0xffffffff",
+        "99999999999999999999",
+        "-2147483649",
+    ] {
+        let hint = hint_for(&["detach", word], vec![shmget(0, 0, libc::EINVAL)]);
+        assert!(!hint.is_empty(), "{word}");
+    }
+}

@@ -423,7 +423,11 @@ fn parse_key(word: &str) -> Option<i32> {
     } else {
         digits.parse::<i64>().ok()?
     };
-    let value = if negative { -value } else { value };
+    let value = if negative {
+        value.checked_neg()?
+    } else {
+        value
+    };
     // A key is a 32-bit int: 0xffffffff on the command line is the key -1.
     (i64::from(i32::MIN)..=i64::from(u32::MAX))
         .contains(&value)
