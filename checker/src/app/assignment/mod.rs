@@ -15,10 +15,12 @@ pub use skeleton::new;
 
 use super::check::environment;
 use super::write_out;
-use crate::assignment::{self, Assignment, Find, ScenarioSpec, Visibility};
+use crate::assignment::{self, Assignment, Find, ScenarioSpec};
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::plan::{AssignmentPlan, AssignmentSource, Format};
-use crate::report::assignment::{render_human, render_json, AssignmentReport, ScenarioResult};
+use crate::report::assignment::{
+    render_human, render_json, AssignmentReport, GenericPoints, ScenarioResult,
+};
 use crate::run::{self, Environment, Program, RunOutcome};
 use crate::scenario::answer::{Script, Vocabulary};
 use crate::scenario::assignment::{judge, Kind};
@@ -94,15 +96,6 @@ impl Prepared {
     }
 }
 
-fn visibility(v: Visibility) -> &'static str {
-    match v {
-        Visibility::Visible => "visible",
-        Visibility::Hidden => "hidden",
-        Visibility::AfterDueDate => "after_due_date",
-        Visibility::AfterPublished => "after_published",
-    }
-}
-
 /// Runs every scenario of `a` on `program` (or reports `problem` for each).
 pub fn check_program(
     env: &Environment,
@@ -111,7 +104,7 @@ pub fn check_program(
     shown: String,
 ) -> AssignmentReport {
     let mut scenarios = Vec::new();
-    let mut seen: Vec<Kind> = Vec::new();
+    let mut seen: Vec<(Kind, String, String)> = Vec::new();
     let problem = program.as_ref().err().cloned();
     for spec in &a.scenarios {
         let base = ScenarioResult {
@@ -119,7 +112,7 @@ pub fn check_program(
             title: spec.title.clone(),
             points: spec.points,
             earned: 0,
-            visibility: visibility(spec.visibility),
+            visibility: spec.visibility,
             verdict: Verdict::Failed,
             checks: Vec::new(),
             runs: Vec::new(),
@@ -128,11 +121,23 @@ pub fn check_program(
             scenarios.push(base);
             continue;
         };
+        if run::process::interrupted() {
+            // Stopped (SIGTERM, SIGINT): what was not reached is said, and not counted.
+            scenarios.push(ScenarioResult {
+                verdict: Verdict::Error("the checker was interrupted before this scenario".into()),
+                ..base
+            });
+            continue;
+        }
         let prepared = Prepared::of(a, spec);
         let result = match run::run_playbook(env, prepared.playbook(), program) {
             RunOutcome::Observed(obs) => match caught::catch(|| judge(a, spec, &obs)) {
                 Ok(j) => {
-                    seen.extend(j.generic.iter().map(|g| g.kind));
+                    seen.extend(
+                        j.generic
+                            .iter()
+                            .map(|g| (g.kind, spec.name.clone(), g.hint.clone())),
+                    );
                     ScenarioResult {
                         earned: j.earned,
                         verdict: j.verdict,
@@ -160,19 +165,18 @@ pub fn check_program(
             },
         };
         scenarios.push(result);
-        if run::process::interrupted() {
-            break;
-        }
     }
     let generic_points = Kind::ALL
         .iter()
         .filter(|k| k.setting(a).points() > 0)
-        .map(|k| {
-            (
-                k.name(),
-                k.setting(a).points(),
-                problem.is_none() && !seen.contains(k),
-            )
+        .map(|&kind| GenericPoints {
+            kind,
+            points: kind.setting(a).points(),
+            seen: seen
+                .iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, scenario, hint)| (scenario.clone(), hint.clone()))
+                .collect(),
         })
         .collect();
     AssignmentReport {
@@ -191,6 +195,19 @@ pub fn check_program(
 /// The assignment file, read.
 pub fn load(path: &Path) -> Result<Assignment, Fatal> {
     assignment::load(path).map_err(|e| Fatal::Usage(UsageError::Assignment(e)))
+}
+
+/// The assignment file, read, and its text as written.
+pub fn load_with_text(path: &Path) -> Result<(Assignment, String), Fatal> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Fatal::Usage(UsageError::Assignment(assignment::AssignmentError {
+            path: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: format!("cannot be read: {e}"),
+        }))
+    })?;
+    Ok((load_text(&text, path)?, text))
 }
 
 /// An assignment from its text (named `path` in errors).
@@ -245,20 +262,36 @@ pub fn check(plan: &AssignmentPlan) -> Result<u8, Fatal> {
         _ => render_human(&report, plan.verbose, o),
     };
     match &plan.output {
-        Some(path) => {
-            let mut f = std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            render(&mut f).map_err(Fatal::Write)?;
-        }
+        Some(path) => write_file(path, render)?,
         None => write_out(render)?,
+    }
+    if let Some(path) = &plan.text {
+        write_file(path, |o| render_human(&report, false, o))?;
+    }
+    if let Some(path) = &plan.gradescope {
+        let results = crate::report::assignment::results(&report, Default::default());
+        write_file(path, |o| {
+            serde_json::to_writer_pretty(&mut *o, &results).map_err(std::io::Error::from)?;
+            writeln!(o)
+        })?;
     }
     Ok(if report.passed() {
         exit_codes::OK
     } else {
         exit_codes::FAILED
     })
+}
+
+/// Writes `render`'s report into the file at `path`.
+fn write_file(
+    path: &Path,
+    render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Fatal> {
+    let mut f = std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    render(&mut f).map_err(Fatal::Write)
 }
 
 /// `shmlab assignment schema`: the JSON Schema of assignment files.
