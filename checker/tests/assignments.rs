@@ -254,3 +254,62 @@ expect = { segment = "gone" }
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("Score: 1/1. Verdict: PASS."), "{text}");
 }
+
+/// Copies the fixtures `names` into a class folder of their own.
+fn class_of(names: &[&str]) -> tempfile::TempDir {
+    let class = common::shared_tempdir("shmlab-asgn-class-");
+    for name in names {
+        let ok = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(fixtures().join(name))
+            .arg(class.path().join(name))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{name}");
+    }
+    class
+}
+
+fn grade_csv(class: &std::path::Path, jobs: &str) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let done = shmlab()
+        .arg("grade")
+        .arg(class)
+        .arg("--assignment")
+        .arg(assignment())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--timeout", "3", "--jobs", jobs])
+        .output()
+        .unwrap();
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    for report in ["yesno-ftok.txt", "yesno-ftok.json", "never-deletes.txt"] {
+        assert!(out.path().join(report).is_file(), "{report}");
+    }
+    std::fs::read_to_string(out.path().join("grades.csv")).unwrap()
+}
+
+/// Submissions checked two at a time share nothing (a namespace, a work folder, a terminal
+/// and a uid each): the grades are those of one at a time, row for row.
+#[test]
+fn grading_two_at_a_time_gives_the_grades_of_one_at_a_time() {
+    let class = class_of(&[
+        "yesno-ftok",
+        "never-deletes",
+        "python-plain",
+        "ipc-private",
+        "menu-numbers",
+    ]);
+    let one = grade_csv(class.path(), "1");
+    let two = grade_csv(class.path(), "2");
+    assert_eq!(one.lines().count(), 6, "{one}");
+    assert!(one.contains("\nyesno-ftok,9,9,pass,"), "{one}");
+    assert!(one.contains("\nnever-deletes,6,9,fail,"), "{one}");
+    assert_eq!(one, two);
+}

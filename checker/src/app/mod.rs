@@ -14,6 +14,7 @@ pub mod grade;
 pub mod gradescope;
 pub mod inspect;
 pub mod learn;
+pub mod pool;
 pub mod programs;
 pub mod progress;
 pub mod starters;

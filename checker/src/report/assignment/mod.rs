@@ -305,19 +305,41 @@ fn render_run(i: usize, run: &RunRecord, verbose: bool, out: &mut dyn Write) -> 
     Ok(())
 }
 
-/// The report as JSON: the grade, each scenario with its checks and runs.
+/// What a grade reads of a report's JSON: the score, the verdict and the main defect.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub score: u32,
+    pub max_score: u32,
+    pub passed: bool,
+    /// The main defect, when it failed.
+    pub main_defect: Option<String>,
+}
+
+impl Summary {
+    pub fn of(r: &AssignmentReport) -> Summary {
+        let (score, max_score) = r.score();
+        Summary {
+            score,
+            max_score,
+            passed: r.passed(),
+            main_defect: r.main_defect().filter(|_| !r.passed()),
+        }
+    }
+}
+
+/// The report as JSON: the grade ([`Summary`]), each scenario with its checks and runs.
 pub fn json_value(r: &AssignmentReport) -> serde_json::Value {
-    let (score, max) = r.score();
+    let summary = Summary::of(r);
     serde_json::json!({
         "assignment": r.name,
         "program": r.program,
         "problem": r.problem,
         "isolation": r.isolation.mode.to_string(),
         "tracing": r.tracing.is_none(),
-        "score": score,
-        "max_score": max,
-        "passed": r.passed(),
-        "main_defect": r.main_defect().filter(|_| !r.passed()),
+        "score": summary.score,
+        "max_score": summary.max_score,
+        "passed": summary.passed,
+        "main_defect": summary.main_defect,
         "scenarios": r.scenarios.iter().map(|s| serde_json::json!({
             "name": s.name,
             "title": s.title,
