@@ -313,3 +313,57 @@ fn grading_two_at_a_time_gives_the_grades_of_one_at_a_time() {
     assert!(one.contains("\nnever-deletes,6,9,fail,"), "{one}");
     assert_eq!(one, two);
 }
+
+/// An assignment that fixes the key, with a segment set up first: made at that key, so the
+/// program (whose key is that constant, 4321) finds the text the checker left there.
+#[test]
+fn a_fixed_keys_setup_segment_is_the_one_the_program_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fixed.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "fixed-key"
+[segment]
+find = "key"
+key = "4321"
+[[scenario]]
+name = "existing"
+setup = [{ size = 256, mode = "0666", text = "old words" }]
+[[scenario.run]]
+answers = ["change: no", "delete: no"]
+expect = { segment = "exists", size = 256, text = "old words", shows_previous_text = true }
+[[scenario.run]]
+answers = ["change: yes", "text: new words", "delete: no"]
+expect = { segment = "exists", same_segment = true, text = "new words", shows_previous_text = true }
+"#,
+    )
+    .unwrap();
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(fixtures().join("never-deletes"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Score: 1/1. Verdict: PASS."), "{text}");
+    // The same file with find = "created" cannot know where to make it: refused, where.
+    let created = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("find = \"key\"", "find = \"created\"");
+    std::fs::write(&file, created).unwrap();
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .args(["--program", "/bin/true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("fixed.toml:8:1: scenario `existing` sets up a segment"),
+        "{err}"
+    );
+}

@@ -233,8 +233,9 @@ pub struct ScenarioSpec {
     pub points: u32,
     #[serde(default)]
     pub visibility: Visibility,
-    /// Segments the checker creates first, at the key it passes as `{key}` (with
-    /// `find = "argument"` only).
+    /// Segments the checker creates first: at the key it passes as `{key}` with
+    /// `find = "argument"`, at the assignment's key with `find = "key"`. Not with
+    /// `find = "created"`: the key a submission will use is its own, unknown beforehand.
     #[serde(default)]
     pub setup: Vec<SetupSegment>,
     /// The runs, in order.
@@ -436,41 +437,46 @@ pub struct Expect {
 }
 
 impl Assignment {
-    /// What the types cannot say: a word to find in the file near the mistake, and the
-    /// sentence.
-    pub(super) fn validate(&self) -> Result<(), (Option<String>, String)> {
+    /// What the types cannot say: where in the file the mistake is (words to find in turn,
+    /// each after the one before: the scenario's name, then its key), and the sentence.
+    pub(super) fn validate(&self) -> Result<(), (Vec<String>, String)> {
         if self.scenarios.is_empty() {
-            return Err((None, "the assignment has no [[scenario]]".into()));
+            return Err((Vec::new(), "the assignment has no [[scenario]]".into()));
         }
         let mut names = std::collections::BTreeSet::new();
         for s in &self.scenarios {
+            let name = format!("\"{}\"", s.name);
             if !names.insert(&s.name) {
                 return Err((
-                    Some(format!("\"{}\"", s.name)),
+                    vec![name.clone(), name],
                     format!("two scenarios are named `{}`: names must differ", s.name),
                 ));
             }
             if s.runs.is_empty() {
                 return Err((
-                    Some(format!("\"{}\"", s.name)),
+                    vec![name],
                     format!("scenario `{}` has no [[scenario.run]]", s.name),
                 ));
             }
-            if !s.setup.is_empty() && self.segment.find != Find::Argument {
+            if !s.setup.is_empty() && self.segment.find == Find::Created {
                 return Err((
-                    Some("setup".into()),
-                    format!("scenario `{}` sets up a segment, which the checker makes at the key it passes as {{key}}: use find = \"argument\"", s.name),
+                    vec![name, "setup".into()],
+                    format!("scenario `{}` sets up a segment, but with find = \"created\" the checker cannot know the key a submission will use (each picks its own, and ftok's depends on the folder it runs in): let the scenario's first run create the segment, or fix the key (find = \"key\") or pass it (find = \"argument\")", s.name),
                 ));
             }
         }
         match (self.segment.find, &self.segment.key) {
             (Find::Key, None) => Err((
-                Some("find".into()),
+                vec!["find".into()],
                 "find = \"key\" needs the key: key = \"0x1234\"".into(),
             )),
             (Find::Key, Some(k)) if self.fixed_key().is_none() => Err((
-                Some(k.clone()),
+                vec![k.clone()],
                 format!("`{k}` is not a key: write it in hex (0x1234) or decimal"),
+            )),
+            (Find::Key, Some(_)) if self.fixed_key() == Some(0) => Err((
+                vec!["key".into()],
+                "key 0 is IPC_PRIVATE, which no second run can find: choose another key".into(),
             )),
             _ => Ok(()),
         }

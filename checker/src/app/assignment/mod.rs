@@ -43,7 +43,10 @@ impl Prepared {
                 let mut spec = SegmentSpec::new(seg.size, seg.mode.0);
                 spec.contents = seg.text.as_bytes().to_vec();
                 spec.contents.push(0);
-                spec
+                match (a.segment.find, a.fixed_key()) {
+                    (Find::Key, Some(key)) => spec.at_key(key),
+                    _ => spec,
+                }
             })
             .collect();
         let key_arg = if setup.is_empty() {
