@@ -367,3 +367,84 @@ expect = { segment = "exists", same_segment = true, text = "new words", shows_pr
         "{err}"
     );
 }
+
+/// Files the assignment lists that a submission lacks are made in the runs' folder (empty,
+/// or with the text the file gives), and the report notes it: the program still runs.
+#[test]
+fn a_listed_file_the_submission_lacks_is_made_and_noted() {
+    let dir = common::shared_tempdir("shmlab-asgn-files-");
+    let sub = dir.path().join("alice");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(
+        sub.join("shm.c"),
+        r#"#include <stdio.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+int main(void)
+{
+    key_t key = ftok("keyfile", 'k');
+    if (key == -1) { perror("ftok"); return 1; }
+    int id = shmget(key, 256, IPC_CREAT | 0666);
+    if (id == -1) { perror("shmget"); return 1; }
+    FILE *f = fopen("data/greeting.txt", "r");
+    char line[64] = "";
+    if (f) { fgets(line, sizeof line, f); fclose(f); }
+    printf("greeting: %s\n", line);
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    let file = dir.path().join("files.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "files"
+[program]
+files = ["keyfile", { name = "data/greeting.txt", text = "hello from the file" }]
+[checks]
+leak_per_run = "off"
+[[scenario]]
+name = "runs"
+[[scenario.run]]
+expect = { segment = "exists", output_contains = ["greeting: hello from the file"] }
+"#,
+    )
+    .unwrap();
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(&sub)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("note: keyfile is not in the submission: the checker made it (empty)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: data/greeting.txt is not in the submission: the checker made it (with the text the assignment gives)"),
+        "{text}"
+    );
+    assert!(
+        !sub.join("keyfile").exists(),
+        "the submission is never written"
+    );
+    // Handed in, the student's own is used, and nothing is noted.
+    std::fs::create_dir(sub.join("data")).unwrap();
+    std::fs::write(sub.join("data/greeting.txt"), "mine\n").unwrap();
+    std::fs::write(sub.join("keyfile"), "").unwrap();
+    let out = shmlab()
+        .args(["check", "-v", "--assignment"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(&sub)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("not in the submission"), "{text}");
+    assert!(text.contains("greeting: mine"), "{text}");
+}

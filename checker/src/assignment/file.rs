@@ -51,10 +51,61 @@ pub struct ProgramSpec {
     /// matches. Empty: the one executable the build made, or the only one there is.
     #[serde(default)]
     pub name: String,
-    /// Files the program expects in its folder (the file given to `ftok`, say): a submission
-    /// without one is not run, and the report says which is missing.
+    /// Files the program expects in its folder: a name (`"keyfile"`, the file given to
+    /// `ftok`, say), made empty in the runs' folder when the submission lacks it, or
+    /// `{ name = "...", text = "..." }`, made with that text. Either way the report notes it.
     #[serde(default)]
-    pub files: Vec<String>,
+    pub files: Vec<ExtraFile>,
+}
+
+/// A file the program expects in its folder.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ExtraFile {
+    /// Its name (a path in the submission's folder): made empty when missing.
+    Name(String),
+    /// Its name and what it holds, made so when missing.
+    Given {
+        name: String,
+        #[serde(default)]
+        text: String,
+    },
+}
+
+impl ExtraFile {
+    /// Its path in the submission's folder.
+    pub fn name(&self) -> &str {
+        match self {
+            ExtraFile::Name(n) | ExtraFile::Given { name: n, .. } => n,
+        }
+    }
+
+    /// What it holds when the checker makes it.
+    pub fn text(&self) -> &str {
+        match self {
+            ExtraFile::Name(_) => "",
+            ExtraFile::Given { text, .. } => text,
+        }
+    }
+
+    /// Whether the file gives what it holds.
+    pub fn is_given(&self) -> bool {
+        matches!(self, ExtraFile::Given { .. })
+    }
+
+    /// Whether its name stays inside the submission's folder: relative, no `..`.
+    fn is_inside(&self) -> bool {
+        let p = std::path::Path::new(self.name());
+        !self.name().is_empty()
+            && p.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+            && p.components()
+                .any(|c| matches!(c, std::path::Component::Normal(_)))
+    }
 }
 
 fn default_sources() -> Vec<String> {
@@ -442,6 +493,12 @@ impl Assignment {
     pub(super) fn validate(&self) -> Result<(), (Vec<String>, String)> {
         if self.scenarios.is_empty() {
             return Err((Vec::new(), "the assignment has no [[scenario]]".into()));
+        }
+        if let Some(f) = self.program.files.iter().find(|f| !f.is_inside()) {
+            return Err((
+                vec!["files".into(), format!("\"{}\"", f.name())],
+                format!("`{}` is not a file of the submission's folder: name it from there, without `..` (\"keyfile\", \"data/in.txt\")", f.name()),
+            ));
         }
         let mut names = std::collections::BTreeSet::new();
         for s in &self.scenarios {

@@ -108,3 +108,28 @@ fn the_shipped_assignment_reads() {
     let a = load(&path).unwrap();
     assert_eq!(a.name, "shmegegge");
 }
+
+#[test]
+fn a_listed_file_outside_the_submissions_folder_is_refused() {
+    for bad in ["../secret", "/etc/passwd", ""] {
+        let text = SMALL.replace(
+            "[[scenario]]",
+            &format!("[program]\nfiles = [\"keyfile\", \"{bad}\"]\n\n[[scenario]]"),
+        );
+        let e = parse(&text, Path::new("a.toml")).unwrap_err();
+        assert!(
+            e.message
+                .contains("is not a file of the submission's folder"),
+            "{bad}: {e}"
+        );
+        assert_eq!(e.line, 5, "{bad}: {e}");
+    }
+    let text = SMALL.replace(
+        "[[scenario]]",
+        "[program]\nfiles = [\"keyfile\", { name = \"data/in.txt\", text = \"1 2\" }]\n\n[[scenario]]",
+    );
+    let a = parse(&text, Path::new("a.toml")).unwrap();
+    assert_eq!(a.program.files[1].name(), "data/in.txt");
+    assert_eq!(a.program.files[1].text(), "1 2");
+    assert!(!a.program.files[0].is_given());
+}

@@ -8,18 +8,18 @@ pub mod build;
 mod grade;
 mod skeleton;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use grade::grade;
 pub use skeleton::new;
 
 use super::check::environment;
 use super::write_out;
-use crate::assignment::{self, Assignment, Find, ScenarioSpec};
+use crate::assignment::{self, Assignment, ExtraFile, Find, ScenarioSpec};
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::plan::{AssignmentPlan, AssignmentSource, Format};
 use crate::report::assignment::{
-    render_human, render_json, AssignmentReport, GenericPoints, ScenarioResult,
+    render_human, render_json, AssignmentReport, GenericPoints, MadeFile, ScenarioResult,
 };
 use crate::run::{self, Environment, Program, RunOutcome};
 use crate::scenario::answer::{Script, Vocabulary};
@@ -192,6 +192,7 @@ pub fn check_program(
         tracing: env.tracing.clone().err(),
         scenarios,
         generic_points,
+        made_files: Vec::new(),
     }
 }
 
@@ -218,12 +219,32 @@ pub fn load_text(text: &str, path: &Path) -> Result<Assignment, Fatal> {
     assignment::parse(text, path).map_err(|e| Fatal::Usage(UsageError::Assignment(e)))
 }
 
+/// A submission, ready to check.
+pub struct Submission {
+    /// The program ready to run, or why there is none.
+    pub program: Result<Program, String>,
+    /// How it is shown.
+    pub shown: String,
+    /// The files the program expects that the submission lacks, which the checker makes.
+    pub made: Vec<MadeFile>,
+}
+
+impl Submission {
+    /// Runs every scenario of `a` on it.
+    pub fn check(self, env: &Environment, a: &Assignment) -> AssignmentReport {
+        let mut report = check_program(
+            env,
+            a,
+            self.program.as_ref().map_err(Clone::clone),
+            self.shown,
+        );
+        report.made_files = self.made;
+        report
+    }
+}
+
 /// The program of a submission: `Ok` with the program ready to run, or the problem.
-pub fn program_of(
-    a: &Assignment,
-    source: &AssignmentSource,
-    out: &Path,
-) -> (Result<Program, String>, String) {
+pub fn program_of(a: &Assignment, source: &AssignmentSource, out: &Path) -> Submission {
     let (path, shown, folder) = match source {
         AssignmentSource::Program(p) => {
             let folder = std::fs::canonicalize(p)
@@ -233,23 +254,46 @@ pub fn program_of(
         }
         AssignmentSource::Dir(d) => match build::build(d, &a.program, out) {
             Ok(b) => (b.path, b.shown, Some(b.folder)),
-            Err(why) => return (Err(why), d.display().to_string()),
+            Err(why) => {
+                return Submission {
+                    program: Err(why),
+                    shown: d.display().to_string(),
+                    made: Vec::new(),
+                }
+            }
         },
     };
-    for f in &a.program.files {
-        if let Some(folder) = &folder {
-            if !folder.join(f).exists() {
-                return (
-                    Err(format!("{f} is missing from the submission: the program expects it (the assignment lists it)")),
-                    shown,
-                );
-            }
-        }
-    }
+    // A file the program expects that the submission lacks is made in the runs' folder
+    // (empty, or as the assignment gives it), and the report says so.
+    let missing: Vec<&ExtraFile> = a
+        .program
+        .files
+        .iter()
+        .filter(|f| {
+            folder
+                .as_ref()
+                .is_none_or(|d| std::fs::symlink_metadata(d.join(f.name())).is_err())
+        })
+        .collect();
+    let made = missing
+        .iter()
+        .map(|f| MadeFile {
+            name: f.name().to_string(),
+            given: f.is_given(),
+        })
+        .collect();
+    let files = missing
+        .iter()
+        .map(|f| (PathBuf::from(f.name()), f.text().as_bytes().to_vec()))
+        .collect();
     let program = Program::prepare(&path, shown.clone())
-        .map(|p| p.in_folder(folder))
+        .map(|p| p.in_folder(folder).with_files(files))
         .map_err(|problem| crate::report::assignment::program_problem(&problem));
-    (program, shown)
+    Submission {
+        program,
+        shown,
+        made,
+    }
 }
 
 /// `shmlab check --assignment FILE --program P | --dir D`.
@@ -257,9 +301,9 @@ pub fn check(plan: &AssignmentPlan) -> Result<u8, Fatal> {
     super::check_sysv()?;
     let a = load(&plan.file)?;
     let out = tempfile::tempdir().map_err(Fatal::Grade)?;
-    let (program, shown) = program_of(&a, &plan.source, out.path());
+    let submission = program_of(&a, &plan.source, out.path());
     let env = environment(&plan.run)?;
-    let report = check_program(&env, &a, program.as_ref().map_err(Clone::clone), shown);
+    let report = submission.check(&env, &a);
     let render = |o: &mut dyn std::io::Write| match plan.format {
         Format::Json => render_json(&report, o),
         _ => render_human(&report, plan.verbose, o),

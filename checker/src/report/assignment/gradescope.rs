@@ -133,6 +133,9 @@ pub fn results(r: &AssignmentReport, visibility: Visibility) -> Results {
     if let Some(d) = defect {
         output.push_str(&format!("\nMain defect: {}", neutral(d)));
     }
+    for f in &r.made_files {
+        output.push_str(&format!("\nNote: {}", super::made_file_note(f)));
+    }
     Results {
         score: u64::from(score),
         max_score: Some(u64::from(max)),

@@ -34,6 +34,29 @@ pub struct AssignmentReport {
     pub scenarios: Vec<ScenarioResult>,
     /// The generic checks with points of their own.
     pub generic_points: Vec<GenericPoints>,
+    /// Files the program expects that the submission lacked, which the checker made.
+    pub made_files: Vec<MadeFile>,
+}
+
+/// A file the assignment lists that the submission lacked, made in the runs' folder.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MadeFile {
+    pub name: String,
+    /// Made with the text the assignment gives (else empty).
+    pub given: bool,
+}
+
+/// What the report says of a file the checker made.
+pub fn made_file_note(f: &MadeFile) -> String {
+    let how = if f.given {
+        "with the text the assignment gives"
+    } else {
+        "empty"
+    };
+    format!(
+        "{} is not in the submission: the checker made it ({how}) in the program's folder, as the assignment lists it; hand it in with the program",
+        neutral(&f.name)
+    )
 }
 
 /// A generic check the file gives points of its own: earned when no run showed it.
@@ -186,6 +209,9 @@ pub fn render_human(r: &AssignmentReport, verbose: bool, out: &mut dyn Write) ->
             "tracing: off ({}); the checks on calls are skipped",
             neutral(why)
         )?,
+    }
+    for f in &r.made_files {
+        writeln!(out, "note: {}", made_file_note(f))?;
     }
     if let Some(p) = &r.problem {
         writeln!(out, "\nproblem: {}", neutral(p))?;
@@ -340,6 +366,7 @@ pub fn json_value(r: &AssignmentReport) -> serde_json::Value {
         "max_score": summary.max_score,
         "passed": summary.passed,
         "main_defect": summary.main_defect,
+        "made_files": r.made_files,
         "scenarios": r.scenarios.iter().map(|s| serde_json::json!({
             "name": s.name,
             "title": s.title,
