@@ -8,8 +8,11 @@
 //! ([`crate::scenario::answer`]).
 
 mod file;
+mod run;
+mod validate;
 
 pub use file::*;
+pub use run::*;
 
 use std::path::Path;
 
