@@ -190,3 +190,79 @@ fn a_second_run_that_does_not_show_the_text_fails_that_check_alone() {
         .collect();
     assert_eq!(failed, ["run 2: shows what the segment held"]);
 }
+
+/// A run that removed the segment (`IPC_RMID`, traced), answering `delete` as `yes` says.
+fn removing_run(removes: bool, yes: bool) -> RunRecord {
+    use crate::model::dialogue::Exchange;
+    use crate::model::timeline::{Call, Effect, Return, TraceEvent};
+    let mut r = run("");
+    r.exchanges = vec![Exchange {
+        asked: "Delete it? (y/n)".into(),
+        answered: Some(if yes { "y" } else { "n" }.into()),
+        meaning: if yes { "delete: yes" } else { "delete: no" }.into(),
+        retry: false,
+    }];
+    r.timeline = Some(
+        removes
+            .then(|| TraceEvent {
+                pid: 50,
+                call: Call::Shmctl {
+                    id: 0,
+                    cmd: 0,
+                    buf: 0,
+                    set: None,
+                },
+                ret: Some(Return::Value(0)),
+                segment: None,
+                segment_id: Some(0),
+                held: None,
+                held_cut: false,
+                effect: Effect::Call { before: None },
+                repeats: 0,
+            })
+            .into_iter()
+            .collect(),
+    );
+    r
+}
+
+/// The hint for a segment removed in a run that answered no rests on what the scenario's
+/// other runs show: removed when told yes too (whatever the answer), kept when told yes
+/// (inverted), or no run told yes (either, said as such).
+#[test]
+fn a_segment_removed_after_a_no_is_explained_by_the_runs_that_said_yes() {
+    let file = FILE.replace(
+        "\"change: no\", \"delete: no\"",
+        "\"change: no\", \"delete: yes\"",
+    );
+    let a = crate::assignment::parse(&file, Path::new("t.toml")).unwrap();
+    let hint_of = |second_removes: bool, second_says_yes: bool| {
+        let mut obs = observation([vec![], vec![]], ["", ""], ["", ""]);
+        obs.runs = vec![
+            removing_run(true, false),
+            removing_run(second_removes, second_says_yes),
+        ];
+        let j = judge(&a, &a.scenarios[0], &obs);
+        j.checks
+            .iter()
+            .find(|c| c.what == "run 1: the segment")
+            .and_then(|c| c.hint.clone())
+            .unwrap()
+    };
+    let always = hint_of(true, true);
+    assert!(
+        always.contains("in every run, whatever the answer"),
+        "{always}"
+    );
+    let inverted = hint_of(false, true);
+    assert!(
+        inverted.contains("the test of the answer is inverted"),
+        "{inverted}"
+    );
+    assert!(!inverted.contains("whatever"), "{inverted}");
+    let unknown = hint_of(true, false);
+    assert!(
+        unknown.contains("whatever the answer, or its test"),
+        "{unknown}"
+    );
+}
