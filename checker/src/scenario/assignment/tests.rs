@@ -204,7 +204,7 @@ fn removing_run(removes: bool, yes: bool) -> RunRecord {
     }];
     r.timeline = Some(
         removes
-            .then(|| TraceEvent {
+            .then_some(TraceEvent {
                 pid: 50,
                 call: Call::Shmctl {
                     id: 0,
