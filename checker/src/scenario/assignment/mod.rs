@@ -5,12 +5,14 @@
 
 mod follow;
 pub mod generic;
+mod hints;
 
 use crate::assignment::{Assignment, ExpectName, Presence, RunSpec, ScenarioSpec, TextMatch};
 use crate::model::{Observation, SegmentState, Termination};
 use crate::scenario::{Check, Verdict};
 pub use follow::Follow;
 pub use generic::{Generic, Kind};
+use hints::{gone_hint, text_hint, text_never_typed, text_never_typed_hint};
 
 /// A scenario's result.
 #[derive(Debug, Clone)]
@@ -301,6 +303,7 @@ fn expect_state(
             }
         };
         let hint = match kept {
+            _ if !passed && text_never_typed(c.spec, run) => text_never_typed_hint(),
             Some(k) if k != have && !k.is_empty() => format!("the text \"{}\" the run before left is not there after a run that was not asked to change it: the program clears or overwrites the segment when it starts (memset, a fresh strcpy, or IPC_CREAT on a new segment each time)", k.escape_debug()),
             _ => text_hint(want, have),
         };
@@ -336,27 +339,6 @@ fn expect_state(
             let same = prev.id == seg.id;
             c.check(ExpectName::SameSegment, "the same segment as the run before", format!("segment {}", prev.id), shown(Some(seg)), same, Some("this run made a new segment instead of finding the one the run before left: the key differs between runs (IPC_PRIVATE, a key from the pid or the time, or ftok on a file that changes)".into()));
         }
-    }
-}
-
-/// Why the segment is still there after a run asked to delete it.
-fn gone_hint(run: &crate::model::RunRecord) -> String {
-    let told = run.exchanges.iter().any(|e| e.meaning == "delete: yes");
-    if !told && !run.exchanges.is_empty() {
-        return "the program never waited for the answer to deleting the segment, so it was never told to: it read what was left of the answer before (scanf(\"%c\") without a space before %c, or getchar after scanf, takes the newline)".into();
-    }
-    "the segment is still there after the run that was asked to delete it: IPC_RMID (shmctl(id, IPC_RMID, NULL)) was not called, or failed, or was called on another segment".into()
-}
-
-fn text_hint(want: &str, have: &str) -> String {
-    if have.is_empty() {
-        "the segment holds no text: nothing was copied into it, or a NUL was written first".into()
-    } else if have.starts_with(want) {
-        "the text runs on past what was typed: the NUL after it was not copied (copy strlen + 1 bytes, or use strcpy)".into()
-    } else if want.starts_with(have.trim_end()) {
-        "only the start of the text is there: the input was read up to the first space (scanf(\"%s\")), or cut short".into()
-    } else {
-        "the segment holds another text than the one typed".into()
     }
 }
 

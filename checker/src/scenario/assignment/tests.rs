@@ -266,3 +266,40 @@ fn a_segment_removed_after_a_no_is_explained_by_the_runs_that_said_yes() {
         "{unknown}"
     );
 }
+
+/// A text the program never waited for (the checker typed its other answers, never the
+/// text) is said as such, not as a segment left empty.
+#[test]
+fn a_text_never_typed_is_said_as_the_program_not_waiting_for_it() {
+    use crate::model::dialogue::Exchange;
+    let a = assignment();
+    let mut obs = observation(
+        [vec![seg(0, 0x1234, 256)], vec![seg(0, 0x1234, 256)]],
+        ["", ""],
+        ["", ""],
+    );
+    let asked = |asked: &str, answered: &str, meaning: &str| Exchange {
+        asked: asked.into(),
+        answered: Some(answered.into()),
+        meaning: meaning.into(),
+        retry: false,
+    };
+    obs.runs[0].exchanges = vec![
+        asked("Change? (y/n)", "y", "change: yes"),
+        asked("Text: Delete? (y/n)", "n", "delete: no"),
+    ];
+    let j = judge(&a, &a.scenarios[0], &obs);
+    let text = j
+        .checks
+        .iter()
+        .find(|c| c.what == "run 1: text at offset 0")
+        .unwrap();
+    assert!(!text.passed);
+    assert!(
+        text.hint
+            .as_deref()
+            .unwrap()
+            .contains("never waited for the text"),
+        "{text:?}"
+    );
+}
