@@ -448,3 +448,39 @@ expect = { segment = "exists", output_contains = ["greeting: hello from the file
     assert!(!text.contains("not in the submission"), "{text}");
     assert!(text.contains("greeting: mine"), "{text}");
 }
+
+/// In keys mode (this machine's namespace), two programs with the same constant key would
+/// meet at it if checked at once: `--jobs 2` checks one at a time there, says so, and both
+/// get the grade they get alone.
+#[test]
+fn in_keys_mode_programs_with_their_own_keys_are_checked_one_at_a_time() {
+    let class = common::shared_tempdir("shmlab-asgn-keys-");
+    for name in ["first", "second"] {
+        let ok = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(fixtures().join("never-deletes"))
+            .arg(class.path().join(name))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+    let out = tempfile::tempdir().unwrap();
+    let done = shmlab()
+        .env("SHMLAB_FORBID_NAMESPACES", "1")
+        .arg("grade")
+        .arg(class.path())
+        .arg("--assignment")
+        .arg(assignment())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--timeout", "3", "--jobs", "2"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(0), "{said}");
+    assert!(said.contains("checking one submission at a time"), "{said}");
+    let csv = std::fs::read_to_string(out.path().join("grades.csv")).unwrap();
+    assert!(csv.contains("\nfirst,6,9,fail,"), "{csv}");
+    assert!(csv.contains("\nsecond,6,9,fail,"), "{csv}");
+}

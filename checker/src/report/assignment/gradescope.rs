@@ -146,3 +146,117 @@ pub fn results(r: &AssignmentReport, visibility: Visibility) -> Results {
         extra_data: serde_json::Value::Null,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::RunsAs;
+    use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
+    use crate::scenario::assignment::Kind;
+
+    fn scenario(
+        name: &str,
+        points: u32,
+        verdict: Verdict,
+        vis: assignment::Visibility,
+    ) -> ScenarioResult {
+        ScenarioResult {
+            name: name.into(),
+            title: format!("the {name} scenario"),
+            points,
+            earned: if verdict == Verdict::Passed {
+                points
+            } else {
+                0
+            },
+            visibility: vis,
+            verdict,
+            checks: Vec::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    fn report() -> AssignmentReport {
+        AssignmentReport {
+            name: "t".into(),
+            title: "a test".into(),
+            program: "prog".into(),
+            problem: None,
+            isolation: IsolationChoice {
+                mode: Isolation::Namespace,
+                reason: IsolationReason::NamespacesAllowed {
+                    in_user_namespace: false,
+                },
+            },
+            runs_as: RunsAs::OwnUid(1000),
+            tracing: None,
+            scenarios: vec![
+                scenario("a", 2, Verdict::Passed, assignment::Visibility::Visible),
+                scenario("b", 3, Verdict::Failed, assignment::Visibility::Hidden),
+                scenario(
+                    "c",
+                    4,
+                    Verdict::Error("stopped".into()),
+                    assignment::Visibility::Visible,
+                ),
+            ],
+            generic_points: vec![
+                GenericPoints {
+                    kind: Kind::LeakPerRun,
+                    points: 2,
+                    seen: vec![("b".into(), "a new segment each run".into())],
+                },
+                GenericPoints {
+                    kind: Kind::Crash,
+                    points: 1,
+                    seen: Vec::new(),
+                },
+            ],
+            made_files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_scenario_and_each_generic_check_with_points_is_a_test_summing_to_the_score() {
+        let r = results(&report(), Visibility::AfterDueDate);
+        let got: Vec<(u64, u64, Option<Status>, Option<Visibility>)> = r
+            .tests
+            .iter()
+            .map(|t| (t.score, t.max_score, t.status, t.visibility))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, 2, Some(Status::Passed), Some(Visibility::Visible)),
+                (0, 3, Some(Status::Failed), Some(Visibility::Hidden)),
+                // Not reached: neither earns nor costs.
+                (0, 0, Some(Status::Failed), Some(Visibility::Visible)),
+                (0, 2, Some(Status::Failed), None),
+                (1, 1, Some(Status::Passed), None),
+            ]
+        );
+        assert_eq!((r.score, r.max_score), (3, Some(8)));
+        assert_eq!(r.score, r.tests.iter().map(|t| t.score).sum::<u64>());
+        assert!(r.tests[3]
+            .output
+            .contains("seen in b: a new segment each run"));
+        assert!(r.tests[2].output.starts_with("checker error, not counted"));
+        assert_eq!(r.visibility, Some(Visibility::AfterDueDate));
+    }
+
+    #[test]
+    fn a_submission_that_could_not_run_earns_nothing_and_each_test_says_why() {
+        let mut rep = report();
+        rep.problem = Some("the submission does not build: shm.c:3: error".into());
+        for s in &mut rep.scenarios {
+            s.earned = 0;
+            s.verdict = Verdict::Failed;
+        }
+        let r = results(&rep, Visibility::Visible);
+        assert_eq!((r.score, r.max_score), (0, Some(12)));
+        for t in &r.tests {
+            assert_eq!(t.status, Some(Status::Failed), "{t:?}");
+            assert!(t.output.contains("does not build"), "{t:?}");
+        }
+    }
+}
