@@ -167,3 +167,46 @@ fn gradescope_stopped_while_grading_an_assignment_still_leaves_results() {
         image.left_running()
     );
 }
+
+/// What a student reads on Gradescope for a failing submission, as `autograde` gets it from
+/// `check --assignment --gradescope-results` (no image needed): each test's name, points and
+/// output, and the result's output.
+#[test]
+fn the_results_of_a_failing_submission_read_as_a_student_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results.json");
+    let out = common::shmlab()
+        .args(["check", "--isolation", "namespace", "--assignment"])
+        .arg(workspace().join("assignments/shmegegge.toml"))
+        .arg("--dir")
+        .arg(workspace().join("checker/fixtures/assignments/shmegegge/never-deletes"))
+        .arg("--gradescope-results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    let mut text = format!(
+        "score {}/{}\n{}\n",
+        doc["score"],
+        doc["max_score"],
+        doc["output"].as_str().unwrap()
+    );
+    for t in doc["tests"].as_array().unwrap() {
+        text.push_str(&format!(
+            "\n== {} ({}/{}, {}, {})\n{}\n",
+            t["name"].as_str().unwrap(),
+            t["score"],
+            t["max_score"],
+            t["status"].as_str().unwrap(),
+            t["visibility"].as_str().unwrap(),
+            t["output"].as_str().unwrap()
+        ));
+    }
+    let mut s = insta::Settings::clone_current();
+    for (re, with) in common::filters() {
+        s.add_filter(re, with);
+    }
+    s.bind(|| insta::assert_snapshot!("never_deletes_gradescope_results", text));
+}
