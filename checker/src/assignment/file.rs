@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::answer::Answer;
 
 /// An assignment: the program students hand in, the scenarios it is run through, and what
 /// each is worth.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// A short name, used in reports and the grades' CSV (`shmegegge`).
@@ -37,7 +37,8 @@ pub struct Assignment {
 
 /// What to build and run, from the submission's own folder (the runs' working folder is a
 /// fresh copy of it).
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProgramSpec {
     /// How to build: `auto` (its Makefile if it has one, else `cc` on `sources`), `make`,
@@ -73,7 +74,8 @@ impl Default for ProgramSpec {
 }
 
 /// How a submission is built.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Build {
     /// Its Makefile if it has one, else `cc` on the sources.
@@ -88,7 +90,8 @@ pub enum Build {
 }
 
 /// How the checker finds the segment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub struct SegmentFinding {
     /// `created`: whatever segment the program creates or uses, found in the scenario's
@@ -103,7 +106,8 @@ pub struct SegmentFinding {
 }
 
 /// Where the segment is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Find {
     /// The one the program created or used, whatever its key.
@@ -116,7 +120,8 @@ pub enum Find {
 }
 
 /// How a generic check counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Weight {
     /// Seen in any run, it fails the assignment (and costs its points).
@@ -128,7 +133,8 @@ pub enum Weight {
 }
 
 /// A generic check's setting: `"fail"`, `"note"`, `"off"`, or `{ as = "fail", points = 2 }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum CheckSetting {
     /// Just how it counts.
@@ -164,7 +170,8 @@ fn note() -> CheckSetting {
 }
 
 /// The kit's generic checks, which apply to every assignment.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenericChecks {
     /// A run leaves a new segment behind each time (`IPC_PRIVATE`, or a new key per run).
@@ -209,7 +216,8 @@ impl Default for GenericChecks {
 }
 
 /// Who sees a scenario's result (Gradescope's visibility).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     #[default]
@@ -220,7 +228,8 @@ pub enum Visibility {
 }
 
 /// A scenario: runs of the program in one private IPC namespace, one after the other.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
     /// Short and stable: `keeps-text`.
@@ -247,7 +256,8 @@ fn one() -> u32 {
 }
 
 /// A segment made before the first run.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetupSegment {
     pub size: usize,
@@ -264,7 +274,8 @@ fn default_mode() -> Mode {
 }
 
 /// Permission bits, written in octal as a string (`"0644"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Mode(pub u32);
 
@@ -289,9 +300,10 @@ impl From<Mode> for String {
 
 /// An answer, as a meaning: `"yes"`, `"no"`, `"change: yes"`, `"delete: no"`,
 /// `"text: hello"`, `"choose: read"`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
-pub struct AnswerSpec(#[schemars(with = "String")] pub Answer);
+pub struct AnswerSpec(#[cfg_attr(feature = "full", schemars(with = "String"))] pub Answer);
 
 impl TryFrom<String> for AnswerSpec {
     type Error = String;
@@ -306,15 +318,17 @@ impl From<AnswerSpec> for String {
     }
 }
 
-/// A regular expression (Rust's `regex` syntax; `(?i)` for any case).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+/// A regular expression in Rust's `regex-lite` syntax: the `regex` crate's, with ASCII
+/// `\w`, `\d` and `\b`; `(?i)` ignores the case of ASCII letters.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Pattern(pub String);
 
 impl TryFrom<String> for Pattern {
     type Error = String;
     fn try_from(s: String) -> Result<Pattern, String> {
-        regex::Regex::new(&s)
+        regex_lite::Regex::new(&s)
             .map(|_| Pattern(s.clone()))
             .map_err(|e| {
                 format!(
@@ -333,12 +347,13 @@ impl From<Pattern> for String {
 
 impl Pattern {
     pub fn is_match(&self, text: &str) -> bool {
-        regex::Regex::new(&self.0).is_ok_and(|r| r.is_match(text))
+        regex_lite::Regex::new(&self.0).is_ok_and(|r| r.is_match(text))
     }
 }
 
 /// One run of the program.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunSpec {
     /// Its arguments; `{key}` stands for the segment's key (with `find = "argument"`).
@@ -356,9 +371,8 @@ pub struct RunSpec {
 }
 
 /// The name of an expectation, as in `expect`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectName {
     Segment,
@@ -377,7 +391,8 @@ pub enum ExpectName {
 }
 
 /// Whether the segment is there after a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     Exists,
@@ -385,7 +400,8 @@ pub enum Presence {
 }
 
 /// How the text at offset 0 is compared.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TextMatch {
     /// Exactly the text, up to the first NUL.
@@ -398,7 +414,8 @@ pub enum TextMatch {
 }
 
 /// What must hold after a run; everything is optional.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// The segment exists, or is gone (removed, or marked for removal).

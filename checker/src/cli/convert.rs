@@ -185,14 +185,18 @@ impl Cli {
                 command: None,
                 out: Some(dir),
             } => Plan::ManPages(dir),
+            #[cfg(not(feature = "full"))]
+            Command::Man { .. } => return Err(UsageError::NotInThisBuild(FullOnly::ManPages)),
+            #[cfg(feature = "full")]
             Command::Man { command, out: None } => {
-                Plan::Print(complete::man_page(command.as_deref()).ok_or_else(|| {
+                Plan::Print(man::man_page(command.as_deref()).ok_or_else(|| {
                     UsageError::NoManPage {
                         name: command.unwrap_or_default(),
-                        pages: complete::pages().join(", "),
+                        pages: man::pages().join(", "),
                     }
                 })?)
             }
+            #[cfg(feature = "full")]
             Command::Man {
                 command: Some(_),
                 out: Some(_),

@@ -262,6 +262,7 @@ pub fn check(plan: &AssignmentPlan) -> Result<u8, Fatal> {
 }
 
 /// `shmlab assignment schema`: the JSON Schema of assignment files.
+#[cfg(feature = "full")]
 pub fn schema() -> Result<u8, Fatal> {
     write_out(|o| writeln!(o, "{}", assignment::schema()))?;
     Ok(exit_codes::OK)

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 use super::vocabulary::Vocabulary;
 
@@ -166,7 +166,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
     // A menu on one line: `[1] show  [2] change  [3] delete`, `1) read 2) write 3) exit`.
     let marker = &*MARKER;
     for line in tail.iter().rev() {
-        let marks: Vec<regex::Captures<'_>> = marker.captures_iter(line).collect();
+        let marks: Vec<regex_lite::Captures<'_>> = marker.captures_iter(line).collect();
         if marks.len() < 2 {
             continue;
         }
