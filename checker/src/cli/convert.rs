@@ -179,6 +179,10 @@ impl Cli {
             Command::Completions { shell } => {
                 let mut out = Vec::new();
                 clap_complete::generate(shell, &mut Cli::command(), "shmlab", &mut out);
+                if shell == clap_complete::Shell::Bash {
+                    // And `cargo shmlab`, the alias students run.
+                    out.extend_from_slice(include_bytes!("cargo-completion.bash"));
+                }
                 Plan::Print(out)
             }
             Command::Man {
