@@ -205,7 +205,11 @@ fn completions_offer_the_labs_the_scenarios_and_the_topics() {
 /// completions `shmlab completions bash` prints sourced, and a stand-in for cargo's own
 /// completion (rustup's `_cargo`) defined first.
 fn bash_completes(line: &[&str]) -> String {
-    let script = shmlab().args(["completions", "bash"]).output().unwrap().stdout;
+    let script = shmlab()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap()
+        .stdout;
     let dir = tempfile::Builder::new()
         .prefix("shmlab-bash-")
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -227,7 +231,11 @@ echo "${{COMPREPLY[*]}}""#,
         .arg(&file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -235,9 +243,18 @@ echo "${{COMPREPLY[*]}}""#,
 fn bash_completes_shmlab_and_cargo_shmlab_alike_and_leaves_cargo_its_own() {
     assert_eq!(bash_completes(&["shmlab", "ch"]), "check");
     assert_eq!(bash_completes(&["cargo", "shmlab", "ch"]), "check");
-    assert_eq!(bash_completes(&["cargo", "shmlab", "hint", "cre"]), "create");
-    assert_eq!(bash_completes(&["cargo", "+stable", "shmlab", "check", "--fo"]), "--format");
-    assert_eq!(bash_completes(&["cargo", "shmlab", "check", "--format", "js"]), "json");
+    assert_eq!(
+        bash_completes(&["cargo", "shmlab", "hint", "cre"]),
+        "create"
+    );
+    assert_eq!(
+        bash_completes(&["cargo", "+stable", "shmlab", "check", "--fo"]),
+        "--format"
+    );
+    assert_eq!(
+        bash_completes(&["cargo", "shmlab", "check", "--format", "js"]),
+        "json"
+    );
     // Any other cargo command is cargo's.
     assert_eq!(bash_completes(&["cargo", "bu"]), "cargo-own");
 }

@@ -32,7 +32,10 @@ fn lean_binary() -> PathBuf {
         .args(["--no-default-features", "--bin", "shmlab"])
         .status()
         .unwrap();
-    assert!(status.success(), "the build without the full feature failed");
+    assert!(
+        status.success(),
+        "the build without the full feature failed"
+    );
     let copy = lean_target().join("shmlab-lean");
     std::fs::copy(lean_target().join("debug/shmlab"), &copy).unwrap();
     copy
@@ -45,7 +48,14 @@ fn the_lean_build_hands_what_it_leaves_out_to_the_full_build() {
     // Through cargo (as `cargo shmlab man` runs it): the full build prints the page.
     let out = cargo()
         .args(["run", "--quiet", "--package", "shmlab-checker"])
-        .args(["--no-default-features", "--bin", "shmlab", "--", "man", "check"])
+        .args([
+            "--no-default-features",
+            "--bin",
+            "shmlab",
+            "--",
+            "man",
+            "check",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
