@@ -265,8 +265,23 @@ pub(super) fn looks_yes_no(prompt: &str) -> bool {
 }
 
 /// Whether the prompt's last line asks for a text.
-pub(super) fn asks_for_text(prompt: &str) -> bool {
-    let last = last_line(prompt);
+pub fn asks_for_text(prompt: &str) -> bool {
+    names_text(&last_line(prompt)) && !looks_yes_no(prompt)
+}
+
+/// A request for a text and a yes-or-no question printed on one line with no read between
+/// them (`Enter new string: Delete it? (y/n)`): the request and the question, when the line
+/// is that. A program prints such a line when its read of the text returned at once.
+pub fn text_request_then_question(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let cut = line.find(": ")?;
+    let (request, question) = (&line[..=cut], line[cut + 1..].trim());
+    (names_text(&request.to_lowercase()) && !question.is_empty() && looks_yes_no(question))
+        .then_some((request, question))
+}
+
+/// Whether `line` (lower case) speaks of typing a text.
+fn names_text(last: &str) -> bool {
     [
         "enter",
         "type",
@@ -281,7 +296,6 @@ pub(super) fn asks_for_text(prompt: &str) -> bool {
     ]
     .iter()
     .any(|w| last.contains(w))
-        && !looks_yes_no(prompt)
 }
 
 /// Whether the program says the last answer was not one it takes.

@@ -124,8 +124,8 @@ impl<'a> Follow<'a> {
             })
         });
         let declined = run.is_some_and(|run| {
-            run.exchanges.iter().any(|e| e.meaning == "delete: no")
-                && !run.exchanges.iter().any(|e| e.meaning == "delete: yes")
+            run.exchanges.iter().any(|e| e.decided("delete", false))
+                && !run.exchanges.iter().any(|e| e.decided("delete", true))
         });
         if removed && declined {
             return Some("the program removed the segment (IPC_RMID) in a run that answered no to deleting it: the test of the answer is inverted (strcmp returns 0 when the strings are equal)".into());

@@ -5,6 +5,7 @@
 
 mod follow;
 pub mod generic;
+mod told;
 
 use crate::assignment::{Assignment, ExpectName, Presence, RunSpec, ScenarioSpec, TextMatch};
 use crate::model::{Observation, SegmentState, Termination};
@@ -300,8 +301,15 @@ fn expect_state(
                 )
             }
         };
-        let hint = match kept {
-            Some(k) if k != have && !k.is_empty() => format!("the text \"{}\" the run before left is not there after a run that was not asked to change it: the program clears or overwrites the segment when it starts (memset, a fresh strcpy, or IPC_CREAT on a new segment each time)", k.escape_debug()),
+        let never_typed = if passed {
+            None
+        } else {
+            told::text_never_typed(run, have)
+        };
+        let hint = match (never_typed, kept) {
+            (Some(why), _) => why,
+            (None, Some(k)) if k == have && !typed(run) => "the segment holds what the run before left, and this run was not to change it: the run before did not store its text (see its check)".into(),
+            (None, Some(k)) if k != have && !k.is_empty() => format!("the text \"{}\" the run before left is not there after a run that was not asked to change it: the program clears or overwrites the segment when it starts (memset, a fresh strcpy, or IPC_CREAT on a new segment each time)", k.escape_debug()),
             _ => text_hint(want, have),
         };
         c.check(
@@ -341,16 +349,28 @@ fn expect_state(
 
 /// Why the segment is still there after a run asked to delete it.
 fn gone_hint(run: &crate::model::RunRecord) -> String {
-    let told = run.exchanges.iter().any(|e| e.meaning == "delete: yes");
+    if let Some(hint) = told::delete_not_taken(run, "delete") {
+        return hint;
+    }
+    let told = run.exchanges.iter().any(|e| e.decided("delete", true));
     if !told && !run.exchanges.is_empty() {
         return "the program never waited for the answer to deleting the segment, so it was never told to: it read what was left of the answer before (scanf(\"%c\") without a space before %c, or getchar after scanf, takes the newline)".into();
     }
     "the segment is still there after the run that was asked to delete it: IPC_RMID (shmctl(id, IPC_RMID, NULL)) was not called, or failed, or was called on another segment".into()
 }
 
+/// Whether the run typed a text.
+fn typed(run: &crate::model::RunRecord) -> bool {
+    run.exchanges
+        .iter()
+        .any(|e| matches!(e.answer, Some(crate::scenario::answer::Answer::Text(_))))
+}
+
 fn text_hint(want: &str, have: &str) -> String {
     if have.is_empty() {
         "the segment holds no text: nothing was copied into it, or a NUL was written first".into()
+    } else if have.trim().is_empty() {
+        "the segment holds only blanks or a newline, not the text typed".into()
     } else if have.starts_with(want) {
         "the text runs on past what was typed: the NUL after it was not copied (copy strlen + 1 bytes, or use strcpy)".into()
     } else if want.starts_with(have.trim_end()) {

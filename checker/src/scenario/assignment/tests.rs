@@ -37,7 +37,7 @@ fn seg(id: i32, key: i32, size: usize) -> SegmentState {
     }
 }
 
-fn run(stdout: &str) -> RunRecord {
+pub(super) fn run(stdout: &str) -> RunRecord {
     RunRecord {
         argv: vec!["prog".into()],
         stdin: None,
