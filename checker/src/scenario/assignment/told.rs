@@ -70,7 +70,7 @@ pub(super) fn delete_not_taken(run: &RunRecord, topic: &str) -> Option<String> {
         .any(|t| matches!(t.call, Call::Shmctl { cmd, .. } if cmd & 0xff == libc::IPC_RMID));
     (!removed).then(|| {
         format!(
-            "the program was answered {} and made no shmctl(IPC_RMID) call: it did not take that answer for a yes (a line read with fgets still ends in \"\\n\", so strcmp(line, \"yes\") is not 0: strip the newline, or compare its first letter)",
+            "the program was answered {} and made no shmctl(IPC_RMID) call: deleting a segment is shmctl(id, IPC_RMID, NULL) (shmdt only detaches it), unless the program did not take that answer for a yes",
             quoted(told)
         )
     })
