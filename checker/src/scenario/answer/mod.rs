@@ -82,7 +82,7 @@ impl Responder {
                 (prompt.trim() == before.trim() && !prompt.trim().is_empty()) || complains(prompt);
             if refused && tried.len() < TRIES {
                 let next = self
-                    .words_for(&answer, &question)
+                    .words_for(&self.spoken(&answer, &question, prompt), &question)
                     .into_iter()
                     .find(|w| !tried.contains(w));
                 if let Some(word) = next {
@@ -137,7 +137,7 @@ impl Responder {
         let word = if keep {
             String::new()
         } else {
-            self.words_for(&answer, &question)
+            self.words_for(&self.spoken(&answer, &question, prompt), &question)
                 .into_iter()
                 .next()
                 .unwrap_or_default()
@@ -157,6 +157,29 @@ impl Responder {
             retry,
         });
         Reply::Line(word)
+    }
+
+    /// The answer as this question needs it said: a yes-or-no question about keeping
+    /// (`Keep the segment for next time?`) asks the opposite of one about deleting or
+    /// changing, so its yes and no turn round.
+    fn spoken(&self, answer: &Answer, question: &Question, prompt: &str) -> Answer {
+        let yes_no = match question {
+            Question::Choice(o) => is_yes_no(o, &self.vocab),
+            Question::Open => true,
+        };
+        let last = last_line(prompt);
+        match answer {
+            Answer::Decide {
+                topic: Some(t),
+                yes,
+            } if yes_no && self.vocab.mentions("keep", &last) && !self.vocab.mentions(t, &last) => {
+                Answer::Decide {
+                    topic: Some(t.clone()),
+                    yes: !yes,
+                }
+            }
+            _ => answer.clone(),
+        }
     }
 
     /// The answer this question takes, removed from those pending.

@@ -261,7 +261,22 @@ pub(super) fn looks_yes_no(prompt: &str) -> bool {
         "1 for yes",
     ]
     .iter()
-    .any(|w| last.contains(w))
+    .any(|w| has_phrase(&last, w, true))
+}
+
+/// Whether `text` holds `phrase` as words: not inside a longer word where the phrase starts
+/// with a letter or digit (`type` in `prototype`), nor, with `whole`, running on into one
+/// where it ends with a letter or digit (`type y` in `type your message`, `y or n` in
+/// `any or none`).
+fn has_phrase(text: &str, phrase: &str, whole: bool) -> bool {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let starts_word = word(phrase.chars().next());
+    let ends_word = word(phrase.chars().next_back());
+    text.match_indices(phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        !(starts_word && word(before)) && !(whole && ends_word && word(after))
+    })
 }
 
 /// Whether the prompt's last line asks for a text.
@@ -295,7 +310,7 @@ fn names_text(last: &str) -> bool {
         "what should",
     ]
     .iter()
-    .any(|w| last.contains(w))
+    .any(|w| has_phrase(last, w, false))
 }
 
 /// Whether the program says the last answer was not one it takes.

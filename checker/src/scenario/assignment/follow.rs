@@ -123,12 +123,12 @@ impl<'a> Follow<'a> {
                     && e.ret.as_ref().is_some_and(|r| r.is_ok())
             })
         });
-        let declined = run.is_some_and(|run| {
-            run.exchanges.iter().any(|e| e.decided("delete", false))
-                && !run.exchanges.iter().any(|e| e.decided("delete", true))
+        let declined = run.and_then(|run| {
+            let no = run.exchanges.iter().find(|e| e.decided("delete", false))?;
+            (!run.exchanges.iter().any(|e| e.decided("delete", true))).then_some(no)
         });
-        if removed && declined {
-            return Some("the program removed the segment (IPC_RMID) in a run that answered no to deleting it: the test of the answer is inverted (strcmp returns 0 when the strings are equal)".into());
+        if let (true, Some(no)) = (removed, declined) {
+            return Some(format!("the program removed the segment (IPC_RMID) in a run that answered \"{}\" to \"{}\": it took that answer the other way round (an inverted test, such as if (strcmp(answer, \"y\")): strcmp returns 0 when the strings are equal)", no.answered.as_deref().unwrap_or_default().escape_debug(), no.asked.escape_debug()));
         }
         if removed {
             return Some("the program removed the segment (IPC_RMID) in this run, though it was not asked to".into());
