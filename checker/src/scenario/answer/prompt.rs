@@ -275,7 +275,9 @@ fn has_phrase(text: &str, phrase: &str, whole: bool) -> bool {
     text.match_indices(phrase).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + phrase.len()..].chars().next();
-        !(starts_word && word(before)) && !(whole && ends_word && word(after))
+        let inside = starts_word && word(before);
+        let runs_on = whole && ends_word && word(after);
+        !(inside || runs_on)
     })
 }
 
