@@ -135,8 +135,32 @@ impl<'a> Follow<'a> {
         }
         let traced = run.is_some_and(|run| run.timeline.is_some());
         if traced && self.keys_used(r).is_empty() {
-            return Some("the program made no successful shmget call in this run".into());
+            let failed = run
+                .and_then(|run| run.timeline.as_ref())
+                .and_then(|t| t.iter().find_map(failed_shmget));
+            return Some(failed.unwrap_or_else(|| {
+                "the program made no successful shmget call in this run".into()
+            }));
         }
         Some("no segment of the program's is there after this run: it removed it, or never created one".into())
     }
+}
+
+/// A failed `shmget`, said with its errno: without `IPC_CREAT`, `ENOENT` is the first run's
+/// (nothing has that key yet).
+fn failed_shmget(e: &crate::model::TraceEvent) -> Option<String> {
+    use crate::model::timeline::{errno_name, Return};
+    let (Call::Shmget { flags, .. }, Some(Return::Errno(errno))) = (&e.call, &e.ret) else {
+        return None;
+    };
+    let name = errno_name(*errno);
+    let text = crate::scenario::ctx::errno_text(&name);
+    Some(if name == "ENOENT" && flags & libc::IPC_CREAT == 0 {
+        format!("{} failed with ENOENT ({text}): no segment has that key yet, and without IPC_CREAT shmget makes none; the run that finds none must create it (IPC_CREAT)", e.call.text())
+    } else {
+        format!(
+            "{} failed with {name} ({text}), and no other shmget of the run succeeded",
+            e.call.text()
+        )
+    })
 }
