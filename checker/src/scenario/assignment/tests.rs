@@ -190,3 +190,17 @@ fn a_second_run_that_does_not_show_the_text_fails_that_check_alone() {
         .collect();
     assert_eq!(failed, ["run 2: shows what the segment held"]);
 }
+
+#[test]
+fn a_text_after_a_header_is_found_where_it_stands_whole() {
+    let mut b = vec![1, 0, 0, 0, 5, 0, 0, 0];
+    b.extend_from_slice(b"alpha\0");
+    b.resize(64, 0);
+    assert_eq!(super::text_after_header(&b, "alpha"), Some(8));
+    // At offset 0 already, inside a longer word, or too short to tell: not moved.
+    assert_eq!(super::text_after_header(b"alpha\0", "alpha"), None);
+    assert_eq!(super::text_after_header(b"\x01alphabet\0", "alpha"), None);
+    assert_eq!(super::text_after_header(b"\x01ab\0", "ab"), None);
+    // A stored newline after it counts as whole.
+    assert_eq!(super::text_after_header(b"\x01\x00cat\n\0", "cat"), Some(2));
+}
