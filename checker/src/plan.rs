@@ -78,6 +78,11 @@ pub struct AssignmentPlan {
     pub verbose: bool,
     pub run: RunOptions,
     pub output: Option<PathBuf>,
+    /// Also the report for a person, into this file (what `grade --assignment` keeps).
+    pub text: Option<PathBuf>,
+    /// Also the report as Gradescope's results.json, into this file (what `autograde`
+    /// reads).
+    pub gradescope: Option<PathBuf>,
 }
 
 /// `assignment new`: a skeleton from a reference program's runs.
@@ -95,6 +100,8 @@ pub struct AssignmentGradePlan {
     pub file: PathBuf,
     pub submissions: PathBuf,
     pub out: PathBuf,
+    /// Submissions checked at once.
+    pub jobs: usize,
     pub run: RunOptions,
 }
 
@@ -292,6 +299,9 @@ pub struct GradescopePlan {
     pub out: PathBuf,
     /// What goes in the zip's settings file, for `shmlab autograde`.
     pub settings: Settings,
+    /// The assignment file to grade with instead of the labs: copied into the zip (as
+    /// [`Settings::assignment`] names it).
+    pub assignment: Option<PathBuf>,
 }
 
 /// `shmlab autograde`: one Gradescope submission.
@@ -331,6 +341,10 @@ pub struct Settings {
     /// Gradescope's 1 MB).
     #[serde(default)]
     pub full: bool,
+    /// The assignment file the submissions are graded with instead of the labs: its name
+    /// in the autograder's source directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<String>,
 }
 
 fn default_limit() -> u64 {
@@ -344,6 +358,7 @@ impl Default for Settings {
             visibility: Visibility::default(),
             limit_secs: DEFAULT_LIMIT_SECS,
             full: false,
+            assignment: None,
         }
     }
 }

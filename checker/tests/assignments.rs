@@ -254,3 +254,197 @@ expect = { segment = "gone" }
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("Score: 1/1. Verdict: PASS."), "{text}");
 }
+
+/// Copies the fixtures `names` into a class folder of their own.
+fn class_of(names: &[&str]) -> tempfile::TempDir {
+    let class = common::shared_tempdir("shmlab-asgn-class-");
+    for name in names {
+        let ok = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(fixtures().join(name))
+            .arg(class.path().join(name))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{name}");
+    }
+    class
+}
+
+fn grade_csv(class: &std::path::Path, jobs: &str) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let done = shmlab()
+        .arg("grade")
+        .arg(class)
+        .arg("--assignment")
+        .arg(assignment())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--timeout", "3", "--jobs", jobs])
+        .output()
+        .unwrap();
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    for report in ["yesno-ftok.txt", "yesno-ftok.json", "never-deletes.txt"] {
+        assert!(out.path().join(report).is_file(), "{report}");
+    }
+    std::fs::read_to_string(out.path().join("grades.csv")).unwrap()
+}
+
+/// Submissions checked two at a time share nothing (a namespace, a work folder, a terminal
+/// and a uid each): the grades are those of one at a time, row for row.
+#[test]
+fn grading_two_at_a_time_gives_the_grades_of_one_at_a_time() {
+    let class = class_of(&[
+        "yesno-ftok",
+        "never-deletes",
+        "python-plain",
+        "ipc-private",
+        "menu-numbers",
+    ]);
+    let one = grade_csv(class.path(), "1");
+    let two = grade_csv(class.path(), "2");
+    assert_eq!(one.lines().count(), 6, "{one}");
+    assert!(one.contains("\nyesno-ftok,9,9,pass,"), "{one}");
+    assert!(one.contains("\nnever-deletes,6,9,fail,"), "{one}");
+    assert_eq!(one, two);
+}
+
+/// An assignment that fixes the key, with a segment set up first: made at that key, so the
+/// program (whose key is that constant, 4321) finds the text the checker left there.
+#[test]
+fn a_fixed_keys_setup_segment_is_the_one_the_program_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fixed.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "fixed-key"
+[segment]
+find = "key"
+key = "4321"
+[[scenario]]
+name = "existing"
+setup = [{ size = 256, mode = "0666", text = "old words" }]
+[[scenario.run]]
+answers = ["change: no", "delete: no"]
+expect = { segment = "exists", size = 256, text = "old words", shows_previous_text = true }
+[[scenario.run]]
+answers = ["change: yes", "text: new words", "delete: no"]
+expect = { segment = "exists", same_segment = true, text = "new words", shows_previous_text = true }
+"#,
+    )
+    .unwrap();
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(fixtures().join("never-deletes"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Score: 1/1. Verdict: PASS."), "{text}");
+    // The same file with find = "created" cannot know where to make it: refused, where.
+    let created = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("find = \"key\"", "find = \"created\"");
+    std::fs::write(&file, created).unwrap();
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .args(["--program", "/bin/true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("fixed.toml:8:1: scenario `existing` sets up a segment"),
+        "{err}"
+    );
+}
+
+/// Files the assignment lists that a submission lacks are made in the runs' folder (empty,
+/// or with the text the file gives), and the report notes it: the program still runs.
+#[test]
+fn a_listed_file_the_submission_lacks_is_made_and_noted() {
+    let dir = common::shared_tempdir("shmlab-asgn-files-");
+    let sub = dir.path().join("alice");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(
+        sub.join("shm.c"),
+        r#"#include <stdio.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+int main(void)
+{
+    key_t key = ftok("keyfile", 'k');
+    if (key == -1) { perror("ftok"); return 1; }
+    int id = shmget(key, 256, IPC_CREAT | 0666);
+    if (id == -1) { perror("shmget"); return 1; }
+    FILE *f = fopen("data/greeting.txt", "r");
+    char line[64] = "";
+    if (f) { fgets(line, sizeof line, f); fclose(f); }
+    printf("greeting: %s\n", line);
+    return 0;
+}
+"#,
+    )
+    .unwrap();
+    let file = dir.path().join("files.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "files"
+[program]
+files = ["keyfile", { name = "data/greeting.txt", text = "hello from the file" }]
+[checks]
+leak_per_run = "off"
+[[scenario]]
+name = "runs"
+[[scenario.run]]
+expect = { segment = "exists", output_contains = ["greeting: hello from the file"] }
+"#,
+    )
+    .unwrap();
+    let out = shmlab()
+        .args(["check", "--assignment"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(&sub)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("note: keyfile is not in the submission: the checker made it (empty)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: data/greeting.txt is not in the submission: the checker made it (with the text the assignment gives)"),
+        "{text}"
+    );
+    assert!(
+        !sub.join("keyfile").exists(),
+        "the submission is never written"
+    );
+    // Handed in, the student's own is used, and nothing is noted.
+    std::fs::create_dir(sub.join("data")).unwrap();
+    std::fs::write(sub.join("data/greeting.txt"), "mine\n").unwrap();
+    std::fs::write(sub.join("keyfile"), "").unwrap();
+    let out = shmlab()
+        .args(["check", "-v", "--assignment"])
+        .arg(&file)
+        .arg("--dir")
+        .arg(&sub)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("not in the submission"), "{text}");
+    assert!(text.contains("greeting: mine"), "{text}");
+}

@@ -2,11 +2,14 @@
 //! grades `ROOT/submission` with `shmlab grade` (so a Cargo project, C sources and
 //! executables are built as for a class, under their limits), keeps the labs the
 //! instructor chose (`ROOT/source/shmlab-gradescope.json`, written by `shmlab gradescope`),
-//! and **always** writes `ROOT/results/results.json`: first a placeholder that says grading
+//! or, when the bundle carries an assignment file, with `shmlab check --assignment FILE
+//! --dir ROOT/submission` (built and run as `grade --assignment` does, its report turned
+//! into a test per scenario by [`crate::report::assignment::results`]), and **always** writes `ROOT/results/results.json`: first a placeholder that says grading
 //! did not finish (so a grader killed outright still leaves one), then the results. It
 //! stops the grading at its own time limit, below Gradescope's, or when it is sent SIGTERM
 //! (what a platform's timeout sends), and still writes what was graded.
 
+use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -21,6 +24,10 @@ use crate::report::gradescope::Results;
 
 /// The settings file's name, in the autograder's source directory.
 pub const SETTINGS: &str = "shmlab-gradescope.json";
+
+/// The assignment file's name in the autograder's source directory, when the bundle was
+/// made with `--assignment`.
+pub const ASSIGNMENT: &str = "shmlab-assignment.toml";
 
 /// How long the grading may take to stop and write its report once told to.
 const GRACE: Duration = Duration::from_secs(20);
@@ -75,12 +82,11 @@ enum End {
     Stopped,
 }
 
-/// Runs `shmlab grade` on the class folder `class` into `out`, in a process group of its
-/// own, until it ends, the limit passes or we are told to stop.
+/// Runs `shmlab ARGS` (a grade or a check), in a process group of its own, until it ends,
+/// the limit passes or we are told to stop.
 fn run_grade(
     root: &Path,
-    class: &Path,
-    out: &Path,
+    args: &[std::ffi::OsString],
     log: &Path,
     settings: &Settings,
 ) -> Result<End, Fatal> {
@@ -95,14 +101,7 @@ fn run_grade(
     if source.is_dir() {
         cmd.current_dir(source);
     }
-    cmd.arg("grade")
-        .arg(class)
-        .arg("--out")
-        .arg(out)
-        .args(["--jobs", "1"]);
-    if !settings.labs.is_empty() {
-        cmd.arg("--labs").arg(settings.labs.join(","));
-    }
+    cmd.args(args);
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(Fatal::Grade)?)
@@ -199,32 +198,26 @@ fn grade_submission(
     let vis = settings.visibility;
     let sub = plan.root.join("submission");
     if !sub.is_dir() || is_empty(&sub) {
-        write(
-            path,
-            &Results::nothing(
-                "Nothing was submitted: hand in your labs (the labs/ project, your C files named create.c ... set.c, or the compiled programs).",
-                vis,
-            ),
-        )?;
+        let what = match settings.assignment {
+            Some(_) => "Nothing was submitted: hand in your program's sources (and its Makefile, if it has one).",
+            None => "Nothing was submitted: hand in your labs (the labs/ project, your C files named create.c ... set.c, or the compiled programs).",
+        };
+        write(path, &Results::nothing(what, vis))?;
         return Ok(());
     }
-    // A submission that holds the whole kit hands in its labs/ project.
-    let sub = if sub.join("labs/Cargo.toml").is_file() {
-        sub.join("labs")
-    } else {
-        sub
-    };
     let work = tempfile::Builder::new()
         .prefix("shmlab-autograde-")
         .tempdir()
         .map_err(Fatal::Grade)?;
-    let class = work.path().join("class");
-    std::fs::create_dir(&class).map_err(Fatal::Grade)?;
-    std::os::unix::fs::symlink(&sub, class.join("submission")).map_err(Fatal::Grade)?;
     let out = work.path().join("out");
+    std::fs::create_dir(&out).map_err(Fatal::Grade)?;
+    let (args, graded) = match &settings.assignment {
+        Some(file) => assignment_args(&plan.root.join("source").join(file), &sub, &out),
+        None => labs_args(&sub, work.path(), &out, settings)?,
+    };
     let log = work.path().join("grade.log");
-    let end = run_grade(&plan.root, &class, &out, &log, settings)?;
-    let report: Option<Results> = std::fs::read(out.join("submission.json"))
+    let end = run_grade(&plan.root, &args, &log, settings)?;
+    let report: Option<Results> = std::fs::read(graded)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
     let mut results = match report {
@@ -267,6 +260,43 @@ fn grade_submission(
     results.visibility = Some(vis);
     results.execution_time = Some(started.elapsed().as_secs());
     write(path, &results)
+}
+
+/// The labs: `shmlab grade` on a class of one (the submission, linked into `work`), into
+/// `out`; its report is `out/submission.json`.
+fn labs_args(
+    sub: &Path,
+    work: &Path,
+    out: &Path,
+    settings: &Settings,
+) -> Result<(Vec<OsString>, PathBuf), Fatal> {
+    // A submission that holds the whole kit hands in its labs/ project.
+    let sub = if sub.join("labs/Cargo.toml").is_file() {
+        sub.join("labs")
+    } else {
+        sub.to_path_buf()
+    };
+    let class = work.join("class");
+    std::fs::create_dir(&class).map_err(Fatal::Grade)?;
+    std::os::unix::fs::symlink(&sub, class.join("submission")).map_err(Fatal::Grade)?;
+    let mut args: Vec<OsString> = vec!["grade".into(), class.into(), "--out".into()];
+    args.extend([out.as_os_str().into(), "--jobs".into(), "1".into()]);
+    if !settings.labs.is_empty() {
+        args.extend(["--labs".into(), settings.labs.join(",").into()]);
+    }
+    Ok((args, out.join("submission.json")))
+}
+
+/// An assignment: `shmlab check --assignment FILE --dir SUB`, the path `grade --assignment`
+/// takes for each student, with its report also written as Gradescope's results
+/// (`out/results.json`).
+fn assignment_args(file: &Path, sub: &Path, out: &Path) -> (Vec<OsString>, PathBuf) {
+    let results = out.join("results.json");
+    let mut args: Vec<OsString> = vec!["check".into(), "--assignment".into(), file.into()];
+    args.extend(["--dir".into(), sub.into(), "--format".into(), "json".into()]);
+    args.extend(["--output".into(), out.join("report.json").into()]);
+    args.extend(["--gradescope-results".into(), results.clone().into()]);
+    (args, results)
 }
 
 /// The default root, where Gradescope lays out the autograder: `$AUTOGRADER_ROOT`, else

@@ -12,12 +12,13 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use super::cargo_build::{build_submission, build_within, first_lines, not_copied, CC_LIMIT};
+use super::pool::{checker_end, in_parallel, run_children};
 use crate::error::{exit_codes, Fatal};
 use crate::model::Lab;
 use crate::plan::{GradePlan, RunOptions};
@@ -230,13 +231,6 @@ fn cell(s: &str) -> String {
     }
 }
 
-/// A running check of one student.
-struct Running {
-    index: usize,
-    child: Child,
-    started: Instant,
-}
-
 /// What a batch came to.
 #[derive(Debug, Clone, Copy)]
 pub struct Summary {
@@ -252,49 +246,6 @@ pub struct Summary {
 fn per_submission(timeout_secs: f64) -> Duration {
     let scenarios = crate::catalogue::all().len();
     Duration::from_secs_f64((timeout_secs * scenarios as f64 * 2.0 + 60.0).max(600.0))
-}
-
-/// Why a checker gave no report, in words.
-fn checker_end(status: Option<std::process::ExitStatus>, cap: Duration) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match status {
-        None => format!(
-            "its checker was stopped after {} s, the limit for one submission",
-            cap.as_secs()
-        ),
-        Some(s) => match (s.code(), s.signal()) {
-            (_, Some(sig)) => format!(
-                "its checker was killed by {}",
-                crate::model::timeline::signal_name(sig)
-            ),
-            (Some(code), _) => format!("its checker exited with status {code} without a report"),
-            _ => "its checker ended without a report".into(),
-        },
-    }
-}
-
-/// `f` of every item, `jobs` at a time, in the items' order.
-fn in_parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, items.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
 /// Grades every submission and writes the reports and the CSV.
@@ -341,19 +292,17 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     }
     let me = std::env::current_exe()?;
     let cap = per_submission(plan.run.timeout.as_secs_f64());
-    let mut queue = 0..prepared.len();
-    let mut running: Vec<Running> = Vec::new();
     let mut reports: Vec<Option<Value>> = vec![None; prepared.len()];
     let mut done = 0;
-    crate::run::process::catch_interrupts();
-    loop {
-        let stop = crate::run::process::interrupted();
-        while running.len() < plan.jobs.max(1) && !stop {
-            let Some(i) = queue.next() else { break };
+    run_children(
+        prepared.len(),
+        plan.jobs,
+        cap,
+        |i| {
             let p = &prepared[i];
             let stdout = std::fs::File::create(plan.out.join(format!("{}.raw.json", p.student)))?;
             let stderr = std::fs::File::create(plan.out.join(format!("{}.log", p.student)))?;
-            let child = Command::new(&me)
+            Command::new(&me)
                 .args(["check", "--format", "json", "--dir"])
                 .arg(&p.dir)
                 .arg("--html")
@@ -365,38 +314,10 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
                 .stdin(Stdio::null())
                 .stdout(stdout)
                 .stderr(stderr)
-                .spawn()?;
-            running.push(Running {
-                index: i,
-                child,
-                started: Instant::now(),
-            });
-        }
-        if running.is_empty() {
-            break;
-        }
-        let mut still = Vec::with_capacity(running.len());
-        for mut r in running.drain(..) {
-            if stop {
-                // Interrupted: each checker stops its scenario, cleans up and reports.
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(r.child.id() as i32),
-                    nix::sys::signal::Signal::SIGINT,
-                );
-            }
-            let status = match r.child.try_wait()? {
-                Some(s) => Some(s),
-                None if r.started.elapsed() > cap => {
-                    let _ = r.child.kill();
-                    let _ = r.child.wait();
-                    None
-                }
-                None => {
-                    still.push(r);
-                    continue;
-                }
-            };
-            let p = &prepared[r.index];
+                .spawn()
+        },
+        |i, status| {
+            let p = &prepared[i];
             let raw = plan.out.join(format!("{}.raw.json", p.student));
             let parsed = std::fs::read(&raw)
                 .ok()
@@ -410,7 +331,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
                 serde_json::to_string_pretty(&doc).unwrap_or_default(),
             )?;
             let score = format!("{}/{}", doc["score"], doc["max_score"]);
-            reports[r.index] = Some(doc);
+            reports[i] = Some(doc);
             done += 1;
             if let Some(bar) = &bar {
                 bar.inc(1);
@@ -419,10 +340,9 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
                 // A log, not a terminal: one plain line per student.
                 eprintln!("graded {} ({done}/{}): {score}", p.student, prepared.len());
             }
-        }
-        running = still;
-        std::thread::sleep(Duration::from_millis(5));
-    }
+            Ok(())
+        },
+    )?;
     if let Some(bar) = bar {
         // The summary that follows gets a line of its own.
         bar.finish_and_clear();

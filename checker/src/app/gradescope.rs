@@ -3,7 +3,9 @@
 //! no build, no local state), `setup.sh` (installs cc and Rust, builds the checker once,
 //! makes the sources root-only so that no submission reads a solution), `run_autograder`
 //! (runs `shmlab autograde`) and the settings file (the labs, visibility and time limit
-//! chosen).
+//! chosen). Made with `--assignment FILE`, it also holds that assignment file (checked
+//! first: a mistake in it is the instructor's to see now, not each student's later), and
+//! the submissions are graded with it instead of the labs.
 
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -12,7 +14,7 @@ use std::process::{Command, Stdio};
 
 use zip::write::SimpleFileOptions;
 
-use super::autograde::SETTINGS;
+use super::autograde::{ASSIGNMENT, SETTINGS};
 use super::cargo_build::find_workspace;
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::plan::GradescopePlan;
@@ -61,10 +63,23 @@ pub fn sources(ws: &Path) -> Result<Vec<PathBuf>, UsageError> {
 pub fn execute(plan: &GradescopePlan) -> Result<u8, Fatal> {
     let ws = find_workspace().ok_or(UsageError::NoWorkspace)?;
     let files = sources(&ws)?;
-    let written = write_zip(&ws, &files, plan).map_err(|e| UsageError::OutFile {
-        path: plan.out.clone(),
-        reason: e.to_string(),
-    })?;
+    let mut settings = plan.settings.clone();
+    let assignment = match &plan.assignment {
+        Some(path) => {
+            // Shipped as written: its comments are the instructor's.
+            let (_, text) = super::assignment::load_with_text(path)?;
+            settings.assignment = Some(ASSIGNMENT.to_string());
+            Some(text)
+        }
+        None => None,
+    };
+    let written =
+        write_zip(&ws, &files, &settings, assignment.as_deref(), &plan.out).map_err(|e| {
+            UsageError::OutFile {
+                path: plan.out.clone(),
+                reason: e.to_string(),
+            }
+        })?;
     eprintln!(
         "shmlab: wrote {} ({written} files): upload it as the autograder of a Gradescope assignment (\"Zip file upload\")",
         plan.out.display()
@@ -72,8 +87,14 @@ pub fn execute(plan: &GradescopePlan) -> Result<u8, Fatal> {
     Ok(exit_codes::OK)
 }
 
-fn write_zip(ws: &Path, files: &[PathBuf], plan: &GradescopePlan) -> std::io::Result<usize> {
-    let file = std::fs::File::create(&plan.out)?;
+fn write_zip(
+    ws: &Path,
+    files: &[PathBuf],
+    settings: &crate::plan::Settings,
+    assignment: Option<&str>,
+    out: &Path,
+) -> std::io::Result<usize> {
+    let file = std::fs::File::create(out)?;
     let mut zip = zip::ZipWriter::new(file);
     let plain = SimpleFileOptions::default().unix_permissions(0o644);
     let exec = SimpleFileOptions::default().unix_permissions(0o755);
@@ -87,12 +108,16 @@ fn write_zip(ws: &Path, files: &[PathBuf], plan: &GradescopePlan) -> std::io::Re
         zip.write_all(&std::fs::read(&full)?)?;
         n += 1;
     }
-    let settings = serde_json::to_string_pretty(&plan.settings).unwrap_or_default() + "\n";
-    for (name, text, opts) in [
+    let settings = serde_json::to_string_pretty(settings).unwrap_or_default() + "\n";
+    let mut extra = vec![
         ("setup.sh", SETUP, exec),
         ("run_autograder", RUN, exec),
         (SETTINGS, settings.as_str(), plain),
-    ] {
+    ];
+    if let Some(text) = assignment {
+        extra.push((ASSIGNMENT, text, plain));
+    }
+    for (name, text, opts) in extra {
         zip.start_file(name, opts)?;
         zip.write_all(text.as_bytes())?;
         n += 1;

@@ -17,6 +17,7 @@ pub mod grade;
 pub mod gradescope;
 pub mod inspect;
 pub mod learn;
+pub mod pool;
 pub mod programs;
 pub mod progress;
 pub mod starters;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::answer::Answer;
+use super::RunSpec;
 
 /// An assignment: the program students hand in, the scenarios it is run through, and what
 /// each is worth.
@@ -52,10 +52,62 @@ pub struct ProgramSpec {
     /// matches. Empty: the one executable the build made, or the only one there is.
     #[serde(default)]
     pub name: String,
-    /// Files the program expects in its folder (the file given to `ftok`, say): a submission
-    /// without one is not run, and the report says which is missing.
+    /// Files the program expects in its folder: a name (`"keyfile"`, the file given to
+    /// `ftok`, say), made empty in the runs' folder when the submission lacks it, or
+    /// `{ name = "...", text = "..." }`, made with that text. Either way the report notes it.
     #[serde(default)]
-    pub files: Vec<String>,
+    pub files: Vec<ExtraFile>,
+}
+
+/// A file the program expects in its folder.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum ExtraFile {
+    /// Its name (a path in the submission's folder): made empty when missing.
+    Name(String),
+    /// Its name and what it holds, made so when missing.
+    Given {
+        name: String,
+        #[serde(default)]
+        text: String,
+    },
+}
+
+impl ExtraFile {
+    /// Its path in the submission's folder.
+    pub fn name(&self) -> &str {
+        match self {
+            ExtraFile::Name(n) | ExtraFile::Given { name: n, .. } => n,
+        }
+    }
+
+    /// What it holds when the checker makes it.
+    pub fn text(&self) -> &str {
+        match self {
+            ExtraFile::Name(_) => "",
+            ExtraFile::Given { text, .. } => text,
+        }
+    }
+
+    /// Whether the file gives what it holds.
+    pub fn is_given(&self) -> bool {
+        matches!(self, ExtraFile::Given { .. })
+    }
+
+    /// Whether its name stays inside the submission's folder: relative, no `..`.
+    pub(super) fn is_inside(&self) -> bool {
+        let p = std::path::Path::new(self.name());
+        !self.name().is_empty()
+            && p.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+            && p.components()
+                .any(|c| matches!(c, std::path::Component::Normal(_)))
+    }
 }
 
 fn default_sources() -> Vec<String> {
@@ -242,8 +294,9 @@ pub struct ScenarioSpec {
     pub points: u32,
     #[serde(default)]
     pub visibility: Visibility,
-    /// Segments the checker creates first, at the key it passes as `{key}` (with
-    /// `find = "argument"` only).
+    /// Segments the checker creates first: at the key it passes as `{key}` with
+    /// `find = "argument"`, at the assignment's key with `find = "key"`. Not with
+    /// `find = "created"`: the key a submission will use is its own, unknown beforehand.
     #[serde(default)]
     pub setup: Vec<SetupSegment>,
     /// The runs, in order.
@@ -295,211 +348,5 @@ impl TryFrom<String> for Mode {
 impl From<Mode> for String {
     fn from(m: Mode) -> String {
         format!("{:04o}", m.0)
-    }
-}
-
-/// An answer, as a meaning: `"yes"`, `"no"`, `"change: yes"`, `"delete: no"`,
-/// `"text: hello"`, `"choose: read"`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
-#[serde(try_from = "String", into = "String")]
-pub struct AnswerSpec(#[cfg_attr(feature = "full", schemars(with = "String"))] pub Answer);
-
-impl TryFrom<String> for AnswerSpec {
-    type Error = String;
-    fn try_from(s: String) -> Result<AnswerSpec, String> {
-        Answer::parse(&s).map(AnswerSpec)
-    }
-}
-
-impl From<AnswerSpec> for String {
-    fn from(a: AnswerSpec) -> String {
-        a.0.meaning()
-    }
-}
-
-/// A regular expression in Rust's `regex-lite` syntax: the `regex` crate's, with ASCII
-/// `\w`, `\d` and `\b`; `(?i)` ignores the case of ASCII letters.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
-#[serde(try_from = "String", into = "String")]
-pub struct Pattern(pub String);
-
-impl TryFrom<String> for Pattern {
-    type Error = String;
-    fn try_from(s: String) -> Result<Pattern, String> {
-        regex_lite::Regex::new(&s)
-            .map(|_| Pattern(s.clone()))
-            .map_err(|e| {
-                format!(
-                    "`{s}` is not a regular expression: {}",
-                    e.to_string().lines().last().unwrap_or_default()
-                )
-            })
-    }
-}
-
-impl From<Pattern> for String {
-    fn from(p: Pattern) -> String {
-        p.0
-    }
-}
-
-impl Pattern {
-    pub fn is_match(&self, text: &str) -> bool {
-        regex_lite::Regex::new(&self.0).is_ok_and(|r| r.is_match(text))
-    }
-}
-
-/// One run of the program.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RunSpec {
-    /// Its arguments; `{key}` stands for the segment's key (with `find = "argument"`).
-    #[serde(default)]
-    pub args: Vec<String>,
-    /// The answers to its questions, in order, as meanings; end of input after the last.
-    #[serde(default)]
-    pub answers: Vec<AnswerSpec>,
-    /// What must hold after it.
-    #[serde(default)]
-    pub expect: Expect,
-    /// Expectations of this run that are told, never failed (`["output_contains"]`).
-    #[serde(default)]
-    pub loose: Vec<ExpectName>,
-}
-
-/// The name of an expectation, as in `expect`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
-#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ExpectName {
-    Segment,
-    Size,
-    SizeAtLeast,
-    Mode,
-    Text,
-    WithinSize,
-    Nattch,
-    SameSegment,
-    OutputContains,
-    OutputMatches,
-    ShowsPreviousText,
-    CreatedSays,
-    ExitStatus,
-}
-
-/// Whether the segment is there after a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Presence {
-    Exists,
-    Gone,
-}
-
-/// How the text at offset 0 is compared.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum TextMatch {
-    /// Exactly the text, up to the first NUL.
-    Exact,
-    /// The text, with one trailing newline (or `\r\n`) allowed (told, as a note).
-    #[default]
-    Line,
-    /// Starting with the text.
-    Prefix,
-}
-
-/// What must hold after a run; everything is optional.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// The segment exists, or is gone (removed, or marked for removal).
-    pub segment: Option<Presence>,
-    /// Its size is exactly this.
-    pub size: Option<usize>,
-    /// Its size is at least this.
-    pub size_at_least: Option<usize>,
-    /// Its permission bits (octal).
-    pub mode: Option<Mode>,
-    /// The text at offset 0.
-    pub text: Option<String>,
-    /// How `text` is compared.
-    #[serde(default)]
-    pub text_match: TextMatch,
-    /// Nothing written past its size (in the rest of its last page).
-    pub within_size: Option<bool>,
-    /// Attachments left after the run (0: the program detached, or exited).
-    pub nattch: Option<u64>,
-    /// The same segment (the same id) as after the run before.
-    pub same_segment: Option<bool>,
-    /// Lines of its output (stdout and stderr) must contain each of these.
-    #[serde(default)]
-    pub output_contains: Vec<String>,
-    /// Its output must match each of these patterns.
-    #[serde(default)]
-    pub output_matches: Vec<Pattern>,
-    /// Its output shows the text the segment held before it (the run before's).
-    pub shows_previous_text: Option<bool>,
-    /// This pattern is in its output if and only if the run created the segment
-    /// (`"(?i)creat"`).
-    pub created_says: Option<Pattern>,
-    /// Its exit status.
-    pub exit_status: Option<i32>,
-}
-
-impl Assignment {
-    /// What the types cannot say: a word to find in the file near the mistake, and the
-    /// sentence.
-    pub(super) fn validate(&self) -> Result<(), (Option<String>, String)> {
-        if self.scenarios.is_empty() {
-            return Err((None, "the assignment has no [[scenario]]".into()));
-        }
-        let mut names = std::collections::BTreeSet::new();
-        for s in &self.scenarios {
-            if !names.insert(&s.name) {
-                return Err((
-                    Some(format!("\"{}\"", s.name)),
-                    format!("two scenarios are named `{}`: names must differ", s.name),
-                ));
-            }
-            if s.runs.is_empty() {
-                return Err((
-                    Some(format!("\"{}\"", s.name)),
-                    format!("scenario `{}` has no [[scenario.run]]", s.name),
-                ));
-            }
-            if !s.setup.is_empty() && self.segment.find != Find::Argument {
-                return Err((
-                    Some("setup".into()),
-                    format!("scenario `{}` sets up a segment, which the checker makes at the key it passes as {{key}}: use find = \"argument\"", s.name),
-                ));
-            }
-        }
-        match (self.segment.find, &self.segment.key) {
-            (Find::Key, None) => Err((
-                Some("find".into()),
-                "find = \"key\" needs the key: key = \"0x1234\"".into(),
-            )),
-            (Find::Key, Some(k)) if self.fixed_key().is_none() => Err((
-                Some(k.clone()),
-                format!("`{k}` is not a key: write it in hex (0x1234) or decimal"),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// The fixed key, with `find = "key"`.
-    pub fn fixed_key(&self) -> Option<i32> {
-        let k = self.segment.key.as_deref()?.trim();
-        let v = match k.strip_prefix("0x").or_else(|| k.strip_prefix("0X")) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok().map(|v| v as i32),
-            None => k.parse::<i64>().ok().map(|v| v as i32),
-        };
-        v
     }
 }

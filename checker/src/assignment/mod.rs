@@ -8,8 +8,11 @@
 //! ([`crate::scenario::answer`]).
 
 mod file;
+mod run;
+mod validate;
 
 pub use file::*;
+pub use run::*;
 
 use std::path::Path;
 
@@ -47,9 +50,21 @@ pub fn parse(text: &str, path: &Path) -> Result<Assignment, AssignmentError> {
     };
     let assignment: Assignment =
         toml::from_str(text).map_err(|e| at(e.span(), e.message().trim_end().to_string()))?;
-    assignment.validate().map_err(|(needle, message)| {
-        // Pointed at the first place the file names what is wrong.
-        at(needle.and_then(|n| text.find(&n)).map(|i| i..i), message)
+    assignment.validate().map_err(|(needles, message)| {
+        // Pointed at the place the file names what is wrong: each word found after the
+        // one before (a scenario's name, then its key); the last found is where.
+        let mut from = 0;
+        let mut found = None;
+        for n in &needles {
+            match text[from..].find(n.as_str()) {
+                Some(i) => {
+                    found = Some(from + i);
+                    from += i + n.len();
+                }
+                None => break,
+            }
+        }
+        at(found.map(|i| i..i), message)
     })?;
     Ok(assignment)
 }

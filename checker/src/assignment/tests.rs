@@ -55,14 +55,44 @@ fn a_bad_pattern_and_a_bad_mode_are_refused() {
 }
 
 #[test]
-fn a_setup_without_a_known_key_is_refused() {
-    let text = SMALL.replace(
+fn a_setup_without_a_known_key_is_refused_at_its_own_line_and_column() {
+    // A comment that names a setup first: the error is at the scenario's own.
+    let text = SMALL
+        .replace("name = \"small\"", "name = \"small\"\n# no setup here")
+        .replace(
+            "name = \"once\"",
+            "name = \"once\"\n  setup = [{ size = 10 }]",
+        );
+    let e = parse(&text, Path::new("a.toml")).unwrap_err();
+    assert!(e.message.contains("find = \"created\""), "{e}");
+    assert!(e.message.contains("cannot know the key"), "{e}");
+    assert_eq!((e.line, e.column), (7, 3), "{e}");
+}
+
+#[test]
+fn a_setup_is_made_at_the_fixed_key_or_the_key_passed() {
+    let setup = SMALL.replace(
         "name = \"once\"",
-        "name = \"once\"\nsetup = [{ size = 10 }]",
+        "name = \"once\"\nsetup = [{ size = 10, text = \"old\" }]",
+    );
+    for find in [
+        "[segment]\nfind = \"key\"\nkey = \"0x1234\"\n",
+        "[segment]\nfind = \"argument\"\n",
+    ] {
+        let text = setup.replace("[[scenario]]", &format!("{find}\n[[scenario]]"));
+        let a = parse(&text, Path::new("a.toml")).unwrap_or_else(|e| panic!("{find}: {e}"));
+        assert_eq!(a.scenarios[0].setup[0].text, "old");
+    }
+}
+
+#[test]
+fn a_fixed_key_of_zero_is_refused() {
+    let text = SMALL.replace(
+        "[[scenario]]",
+        "[segment]\nfind = \"key\"\nkey = \"0\"\n\n[[scenario]]",
     );
     let e = parse(&text, Path::new("a.toml")).unwrap_err();
-    assert!(e.message.contains("find = \"argument\""), "{e}");
-    assert_eq!(e.line, 6, "{e}");
+    assert!(e.message.contains("IPC_PRIVATE"), "{e}");
 }
 
 #[test]
@@ -77,4 +107,29 @@ fn the_shipped_assignment_reads() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assignments/shmegegge.toml");
     let a = load(&path).unwrap();
     assert_eq!(a.name, "shmegegge");
+}
+
+#[test]
+fn a_listed_file_outside_the_submissions_folder_is_refused() {
+    for bad in ["../secret", "/etc/passwd", ""] {
+        let text = SMALL.replace(
+            "[[scenario]]",
+            &format!("[program]\nfiles = [\"keyfile\", \"{bad}\"]\n\n[[scenario]]"),
+        );
+        let e = parse(&text, Path::new("a.toml")).unwrap_err();
+        assert!(
+            e.message
+                .contains("is not a file of the submission's folder"),
+            "{bad}: {e}"
+        );
+        assert_eq!(e.line, 5, "{bad}: {e}");
+    }
+    let text = SMALL.replace(
+        "[[scenario]]",
+        "[program]\nfiles = [\"keyfile\", { name = \"data/in.txt\", text = \"1 2\" }]\n\n[[scenario]]",
+    );
+    let a = parse(&text, Path::new("a.toml")).unwrap();
+    assert_eq!(a.program.files[1].name(), "data/in.txt");
+    assert_eq!(a.program.files[1].text(), "1 2");
+    assert!(!a.program.files[0].is_given());
 }

@@ -61,6 +61,8 @@ impl Cli {
                     verbose: args.verbose,
                     run: args.common.run_options(!args.no_trace),
                     output: args.output,
+                    text: args.text_report,
+                    gradescope: args.gradescope_results,
                 })
             }
             Command::Check(args) => Plan::Check(check_plan(args, color)?),
@@ -72,6 +74,7 @@ impl Cli {
                     file: g.assignment.unwrap_or_default(),
                     submissions: g.submissions,
                     out: g.out,
+                    jobs: jobs(g.jobs)?,
                     run: g.common.run_options(!g.no_trace),
                 })
             }
@@ -118,12 +121,7 @@ impl Cli {
                 if !g.submissions.is_dir() {
                     return Err(UsageError::NoSubmissions(g.submissions));
                 }
-                let jobs = g
-                    .jobs
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                if jobs == 0 {
-                    return Err(UsageError::NoJobs);
-                }
+                let jobs = jobs(g.jobs)?;
                 let mut labs = g
                     .labs
                     .iter()
@@ -157,8 +155,10 @@ impl Cli {
                 visibility,
                 limit,
                 full,
+                assignment,
             } => Plan::Gradescope(GradescopePlan {
                 out,
+                assignment,
                 settings: Settings {
                     labs: labs
                         .iter()
@@ -167,6 +167,7 @@ impl Cli {
                     visibility: visibility.into(),
                     limit_secs: limit,
                     full,
+                    assignment: None,
                 },
             }),
             Command::Autograde { root } => Plan::Autograde(AutogradePlan {
@@ -279,4 +280,13 @@ fn check_plan(args: CheckArgs, color: ColorWhen) -> Result<CheckPlan, UsageError
         workdir: args.workdir,
         color,
     })
+}
+
+/// `--jobs`, or the number of cores; 0 is no number of jobs.
+fn jobs(asked: Option<usize>) -> Result<usize, UsageError> {
+    let jobs = asked.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        return Err(UsageError::NoJobs);
+    }
+    Ok(jobs)
 }

@@ -97,6 +97,10 @@ enum Command {
         /// Gradescope's 1 MB).
         #[arg(long)]
         full: bool,
+        /// Grade the submissions with this assignment file instead of the labs (it is
+        /// copied into the zip): a test per scenario, worth the points the file gives.
+        #[arg(long, value_name = "FILE", conflicts_with = "labs")]
+        assignment: Option<PathBuf>,
     },
     /// Grade the Gradescope submission in ROOT/submission into ROOT/results/results.json
     /// (what run_autograder runs).
@@ -347,6 +351,14 @@ struct CheckArgs {
     /// file instead of the labs.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["labs", "solutions", "partial", "workdir"])]
     assignment: Option<PathBuf>,
+    /// With --assignment: also write the report for a person to FILE (`grade --assignment`
+    /// keeps it per student).
+    #[arg(long, value_name = "FILE", requires = "assignment", hide = true)]
+    text_report: Option<PathBuf>,
+    /// With --assignment: also write the report as Gradescope's results.json to FILE (what
+    /// `autograde` reads).
+    #[arg(long, value_name = "FILE", requires = "assignment", hide = true)]
+    gradescope_results: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }

@@ -33,6 +33,10 @@ pub struct Test {
     pub output: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// This test's own visibility (an assignment file's per scenario); `None`: the
+    /// results' own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub extra_data: Value,
 }
@@ -134,6 +138,7 @@ mod tests {
             }),
             output: String::new(),
             tags: vec![lab.into()],
+            visibility: None,
             extra_data: serde_json::json!({"outcome": "passed", "lab": lab, "runs": [1, 2, 3]}),
         }
     }

@@ -271,6 +271,11 @@ impl Scene<'_> {
     fn play(&mut self, scenario: Playbook<'_>, program: &Program) -> Result<Observation, RunError> {
         let mut initial_contents = Vec::new();
         for (i, spec) in scenario.setup.iter().enumerate() {
+            if let Some(fixed) = spec.key {
+                // The program's own key: the segment's key from now on (its `Arg::Key`, the
+                // keys this scenario's segments are known by).
+                self.keys.setup[i] = Key::new(fixed);
+            }
             let key = self.keys.setup[i];
             let id = shm::shmget(
                 key,

@@ -178,6 +178,9 @@ pub struct Program {
     /// The folder each scenario's runs happen in a copy of (see [`super::workdir`]); `None`
     /// for an empty one.
     pub folder: Option<PathBuf>,
+    /// Files put in each working folder when the copy of `folder` lacks them: the path in
+    /// the folder (relative, inside it), and the bytes.
+    pub extra_files: Vec<(PathBuf, Vec<u8>)>,
     /// Keeps the copy's directory alive.
     _copy: Option<tempfile::TempDir>,
 }
@@ -240,6 +243,7 @@ impl Program {
                 exclusive_uid: false,
                 process_limit: super::process::processes_of(uid) + EXTRA_PROCESSES,
                 folder: None,
+                extra_files: Vec::new(),
                 _copy: None,
             });
         }
@@ -271,6 +275,7 @@ impl Program {
             exclusive_uid,
             process_limit,
             folder: None,
+            extra_files: Vec::new(),
             _copy: copy,
         };
         if reachable(path, uid) {
@@ -291,6 +296,15 @@ impl Program {
     /// The program, its runs happening in a copy of `folder` (an empty folder for `None`).
     pub fn in_folder(self, folder: Option<PathBuf>) -> Program {
         Program { folder, ..self }
+    }
+
+    /// With `files` made in each working folder that lacks them (see
+    /// [`Program::extra_files`]).
+    pub fn with_files(self, extra_files: Vec<(PathBuf, Vec<u8>)>) -> Program {
+        Program {
+            extra_files,
+            ..self
+        }
     }
 }
 

@@ -135,6 +135,14 @@ impl Workdir {
             workdir.skipped =
                 copy_tree(from, &workdir.path, &rules).map_err(|e| copy_error(from, e))?;
         }
+        for (name, bytes) in &program.extra_files {
+            make_missing(&workdir.path, name, bytes, program.run_as).map_err(|source| {
+                WorkdirError::Copy {
+                    path: name.clone(),
+                    source,
+                }
+            })?;
+        }
         // Filled: now the program's.
         if let Some((uid, gid)) = program.run_as {
             std::os::unix::fs::lchown(&workdir.path, Some(uid), Some(gid))
@@ -154,6 +162,56 @@ impl Workdir {
     pub fn skipped(&self) -> &[Skipped] {
         &self.skipped
     }
+}
+
+/// Makes the file `name` (a relative path inside `dir`) holding `bytes`, unless the copy
+/// already has it; what it makes (the file, and folders on the way) goes to `owner`. The
+/// copy holds no links, and the file is made new (`O_EXCL`, no link followed).
+fn make_missing(
+    dir: &Path,
+    name: &Path,
+    bytes: &[u8],
+    owner: Option<(u32, u32)>,
+) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let inside = name.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if !inside {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a path inside the folder",
+        ));
+    }
+    let path = dir.join(name);
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return Ok(());
+    }
+    let mut at = dir.to_path_buf();
+    for part in name.parent().into_iter().flat_map(Path::components) {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_err() {
+            std::fs::create_dir(&at)?;
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::lchown(&at, Some(uid), Some(gid))?;
+            }
+        }
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)?;
+    f.write_all(bytes)?;
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::lchown(&path, Some(uid), Some(gid))?;
+    }
+    Ok(())
 }
 
 /// The name every working folder starts with.

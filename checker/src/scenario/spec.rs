@@ -56,6 +56,9 @@ pub struct SegmentSpec {
     pub held: usize,
     /// Locked in memory with `SHM_LOCK` (the mode word then has `SHM_LOCKED`, 02000).
     pub locked: bool,
+    /// Made at this key instead of one the checker picks (an assignment's fixed key); it is
+    /// then the key `Arg::Key` of this segment stands for.
+    pub key: Option<i32>,
 }
 
 impl SegmentSpec {
@@ -70,7 +73,14 @@ impl SegmentSpec {
             history: false,
             held: 0,
             locked: false,
+            key: None,
         }
+    }
+
+    /// Made at `key` (a fixed key the program uses) instead of one the checker picks.
+    pub fn at_key(mut self, key: i32) -> SegmentSpec {
+        self.key = Some(key);
+        self
     }
 
     /// With `text` at offset 0 (as given: add `\0` yourself) and the marker after it.

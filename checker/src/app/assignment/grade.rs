@@ -1,15 +1,30 @@
 //! `shmlab grade DIR --assignment FILE`: every subdirectory of DIR is a student's
-//! submission, built and checked in turn; each gets a report (`STUDENT.txt`, `STUDENT.json`)
-//! and a line of `grades.csv` (score, verdict, main defect).
+//! submission, built and checked by its own `shmlab check --assignment FILE --dir
+//! SUBMISSION` process, `--jobs` at a time (the labs' pool, [`crate::app::pool`]); each gets
+//! a report (`STUDENT.txt`, `STUDENT.json`) and a line of `grades.csv` (score, verdict,
+//! main defect), in the order of the students' names whatever order they finish in.
+//!
+//! Nothing is shared between submissions checked at once: each check builds in a build box
+//! and a temporary folder of its own, runs every scenario in a fresh copy of the
+//! submission's folder, on a terminal of its own, as a uid of its own and, in namespace
+//! mode, in an IPC namespace of its own. In keys mode (this machine's namespace) a program
+//! that picks its own key would meet another submission's segment at the same key: there,
+//! unless the checker passes the key (`find = "argument"`), submissions are checked one at
+//! a time.
 
 use std::io::Write;
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use super::{check_program, load, program_of};
-use crate::app::check::environment;
+use super::load;
+use crate::app::grade::check_args;
+use crate::app::pool::{checker_end, run_children};
+use crate::assignment::{Assignment, Find};
 use crate::error::{exit_codes, Fatal};
-use crate::plan::{AssignmentGradePlan, AssignmentSource};
-use crate::report::assignment::{json_value, render_human};
+use crate::plan::AssignmentGradePlan;
+use crate::report::assignment::Summary;
+use crate::run::isolation::{self, Isolation};
 
 /// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is defused so that a
 /// spreadsheet never runs a student's text as a formula.
@@ -25,12 +40,15 @@ fn csv(field: &str) -> String {
     }
 }
 
-fn students(dir: &Path) -> Vec<String> {
+fn students(dir: &Path, out: &Path) -> Vec<String> {
+    // The output folder may sit among the submissions (`grade . --out grades`).
+    let out = std::fs::canonicalize(out).ok();
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| std::fs::canonicalize(e.path()).ok() != out)
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
         .filter(|n| !n.starts_with('.'))
         .collect();
@@ -38,57 +56,111 @@ fn students(dir: &Path) -> Vec<String> {
     names
 }
 
+/// How many submissions may be checked at once: `jobs`, but one at a time when programs
+/// that pick their own keys would share this machine's namespace (keys mode).
+fn parallel(a: &Assignment, plan: &AssignmentGradePlan) -> usize {
+    let keys = isolation::choose(plan.run.isolation).is_ok_and(|c| c.mode == Isolation::Keys);
+    if keys && a.segment.find != Find::Argument && plan.jobs > 1 {
+        eprintln!("shmlab: keys isolation and programs that pick their own keys: checking one submission at a time, so that no two meet at the same key");
+        1
+    } else {
+        plan.jobs.max(1)
+    }
+}
+
+/// How long one submission's checker may run: its build, and far more than its runs take.
+fn per_submission(a: &Assignment, timeout: Duration) -> Duration {
+    let runs: usize = a.scenarios.iter().map(|s| s.runs.len()).sum();
+    Duration::from_secs_f64((timeout.as_secs_f64() * runs as f64 * 2.0 + 120.0).max(600.0))
+}
+
 /// Grades every submission.
 pub fn grade(plan: &AssignmentGradePlan) -> Result<u8, Fatal> {
     crate::app::check_sysv()?;
     let a = load(&plan.file)?;
-    let names = students(&plan.submissions);
+    crate::app::grade::make_out(&plan.out)?;
+    let names = students(&plan.submissions, &plan.out);
     if names.is_empty() {
         return Err(Fatal::EmptyClass(plan.submissions.clone()));
     }
-    crate::app::grade::make_out(&plan.out)?;
-    let builds = tempfile::tempdir().map_err(Fatal::Grade)?;
-    // Built and made ready first: a user namespace, once entered, hides other uids' files.
-    let programs: Vec<_> = names
-        .iter()
-        .map(|n| {
-            let source = AssignmentSource::Dir(plan.submissions.join(n));
-            program_of(&a, &source, &builds.path().join(n))
-        })
-        .collect();
-    let env = environment(&plan.run)?;
-    let mut rows = vec!["student,score,max_score,verdict,main_defect".to_string()];
-    for (name, (program, shown)) in names.iter().zip(programs) {
-        eprintln!("shmlab: grading {name} ...");
-        let report = check_program(&env, &a, program.as_ref().map_err(Clone::clone), shown);
-        let mut text = Vec::new();
-        render_human(&report, false, &mut text).map_err(Fatal::Write)?;
-        let json = serde_json::to_vec_pretty(&json_value(&report)).unwrap_or_default();
-        let write = |file: String, bytes: &[u8]| {
-            std::fs::write(plan.out.join(file), bytes).map_err(Fatal::Grade)
-        };
-        write(format!("{name}.txt"), &text)?;
-        write(format!("{name}.json"), &json)?;
-        let (score, max) = report.score();
-        let verdict = if report.passed() { "pass" } else { "fail" };
-        let defect = report
-            .main_defect()
-            .filter(|_| !report.passed())
-            .unwrap_or_default();
-        rows.push(format!(
-            "{},{score},{max},{verdict},{}",
-            csv(name),
-            csv(&crate::report::neutral::neutral(&defect))
-        ));
-        if crate::run::process::interrupted() {
-            break;
-        }
+    let me = std::env::current_exe().map_err(Fatal::Grade)?;
+    let jobs = parallel(&a, plan);
+    let cap = per_submission(&a, plan.run.timeout);
+    let path = |name: &str, ext: &str| plan.out.join(format!("{name}.{ext}"));
+    let mut rows: Vec<Option<String>> = vec![None; names.len()];
+    run_children(
+        names.len(),
+        jobs,
+        cap,
+        |i| {
+            let name = &names[i];
+            eprintln!("shmlab: grading {name} ...");
+            for stale in ["json", "txt"] {
+                let _ = std::fs::remove_file(path(name, stale));
+            }
+            Command::new(&me)
+                .args(["check", "--format", "json", "--assignment"])
+                .arg(&plan.file)
+                .arg("--dir")
+                .arg(plan.submissions.join(name))
+                .arg("--output")
+                .arg(path(name, "json"))
+                .arg("--text-report")
+                .arg(path(name, "txt"))
+                .args(check_args(&plan.run))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(path(name, "log"))?)
+                .spawn()
+        },
+        |i, status| {
+            let name = &names[i];
+            let summary: Option<Summary> = std::fs::read(path(name, "json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok());
+            rows[i] = Some(match summary {
+                Some(s) => {
+                    let verdict = if s.passed { "pass" } else { "fail" };
+                    let defect = s.main_defect.filter(|_| !s.passed).unwrap_or_default();
+                    format!(
+                        "{},{},{},{verdict},{}",
+                        csv(name),
+                        s.score,
+                        s.max_score,
+                        csv(&crate::report::neutral::neutral(&defect))
+                    )
+                }
+                None => {
+                    let log = std::fs::read_to_string(path(name, "log")).unwrap_or_default();
+                    let why = log.lines().last().map_or_else(
+                        || checker_end(status, cap),
+                        |l| format!("{}: {l}", checker_end(status, cap)),
+                    );
+                    format!(
+                        "{},0,0,error,{}",
+                        csv(name),
+                        csv(&crate::report::neutral::neutral(&why))
+                    )
+                }
+            });
+            Ok(())
+        },
+    )
+    .map_err(Fatal::Grade)?;
+    let mut lines = vec!["student,score,max_score,verdict,main_defect".to_string()];
+    for (name, row) in names.iter().zip(rows) {
+        lines.push(row.unwrap_or_else(|| {
+            format!(
+                "{},0,0,error,not graded: grading was interrupted",
+                csv(name)
+            )
+        }));
     }
     let mut f = std::fs::File::create(plan.out.join("grades.csv")).map_err(Fatal::Grade)?;
-    writeln!(f, "{}", rows.join("\n")).map_err(Fatal::Grade)?;
+    writeln!(f, "{}", lines.join("\n")).map_err(Fatal::Grade)?;
     eprintln!(
-        "shmlab: {} submission(s) graded: {}",
-        rows.len() - 1,
+        "shmlab: {} submission(s) graded, {jobs} at a time: {}",
+        names.len(),
         plan.out.join("grades.csv").display()
     );
     Ok(exit_codes::OK)

@@ -8,17 +8,19 @@ pub mod build;
 mod grade;
 mod skeleton;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use grade::grade;
 pub use skeleton::new;
 
 use super::check::environment;
 use super::write_out;
-use crate::assignment::{self, Assignment, Find, ScenarioSpec, Visibility};
+use crate::assignment::{self, Assignment, ExtraFile, Find, ScenarioSpec};
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::plan::{AssignmentPlan, AssignmentSource, Format};
-use crate::report::assignment::{render_human, render_json, AssignmentReport, ScenarioResult};
+use crate::report::assignment::{
+    render_human, render_json, AssignmentReport, GenericPoints, MadeFile, ScenarioResult,
+};
 use crate::run::{self, Environment, Program, RunOutcome};
 use crate::scenario::answer::{Script, Vocabulary};
 use crate::scenario::assignment::{judge, Kind};
@@ -41,7 +43,10 @@ impl Prepared {
                 let mut spec = SegmentSpec::new(seg.size, seg.mode.0);
                 spec.contents = seg.text.as_bytes().to_vec();
                 spec.contents.push(0);
-                spec
+                match (a.segment.find, a.fixed_key()) {
+                    (Find::Key, Some(key)) => spec.at_key(key),
+                    _ => spec,
+                }
             })
             .collect();
         let key_arg = if setup.is_empty() {
@@ -94,15 +99,6 @@ impl Prepared {
     }
 }
 
-fn visibility(v: Visibility) -> &'static str {
-    match v {
-        Visibility::Visible => "visible",
-        Visibility::Hidden => "hidden",
-        Visibility::AfterDueDate => "after_due_date",
-        Visibility::AfterPublished => "after_published",
-    }
-}
-
 /// Runs every scenario of `a` on `program` (or reports `problem` for each).
 pub fn check_program(
     env: &Environment,
@@ -111,7 +107,7 @@ pub fn check_program(
     shown: String,
 ) -> AssignmentReport {
     let mut scenarios = Vec::new();
-    let mut seen: Vec<Kind> = Vec::new();
+    let mut seen: Vec<(Kind, String, String)> = Vec::new();
     let problem = program.as_ref().err().cloned();
     for spec in &a.scenarios {
         let base = ScenarioResult {
@@ -119,7 +115,7 @@ pub fn check_program(
             title: spec.title.clone(),
             points: spec.points,
             earned: 0,
-            visibility: visibility(spec.visibility),
+            visibility: spec.visibility,
             verdict: Verdict::Failed,
             checks: Vec::new(),
             runs: Vec::new(),
@@ -128,11 +124,23 @@ pub fn check_program(
             scenarios.push(base);
             continue;
         };
+        if run::process::interrupted() {
+            // Stopped (SIGTERM, SIGINT): what was not reached is said, and not counted.
+            scenarios.push(ScenarioResult {
+                verdict: Verdict::Error("the checker was interrupted before this scenario".into()),
+                ..base
+            });
+            continue;
+        }
         let prepared = Prepared::of(a, spec);
         let result = match run::run_playbook(env, prepared.playbook(), program) {
             RunOutcome::Observed(obs) => match caught::catch(|| judge(a, spec, &obs)) {
                 Ok(j) => {
-                    seen.extend(j.generic.iter().map(|g| g.kind));
+                    seen.extend(
+                        j.generic
+                            .iter()
+                            .map(|g| (g.kind, spec.name.clone(), g.hint.clone())),
+                    );
                     ScenarioResult {
                         earned: j.earned,
                         verdict: j.verdict,
@@ -160,19 +168,18 @@ pub fn check_program(
             },
         };
         scenarios.push(result);
-        if run::process::interrupted() {
-            break;
-        }
     }
     let generic_points = Kind::ALL
         .iter()
         .filter(|k| k.setting(a).points() > 0)
-        .map(|k| {
-            (
-                k.name(),
-                k.setting(a).points(),
-                problem.is_none() && !seen.contains(k),
-            )
+        .map(|&kind| GenericPoints {
+            kind,
+            points: kind.setting(a).points(),
+            seen: seen
+                .iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, scenario, hint)| (scenario.clone(), hint.clone()))
+                .collect(),
         })
         .collect();
     AssignmentReport {
@@ -185,6 +192,7 @@ pub fn check_program(
         tracing: env.tracing.clone().err(),
         scenarios,
         generic_points,
+        made_files: Vec::new(),
     }
 }
 
@@ -193,17 +201,50 @@ pub fn load(path: &Path) -> Result<Assignment, Fatal> {
     assignment::load(path).map_err(|e| Fatal::Usage(UsageError::Assignment(e)))
 }
 
+/// The assignment file, read, and its text as written.
+pub fn load_with_text(path: &Path) -> Result<(Assignment, String), Fatal> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Fatal::Usage(UsageError::Assignment(assignment::AssignmentError {
+            path: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: format!("cannot be read: {e}"),
+        }))
+    })?;
+    Ok((load_text(&text, path)?, text))
+}
+
 /// An assignment from its text (named `path` in errors).
 pub fn load_text(text: &str, path: &Path) -> Result<Assignment, Fatal> {
     assignment::parse(text, path).map_err(|e| Fatal::Usage(UsageError::Assignment(e)))
 }
 
+/// A submission, ready to check.
+pub struct Submission {
+    /// The program ready to run, or why there is none.
+    pub program: Result<Program, String>,
+    /// How it is shown.
+    pub shown: String,
+    /// The files the program expects that the submission lacks, which the checker makes.
+    pub made: Vec<MadeFile>,
+}
+
+impl Submission {
+    /// Runs every scenario of `a` on it.
+    pub fn check(self, env: &Environment, a: &Assignment) -> AssignmentReport {
+        let mut report = check_program(
+            env,
+            a,
+            self.program.as_ref().map_err(Clone::clone),
+            self.shown,
+        );
+        report.made_files = self.made;
+        report
+    }
+}
+
 /// The program of a submission: `Ok` with the program ready to run, or the problem.
-pub fn program_of(
-    a: &Assignment,
-    source: &AssignmentSource,
-    out: &Path,
-) -> (Result<Program, String>, String) {
+pub fn program_of(a: &Assignment, source: &AssignmentSource, out: &Path) -> Submission {
     let (path, shown, folder) = match source {
         AssignmentSource::Program(p) => {
             let folder = std::fs::canonicalize(p)
@@ -213,23 +254,46 @@ pub fn program_of(
         }
         AssignmentSource::Dir(d) => match build::build(d, &a.program, out) {
             Ok(b) => (b.path, b.shown, Some(b.folder)),
-            Err(why) => return (Err(why), d.display().to_string()),
+            Err(why) => {
+                return Submission {
+                    program: Err(why),
+                    shown: d.display().to_string(),
+                    made: Vec::new(),
+                }
+            }
         },
     };
-    for f in &a.program.files {
-        if let Some(folder) = &folder {
-            if !folder.join(f).exists() {
-                return (
-                    Err(format!("{f} is missing from the submission: the program expects it (the assignment lists it)")),
-                    shown,
-                );
-            }
-        }
-    }
+    // A file the program expects that the submission lacks is made in the runs' folder
+    // (empty, or as the assignment gives it), and the report says so.
+    let missing: Vec<&ExtraFile> = a
+        .program
+        .files
+        .iter()
+        .filter(|f| {
+            folder
+                .as_ref()
+                .is_none_or(|d| std::fs::symlink_metadata(d.join(f.name())).is_err())
+        })
+        .collect();
+    let made = missing
+        .iter()
+        .map(|f| MadeFile {
+            name: f.name().to_string(),
+            given: f.is_given(),
+        })
+        .collect();
+    let files = missing
+        .iter()
+        .map(|f| (PathBuf::from(f.name()), f.text().as_bytes().to_vec()))
+        .collect();
     let program = Program::prepare(&path, shown.clone())
-        .map(|p| p.in_folder(folder))
+        .map(|p| p.in_folder(folder).with_files(files))
         .map_err(|problem| crate::report::assignment::program_problem(&problem));
-    (program, shown)
+    Submission {
+        program,
+        shown,
+        made,
+    }
 }
 
 /// `shmlab check --assignment FILE --program P | --dir D`.
@@ -237,28 +301,44 @@ pub fn check(plan: &AssignmentPlan) -> Result<u8, Fatal> {
     super::check_sysv()?;
     let a = load(&plan.file)?;
     let out = tempfile::tempdir().map_err(Fatal::Grade)?;
-    let (program, shown) = program_of(&a, &plan.source, out.path());
+    let submission = program_of(&a, &plan.source, out.path());
     let env = environment(&plan.run)?;
-    let report = check_program(&env, &a, program.as_ref().map_err(Clone::clone), shown);
+    let report = submission.check(&env, &a);
     let render = |o: &mut dyn std::io::Write| match plan.format {
         Format::Json => render_json(&report, o),
         _ => render_human(&report, plan.verbose, o),
     };
     match &plan.output {
-        Some(path) => {
-            let mut f = std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            render(&mut f).map_err(Fatal::Write)?;
-        }
+        Some(path) => write_file(path, render)?,
         None => write_out(render)?,
+    }
+    if let Some(path) = &plan.text {
+        write_file(path, |o| render_human(&report, false, o))?;
+    }
+    if let Some(path) = &plan.gradescope {
+        let results = crate::report::assignment::results(&report, Default::default());
+        write_file(path, |o| {
+            serde_json::to_writer_pretty(&mut *o, &results).map_err(std::io::Error::from)?;
+            writeln!(o)
+        })?;
     }
     Ok(if report.passed() {
         exit_codes::OK
     } else {
         exit_codes::FAILED
     })
+}
+
+/// Writes `render`'s report into the file at `path`.
+fn write_file(
+    path: &Path,
+    render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Fatal> {
+    let mut f = std::fs::File::create(path).map_err(|e| UsageError::OutputFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    render(&mut f).map_err(Fatal::Write)
 }
 
 /// `shmlab assignment schema`: the JSON Schema of assignment files.

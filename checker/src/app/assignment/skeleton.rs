@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{check_program, load_text, program_of};
+use super::{load_text, program_of};
 use crate::app::check::environment;
 use crate::error::{exit_codes, Fatal, UsageError};
 use crate::model::Call;
@@ -128,14 +128,10 @@ pub fn new(plan: &SkeletonPlan) -> Result<u8, Fatal> {
     }
     let probe = load_text(PROBE, Path::new("probe"))?;
     let builds = tempfile::tempdir().map_err(Fatal::Grade)?;
-    let (program, shown) = program_of(&probe, &plan.source, builds.path());
+    let submission = program_of(&probe, &plan.source, builds.path());
+    let shown = submission.shown.clone();
     let env = environment(&plan.run)?;
-    let report = check_program(
-        &env,
-        &probe,
-        program.as_ref().map_err(Clone::clone),
-        shown.clone(),
-    );
+    let report = submission.check(&env, &probe);
     if let Some(p) = &report.problem {
         return Err(UsageError::SkeletonProgram(p.clone()).into());
     }

@@ -110,6 +110,28 @@ impl<'a> Follow<'a> {
         self.key
     }
 
+    /// Whether run `r` removed a segment (a successful `IPC_RMID`); `None`: not traced.
+    fn removed_in(&self, r: usize) -> Option<bool> {
+        let timeline = self.obs.runs.get(r)?.timeline.as_ref()?;
+        Some(timeline.iter().any(|e| {
+            matches!(e.call, Call::Shmctl { cmd, .. } if cmd & 0xff == 0)
+                && e.ret.as_ref().is_some_and(|r| r.is_ok())
+        }))
+    }
+
+    /// How run `r` answered the question of deleting: `None` when it was not asked.
+    fn answered_delete(&self, r: usize) -> Option<bool> {
+        let run = self.obs.runs.get(r)?;
+        let said = |yes: bool| run.exchanges.iter().any(|e| e.decided("delete", yes));
+        if said(true) {
+            Some(true)
+        } else if said(false) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
     /// Why no segment was found after run `r`, for a hint.
     pub fn why_none(&self, r: usize) -> Option<String> {
         let made = self.made_by(r);
@@ -117,18 +139,31 @@ impl<'a> Follow<'a> {
             return Some("the program made its segment with IPC_PRIVATE, which no later run can find: use a key of its own (a constant, or ftok on one of its files)".into());
         }
         let run = self.obs.runs.get(r);
-        let removed = run.and_then(|run| run.timeline.as_ref()).is_some_and(|t| {
-            t.iter().any(|e| {
-                matches!(e.call, Call::Shmctl { cmd, .. } if cmd & 0xff == 0)
-                    && e.ret.as_ref().is_some_and(|r| r.is_ok())
-            })
-        });
-        let declined = run.and_then(|run| {
-            let no = run.exchanges.iter().find(|e| e.decided("delete", false))?;
-            (!run.exchanges.iter().any(|e| e.decided("delete", true))).then_some(no)
-        });
-        if let (true, Some(no)) = (removed, declined) {
-            return Some(format!("the program removed the segment (IPC_RMID) in a run that answered \"{}\" to \"{}\": it took that answer the other way round (an inverted test, such as if (strcmp(answer, \"y\")): strcmp returns 0 when the strings are equal)", no.answered.as_deref().unwrap_or_default().escape_debug(), no.asked.escape_debug()));
+        let removed = self.removed_in(r) == Some(true);
+        if removed && self.answered_delete(r) == Some(false) {
+            // The scenario's other runs tell why: one asked to delete that did not remove
+            // (inverted), or that removed as well (removed whatever the answer).
+            let asked: Vec<Option<bool>> = (0..self.obs.runs.len())
+                .filter(|&o| o != r && self.answered_delete(o) == Some(true))
+                .map(|o| self.removed_in(o))
+                .collect();
+            let why = if asked.contains(&Some(true)) {
+                "it removes the segment in every run, whatever the answer: the IPC_RMID is outside the test of the answer (braces missing around the if's body, or a cleanup at the end)"
+            } else if asked.contains(&Some(false)) {
+                "the test of the answer is inverted (strcmp returns 0 when the strings are equal)"
+            } else {
+                "it removes the segment whatever the answer, or its test of the answer is inverted (strcmp returns 0 when the strings are equal)"
+            };
+            let no = run
+                .and_then(|run| run.exchanges.iter().find(|e| e.decided("delete", false)))
+                .map_or(String::new(), |e| {
+                    format!(
+                        " (\"{}\" to \"{}\")",
+                        e.answered.as_deref().unwrap_or_default().escape_debug(),
+                        e.asked.escape_debug()
+                    )
+                });
+            return Some(format!("the program removed the segment (IPC_RMID) in a run that answered no to deleting it{no}: {why}"));
         }
         if removed {
             return Some("the program removed the segment (IPC_RMID) in this run, though it was not asked to".into());

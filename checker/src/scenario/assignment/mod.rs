@@ -5,6 +5,7 @@
 
 mod follow;
 pub mod generic;
+mod hints;
 mod told;
 
 use crate::assignment::{Assignment, ExpectName, Presence, RunSpec, ScenarioSpec, TextMatch};
@@ -12,6 +13,7 @@ use crate::model::{Observation, SegmentState, Termination};
 use crate::scenario::{Check, Verdict};
 pub use follow::Follow;
 pub use generic::{Generic, Kind};
+use hints::{gone_hint, text_hint, typed};
 
 /// A scenario's result.
 #[derive(Debug, Clone)]
@@ -369,39 +371,6 @@ fn expect_state(
             let same = prev.id == seg.id;
             c.check(ExpectName::SameSegment, "the same segment as the run before", format!("segment {}", prev.id), shown(Some(seg)), same, Some("this run made a new segment instead of finding the one the run before left: the key differs between runs (IPC_PRIVATE, a key from the pid or the time, or ftok on a file that changes)".into()));
         }
-    }
-}
-
-/// Why the segment is still there after a run asked to delete it.
-fn gone_hint(run: &crate::model::RunRecord) -> String {
-    if let Some(hint) = told::delete_not_taken(run, "delete") {
-        return hint;
-    }
-    let told = run.exchanges.iter().any(|e| e.decided("delete", true));
-    if !told && !run.exchanges.is_empty() {
-        return "the program never waited for the answer to deleting the segment, so it was never told to: it read what was left of the answer before (scanf(\"%c\") without a space before %c, or getchar after scanf, takes the newline)".into();
-    }
-    "the segment is still there after the run that was asked to delete it: IPC_RMID (shmctl(id, IPC_RMID, NULL)) was not called, or failed, or was called on another segment".into()
-}
-
-/// Whether the run typed a text.
-fn typed(run: &crate::model::RunRecord) -> bool {
-    run.exchanges
-        .iter()
-        .any(|e| matches!(e.answer, Some(crate::scenario::answer::Answer::Text(_))))
-}
-
-fn text_hint(want: &str, have: &str) -> String {
-    if have.is_empty() {
-        "the segment holds no text: nothing was copied into it, or a NUL was written first".into()
-    } else if have.trim().is_empty() {
-        "the segment holds only blanks or a newline, not the text typed".into()
-    } else if have.starts_with(want) {
-        "the text runs on past what was typed: the NUL after it was not copied (copy strlen + 1 bytes, or use strcpy)".into()
-    } else if want.starts_with(have.trim_end()) {
-        "only the start of the text is there: the input was read up to the first space (scanf(\"%s\")), or cut short".into()
-    } else {
-        "the segment holds another text than the one typed".into()
     }
 }
 

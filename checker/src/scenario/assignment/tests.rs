@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::*;
 use crate::model::{RunRecord, SegmentBytes, Snapshot};
+use crate::scenario::answer::Answer;
 
 const FILE: &str = r#"
 name = "t"
@@ -203,4 +204,117 @@ fn a_text_after_a_header_is_found_where_it_stands_whole() {
     assert_eq!(super::text_after_header(b"\x01ab\0", "ab"), None);
     // A stored newline after it counts as whole.
     assert_eq!(super::text_after_header(b"\x01\x00cat\n\0", "cat"), Some(2));
+}
+
+/// A run that removed the segment (`IPC_RMID`, traced), answering `delete` as `yes` says.
+fn removing_run(removes: bool, yes: bool) -> RunRecord {
+    use crate::model::dialogue::Exchange;
+    use crate::model::timeline::{Call, Effect, Return, TraceEvent};
+    let mut r = run("");
+    r.exchanges = vec![Exchange {
+        asked: "Delete it? (y/n)".into(),
+        answered: Some(if yes { "y" } else { "n" }.into()),
+        answer: Some(Answer::parse(if yes { "delete: yes" } else { "delete: no" }).unwrap()),
+        retry: false,
+    }];
+    r.timeline = Some(
+        removes
+            .then_some(TraceEvent {
+                pid: 50,
+                call: Call::Shmctl {
+                    id: 0,
+                    cmd: 0,
+                    buf: 0,
+                    set: None,
+                },
+                ret: Some(Return::Value(0)),
+                segment: None,
+                segment_id: Some(0),
+                held: None,
+                held_cut: false,
+                effect: Effect::Call { before: None },
+                repeats: 0,
+            })
+            .into_iter()
+            .collect(),
+    );
+    r
+}
+
+/// The hint for a segment removed in a run that answered no rests on what the scenario's
+/// other runs show: removed when told yes too (whatever the answer), kept when told yes
+/// (inverted), or no run told yes (either, said as such).
+#[test]
+fn a_segment_removed_after_a_no_is_explained_by_the_runs_that_said_yes() {
+    let file = FILE.replace(
+        "\"change: no\", \"delete: no\"",
+        "\"change: no\", \"delete: yes\"",
+    );
+    let a = crate::assignment::parse(&file, Path::new("t.toml")).unwrap();
+    let hint_of = |second_removes: bool, second_says_yes: bool| {
+        let mut obs = observation([vec![], vec![]], ["", ""], ["", ""]);
+        obs.runs = vec![
+            removing_run(true, false),
+            removing_run(second_removes, second_says_yes),
+        ];
+        let j = judge(&a, &a.scenarios[0], &obs);
+        j.checks
+            .iter()
+            .find(|c| c.what == "run 1: the segment")
+            .and_then(|c| c.hint.clone())
+            .unwrap()
+    };
+    let always = hint_of(true, true);
+    assert!(
+        always.contains("in every run, whatever the answer"),
+        "{always}"
+    );
+    let inverted = hint_of(false, true);
+    assert!(
+        inverted.contains("the test of the answer is inverted"),
+        "{inverted}"
+    );
+    assert!(!inverted.contains("whatever"), "{inverted}");
+    let unknown = hint_of(true, false);
+    assert!(
+        unknown.contains("whatever the answer, or its test"),
+        "{unknown}"
+    );
+}
+
+/// A text the program never waited for (the checker typed its other answers, never the
+/// text) is said as such, not as a segment left empty.
+#[test]
+fn a_text_never_typed_is_said_as_the_program_not_waiting_for_it() {
+    use crate::model::dialogue::Exchange;
+    let a = assignment();
+    let mut obs = observation(
+        [vec![seg(0, 0x1234, 256)], vec![seg(0, 0x1234, 256)]],
+        ["", ""],
+        ["", ""],
+    );
+    let asked = |asked: &str, answered: &str, meaning: &str| Exchange {
+        asked: asked.into(),
+        answered: Some(answered.into()),
+        answer: Some(Answer::parse(meaning).unwrap()),
+        retry: false,
+    };
+    obs.runs[0].exchanges = vec![
+        asked("Change? (y/n)", "y", "change: yes"),
+        asked("Text: Delete? (y/n)", "n", "delete: no"),
+    ];
+    let j = judge(&a, &a.scenarios[0], &obs);
+    let text = j
+        .checks
+        .iter()
+        .find(|c| c.what == "run 1: text at offset 0")
+        .unwrap();
+    assert!(!text.passed);
+    assert!(
+        text.hint
+            .as_deref()
+            .unwrap()
+            .contains("did not wait for the text"),
+        "{text:?}"
+    );
 }

@@ -7,9 +7,15 @@ use std::io::{self, Write};
 use super::neutral::{neutral, quoted};
 use super::words::{self, termination_text};
 use super::RunsAs;
+use crate::assignment::Visibility;
 use crate::model::RunRecord;
 use crate::run::isolation::IsolationChoice;
+use crate::scenario::assignment::Kind;
 use crate::scenario::{Check, Verdict};
+
+mod gradescope;
+
+pub use gradescope::results;
 
 /// An assignment checked on one program.
 #[derive(Debug, Clone)]
@@ -26,8 +32,51 @@ pub struct AssignmentReport {
     /// Why the runs were not traced (`None`: they were).
     pub tracing: Option<String>,
     pub scenarios: Vec<ScenarioResult>,
-    /// The generic checks with points of their own: name, points, whether earned.
-    pub generic_points: Vec<(&'static str, u32, bool)>,
+    /// The generic checks with points of their own.
+    pub generic_points: Vec<GenericPoints>,
+    /// Files the program expects that the submission lacked, which the checker made.
+    pub made_files: Vec<MadeFile>,
+}
+
+/// A file the assignment lists that the submission lacked, made in the runs' folder.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MadeFile {
+    pub name: String,
+    /// Made with the text the assignment gives (else empty).
+    pub given: bool,
+}
+
+/// What the report says of a file the checker made.
+pub fn made_file_note(f: &MadeFile) -> String {
+    let how = if f.given {
+        "with the text the assignment gives"
+    } else {
+        "empty"
+    };
+    format!(
+        "{} is not in the submission: the checker made it ({how}) in the program's folder, as the assignment lists it; hand it in with the program",
+        neutral(&f.name)
+    )
+}
+
+/// A generic check the file gives points of its own: earned when no run showed it.
+#[derive(Debug, Clone)]
+pub struct GenericPoints {
+    pub kind: Kind,
+    pub points: u32,
+    /// Where it was seen: the scenario, and what was seen there (the check's hint).
+    pub seen: Vec<(String, String)>,
+}
+
+impl GenericPoints {
+    /// The points earned of `points`: all, unless a run showed it or nothing could run.
+    pub fn earned(&self, ran: bool) -> u32 {
+        if ran && self.seen.is_empty() {
+            self.points
+        } else {
+            0
+        }
+    }
 }
 
 /// One scenario's result.
@@ -37,10 +86,22 @@ pub struct ScenarioResult {
     pub title: String,
     pub points: u32,
     pub earned: u32,
-    pub visibility: &'static str,
+    pub visibility: Visibility,
     pub verdict: Verdict,
     pub checks: Vec<Check>,
     pub runs: Vec<RunRecord>,
+}
+
+impl ScenarioResult {
+    /// Points earned and the most there were, as they count: a scenario that could not run
+    /// here (skipped) or that the checker could not run (an error) neither earns nor costs
+    /// points, as in the labs.
+    pub fn counted(&self) -> (u32, u32) {
+        match self.verdict {
+            Verdict::Skipped(_) | Verdict::Error(_) => (0, 0),
+            _ => (self.earned, self.points),
+        }
+    }
 }
 
 impl AssignmentReport {
@@ -49,14 +110,13 @@ impl AssignmentReport {
         let mut got = 0;
         let mut max = 0;
         for s in &self.scenarios {
-            got += s.earned;
-            max += s.points;
-        }
-        for (_, points, earned) in &self.generic_points {
+            let (earned, points) = s.counted();
+            got += earned;
             max += points;
-            if *earned {
-                got += points;
-            }
+        }
+        for g in &self.generic_points {
+            max += g.points;
+            got += g.earned(self.problem.is_none());
         }
         if self.problem.is_some() {
             got = 0;
@@ -150,6 +210,9 @@ pub fn render_human(r: &AssignmentReport, verbose: bool, out: &mut dyn Write) ->
             neutral(why)
         )?,
     }
+    for f in &r.made_files {
+        writeln!(out, "note: {}", made_file_note(f))?;
+    }
     if let Some(p) = &r.problem {
         writeln!(out, "\nproblem: {}", neutral(p))?;
     }
@@ -164,51 +227,79 @@ pub fn render_human(r: &AssignmentReport, verbose: bool, out: &mut dyn Write) ->
             s.points,
             neutral(&s.title)
         )?;
-        match &s.verdict {
-            Verdict::Skipped(why) | Verdict::Error(why) => writeln!(out, "    {}", neutral(why))?,
-            _ => {}
-        }
-        let failed = s.verdict == Verdict::Failed;
-        for (i, run) in s.runs.iter().enumerate() {
-            if failed || verbose {
-                render_run(i, run, verbose, out)?;
-            }
-        }
-        for c in &s.checks {
-            if !c.passed && c.skipped.is_none() {
-                writeln!(
-                    out,
-                    "    ✗ {}: expected {}, saw {}",
-                    neutral(&c.what),
-                    neutral(&c.expected),
-                    neutral(&c.actual)
-                )?;
-                if let Some(h) = &c.hint {
-                    writeln!(out, "      likely mistake: {}", neutral(h))?;
-                }
-            } else if verbose && c.note.is_none() {
-                writeln!(out, "    ✓ {}: {}", neutral(&c.what), neutral(&c.expected))?;
-            }
-        }
-        for c in s.checks.iter().filter(|c| c.passed) {
-            if let Some(n) = &c.note {
-                writeln!(out, "    note: {}: {}", neutral(&c.what), neutral(n))?;
-            }
-        }
+        let shown = if verbose {
+            Shown::Everything
+        } else if s.verdict == Verdict::Failed {
+            Shown::Conversation
+        } else {
+            Shown::Results
+        };
+        render_scenario(s, shown, out)?;
     }
     let (got, max) = r.score();
     writeln!(out)?;
-    for (name, points, earned) in &r.generic_points {
+    for g in &r.generic_points {
         writeln!(
             out,
-            "{name}: {}/{points}",
-            if *earned { *points } else { 0 }
+            "{}: {}/{}",
+            g.kind.name(),
+            g.earned(r.problem.is_none()),
+            g.points
         )?;
     }
     let verdict = if r.passed() { "PASS" } else { "FAIL" };
     writeln!(out, "Score: {got}/{max}. Verdict: {verdict}.")?;
     if let Some(d) = r.main_defect().filter(|_| !r.passed()) {
         writeln!(out, "Main defect: {}", neutral(d))?;
+    }
+    Ok(())
+}
+
+/// How much of a scenario's runs a report shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Shown {
+    /// The checks that failed and the notes.
+    Results,
+    /// Those, and what each run was asked and answered.
+    Conversation,
+    /// Those, each run's output, and the checks that passed.
+    Everything,
+}
+
+/// A scenario's body, indented under its heading: why it did not run, its runs (what they
+/// were asked and answered), the checks that failed (expected, saw, the likely mistake) and
+/// the notes.
+pub fn render_scenario(s: &ScenarioResult, shown: Shown, out: &mut dyn Write) -> io::Result<()> {
+    let verbose = shown == Shown::Everything;
+    match &s.verdict {
+        Verdict::Skipped(why) | Verdict::Error(why) => writeln!(out, "    {}", neutral(why))?,
+        _ => {}
+    }
+    if shown >= Shown::Conversation {
+        for (i, run) in s.runs.iter().enumerate() {
+            render_run(i, run, verbose, out)?;
+        }
+    }
+    for c in &s.checks {
+        if !c.passed && c.skipped.is_none() {
+            writeln!(
+                out,
+                "    ✗ {}: expected {}, saw {}",
+                neutral(&c.what),
+                neutral(&c.expected),
+                neutral(&c.actual)
+            )?;
+            if let Some(h) = &c.hint {
+                writeln!(out, "      likely mistake: {}", neutral(h))?;
+            }
+        } else if verbose && c.note.is_none() {
+            writeln!(out, "    ✓ {}: {}", neutral(&c.what), neutral(&c.expected))?;
+        }
+    }
+    for c in s.checks.iter().filter(|c| c.passed) {
+        if let Some(n) = &c.note {
+            writeln!(out, "    note: {}: {}", neutral(&c.what), neutral(n))?;
+        }
     }
     Ok(())
 }
@@ -240,19 +331,42 @@ fn render_run(i: usize, run: &RunRecord, verbose: bool, out: &mut dyn Write) -> 
     Ok(())
 }
 
-/// The report as JSON: the grade, each scenario with its checks and runs.
+/// What a grade reads of a report's JSON: the score, the verdict and the main defect.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub score: u32,
+    pub max_score: u32,
+    pub passed: bool,
+    /// The main defect, when it failed.
+    pub main_defect: Option<String>,
+}
+
+impl Summary {
+    pub fn of(r: &AssignmentReport) -> Summary {
+        let (score, max_score) = r.score();
+        Summary {
+            score,
+            max_score,
+            passed: r.passed(),
+            main_defect: r.main_defect().filter(|_| !r.passed()),
+        }
+    }
+}
+
+/// The report as JSON: the grade ([`Summary`]), each scenario with its checks and runs.
 pub fn json_value(r: &AssignmentReport) -> serde_json::Value {
-    let (score, max) = r.score();
+    let summary = Summary::of(r);
     serde_json::json!({
         "assignment": r.name,
         "program": r.program,
         "problem": r.problem,
         "isolation": r.isolation.mode.to_string(),
         "tracing": r.tracing.is_none(),
-        "score": score,
-        "max_score": max,
-        "passed": r.passed(),
-        "main_defect": r.main_defect().filter(|_| !r.passed()),
+        "score": summary.score,
+        "max_score": summary.max_score,
+        "passed": summary.passed,
+        "main_defect": summary.main_defect,
+        "made_files": r.made_files,
         "scenarios": r.scenarios.iter().map(|s| serde_json::json!({
             "name": s.name,
             "title": s.title,
@@ -263,7 +377,7 @@ pub fn json_value(r: &AssignmentReport) -> serde_json::Value {
             "checks": s.checks,
             "runs": s.runs,
         })).collect::<Vec<_>>(),
-        "generic_points": r.generic_points.iter().map(|(n, p, e)| serde_json::json!({"check": n, "points": p, "earned": e})).collect::<Vec<_>>(),
+        "generic_points": r.generic_points.iter().map(|g| serde_json::json!({"check": g.kind.name(), "points": g.points, "earned": g.earned(r.problem.is_none()) == g.points})).collect::<Vec<_>>(),
     })
 }
 
