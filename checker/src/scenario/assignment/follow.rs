@@ -173,9 +173,13 @@ impl<'a> Follow<'a> {
             let failed = run
                 .and_then(|run| run.timeline.as_ref())
                 .and_then(|t| t.iter().find_map(failed_shmget));
-            return Some(failed.unwrap_or_else(|| {
-                "the program made no successful shmget call in this run".into()
-            }));
+            return Some(
+                failed
+                    .or_else(|| run.and_then(no_shmget))
+                    .unwrap_or_else(|| {
+                        "the program made no successful shmget call in this run".into()
+                    }),
+            );
         }
         Some("no segment of the program's is there after this run: it removed it, or never created one".into())
     }
@@ -198,4 +202,35 @@ fn failed_shmget(e: &crate::model::TraceEvent) -> Option<String> {
             e.call.text()
         )
     })
+}
+
+/// A run that made no shmget call at all and exited with a failure: how it ended, what it
+/// printed last, and the arguments it was given (a program that wants a key on its command
+/// line, say, stops with its usage).
+fn no_shmget(run: &crate::model::RunRecord) -> Option<String> {
+    let tried = run
+        .timeline
+        .as_ref()?
+        .iter()
+        .any(|e| matches!(e.call, Call::Shmget { .. }));
+    let crate::model::Termination::Exited { code } = run.termination else {
+        return None;
+    };
+    if tried || code == 0 {
+        return None;
+    }
+    let said = [&run.stderr, &run.stdout]
+        .iter()
+        .flat_map(|o| o.lines())
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map_or(String::new(), |l| {
+            let l: String = l.chars().take(120).collect();
+            format!(" after printing \"{}\"", l.escape_debug())
+        });
+    let args = match run.argv.get(1..) {
+        Some(a) if !a.is_empty() => format!("the arguments {}", a.join(" ").escape_debug()),
+        _ => "no arguments".to_string(),
+    };
+    Some(format!("the program made no shmget call: it exited with status {code}{said}; the assignment runs it with {args}"))
 }
