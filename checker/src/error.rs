@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::model::Lab;
+use crate::plan::FullOnly;
 
 /// Exit statuses of `shmlab`, documented in `docs/checker/instructor.md`.
 pub mod exit_codes {
@@ -84,6 +85,18 @@ pub enum UsageError {
     NoWorkspace,
     #[error("'{shown}' is not {} (it is not UTF-8 text): {}", .what.named(), .what.listed())]
     NotText { shown: String, what: Word },
+    #[error("{}: this shmlab was built without them (the `full` feature, which `cargo shmlab` leaves out): run it as `cargo run -p shmlab-checker -- ...`, or build it with `cargo build -p shmlab-checker`", full_only_what(*.0))]
+    NotInThisBuild(FullOnly),
+}
+
+/// What the full build brings, as the commands that need it are named.
+pub fn full_only_what(what: FullOnly) -> &'static str {
+    match what {
+        FullOnly::Gradescope => "the Gradescope autograder zip",
+        FullOnly::Junit => "the JUnit report (--format junit)",
+        FullOnly::ManPages => "the manual pages",
+        FullOnly::Schema => "the assignment files' JSON Schema",
+    }
 }
 
 /// What a word of the command line names: said when the word is not UTF-8 text (a path

@@ -167,6 +167,20 @@ impl Selection {
     }
 }
 
+/// What only the full build does (the `full` feature): `cargo shmlab`, the students'
+/// alias, builds without it and hands these to a full build (`app::full`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FullOnly {
+    /// `gradescope`: the autograder zip.
+    Gradescope,
+    /// `--format junit`.
+    Junit,
+    /// `man`: the manual pages.
+    ManPages,
+    /// `assignment schema`: the assignment files' JSON Schema.
+    Schema,
+}
+
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -201,6 +201,64 @@ fn completions_offer_the_labs_the_scenarios_and_the_topics() {
     usage_error(["hint", "creat"], "did you mean 'create'?");
 }
 
+/// What bash completes for the words `line` (the last one being completed), with the bash
+/// completions `shmlab completions bash` prints sourced, and a stand-in for cargo's own
+/// completion (rustup's `_cargo`) defined first.
+fn bash_completes(line: &[&str]) -> String {
+    let script = shmlab()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap()
+        .stdout;
+    let dir = tempfile::Builder::new()
+        .prefix("shmlab-bash-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let file = dir.path().join("shmlab.bash");
+    std::fs::write(&file, script).unwrap();
+    let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        r#"_cargo() {{ COMPREPLY=(cargo-own); }}
+source "$1"
+COMP_WORDS=({words}); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+spec=$(complete -p "${{COMP_WORDS[0]}}"); fn=${{spec#*-F }}; fn=${{fn%% *}}
+"$fn" "${{COMP_WORDS[0]}}" "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+echo "${{COMPREPLY[*]}}""#,
+        words = words.join(" ")
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "-c", &program, "bash"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn bash_completes_shmlab_and_cargo_shmlab_alike_and_leaves_cargo_its_own() {
+    assert_eq!(bash_completes(&["shmlab", "ch"]), "check");
+    assert_eq!(bash_completes(&["cargo", "shmlab", "ch"]), "check");
+    assert_eq!(
+        bash_completes(&["cargo", "shmlab", "hint", "cre"]),
+        "create"
+    );
+    assert_eq!(
+        bash_completes(&["cargo", "+stable", "shmlab", "check", "--fo"]),
+        "--format"
+    );
+    assert_eq!(
+        bash_completes(&["cargo", "shmlab", "check", "--format", "js"]),
+        "json"
+    );
+    // Any other cargo command is cargo's.
+    assert_eq!(bash_completes(&["cargo", "bu"]), "cargo-own");
+}
+
 #[test]
 fn every_page_the_manual_points_to_exists_with_exit_status_and_environment() {
     let dir = tempfile::Builder::new()

@@ -14,9 +14,11 @@ use crate::model::lab::LabProblem;
 use crate::model::run::{SpawnCause, SpawnFailed};
 use crate::model::{Lab, Observation};
 use crate::plan::{CheckPlan, Format, RunOptions, Scenarios, Selection, Source};
+#[cfg(feature = "full")]
+use crate::report::junit;
 use crate::report::stream::{Progress, Stream};
 use crate::report::{
-    github, html, human, json, junit, list, words, LabReport, Report, RunsAs, ScenarioReport,
+    github, html, human, json, list, words, LabReport, Report, RunsAs, ScenarioReport,
 };
 use crate::run::isolation::{self, Isolation, IsolationChoice};
 use crate::run::{self, Environment, Program, RunError, RunOutcome};
@@ -95,7 +97,13 @@ pub fn execute(plan: &CheckPlan, listing: bool) -> Result<u8, Fatal> {
                 human::render(&report, style, out)
             }
             Format::Json => json::render(&report, out),
+            #[cfg(feature = "full")]
             Format::Junit => junit::render(&report, out),
+            // Handed on to the full build before it comes here (`app::full`).
+            #[cfg(not(feature = "full"))]
+            Format::Junit => Err(std::io::Error::other(
+                crate::error::UsageError::NotInThisBuild(crate::plan::FullOnly::Junit),
+            )),
             Format::Github => github::render(&report, out),
             Format::Html => html::render(&report, out),
         }

@@ -10,7 +10,10 @@ pub mod check;
 pub mod dev;
 pub mod diagram;
 pub mod found;
+#[cfg(not(feature = "full"))]
+pub mod full;
 pub mod grade;
+#[cfg(feature = "full")]
 pub mod gradescope;
 pub mod inspect;
 pub mod learn;
@@ -26,7 +29,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{error_sink, Cli};
+#[cfg(not(feature = "full"))]
+use crate::error::UsageError;
 use crate::error::{exit_codes, Fatal};
+#[cfg(not(feature = "full"))]
+use crate::plan::FullOnly;
 use crate::plan::{ColorWhen, ErrorSink, Format, Plan};
 use crate::run;
 
@@ -43,17 +50,26 @@ pub fn execute(plan: Plan) -> Result<u8, Fatal> {
         Plan::DevStarters { write } => dev::starters(write),
         Plan::DevDiagram { check } => diagram::execute(check),
         Plan::Watch(p) => watch::execute(&p),
+        #[cfg(feature = "full")]
         Plan::Gradescope(p) => gradescope::execute(&p),
+        #[cfg(not(feature = "full"))]
+        Plan::Gradescope(_) => Err(UsageError::NotInThisBuild(FullOnly::Gradescope).into()),
         Plan::Autograde(p) => autograde::execute(&p),
         Plan::Print(text) => write_out(|out| out.write_all(&text)).map(|()| exit_codes::OK),
+        #[cfg(feature = "full")]
         Plan::ManPages(dir) => man_pages(&dir),
+        #[cfg(not(feature = "full"))]
+        Plan::ManPages(_) => Err(UsageError::NotInThisBuild(FullOnly::ManPages).into()),
         Plan::Explain(topic) => explain(topic.as_deref()),
         Plan::Hint { lab, track, all } => learn::hint(lab, track, all),
         Plan::Reset { lab, track, yes } => learn::reset(lab, track, yes),
         Plan::Solution { lab, track } => learn::solution(lab, track),
         Plan::Assignment(p) => assignment::check(&p),
         Plan::AssignmentGrade(p) => assignment::grade(&p),
+        #[cfg(feature = "full")]
         Plan::AssignmentSchema => assignment::schema(),
+        #[cfg(not(feature = "full"))]
+        Plan::AssignmentSchema => Err(UsageError::NotInThisBuild(FullOnly::Schema).into()),
         Plan::AssignmentNew(p) => assignment::new(&p),
     }
 }
@@ -66,7 +82,25 @@ pub fn main() -> ExitCode {
     // A CI grader gets the error in the format (and the file) it asked for, whatever goes
     // wrong.
     let sink = error_sink(&args);
-    let cli = match Cli::try_parse_from(&args) {
+    let parsed = Cli::try_parse_from(&args);
+    // A build without the full feature hands on what needs it (a JUnit error included).
+    #[cfg(not(feature = "full"))]
+    {
+        let needs = match &parsed {
+            Ok(cli) => cli.full_only(),
+            Err(_) => (sink.format == Format::Junit).then_some(FullOnly::Junit),
+        };
+        if let Some(what) = needs {
+            return match full::hand_on(what, &args) {
+                Ok(code) => ExitCode::from(code),
+                Err(fatal) => {
+                    eprintln!("error: {fatal}");
+                    ExitCode::from(fatal.exit_code())
+                }
+            };
+        }
+    }
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -116,10 +150,15 @@ pub fn main() -> ExitCode {
 /// human sentence), else on stdout (where the human format adds nothing to stderr's line).
 /// A file that cannot be written gets the document on stdout instead.
 fn report_error(sink: &ErrorSink, message: &str, code: u8) {
-    use crate::report::{github, html, json, junit};
+    #[cfg(feature = "full")]
+    use crate::report::junit;
+    use crate::report::{github, html, json};
     let render = |out: &mut dyn std::io::Write| match sink.format {
         Format::Json => json::render_error(message, code, out),
+        #[cfg(feature = "full")]
         Format::Junit => junit::render_error(message, out),
+        #[cfg(not(feature = "full"))]
+        Format::Junit => writeln!(out, "error: {}", crate::report::neutral::neutral(message)),
         Format::Github => github::render_error(message, out),
         Format::Html => html::render_error(message, out),
         Format::Human => writeln!(out, "error: {}", crate::report::neutral::neutral(message)),
@@ -187,8 +226,9 @@ pub fn check_sysv() -> Result<(), Fatal> {
 }
 
 /// `shmlab man --out DIR`: shmlab.1 and shmlab-COMMAND.1 for each subcommand.
+#[cfg(feature = "full")]
 fn man_pages(dir: &std::path::Path) -> Result<u8, Fatal> {
-    use crate::cli::complete::{man_page, pages};
+    use crate::cli::man::{man_page, pages};
     let unwritable = |e: std::io::Error| crate::error::UsageError::OutFile {
         path: dir.to_path_buf(),
         reason: e.to_string(),

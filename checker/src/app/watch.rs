@@ -18,7 +18,11 @@
 //! File events come from `notify` (inotify on Linux), debounced; where they never arrive
 //! (WSL on a Windows drive, network file systems), `r` or Enter re-runs by hand. `q`, Ctrl-C
 //! and the end of input quit. At a terminal, stdin is put in non-canonical, no-echo mode
-//! (without signals, so Ctrl-C is a key like `q`) and restored on every way out.
+//! (without signals, so Ctrl-C is a key like `q`) and restored on every way out. Only these
+//! three flags, through nix's termios: the raw mode of `console` (`read_key`) and `crossterm`
+//! is `cfmakeraw`, which also turns off output processing, and the checks' reports, written to
+//! the same terminal meanwhile, would lose their carriage returns (each line starting where
+//! the one above ended).
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};

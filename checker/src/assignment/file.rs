@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::RunSpec;
 
 /// An assignment: the program students hand in, the scenarios it is run through, and what
 /// each is worth.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// A short name, used in reports and the grades' CSV (`shmegegge`).
@@ -37,7 +37,8 @@ pub struct Assignment {
 
 /// What to build and run, from the submission's own folder (the runs' working folder is a
 /// fresh copy of it).
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProgramSpec {
     /// How to build: `auto` (its Makefile if it has one, else `cc` on `sources`), `make`,
@@ -59,7 +60,8 @@ pub struct ProgramSpec {
 }
 
 /// A file the program expects in its folder.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum ExtraFile {
     /// Its name (a path in the submission's folder): made empty when missing.
@@ -124,7 +126,8 @@ impl Default for ProgramSpec {
 }
 
 /// How a submission is built.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Build {
     /// Its Makefile if it has one, else `cc` on the sources.
@@ -139,7 +142,8 @@ pub enum Build {
 }
 
 /// How the checker finds the segment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub struct SegmentFinding {
     /// `created`: whatever segment the program creates or uses, found in the scenario's
@@ -154,7 +158,8 @@ pub struct SegmentFinding {
 }
 
 /// Where the segment is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Find {
     /// The one the program created or used, whatever its key.
@@ -167,7 +172,8 @@ pub enum Find {
 }
 
 /// How a generic check counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Weight {
     /// Seen in any run, it fails the assignment (and costs its points).
@@ -179,7 +185,8 @@ pub enum Weight {
 }
 
 /// A generic check's setting: `"fail"`, `"note"`, `"off"`, or `{ as = "fail", points = 2 }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum CheckSetting {
     /// Just how it counts.
@@ -215,7 +222,8 @@ fn note() -> CheckSetting {
 }
 
 /// The kit's generic checks, which apply to every assignment.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenericChecks {
     /// A run leaves a new segment behind each time (`IPC_PRIVATE`, or a new key per run).
@@ -260,7 +268,8 @@ impl Default for GenericChecks {
 }
 
 /// Who sees a scenario's result (Gradescope's visibility).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     #[default]
@@ -271,7 +280,8 @@ pub enum Visibility {
 }
 
 /// A scenario: runs of the program in one private IPC namespace, one after the other.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
     /// Short and stable: `keeps-text`.
@@ -299,7 +309,8 @@ fn one() -> u32 {
 }
 
 /// A segment made before the first run.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetupSegment {
     pub size: usize,
@@ -316,7 +327,8 @@ fn default_mode() -> Mode {
 }
 
 /// Permission bits, written in octal as a string (`"0644"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Mode(pub u32);
 

@@ -80,6 +80,7 @@ pub fn load(path: &Path) -> Result<Assignment, AssignmentError> {
     parse(&text, path)
 }
 
+#[cfg(feature = "full")]
 /// The JSON Schema of assignment files, for editors (`#:schema` or taplo's settings).
 pub fn schema() -> String {
     let schema = schemars::schema_for!(Assignment);

@@ -1,6 +1,5 @@
 //! The runs of an assignment's scenarios: their arguments, answers and expectations.
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Mode;
@@ -8,9 +7,10 @@ use crate::scenario::answer::Answer;
 
 /// An answer, as a meaning: `"yes"`, `"no"`, `"change: yes"`, `"delete: no"`,
 /// `"text: hello"`, `"choose: read"`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
-pub struct AnswerSpec(#[schemars(with = "String")] pub Answer);
+pub struct AnswerSpec(#[cfg_attr(feature = "full", schemars(with = "String"))] pub Answer);
 
 impl TryFrom<String> for AnswerSpec {
     type Error = String;
@@ -25,15 +25,17 @@ impl From<AnswerSpec> for String {
     }
 }
 
-/// A regular expression (Rust's `regex` syntax; `(?i)` for any case).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+/// A regular expression in Rust's `regex-lite` syntax: the `regex` crate's, with ASCII
+/// `\w`, `\d` and `\b`; `(?i)` ignores the case of ASCII letters.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Pattern(pub String);
 
 impl TryFrom<String> for Pattern {
     type Error = String;
     fn try_from(s: String) -> Result<Pattern, String> {
-        regex::Regex::new(&s)
+        regex_lite::Regex::new(&s)
             .map(|_| Pattern(s.clone()))
             .map_err(|e| {
                 format!(
@@ -52,12 +54,13 @@ impl From<Pattern> for String {
 
 impl Pattern {
     pub fn is_match(&self, text: &str) -> bool {
-        regex::Regex::new(&self.0).is_ok_and(|r| r.is_match(text))
+        regex_lite::Regex::new(&self.0).is_ok_and(|r| r.is_match(text))
     }
 }
 
 /// One run of the program.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunSpec {
     /// Its arguments; `{key}` stands for the segment's key (with `find = "argument"`).
@@ -75,9 +78,8 @@ pub struct RunSpec {
 }
 
 /// The name of an expectation, as in `expect`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectName {
     Segment,
@@ -96,7 +98,8 @@ pub enum ExpectName {
 }
 
 /// Whether the segment is there after a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     Exists,
@@ -104,7 +107,8 @@ pub enum Presence {
 }
 
 /// How the text at offset 0 is compared.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TextMatch {
     /// Exactly the text, up to the first NUL.
@@ -117,7 +121,8 @@ pub enum TextMatch {
 }
 
 /// What must hold after a run; everything is optional.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "full", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// The segment exists, or is gone (removed, or marked for removal).

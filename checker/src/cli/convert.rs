@@ -180,20 +180,28 @@ impl Cli {
             Command::Completions { shell } => {
                 let mut out = Vec::new();
                 clap_complete::generate(shell, &mut Cli::command(), "shmlab", &mut out);
+                if shell == clap_complete::Shell::Bash {
+                    // And `cargo shmlab`, the alias students run.
+                    out.extend_from_slice(include_bytes!("cargo-completion.bash"));
+                }
                 Plan::Print(out)
             }
             Command::Man {
                 command: None,
                 out: Some(dir),
             } => Plan::ManPages(dir),
+            #[cfg(not(feature = "full"))]
+            Command::Man { .. } => return Err(UsageError::NotInThisBuild(FullOnly::ManPages)),
+            #[cfg(feature = "full")]
             Command::Man { command, out: None } => {
-                Plan::Print(complete::man_page(command.as_deref()).ok_or_else(|| {
+                Plan::Print(man::man_page(command.as_deref()).ok_or_else(|| {
                     UsageError::NoManPage {
                         name: command.unwrap_or_default(),
-                        pages: complete::pages().join(", "),
+                        pages: man::pages().join(", "),
                     }
                 })?)
             }
+            #[cfg(feature = "full")]
             Command::Man {
                 command: Some(_),
                 out: Some(_),

@@ -11,13 +11,15 @@ use crate::error::{UsageError, Word};
 use crate::model::Lab;
 use crate::plan::{
     AssignmentGradePlan, AssignmentPlan, AssignmentSource, AutogradePlan, CheckPlan, ColorWhen,
-    ErrorSink, Format, GradePlan, GradescopePlan, InspectPlan, Plan, RunOptions, Selection,
-    Settings, SkeletonPlan, Source, TracePlan, Track, WatchPlan,
+    ErrorSink, Format, FullOnly, GradePlan, GradescopePlan, InspectPlan, Plan, RunOptions,
+    Selection, Settings, SkeletonPlan, Source, TracePlan, Track, WatchPlan,
 };
 use crate::run::isolation::IsolationRequest;
 
 pub mod complete;
 mod convert;
+#[cfg(feature = "full")]
+pub mod man;
 mod values;
 mod words;
 
@@ -359,6 +361,21 @@ struct CheckArgs {
     gradescope_results: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
+}
+
+impl Cli {
+    /// What of the full build this command line needs, if anything (see [`FullOnly`]).
+    pub fn full_only(&self) -> Option<FullOnly> {
+        match &self.command {
+            Command::Gradescope { .. } => Some(FullOnly::Gradescope),
+            Command::Man { .. } => Some(FullOnly::ManPages),
+            Command::Assignment(AssignmentCommand::Schema) => Some(FullOnly::Schema),
+            Command::Check(args) if matches!(args.format, FormatArg::Junit) => {
+                Some(FullOnly::Junit)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Where a checker error goes besides stderr: the `--format` and `--output` the command line

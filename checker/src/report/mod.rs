@@ -11,6 +11,7 @@ pub mod html;
 pub mod human;
 pub mod inspect;
 pub mod json;
+#[cfg(feature = "full")]
 pub mod junit;
 pub mod list;
 pub mod neutral;

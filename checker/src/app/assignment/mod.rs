@@ -342,6 +342,7 @@ fn write_file(
 }
 
 /// `shmlab assignment schema`: the JSON Schema of assignment files.
+#[cfg(feature = "full")]
 pub fn schema() -> Result<u8, Fatal> {
     write_out(|o| writeln!(o, "{}", assignment::schema()))?;
     Ok(exit_codes::OK)

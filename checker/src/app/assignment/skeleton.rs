@@ -50,7 +50,7 @@ fn skeleton(name: &str, shown: &str, probe: &AssignmentReport, size: Option<usiz
                     "#     asked {} -> {} ({})",
                     quoted(&e.asked),
                     said,
-                    e.meaning
+                    e.meaning()
                 );
             }
         }

@@ -314,7 +314,7 @@ fn render_run(i: usize, run: &RunRecord, verbose: bool, out: &mut dyn Write) -> 
     )?;
     for e in &run.exchanges {
         let answered = match &e.answered {
-            Some(a) => format!("{} ({})", quoted(a), neutral(&e.meaning)),
+            Some(a) => format!("{} ({})", quoted(a), neutral(e.meaning())),
             None => "end of input".into(),
         };
         let again = if e.retry { " (asked again)" } else { "" };

@@ -9,76 +9,16 @@
 
 use std::collections::VecDeque;
 
-use serde::{Deserialize, Serialize};
-
+use crate::model::dialogue::yes_no;
+pub use crate::model::dialogue::Answer;
 use crate::model::dialogue::Exchange;
 
 mod prompt;
 mod vocabulary;
 
-use prompt::{asks_for_text, complains, is_yes_no, last_line, looks_yes_no};
-pub use prompt::{question, Offered, Question};
+pub use prompt::{asks_for_text, question, text_request_then_question, Offered, Question};
+use prompt::{complains, is_yes_no, last_line, looks_yes_no};
 pub use vocabulary::Vocabulary;
-
-/// One answer, as a meaning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Answer {
-    /// Yes or no to a question about `topic` (`change`, `delete`), or to whatever is asked
-    /// next when the topic is `None`.
-    Decide { topic: Option<String>, yes: bool },
-    /// This text, typed as it is.
-    Text(String),
-    /// The menu entry (or the word among those offered) that means this.
-    Choose(String),
-}
-
-impl Answer {
-    /// Reads `yes`, `no`, `TOPIC: yes`, `TOPIC: no`, `text: ANY TEXT`, `choose: WORD`.
-    pub fn parse(s: &str) -> Result<Answer, String> {
-        let (head, rest) = match s.split_once(':') {
-            Some((h, r)) => (h.trim(), Some(r.strip_prefix(' ').unwrap_or(r))),
-            None => (s.trim(), None),
-        };
-        let yes_no = |w: &str| match w.trim().to_ascii_lowercase().as_str() {
-            "yes" | "y" | "true" => Some(true),
-            "no" | "n" | "false" => Some(false),
-            _ => None,
-        };
-        match (head.to_ascii_lowercase().as_str(), rest) {
-            ("text", Some(t)) => Ok(Answer::Text(t.to_string())),
-            ("choose", Some(w)) if !w.trim().is_empty() => Ok(Answer::Choose(w.trim().to_lowercase())),
-            (_, None) => yes_no(head)
-                .map(|yes| Answer::Decide { topic: None, yes })
-                .ok_or_else(|| format!("`{s}` is not an answer: write yes, no, TOPIC: yes, TOPIC: no, text: SOME TEXT or choose: WORD")),
-            (topic, Some(v)) if !topic.is_empty() && topic.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') => yes_no(v)
-                .map(|yes| Answer::Decide { topic: Some(topic.to_string()), yes })
-                .ok_or_else(|| format!("`{s}`: after `{topic}:` comes yes or no")),
-            _ => Err(format!("`{s}` is not an answer: write yes, no, TOPIC: yes, TOPIC: no, text: SOME TEXT or choose: WORD")),
-        }
-    }
-
-    /// The meaning, as the assignment file writes it.
-    pub fn meaning(&self) -> String {
-        match self {
-            Answer::Decide { topic: None, yes } => yes_no(*yes).into(),
-            Answer::Decide {
-                topic: Some(t),
-                yes,
-            } => format!("{t}: {}", yes_no(*yes)),
-            Answer::Text(t) => format!("text: {t}"),
-            Answer::Choose(w) => format!("choose: {w}"),
-        }
-    }
-}
-
-fn yes_no(yes: bool) -> &'static str {
-    if yes {
-        "yes"
-    } else {
-        "no"
-    }
-}
 
 /// What to type next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +82,7 @@ impl Responder {
                 (prompt.trim() == before.trim() && !prompt.trim().is_empty()) || complains(prompt);
             if refused && tried.len() < TRIES {
                 let next = self
-                    .words_for(&answer, &question)
+                    .words_for(&self.spoken(&answer, &question, prompt), &question)
                     .into_iter()
                     .find(|w| !tried.contains(w));
                 if let Some(word) = next {
@@ -184,7 +124,7 @@ impl Responder {
             self.exchanges.push(Exchange {
                 asked,
                 answered: None,
-                meaning: String::new(),
+                answer: None,
                 retry: false,
             });
             return Reply::EndOfInput;
@@ -197,7 +137,7 @@ impl Responder {
         let word = if keep {
             String::new()
         } else {
-            self.words_for(&answer, &question)
+            self.words_for(&self.spoken(&answer, &question, prompt), &question)
                 .into_iter()
                 .next()
                 .unwrap_or_default()
@@ -213,10 +153,33 @@ impl Responder {
         self.exchanges.push(Exchange {
             asked,
             answered: Some(word.clone()),
-            meaning: answer.meaning(),
+            answer: Some(answer.clone()),
             retry,
         });
         Reply::Line(word)
+    }
+
+    /// The answer as this question needs it said: a yes-or-no question about keeping
+    /// (`Keep the segment for next time?`) asks the opposite of one about deleting or
+    /// changing, so its yes and no turn round.
+    fn spoken(&self, answer: &Answer, question: &Question, prompt: &str) -> Answer {
+        let yes_no = match question {
+            Question::Choice(o) => is_yes_no(o, &self.vocab),
+            Question::Open => true,
+        };
+        let last = last_line(prompt);
+        match answer {
+            Answer::Decide {
+                topic: Some(t),
+                yes,
+            } if yes_no && self.vocab.mentions("keep", &last) && !self.vocab.mentions(t, &last) => {
+                Answer::Decide {
+                    topic: Some(t.clone()),
+                    yes: !yes,
+                }
+            }
+            _ => answer.clone(),
+        }
     }
 
     /// The answer this question takes, removed from those pending.
@@ -355,7 +318,15 @@ impl Responder {
         }
         // The answers are used up and the program asks yes or no once more (`anything
         // else?`): no, once; asked again, end of input.
-        if self.pending.is_empty() && self.exchanges.last().is_none_or(|e| e.meaning != "no") {
+        if self.pending.is_empty()
+            && self.exchanges.last().is_none_or(|e| {
+                e.answer
+                    != Some(Answer::Decide {
+                        topic: None,
+                        yes: false,
+                    })
+            })
+        {
             return Some(Answer::Decide {
                 topic: None,
                 yes: false,

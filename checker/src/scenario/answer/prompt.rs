@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 use super::vocabulary::Vocabulary;
 
@@ -166,7 +166,7 @@ pub fn question(prompt: &str, vocab: &Vocabulary) -> Question {
     // A menu on one line: `[1] show  [2] change  [3] delete`, `1) read 2) write 3) exit`.
     let marker = &*MARKER;
     for line in tail.iter().rev() {
-        let marks: Vec<regex::Captures<'_>> = marker.captures_iter(line).collect();
+        let marks: Vec<regex_lite::Captures<'_>> = marker.captures_iter(line).collect();
         if marks.len() < 2 {
             continue;
         }
@@ -261,12 +261,44 @@ pub(super) fn looks_yes_no(prompt: &str) -> bool {
         "1 for yes",
     ]
     .iter()
-    .any(|w| last.contains(w))
+    .any(|w| has_phrase(&last, w, true))
+}
+
+/// Whether `text` holds `phrase` as words: not inside a longer word where the phrase starts
+/// with a letter or digit (`type` in `prototype`), nor, with `whole`, running on into one
+/// where it ends with a letter or digit (`type y` in `type your message`, `y or n` in
+/// `any or none`).
+fn has_phrase(text: &str, phrase: &str, whole: bool) -> bool {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let starts_word = word(phrase.chars().next());
+    let ends_word = word(phrase.chars().next_back());
+    text.match_indices(phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        let inside = starts_word && word(before);
+        let runs_on = whole && ends_word && word(after);
+        !(inside || runs_on)
+    })
 }
 
 /// Whether the prompt's last line asks for a text.
-pub(super) fn asks_for_text(prompt: &str) -> bool {
-    let last = last_line(prompt);
+pub fn asks_for_text(prompt: &str) -> bool {
+    names_text(&last_line(prompt)) && !looks_yes_no(prompt)
+}
+
+/// A request for a text and a yes-or-no question printed on one line with no read between
+/// them (`Enter new string: Delete it? (y/n)`): the request and the question, when the line
+/// is that. A program prints such a line when its read of the text returned at once.
+pub fn text_request_then_question(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let cut = line.find(": ")?;
+    let (request, question) = (&line[..=cut], line[cut + 1..].trim());
+    (names_text(&request.to_lowercase()) && !question.is_empty() && looks_yes_no(question))
+        .then_some((request, question))
+}
+
+/// Whether `line` (lower case) speaks of typing a text.
+fn names_text(last: &str) -> bool {
     [
         "enter",
         "type",
@@ -280,8 +312,7 @@ pub(super) fn asks_for_text(prompt: &str) -> bool {
         "what should",
     ]
     .iter()
-    .any(|w| last.contains(w))
-        && !looks_yes_no(prompt)
+    .any(|w| has_phrase(last, w, false))
 }
 
 /// Whether the program says the last answer was not one it takes.

@@ -206,3 +206,38 @@ fn a_last_yes_or_no_question_past_the_answers_gets_no_once_then_the_end_of_input
     assert_eq!(r.respond("Is that all? (y/n) "), line("n"));
     assert_eq!(r.respond("Is that all? (y/n) "), Reply::EndOfInput);
 }
+
+#[test]
+fn a_request_for_your_text_is_not_a_yes_or_no_question() {
+    // "type y" and "enter y" are in "type your message" and "enter your string".
+    let mut r = Responder::new(&script(&["change: yes", "text: alpha", "delete: no"]));
+    let first = "Shared memory is empty.\nDo you want to write a new message? (yes/no): ";
+    assert_eq!(r.respond(first), line("yes"));
+    assert_eq!(r.respond("Type your message: "), line("alpha"));
+    assert_eq!(
+        r.respond("Destroy the shared memory? (yes/no): "),
+        line("no")
+    );
+    let mut r = Responder::new(&script(&["change: yes", "text: beta", "delete: no"]));
+    assert_eq!(r.respond("Change it? (y/n) "), line("y"));
+    assert_eq!(r.respond("Enter your new string: "), line("beta"));
+}
+
+#[test]
+fn a_question_about_keeping_takes_the_opposite_word() {
+    let mut r = Responder::new(&script(&["change: yes", "text: alpha", "delete: no"]));
+    assert_eq!(r.respond("Change the stored string? (y/n) "), line("y"));
+    assert_eq!(r.respond("New string: "), line("alpha"));
+    assert_eq!(
+        r.respond("Keep the shared memory segment for next time? (y/n) "),
+        line("y")
+    );
+    assert_eq!(r.exchanges[2].meaning(), "delete: no");
+    let mut r = Responder::new(&script(&["change: yes", "text: gamma", "delete: yes"]));
+    assert_eq!(r.respond("Keep the current text? (y/n) "), line("n"));
+    assert_eq!(r.respond("New text: "), line("gamma"));
+    assert_eq!(r.respond("Keep the segment? (y/n) "), line("n"));
+    // A menu's "keep" is a way out, not a yes turned round.
+    let mut r = Responder::new(&script(&["change: no", "delete: no"]));
+    assert_eq!(r.respond("(c)hange, (d)elete or (k)eep? "), line("k"));
+}

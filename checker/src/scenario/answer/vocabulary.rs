@@ -11,7 +11,7 @@ pub struct Vocabulary(pub BTreeMap<String, Vec<String>>);
 
 impl Default for Vocabulary {
     fn default() -> Self {
-        let table: [(&str, &[&str]); 7] = [
+        let table: [(&str, &[&str]); 8] = [
             (
                 "create",
                 &[
@@ -53,6 +53,9 @@ impl Default for Vocabulary {
                     "delete", "d", "remove", "rm", "destroy", "erase", "del", "free", "clear",
                 ],
             ),
+            // A question about keeping (the segment, the text) asks the opposite of one about
+            // deleting or changing it.
+            ("keep", &["keep", "preserve", "retain"]),
             (
                 "quit",
                 &[

@@ -122,10 +122,10 @@ impl<'a> Follow<'a> {
     /// How run `r` answered the question of deleting: `None` when it was not asked.
     fn answered_delete(&self, r: usize) -> Option<bool> {
         let run = self.obs.runs.get(r)?;
-        let said = |m: &str| run.exchanges.iter().any(|e| e.meaning == m);
-        if said("delete: yes") {
+        let said = |yes: bool| run.exchanges.iter().any(|e| e.decided("delete", yes));
+        if said(true) {
             Some(true)
-        } else if said("delete: no") {
+        } else if said(false) {
             Some(false)
         } else {
             None
@@ -154,15 +154,83 @@ impl<'a> Follow<'a> {
             } else {
                 "it removes the segment whatever the answer, or its test of the answer is inverted (strcmp returns 0 when the strings are equal)"
             };
-            return Some(format!("the program removed the segment (IPC_RMID) in a run that answered no to deleting it: {why}"));
+            let no = run
+                .and_then(|run| run.exchanges.iter().find(|e| e.decided("delete", false)))
+                .map_or(String::new(), |e| {
+                    format!(
+                        " (\"{}\" to \"{}\")",
+                        e.answered.as_deref().unwrap_or_default().escape_debug(),
+                        e.asked.escape_debug()
+                    )
+                });
+            return Some(format!("the program removed the segment (IPC_RMID) in a run that answered no to deleting it{no}: {why}"));
         }
         if removed {
             return Some("the program removed the segment (IPC_RMID) in this run, though it was not asked to".into());
         }
         let traced = run.is_some_and(|run| run.timeline.is_some());
         if traced && self.keys_used(r).is_empty() {
-            return Some("the program made no successful shmget call in this run".into());
+            let failed = run
+                .and_then(|run| run.timeline.as_ref())
+                .and_then(|t| t.iter().find_map(failed_shmget));
+            return Some(
+                failed
+                    .or_else(|| run.and_then(no_shmget))
+                    .unwrap_or_else(|| {
+                        "the program made no successful shmget call in this run".into()
+                    }),
+            );
         }
         Some("no segment of the program's is there after this run: it removed it, or never created one".into())
     }
+}
+
+/// A failed `shmget`, said with its errno: without `IPC_CREAT`, `ENOENT` is the first run's
+/// (nothing has that key yet).
+fn failed_shmget(e: &crate::model::TraceEvent) -> Option<String> {
+    use crate::model::timeline::{errno_name, Return};
+    let (Call::Shmget { flags, .. }, Some(Return::Errno(errno))) = (&e.call, &e.ret) else {
+        return None;
+    };
+    let name = errno_name(*errno);
+    let text = crate::scenario::ctx::errno_text(&name);
+    Some(if name == "ENOENT" && flags & libc::IPC_CREAT == 0 {
+        format!("{} failed with ENOENT ({text}): no segment has that key yet, and without IPC_CREAT shmget makes none; the run that finds none must create it (IPC_CREAT)", e.call.text())
+    } else {
+        format!(
+            "{} failed with {name} ({text}), and no other shmget of the run succeeded",
+            e.call.text()
+        )
+    })
+}
+
+/// A run that made no shmget call at all and exited with a failure: how it ended, what it
+/// printed last, and the arguments it was given (a program that wants a key on its command
+/// line, say, stops with its usage).
+fn no_shmget(run: &crate::model::RunRecord) -> Option<String> {
+    let tried = run
+        .timeline
+        .as_ref()?
+        .iter()
+        .any(|e| matches!(e.call, Call::Shmget { .. }));
+    let crate::model::Termination::Exited { code } = run.termination else {
+        return None;
+    };
+    if tried || code == 0 {
+        return None;
+    }
+    let said = [&run.stderr, &run.stdout]
+        .iter()
+        .flat_map(|o| o.lines())
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map_or(String::new(), |l| {
+            let l: String = l.chars().take(120).collect();
+            format!(" after printing \"{}\"", l.escape_debug())
+        });
+    let args = match run.argv.get(1..) {
+        Some(a) if !a.is_empty() => format!("the arguments {}", a.join(" ").escape_debug()),
+        _ => "no arguments".to_string(),
+    };
+    Some(format!("the program made no shmget call: it exited with status {code}{said}; the assignment runs it with {args}"))
 }

@@ -2,10 +2,57 @@
 //! [`Generic`], told as a failure or a note as the assignment weighs it, with its hint.
 
 use crate::assignment::{Assignment, CheckSetting, Weight};
+use crate::model::timeline::{errno_name, signal_name, Return};
 use crate::model::{Call, Observation, Termination};
+use crate::scenario::ctx::errno_text;
 use crate::scenario::{signal_meaning, Check};
 
 use super::follow::Follow;
+
+/// Why the program crashed: right after a failed `shmat`, the `(void *) -1` it returned
+/// (what the trace shows first, then the signal); else the signal, and the last call.
+fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent]) -> String {
+    let last = own.last().copied();
+    let failed_shmat = last.and_then(|e| match (&e.call, &e.ret) {
+        (Call::Shmat { .. }, Some(Return::Errno(errno))) => Some((e, Some(*errno))),
+        (Call::Shmat { .. }, Some(Return::Failed)) => Some((e, None)),
+        _ => None,
+    });
+    if let Some((e, errno)) = failed_shmat {
+        let why = errno.map_or(String::new(), |n| {
+            let name = errno_name(n);
+            format!(" with {name} ({})", errno_text(&name))
+        });
+        return format!(
+            "the program crashed ({}) right after {} failed{why}: a failed shmat returns (void *) -1, which the program most likely went on to use as the segment's address; check shmat's result against (void *) -1, and see why it failed",
+            signal_name(signal),
+            e.call.text()
+        );
+    }
+    // SIGSEGV with every attachment detached: the segment's address is no longer mapped.
+    let ok = |e: &&&crate::model::TraceEvent| e.ret.as_ref().is_some_and(Return::is_ok);
+    let attaches = own
+        .iter()
+        .filter(ok)
+        .filter(|e| matches!(e.call, Call::Shmat { .. }));
+    let detaches = own
+        .iter()
+        .filter(ok)
+        .filter(|e| matches!(e.call, Call::Shmdt { .. }));
+    let last_detach = detaches.clone().next_back();
+    if signal == libc::SIGSEGV && attaches.count() == detaches.count() {
+        if let Some(d) = last_detach {
+            return format!(
+                "the program crashed (SIGSEGV) with no segment attached any more, after {}: using the segment's address after shmdt is a SIGSEGV (the address is no longer mapped); if it did not, the fault is in its own memory (an uninitialised or NULL pointer, an index past an array's end)",
+                d.call.text()
+            );
+        }
+    }
+    let after = last.map_or(String::new(), |e| {
+        format!(" Its last shm call was {}.", e.call.text())
+    });
+    format!("the program crashed: {}.{after}", signal_meaning(signal))
+}
 
 /// A generic check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -163,17 +210,13 @@ pub fn look(
     }
     match run.termination {
         Termination::Signaled { signal, .. } => {
-            let last = run.timeline.as_ref().and_then(|t| {
-                t.iter()
-                    .rev()
-                    .find(|e| e.pid == run.pid && !matches!(e.call, Call::Exit { .. }))
-                    .map(|e| e.call.text())
-            });
-            let after = last.map_or(String::new(), |c| format!(" Its last shm call was {c}."));
-            see(
-                Kind::Crash,
-                format!("the program crashed: {}.{after}", signal_meaning(signal)),
-            );
+            let own: Vec<&crate::model::TraceEvent> = run
+                .timeline
+                .iter()
+                .flatten()
+                .filter(|e| e.pid == run.pid && !matches!(e.call, Call::Exit { .. }))
+                .collect();
+            see(Kind::Crash, crash_hint(signal, &own));
         }
         Termination::TimedOut { .. }
             if run.exchanges.last().is_some_and(|e| e.answered.is_none()) =>

@@ -6,13 +6,14 @@
 mod follow;
 pub mod generic;
 mod hints;
+mod told;
 
 use crate::assignment::{Assignment, ExpectName, Presence, RunSpec, ScenarioSpec, TextMatch};
 use crate::model::{Observation, SegmentState, Termination};
 use crate::scenario::{Check, Verdict};
 pub use follow::Follow;
 pub use generic::{Generic, Kind};
-use hints::{gone_hint, text_hint, text_never_typed, text_never_typed_hint};
+use hints::{gone_hint, text_hint, typed};
 
 /// A scenario's result.
 #[derive(Debug, Clone)]
@@ -32,17 +33,28 @@ pub fn judge(assignment: &Assignment, spec: &ScenarioSpec, obs: &Observation) ->
     let mut generic = Vec::new();
     let mut previous: Option<SegmentState> = None;
     let mut previous_text: Option<String> = spec.setup.first().map(|s| s.text.clone());
+    // Where the program keeps its text: offset 0, or after a header of its own (a struct
+    // with a flag or a length first), once a typed text is seen there.
+    let mut offset = 0;
     for (r, run_spec) in spec.runs.iter().enumerate() {
         let Some(run) = obs.runs.get(r) else { break };
         let found = follow.after(r);
         let bytes = found.as_ref().and_then(|s| obs.contents.get(r)?.get(&s.id));
-        let text = bytes.map(|b| text_of(&b.bytes));
+        let moved = match (bytes, &run_spec.expect.text) {
+            (Some(b), Some(want)) if offset == 0 => text_after_header(&b.bytes, want),
+            _ => None,
+        };
+        offset = moved.unwrap_or(offset);
+        let text = bytes.map(|b| text_of(b.bytes.get(offset..).unwrap_or_default()));
         let past = bytes.map(|b| b.written_past_size());
         let mut c = Run {
             r,
             spec: run_spec,
             checks: &mut checks,
         };
+        if let Some(k) = moved {
+            c.note("text", format!("the text is kept at offset {k}, after {k} bytes of the program's own before it (a struct with a field first, say): it is read from there in this scenario"));
+        }
         generic::look(assignment, obs, r, &follow, &mut generic);
         // How it ended: a crash or a timeout explains everything after it.
         let stopped = !matches!(run.termination, Termination::Exited { .. });
@@ -105,6 +117,20 @@ pub fn judge(assignment: &Assignment, spec: &ScenarioSpec, obs: &Observation) ->
         checks,
         generic,
     }
+}
+
+/// Where `want` starts when it is not at offset 0 but after a header of the program's own:
+/// the first offset within the first 256 bytes where it stands whole (a NUL or a newline
+/// after it). `None` when it is at offset 0, or nowhere, or too short to tell (3 bytes).
+fn text_after_header(bytes: &[u8], want: &str) -> Option<usize> {
+    let want = want.as_bytes();
+    if want.len() < 3 || bytes.starts_with(want) {
+        return None;
+    }
+    (1..bytes.len().min(256)).find(|&k| {
+        bytes[k..].starts_with(want)
+            && matches!(bytes.get(k + want.len()), None | Some(0) | Some(b'\n'))
+    })
 }
 
 /// The text at offset 0: the bytes up to the first NUL.
@@ -302,9 +328,15 @@ fn expect_state(
                 )
             }
         };
-        let hint = match kept {
-            _ if !passed && text_never_typed(c.spec, run) => text_never_typed_hint(),
-            Some(k) if k != have && !k.is_empty() => format!("the text \"{}\" the run before left is not there after a run that was not asked to change it: the program clears or overwrites the segment when it starts (memset, a fresh strcpy, or IPC_CREAT on a new segment each time)", k.escape_debug()),
+        let never_typed = if passed {
+            None
+        } else {
+            told::text_never_typed(run, have)
+        };
+        let hint = match (never_typed, kept) {
+            (Some(why), _) => why,
+            (None, Some(k)) if k == have && !typed(run) => "the segment holds what the run before left, and this run was not to change it: the run before did not store its text (see its check)".into(),
+            (None, Some(k)) if k != have && !k.is_empty() => format!("the text \"{}\" the run before left is not there after a run that was not asked to change it: the program clears or overwrites the segment when it starts (memset, a fresh strcpy, or IPC_CREAT on a new segment each time)", k.escape_debug()),
             _ => text_hint(want, have),
         };
         c.check(

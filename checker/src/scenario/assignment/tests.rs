@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::*;
 use crate::model::{RunRecord, SegmentBytes, Snapshot};
+use crate::scenario::answer::Answer;
 
 const FILE: &str = r#"
 name = "t"
@@ -37,7 +38,7 @@ fn seg(id: i32, key: i32, size: usize) -> SegmentState {
     }
 }
 
-fn run(stdout: &str) -> RunRecord {
+pub(super) fn run(stdout: &str) -> RunRecord {
     RunRecord {
         argv: vec!["prog".into()],
         stdin: None,
@@ -191,6 +192,20 @@ fn a_second_run_that_does_not_show_the_text_fails_that_check_alone() {
     assert_eq!(failed, ["run 2: shows what the segment held"]);
 }
 
+#[test]
+fn a_text_after_a_header_is_found_where_it_stands_whole() {
+    let mut b = vec![1, 0, 0, 0, 5, 0, 0, 0];
+    b.extend_from_slice(b"alpha\0");
+    b.resize(64, 0);
+    assert_eq!(super::text_after_header(&b, "alpha"), Some(8));
+    // At offset 0 already, inside a longer word, or too short to tell: not moved.
+    assert_eq!(super::text_after_header(b"alpha\0", "alpha"), None);
+    assert_eq!(super::text_after_header(b"\x01alphabet\0", "alpha"), None);
+    assert_eq!(super::text_after_header(b"\x01ab\0", "ab"), None);
+    // A stored newline after it counts as whole.
+    assert_eq!(super::text_after_header(b"\x01\x00cat\n\0", "cat"), Some(2));
+}
+
 /// A run that removed the segment (`IPC_RMID`, traced), answering `delete` as `yes` says.
 fn removing_run(removes: bool, yes: bool) -> RunRecord {
     use crate::model::dialogue::Exchange;
@@ -199,7 +214,7 @@ fn removing_run(removes: bool, yes: bool) -> RunRecord {
     r.exchanges = vec![Exchange {
         asked: "Delete it? (y/n)".into(),
         answered: Some(if yes { "y" } else { "n" }.into()),
-        meaning: if yes { "delete: yes" } else { "delete: no" }.into(),
+        answer: Some(Answer::parse(if yes { "delete: yes" } else { "delete: no" }).unwrap()),
         retry: false,
     }];
     r.timeline = Some(
@@ -281,7 +296,7 @@ fn a_text_never_typed_is_said_as_the_program_not_waiting_for_it() {
     let asked = |asked: &str, answered: &str, meaning: &str| Exchange {
         asked: asked.into(),
         answered: Some(answered.into()),
-        meaning: meaning.into(),
+        answer: Some(Answer::parse(meaning).unwrap()),
         retry: false,
     };
     obs.runs[0].exchanges = vec![
@@ -299,7 +314,7 @@ fn a_text_never_typed_is_said_as_the_program_not_waiting_for_it() {
         text.hint
             .as_deref()
             .unwrap()
-            .contains("never waited for the text"),
+            .contains("did not wait for the text"),
         "{text:?}"
     );
 }
