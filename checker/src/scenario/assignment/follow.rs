@@ -225,6 +225,22 @@ fn no_shmget(run: &crate::model::RunRecord) -> Option<String> {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .map_or(String::new(), |l| {
+            // Its own path, where it prints it (a usage line), as the name it was built as:
+            // the folder is the run's temporary copy.
+            let own = run.argv.first().map(String::as_str).unwrap_or_default();
+            let name = own.rsplit('/').next().unwrap_or(own);
+            let suffix = format!("/{name}");
+            let l = l
+                .split(' ')
+                .map(|w| {
+                    if !name.is_empty() && (w == own || w.ends_with(&suffix)) {
+                        format!("./{name}")
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
             let l: String = l.chars().take(120).collect();
             format!(" after printing \"{}\"", l.escape_debug())
         });
