@@ -8,6 +8,7 @@
 //! an example test next to the fix (`catalogue/panic_tests.rs`, `report/...`), which keeps
 //! it found.
 
+mod dialogue;
 mod evaluate;
 mod gen;
 mod progress;
