@@ -194,7 +194,7 @@ fn failed_shmget(e: &crate::model::TraceEvent) -> Option<String> {
     };
     let name = errno_name(*errno);
     let text = crate::scenario::ctx::errno_text(&name);
-    Some(if name == "ENOENT" && flags & libc::IPC_CREAT == 0 {
+    Some(if *errno == libc::ENOENT && flags & libc::IPC_CREAT == 0 {
         format!("{} failed with ENOENT ({text}): no segment has that key yet, and without IPC_CREAT shmget makes none; the run that finds none must create it (IPC_CREAT)", e.call.text())
     } else {
         format!(
