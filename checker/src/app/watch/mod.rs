@@ -24,15 +24,14 @@
 //! the same terminal meanwhile, would lose their carriage returns (each line starting where
 //! the one above ended).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
-use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 use nix::unistd::Pid;
 
 use super::cargo_build::find_workspace;
@@ -41,6 +40,12 @@ use crate::model::Lab;
 use crate::plan::{RunOptions, Source, Track, WatchPlan};
 use crate::run;
 
+mod inputs;
+mod say;
+
+use inputs::{read_keys, watch_files, Input, Terminal};
+use say::{clear_screen, say, Say};
+
 /// How long the files must stay quiet after a save before the check starts: editors write a
 /// file in several steps (a temporary file, a rename, a chmod).
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -48,17 +53,6 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 const GRACE: Duration = Duration::from_secs(3);
 /// How often the loop looks at a running check, the keys and interrupts.
 const TICK: Duration = Duration::from_millis(50);
-
-/// What the loop is told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Input {
-    /// A file that matters changed.
-    Changed,
-    /// `r` or Enter.
-    Rerun,
-    /// `q`, Ctrl-C, Ctrl-D, the end of input, SIGINT or SIGTERM.
-    Quit,
-}
 
 /// The student asked to quit (or watch was interrupted): every loop unwinds on it.
 struct Quit;
@@ -349,213 +343,9 @@ fn first_not_done_in(json: &[u8]) -> Option<Option<Lab>> {
     Some(Lab::ALL.into_iter().find(|lab| !is_done(*lab)))
 }
 
-/// Starts the file watcher: every change under `root` that matters sends [`Input::Changed`],
-/// and leaves the file's path in `changed`.
-fn watch_files(
-    root: &Path,
-    tx: Sender<Input>,
-    changed: Arc<Mutex<Option<PathBuf>>>,
-) -> notify::Result<notify::RecommendedWatcher> {
-    use notify::Watcher;
-    let base = root.to_path_buf();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
-            let file = event.paths.iter().find(|p| !is_ignored(&base, p));
-            if let Some(file) = file.filter(|_| is_change(&event.kind)) {
-                if let Ok(mut c) = changed.lock() {
-                    *c = Some(file.clone());
-                }
-                let _ = tx.send(Input::Changed);
-            }
-        }
-    })?;
-    watcher.watch(root, notify::RecursiveMode::Recursive)?;
-    Ok(watcher)
-}
-
-/// Whether the event changes a file: opening and reading one (as every check does) does not.
-fn is_change(kind: &notify::EventKind) -> bool {
-    use notify::event::{AccessKind, AccessMode, EventKind};
-    match kind {
-        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) => true,
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
-    }
-}
-
-/// Whether a change to `path` is to be ignored: build output (`target/`), version control,
-/// and editors' temporary and backup files.
-fn is_ignored(root: &Path, path: &Path) -> bool {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    if rel
-        .components()
-        .any(|c| matches!(c.as_os_str().to_str(), Some("target" | ".git")))
-    {
-        return true;
-    }
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
-    name.starts_with(".#")
-        || name.starts_with(".goutputstream-")
-        || (name.starts_with('#') && name.ends_with('#'))
-        || name.ends_with('~')
-        || [".swp", ".swx", ".swo", ".tmp"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-        || name == "4913"
-}
-
-/// Reads the keys from stdin, in a thread of its own, until the end of input.
-fn read_keys(tx: Sender<Input>) {
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        let mut buf = [0u8; 64];
-        loop {
-            match stdin.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    for input in buf[..n].iter().filter_map(|b| key(*b)) {
-                        if tx.send(input).is_err() {
-                            return;
-                        }
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-        }
-        let _ = tx.send(Input::Quit);
-    });
-}
-
-/// What a key means: `r` or Enter re-runs; `q`, Ctrl-C and Ctrl-D quit.
-fn key(byte: u8) -> Option<Input> {
-    match byte {
-        b'r' | b'R' | b'\n' | b'\r' => Some(Input::Rerun),
-        b'q' | b'Q' | 0x03 | 0x04 => Some(Input::Quit),
-        _ => None,
-    }
-}
-
-/// The terminal's settings before watch changed them, put back when this is dropped (on
-/// return, on an error, and on a panic, which unwinds).
-struct Terminal {
-    saved: Option<Termios>,
-}
-
-impl Terminal {
-    /// At a terminal: one key at a time, not echoed, and Ctrl-C a key rather than a signal.
-    fn raw() -> Terminal {
-        let stdin = std::io::stdin();
-        if !stdin.is_terminal() {
-            return Terminal { saved: None };
-        }
-        let Ok(saved) = termios::tcgetattr(&stdin) else {
-            return Terminal { saved: None };
-        };
-        let mut raw = saved.clone();
-        raw.local_flags
-            .remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
-        raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
-        raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
-        match termios::tcsetattr(&stdin, SetArg::TCSANOW, &raw) {
-            Ok(()) => Terminal { saved: Some(saved) },
-            Err(_) => Terminal { saved: None },
-        }
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        if let Some(saved) = &self.saved {
-            let _ = termios::tcsetattr(std::io::stdin(), SetArg::TCSANOW, saved);
-        }
-    }
-}
-
-/// At a terminal, clears the screen and puts the cursor at its top: the check that follows is
-/// the only report on it.
-fn clear_screen() {
-    let term = console::Term::stdout();
-    if term.is_term() {
-        let _ = term.clear_screen();
-    }
-}
-
-/// A status line of the loop.
-enum Say<'a> {
-    Looking {
-        root: &'a str,
-    },
-    Checking {
-        root: &'a str,
-        lab: Lab,
-        changed: Option<&'a str>,
-    },
-    Passes {
-        lab: Lab,
-        next: Option<Lab>,
-    },
-    AllDone,
-    NoStatus,
-    NoEvents(&'a str),
-    CannotRun(&'a str),
-}
-
-/// Prints a status line: every sentence of the loop is here.
-fn say(what: Say<'_>) {
-    let line = match what {
-        Say::Looking { root } => {
-            format!("watching {root} — finding the first lab that does not pass yet (q: quit)")
-        }
-        Say::Checking {
-            root,
-            lab,
-            changed: Some(file),
-        } => format!("watching {root} — {file} changed: checking {lab} (r: re-run, q: quit)"),
-        Say::Checking {
-            root,
-            lab,
-            changed: None,
-        } => format!("watching {root} — checking {lab} (r: re-run, q: quit)"),
-        Say::Passes {
-            lab,
-            next: Some(next),
-        } => format!("{lab} passes: on to {next}"),
-        Say::Passes { lab, next: None } => format!("{lab} passes"),
-        Say::AllDone => "every lab passes: nothing left to watch".to_string(),
-        Say::NoStatus => "could not tell which labs pass (the checker said why above): save a file or press r to try again".to_string(),
-        Say::NoEvents(why) => format!(
-            "file events are not available here ({why}): press r or Enter to re-run after each save"
-        ),
-        Say::CannotRun(why) => format!("could not run the check: {why}"),
-    };
-    let mut out = std::io::stdout().lock();
-    // A closed stdout is the reader's choice; the loop goes on until q.
-    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn build_output_and_editor_temporary_files_are_ignored() {
-        let root = Path::new("/w/labs");
-        for p in [
-            "/w/labs/target/debug/create",
-            "/w/labs/src/bin/.create.rs.swp",
-            "/w/labs/src/bin/create.rs~",
-            "/w/labs/src/bin/.#create.rs",
-            "/w/labs/src/bin/#create.rs#",
-            "/w/labs/src/bin/4913",
-        ] {
-            assert!(is_ignored(root, Path::new(p)), "{p}");
-        }
-        assert!(!is_ignored(root, Path::new("/w/labs/src/bin/create.rs")));
-        assert!(!is_ignored(root, Path::new("/w/labs/c/create.c")));
-    }
 
     #[test]
     fn the_lab_worked_on_is_the_first_not_done_in_teaching_order() {
@@ -570,15 +360,5 @@ mod tests {
         let doc = serde_json::json!({"extra_data": {"labs": all}}).to_string();
         assert_eq!(first_not_done_in(doc.as_bytes()), Some(None));
         assert_eq!(first_not_done_in(br#"{"extra_data":{"error":"x"}}"#), None);
-    }
-
-    #[test]
-    fn keys_r_and_enter_rerun_and_q_ctrl_c_ctrl_d_quit() {
-        assert_eq!(key(b'r'), Some(Input::Rerun));
-        assert_eq!(key(b'\n'), Some(Input::Rerun));
-        assert_eq!(key(b'q'), Some(Input::Quit));
-        assert_eq!(key(0x03), Some(Input::Quit));
-        assert_eq!(key(0x04), Some(Input::Quit));
-        assert_eq!(key(b'x'), None);
     }
 }
