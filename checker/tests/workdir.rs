@@ -183,6 +183,41 @@ fn a_symbolic_link_in_the_folder_is_not_followed() {
     );
     assert_eq!(code, 1, "the link was not copied: {doc:#}");
     assert!(doc.to_string().contains("ftok: No such file"), "{doc:#}");
+    assert_eq!(
+        left_out(&doc),
+        [(
+            "create.c".to_string(),
+            "a symbolic link, which the copy does not follow".to_string()
+        )],
+        "the report says what the copy left out: {doc:#}"
+    );
+    // Said to the student too, once, under the program's line.
+    let out = shmlab()
+        .args(["check", "create/default-mode", "--program"])
+        .arg(folder.path().join("create"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("which left out create.c (a symbolic link").count(),
+        1,
+        "{text}"
+    );
+}
+
+/// What the JSON report's one lab says its runs' copy left out: each path and why.
+fn left_out(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["extra_data"]["labs"][0]["left_out"]
+        .as_array()
+        .expect("the lab's left_out")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap().to_string(),
+                e["why"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -202,6 +237,14 @@ fn a_file_closed_to_the_programs_uid_is_not_copied() {
     );
     assert_eq!(code, 1, "create.c (0600, root's) was not copied: {doc:#}");
     assert!(doc.to_string().contains("ftok: No such file"), "{doc:#}");
+    assert_eq!(
+        left_out(&doc),
+        [(
+            "create.c".to_string(),
+            "not readable by the user programs run as".to_string()
+        )],
+        "{doc:#}"
+    );
     // Readable by others: copied.
     std::fs::set_permissions(&source, std::fs::Permissions::from_mode(0o604)).unwrap();
     let (code, doc) = json_report(
@@ -210,4 +253,5 @@ fn a_file_closed_to_the_programs_uid_is_not_copied() {
             .arg(folder.path().join("create")),
     );
     assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(left_out(&doc), [], "nothing left out: {doc:#}");
 }

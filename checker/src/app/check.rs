@@ -339,6 +339,8 @@ fn check_lab(
         .collect();
     let mut problem = program.as_ref().err().cloned();
     let mut results = Vec::new();
+    // The same folder is copied for every scenario: what the first copy left out is the lab's.
+    let mut left_out = None;
     for s in &scenarios {
         let started = std::time::Instant::now();
         let mut result = match (run::unmet_need(env, s), program) {
@@ -365,6 +367,7 @@ fn check_lab(
                 }
                 RunOutcome::Error(e) => report_of(s, Verdict::Error(e.to_string()), None),
                 RunOutcome::Observed(obs) if spawn_elsewhere(&obs).is_some() => {
+                    left_out.get_or_insert_with(|| obs.left_out.clone());
                     // A fork or clone failed for want of the machine's processes or memory,
                     // far from the run's own limit: no verdict on the program. Once more.
                     match run::run_scenario(env, s, p) {
@@ -381,6 +384,7 @@ fn check_lab(
                     }
                 }
                 RunOutcome::Observed(obs) => {
+                    left_out.get_or_insert_with(|| obs.left_out.clone());
                     let uid = obs.program_uid;
                     let result = judged(s, *obs);
                     if result.stop == Some(Stop::CouldNotStart) {
@@ -401,6 +405,7 @@ fn check_lab(
         program: program.as_ref().ok().map(|p| p.display.clone()),
         problem,
         scenarios: results,
+        left_out: left_out.unwrap_or_default(),
     }
 }
 
@@ -528,6 +533,7 @@ mod tests {
             contents: vec![BTreeMap::new()],
             initial_contents: Vec::new(),
             tracing: Err("not traced".into()),
+            left_out: Vec::new(),
         }
     }
 

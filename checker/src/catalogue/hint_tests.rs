@@ -250,6 +250,7 @@ fn observe(s: &Scenario, made: &Made) -> Observation {
         } else {
             Err("not traced in this test".into())
         },
+        left_out: Vec::new(),
     }
 }
 

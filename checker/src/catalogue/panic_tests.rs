@@ -102,6 +102,7 @@ fn memo_runs(s: &Scenario, size: usize, bytes: &[u8]) -> Observation {
         runs,
         initial_contents: Vec::new(),
         tracing: Err("not traced in this test".into()),
+        left_out: Vec::new(),
     }
 }
 

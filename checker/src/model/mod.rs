@@ -1,6 +1,7 @@
 //! Plain data, with no checker imports: the labs, segment states and snapshots, the
 //! timeline of calls, and what runs produced. Every other layer speaks in these types.
 
+pub mod copied;
 pub mod dialogue;
 pub mod inspect;
 pub mod lab;

@@ -177,6 +177,8 @@ pub struct Observation {
     pub initial_contents: Vec<Vec<u8>>,
     /// Whether runs were traced; `Err` says why not.
     pub tracing: Result<(), String>,
+    /// What the runs' copy of the program's folder left out (the runs start in that copy).
+    pub left_out: Vec<crate::model::copied::Skipped>,
 }
 
 #[cfg(test)]

@@ -201,6 +201,7 @@ mod tests {
                     snapshots: Vec::new(),
                     elapsed: std::time::Duration::ZERO,
                 }],
+                left_out: Vec::new(),
             }],
         };
         let mut out = Vec::new();
@@ -240,6 +241,7 @@ mod tests {
                     elapsed: std::time::Duration::ZERO,
                 })
                 .collect(),
+            left_out: Vec::new(),
         }
     }
 

@@ -105,6 +105,9 @@ fn render_lab(lab: &LabReport, style: Style, p: &Paint, out: &mut dyn Write) -> 
         let program = neutral(program);
         writeln!(out, "  {}", p.dim(&format!("program: {program}")))?;
     }
+    if let Some(note) = super::left_out::note(&lab.left_out) {
+        writeln!(out, "  {}", p.yellow(&format!("note: {note}")))?;
+    }
     if let Some(problem) = &lab.problem {
         writeln!(
             out,
@@ -402,6 +405,7 @@ mod tests {
                 program: Some("./create".into()),
                 problem: None,
                 scenarios,
+                left_out: Vec::new(),
             }],
         }
     }

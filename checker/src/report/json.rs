@@ -155,6 +155,7 @@ pub fn document(report: &Report) -> Value {
                 "program": l.program,
                 "problem": l.problem.as_ref().map(|p| words::lab_problem(l.lab, p)),
                 "counts": l.counts(),
+                "left_out": super::left_out::json(&l.left_out),
             })
         })
         .collect();

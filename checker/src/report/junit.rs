@@ -216,6 +216,7 @@ mod tests {
                 program: None,
                 problem: None,
                 scenarios,
+                left_out: Vec::new(),
             }],
         }
     }

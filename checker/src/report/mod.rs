@@ -11,6 +11,7 @@ pub mod html;
 pub mod human;
 pub mod inspect;
 pub mod json;
+pub mod left_out;
 #[cfg(feature = "full")]
 pub mod junit;
 pub mod list;
@@ -60,6 +61,8 @@ pub struct LabReport {
     pub problem: Option<LabProblem>,
     /// Each scenario run (all the lab's, or those selected).
     pub scenarios: Vec<ScenarioReport>,
+    /// What the runs' copy of the program's folder left out.
+    pub left_out: Vec<crate::model::copied::Skipped>,
 }
 
 /// One scenario's result.

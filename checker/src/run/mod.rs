@@ -205,7 +205,10 @@ pub fn run_playbook(env: &Environment, scenario: Playbook<'_>, program: &Program
         exclusive_uid: program.exclusive_uid,
         workdir: workdir.path(),
     };
-    let result = scene.play(scenario, program);
+    let result = scene.play(scenario, program).map(|mut obs| {
+        obs.left_out = workdir.skipped().to_vec();
+        obs
+    });
     // No process of the scenario outlives it (the holder is gone by now, so every child left
     // is the program's).
     process::sweep();
@@ -401,6 +404,7 @@ impl Scene<'_> {
             contents,
             initial_contents,
             tracing: self.env.tracing.clone(),
+            left_out: Vec::new(),
         })
     }
 

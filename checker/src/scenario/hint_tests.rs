@@ -73,6 +73,7 @@ pub(super) fn obs(
         } else {
             Err("not traced in this test".into())
         },
+        left_out: Vec::new(),
     }
 }
 

@@ -67,6 +67,7 @@ fn observation(run: RunRecord, after: Vec<SegmentState>) -> Observation {
         contents: vec![BTreeMap::new()],
         initial_contents: vec![vec![0; 4096]],
         tracing: Err("not traced in this test".into()),
+        left_out: Vec::new(),
     }
 }
 

@@ -485,6 +485,7 @@ pub fn observation(s: &Scenario) -> BoxedStrategy<Observation> {
                         contents,
                         initial_contents: initial,
                         tracing,
+                        left_out: Vec::new(),
                     }
                 },
             )

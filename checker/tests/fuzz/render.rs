@@ -112,18 +112,38 @@ fn scenario_report(lab: Lab) -> impl Strategy<Value = ScenarioReport> {
     })
 }
 
+/// An entry a folder's copy left out: any name (the student chose it), any reason.
+fn left_out() -> impl Strategy<Value = shmlab_checker::model::copied::Skipped> {
+    use shmlab_checker::model::copied::{SkipReason, Skipped};
+    let why = proptest::sample::select(vec![
+        SkipReason::SymbolicLink,
+        SkipReason::NotAFile,
+        SkipReason::HardLink,
+        SkipReason::OtherFileSystem,
+        SkipReason::TooDeep,
+        SkipReason::Unreadable,
+        SkipReason::OverLimit,
+    ]);
+    (gen::text(), why).prop_map(|(name, why)| Skipped {
+        path: name.into(),
+        why,
+    })
+}
+
 fn lab_report() -> impl Strategy<Value = LabReport> {
     proptest::sample::select(Lab::ALL.to_vec()).prop_flat_map(|lab| {
         (
             vec(scenario_report(lab), 0..3),
             problem(),
             proptest::option::of(gen::text()),
+            vec(left_out(), 0..3),
         )
-            .prop_map(move |(scenarios, problem, program)| LabReport {
+            .prop_map(move |(scenarios, problem, program, left_out)| LabReport {
                 lab,
                 program,
                 problem,
                 scenarios,
+                left_out,
             })
     })
 }

@@ -3,7 +3,6 @@
 //! link and checked to be what was looked at.
 
 use std::ffi::{CStr, OsString};
-use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -20,53 +19,7 @@ use super::{BoxError, MAX_COPY};
 /// How deep the copy goes into a student's folder.
 const MAX_DEPTH: usize = 32;
 
-/// Why an entry of a student's folder was not copied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkipReason {
-    /// A symbolic link: never followed.
-    SymbolicLink,
-    /// A device, pipe or socket.
-    NotAFile,
-    /// A regular file with other hard links, which may be outside the folder.
-    HardLink,
-    /// A mount point: another file system.
-    OtherFileSystem,
-    /// Deeper than the copy goes.
-    TooDeep,
-    /// Its mode keeps it from the user the copy is for (see [`CopyRules::readable_by`]).
-    Unreadable,
-    /// Past the most the copy takes, in bytes or entries.
-    OverLimit,
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SkipReason::SymbolicLink => "a symbolic link, which builds do not follow",
-            SkipReason::NotAFile => "neither a regular file nor a directory",
-            SkipReason::HardLink => "a file with other hard links",
-            SkipReason::OtherFileSystem => "on another file system",
-            SkipReason::TooDeep => "nested too deep",
-            SkipReason::Unreadable => "not readable by the user programs run as",
-            SkipReason::OverLimit => "past the most a copy takes",
-        })
-    }
-}
-
-/// An entry of a student's folder the copy left out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    /// Its path in the folder.
-    pub path: PathBuf,
-    /// Why.
-    pub why: SkipReason,
-}
-
-impl fmt::Display for Skipped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.path.display(), self.why)
-    }
-}
+pub use crate::model::copied::{SkipReason, Skipped};
 
 pub(super) fn file_kind(stat: &FileStat) -> SFlag {
     SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits())

@@ -55,10 +55,10 @@ fn the_copy_takes_regular_files_and_directories_and_follows_no_link() {
     assert_eq!(
         skipped,
         [
-            "access.c (a symbolic link, which builds do not follow)",
-            "etc (a symbolic link, which builds do not follow)",
+            "access.c (a symbolic link, which the copy does not follow)",
+            "etc (a symbolic link, which the copy does not follow)",
             "pipe (neither a regular file nor a directory)",
-            "src/alias.c (a symbolic link, which builds do not follow)",
+            "src/alias.c (a symbolic link, which the copy does not follow)",
         ]
     );
 }

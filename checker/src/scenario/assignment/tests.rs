@@ -104,6 +104,7 @@ fn observation(after: [Vec<SegmentState>; 2], texts: [&str; 2], out: [&str; 2]) 
         contents,
         initial_contents: Vec::new(),
         tracing: Err("not traced".into()),
+        left_out: Vec::new(),
     }
 }
 
