@@ -199,7 +199,8 @@ fn a_symbolic_link_in_the_folder_is_not_followed() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
-        text.matches("which left out create.c (a symbolic link").count(),
+        text.matches("which left out create.c (a symbolic link")
+            .count(),
         1,
         "{text}"
     );

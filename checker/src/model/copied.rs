@@ -52,4 +52,3 @@ impl fmt::Display for Skipped {
         write!(f, "{} ({})", self.path.display(), self.why)
     }
 }
-

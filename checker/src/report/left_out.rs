@@ -17,7 +17,13 @@ pub fn note(left_out: &[Skipped]) -> Option<String> {
     let mut named: Vec<String> = left_out
         .iter()
         .take(NAMED)
-        .map(|s| format!("{} ({})", neutral(s.path.as_os_str().as_encoded_bytes()), s.why))
+        .map(|s| {
+            format!(
+                "{} ({})",
+                neutral(s.path.as_os_str().as_encoded_bytes()),
+                s.why
+            )
+        })
         .collect();
     if left_out.len() > NAMED {
         named.push(format!("and {} more", left_out.len() - NAMED));
@@ -71,7 +77,10 @@ mod tests {
             skipped(b"evil\n  PASS  forged\x1b[2J", SkipReason::SymbolicLink),
         ])
         .unwrap();
-        assert!(said.contains("key.txt (not readable by the user programs run as)"), "{said}");
+        assert!(
+            said.contains("key.txt (not readable by the user programs run as)"),
+            "{said}"
+        );
         assert!(!said.contains('\n') && !said.contains('\x1b'), "{said}");
         assert!(said.ends_with("does not find them"), "{said}");
     }

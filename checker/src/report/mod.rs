@@ -11,9 +11,9 @@ pub mod html;
 pub mod human;
 pub mod inspect;
 pub mod json;
-pub mod left_out;
 #[cfg(feature = "full")]
 pub mod junit;
+pub mod left_out;
 pub mod list;
 pub mod neutral;
 pub mod stream;
