@@ -1,6 +1,8 @@
 //! Plain data, with no checker imports: the labs, segment states and snapshots, the
-//! timeline of calls, and what runs produced. Every other layer speaks in these types.
+//! timeline of calls, what runs produced, and what kind of check a check is. Every other
+//! layer speaks in these types.
 
+pub mod check;
 pub mod copied;
 pub mod dialogue;
 pub mod inspect;

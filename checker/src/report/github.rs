@@ -194,6 +194,8 @@ mod tests {
                         hint: None,
                         note: None,
                         explain: None,
+                        certainty: crate::model::check::Certainty::Open,
+                        kind: crate::model::check::CheckKind::Expectation,
                         at: Default::default(),
                     }],
                     stop: None,

@@ -382,6 +382,8 @@ mod tests {
                 hint: Some(hint.into()),
                 note: None,
                 explain: None,
+                certainty: crate::model::check::Certainty::Open,
+                kind: crate::model::check::CheckKind::Expectation,
                 at: Default::default(),
             }],
             stop: Some(Stop::NotImplemented),

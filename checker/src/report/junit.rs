@@ -235,6 +235,8 @@ mod tests {
             hint: Some(format!("it printed {said}")),
             note: None,
             explain: None,
+            certainty: crate::model::check::Certainty::Open,
+            kind: crate::model::check::CheckKind::Expectation,
             at: Default::default(),
         });
         let xml = document(&report(vec![s])).to_string().unwrap();

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::evidence::Evidence;
+use crate::model::check::{Certainty, CheckKind};
 use crate::model::segment::{diff_fields, SegmentState, Snapshot};
 use crate::model::timeline::TraceEvent;
 use crate::model::{Lab, Observation, RunRecord};
@@ -24,6 +25,12 @@ pub struct Check {
     /// The likely mistake, in one sentence, when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// How sure the hint is of its cause (decided where the hint is written).
+    #[serde(skip)]
+    pub certainty: Certainty,
+    /// An expectation, or one of the kit's generic checks.
+    #[serde(skip)]
+    pub kind: CheckKind,
     /// Something the program did that the lab does not ask for but allows (a library's
     /// attach in create): told, never failed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -189,6 +196,8 @@ impl<'a> Ctx<'a> {
             hint,
             note: None,
             explain: None,
+            certainty: Certainty::Open,
+            kind: CheckKind::Expectation,
             at: self.moment(),
         });
         passed
@@ -217,6 +226,8 @@ impl<'a> Ctx<'a> {
             hint: None,
             note: Some(note.into()),
             explain: None,
+            certainty: Certainty::Open,
+            kind: CheckKind::Expectation,
             at: self.moment(),
         });
     }
@@ -279,6 +290,8 @@ impl<'a> Ctx<'a> {
                 hint: None,
                 note: None,
                 explain: None,
+                certainty: Certainty::Open,
+                kind: CheckKind::Expectation,
                 at: self.moment(),
             }),
         }

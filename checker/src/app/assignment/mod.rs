@@ -139,7 +139,7 @@ pub fn check_program(
                     seen.extend(
                         j.generic
                             .iter()
-                            .map(|g| (g.kind, spec.name.clone(), g.hint.clone())),
+                            .map(|g| (g.kind, spec.name.clone(), g.hint.text.clone())),
                     );
                     ScenarioResult {
                         earned: j.earned,

@@ -13,6 +13,7 @@ use crate::run::isolation::IsolationChoice;
 use crate::scenario::assignment::Kind;
 use crate::scenario::{Check, Verdict};
 
+mod defect;
 mod gradescope;
 
 pub use gradescope::results;
@@ -132,36 +133,6 @@ impl AssignmentReport {
                 .scenarios
                 .iter()
                 .all(|s| matches!(s.verdict, Verdict::Passed | Verdict::Skipped(_)))
-    }
-
-    /// The main defect, in a sentence: the problem, or the likely mistake of the first check
-    /// that failed (what it expected and saw, where no mistake is named).
-    pub fn main_defect(&self) -> Option<String> {
-        if let Some(p) = &self.problem {
-            return Some(p.clone());
-        }
-        let failed = self
-            .scenarios
-            .iter()
-            .flat_map(|s| s.checks.iter())
-            .filter(|c| !c.passed && c.skipped.is_none());
-        // A generic check's hint first: it names the cause of what else failed.
-        let mut first = None;
-        for c in failed {
-            if c.field == "generic" {
-                return c.hint.clone();
-            }
-            first.get_or_insert(c);
-        }
-        if let Some(c) = first {
-            return Some(c.hint.clone().unwrap_or_else(|| {
-                format!("{}: expected {}, saw {}", c.what, c.expected, c.actual)
-            }));
-        }
-        self.scenarios.iter().find_map(|s| match &s.verdict {
-            Verdict::Error(e) => Some(format!("the checker could not run {}: {e}", s.name)),
-            _ => None,
-        })
     }
 }
 

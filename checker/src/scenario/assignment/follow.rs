@@ -6,6 +6,9 @@ use std::collections::BTreeSet;
 use crate::assignment::{Assignment, Find};
 use crate::model::{Call, Observation, SegmentState, Snapshot};
 
+use super::hints::Hint;
+use crate::model::check::Certainty;
+
 /// `SHM_DEST`: marked for removal.
 const SHM_DEST: u32 = 0o1000;
 
@@ -132,11 +135,12 @@ impl<'a> Follow<'a> {
         }
     }
 
-    /// Why no segment was found after run `r`, for a hint.
-    pub fn why_none(&self, r: usize) -> Option<String> {
+    /// Why no segment was found after run `r`, for a hint: one cause where the runs show
+    /// it, else the causes they leave open.
+    pub fn why_none(&self, r: usize) -> Option<Hint> {
         let made = self.made_by(r);
         if made.iter().any(|s| s.key == 0) {
-            return Some("the program made its segment with IPC_PRIVATE, which no later run can find: use a key of its own (a constant, or ftok on one of its files)".into());
+            return Some(Hint::definite("the program made its segment with IPC_PRIVATE, which no later run can find: use a key of its own (a constant, or ftok on one of its files)"));
         }
         let run = self.obs.runs.get(r);
         let removed = self.removed_in(r) == Some(true);
@@ -147,12 +151,13 @@ impl<'a> Follow<'a> {
                 .filter(|&o| o != r && self.answered_delete(o) == Some(true))
                 .map(|o| self.removed_in(o))
                 .collect();
-            let why = if asked.contains(&Some(true)) {
-                "it removes the segment in every run, whatever the answer: the IPC_RMID is outside the test of the answer (braces missing around the if's body, or a cleanup at the end)"
+            let (why, certainty) = if asked.contains(&Some(true)) {
+                ("it removes the segment in every run, whatever the answer: the IPC_RMID is outside the test of the answer (braces missing around the if's body, or a cleanup at the end)", Certainty::Definite)
             } else if asked.contains(&Some(false)) {
-                "the test of the answer is inverted (strcmp returns 0 when the strings are equal)"
+                ("the test of the answer is inverted (strcmp returns 0 when the strings are equal)", Certainty::Definite)
             } else {
-                "it removes the segment whatever the answer, or its test of the answer is inverted (strcmp returns 0 when the strings are equal)"
+                // No run of this scenario answered yes (or none was traced): both fit.
+                ("it removes the segment whatever the answer, or its test of the answer is inverted (strcmp returns 0 when the strings are equal)", Certainty::Open)
             };
             let no = run
                 .and_then(|run| run.exchanges.iter().find(|e| e.decided("delete", false)))
@@ -163,25 +168,28 @@ impl<'a> Follow<'a> {
                         e.asked.escape_debug()
                     )
                 });
-            return Some(format!("the program removed the segment (IPC_RMID) in a run that answered no to deleting it{no}: {why}"));
+            return Some(Hint {
+                text: format!("the program removed the segment (IPC_RMID) in a run that answered no to deleting it{no}: {why}"),
+                certainty,
+            });
         }
         if removed {
-            return Some("the program removed the segment (IPC_RMID) in this run, though it was not asked to".into());
+            return Some(Hint::definite("the program removed the segment (IPC_RMID) in this run, though it was not asked to"));
         }
         let traced = run.is_some_and(|run| run.timeline.is_some());
         if traced && self.keys_used(r).is_empty() {
             let failed = run
                 .and_then(|run| run.timeline.as_ref())
                 .and_then(|t| t.iter().find_map(failed_shmget));
-            return Some(
+            return Some(Hint::definite(
                 failed
                     .or_else(|| run.and_then(no_shmget))
                     .unwrap_or_else(|| {
                         "the program made no successful shmget call in this run".into()
                     }),
-            );
+            ));
         }
-        Some("no segment of the program's is there after this run: it removed it, or never created one".into())
+        Some(Hint::open("no segment of the program's is there after this run: it removed it, or never created one"))
     }
 }
 

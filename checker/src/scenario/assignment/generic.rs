@@ -8,10 +8,13 @@ use crate::scenario::ctx::errno_text;
 use crate::scenario::{signal_meaning, Check};
 
 use super::follow::Follow;
+use super::hints::Hint;
+use crate::model::check::CheckKind;
 
 /// Why the program crashed: right after a failed `shmat`, the `(void *) -1` it returned
-/// (what the trace shows first, then the signal); else the signal, and the last call.
-fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent]) -> String {
+/// (what the trace shows first, then the signal); else the signal, and the last call, which
+/// leave the cause open.
+fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent]) -> Hint {
     let last = own.last().copied();
     let failed_shmat = last.and_then(|e| match (&e.call, &e.ret) {
         (Call::Shmat { .. }, Some(Return::Errno(errno))) => Some((e, Some(*errno))),
@@ -23,11 +26,11 @@ fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent]) -> String {
             let name = errno_name(n);
             format!(" with {name} ({})", errno_text(&name))
         });
-        return format!(
+        return Hint::definite(format!(
             "the program crashed ({}) right after {} failed{why}: a failed shmat returns (void *) -1, which the program most likely went on to use as the segment's address; check shmat's result against (void *) -1, and see why it failed",
             signal_name(signal),
             e.call.text()
-        );
+        ));
     }
     // SIGSEGV with every attachment detached: the segment's address is no longer mapped.
     let ok = |e: &&&crate::model::TraceEvent| e.ret.as_ref().is_some_and(Return::is_ok);
@@ -42,12 +45,15 @@ fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent]) -> String {
     let last_detach = detaches.clone().next_back();
     if signal == libc::SIGSEGV && attaches.count() == detaches.count() && last_detach.is_some() {
         // (The address is left out: it differs from run to run.)
-        return "the program crashed (SIGSEGV) with no segment attached any more, after its shmdt: using the segment's address after shmdt is a SIGSEGV (the address is no longer mapped); if it did not, the fault is in its own memory (an uninitialised or NULL pointer, an index past an array's end)".into();
+        return Hint::open("the program crashed (SIGSEGV) with no segment attached any more, after its shmdt: using the segment's address after shmdt is a SIGSEGV (the address is no longer mapped); if it did not, the fault is in its own memory (an uninitialised or NULL pointer, an index past an array's end)");
     }
     let after = last.map_or(String::new(), |e| {
         format!(" Its last shm call was {}.", e.call.text())
     });
-    format!("the program crashed: {}.{after}", signal_meaning(signal))
+    Hint::open(format!(
+        "the program crashed: {}.{after}",
+        signal_meaning(signal)
+    ))
 }
 
 /// A generic check.
@@ -126,7 +132,7 @@ pub struct Generic {
     /// The run (0-based).
     pub run: usize,
     /// What was seen, and the likely mistake, in a sentence or two.
-    pub hint: String,
+    pub hint: Hint,
 }
 
 impl Generic {
@@ -155,9 +161,11 @@ impl Generic {
             actual: "seen".into(),
             passed: !failed,
             skipped: None,
-            hint: failed.then(|| self.hint.clone()),
-            note: (!failed).then(|| self.hint.clone()),
+            hint: failed.then(|| self.hint.text.clone()),
+            note: (!failed).then(|| self.hint.text.clone()),
             explain: None,
+            certainty: self.hint.certainty,
+            kind: CheckKind::Generic,
         }
     }
 }
@@ -174,7 +182,7 @@ pub fn look(
     out: &mut Vec<Generic>,
 ) {
     let Some(run) = obs.runs.get(r) else { return };
-    let mut see = |kind: Kind, hint: String| {
+    let mut see = |kind: Kind, hint: Hint| {
         if kind.setting(a).weight() != Weight::Off && !out.iter().any(|g| g.kind == kind) {
             out.push(Generic { kind, run: r, hint });
         }
@@ -182,7 +190,7 @@ pub fn look(
     let made = follow.made_by(r);
     let before = follow.around(r).map(|(b, _)| b.segments.len()).unwrap_or(0);
     if made.iter().any(|s| s.key == 0) {
-        see(Kind::LeakPerRun, "each run makes a new segment with IPC_PRIVATE and leaves it behind: nothing finds it again. Use a key of the program's own (a constant, or ftok on one of its files)".into());
+        see(Kind::LeakPerRun, Hint::definite("each run makes a new segment with IPC_PRIVATE and leaves it behind: nothing finds it again. Use a key of the program's own (a constant, or ftok on one of its files)"));
     } else if made.len() > 1
         || (!made.is_empty()
             && before > 0
@@ -190,18 +198,18 @@ pub fn look(
                 .key()
                 .is_some_and(|k| made.iter().all(|s| s.key != k)))
     {
-        see(Kind::LeakPerRun, format!("this run left {} new segment(s) besides the one it works on: the key changes from run to run (the pid, the time, a counter), so every run makes another", made.len()));
+        see(Kind::LeakPerRun, Hint::definite(format!("this run left {} new segment(s) besides the one it works on: the key changes from run to run (the pid, the time, a counter), so every run makes another", made.len())));
     }
     if follow
         .around(r)
         .is_some_and(|(_, after)| after.segments.iter().any(|s| s.key == -1))
     {
-        see(Kind::FtokFailed, "the key is 0xffffffff: ftok returned -1, because the file it names does not exist where the program runs (its path is relative to another folder, or the file was not handed in)".into());
+        see(Kind::FtokFailed, Hint::definite("the key is 0xffffffff: ftok returned -1, because the file it names does not exist where the program runs (its path is relative to another folder, or the file was not handed in)"));
     }
     for bytes in obs.contents.get(r).into_iter().flat_map(|m| m.values()) {
         let n = bytes.written_past_size();
         if n > 0 {
-            see(Kind::WritePastSize, format!("{n} byte(s) were written past the segment's size (into the rest of its last page): the text copied is longer than the segment, or the size given to shmget is smaller than what is written"));
+            see(Kind::WritePastSize, Hint::definite(format!("{n} byte(s) were written past the segment's size (into the rest of its last page): the text copied is longer than the segment, or the size given to shmget is smaller than what is written")));
         }
     }
     match run.termination {
@@ -217,7 +225,7 @@ pub fn look(
         Termination::TimedOut { .. }
             if run.exchanges.last().is_some_and(|e| e.answered.is_none()) =>
         {
-            see(Kind::LoopAtEndOfInput, "after its input ended (the answers ran out: end of file, as when a pipe or Ctrl-D ends it) the program kept going until it was stopped: check what scanf, fgets or getchar return (EOF, NULL) and stop then".into());
+            see(Kind::LoopAtEndOfInput, Hint::definite("after its input ended (the answers ran out: end of file, as when a pipe or Ctrl-D ends it) the program kept going until it was stopped: check what scanf, fgets or getchar return (EOF, NULL) and stop then"));
         }
         _ => {}
     }
@@ -244,10 +252,10 @@ pub fn look(
         .map(|e| 1 + e.repeats)
         .sum();
     if attaches >= ATTACH_LOOP {
-        see(Kind::AttachLoop, format!("the program attached {attaches} times in one run: shmat belongs before the loop, once"));
+        see(Kind::AttachLoop, Hint::definite(format!("the program attached {attaches} times in one run: shmat belongs before the loop, once")));
     }
     if attaches > detaches && matches!(run.termination, Termination::Exited { .. }) {
-        see(Kind::MissingShmdt, "the program exits without shmdt; exit detaches for it, but a program that attaches should detach when it is done (shmdt(addr))".into());
+        see(Kind::MissingShmdt, Hint::definite("the program exits without shmdt; exit detaches for it, but a program that attaches should detach when it is done (shmdt(addr))"));
     }
     let rmid_attached = timeline.iter().any(|e| {
         own(e.pid)
@@ -256,6 +264,6 @@ pub fn look(
             && e.segment.as_ref().is_some_and(|s| s.nattch > 0)
     });
     if rmid_attached {
-        see(Kind::RemoveWhileAttached, "the program removed the segment (IPC_RMID) while still attached to it: Linux allows it (the segment goes at the last detach), but detaching first is the portable order".into());
+        see(Kind::RemoveWhileAttached, Hint::definite("the program removed the segment (IPC_RMID) while still attached to it: Linux allows it (the segment goes at the last detach), but detaching first is the portable order"));
     }
 }

@@ -6,14 +6,17 @@
 mod follow;
 pub mod generic;
 mod hints;
+mod run;
 mod told;
 
-use crate::assignment::{Assignment, ExpectName, Presence, RunSpec, ScenarioSpec, TextMatch};
+use crate::assignment::{Assignment, ExpectName, Presence, ScenarioSpec, TextMatch};
 use crate::model::{Observation, SegmentState, Termination};
 use crate::scenario::{Check, Verdict};
 pub use follow::Follow;
 pub use generic::{Generic, Kind};
+pub use hints::Hint;
 use hints::{gone_hint, text_hint, typed};
+use run::Run;
 
 /// A scenario's result.
 #[derive(Debug, Clone)]
@@ -139,119 +142,6 @@ pub fn text_of(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
-/// The checks of one run.
-struct Run<'a> {
-    r: usize,
-    spec: &'a RunSpec,
-    checks: &'a mut Vec<Check>,
-}
-
-impl Run<'_> {
-    fn check(
-        &mut self,
-        name: ExpectName,
-        what: &str,
-        expected: String,
-        actual: String,
-        passed: bool,
-        hint: Option<String>,
-    ) {
-        let loose = self.spec.loose.contains(&name);
-        let note = (loose && !passed).then(|| {
-            format!("expected {expected}, saw {actual} (this expectation is told, not graded)")
-        });
-        self.checks.push(Check {
-            what: format!("run {}: {what}", self.r + 1),
-            at: crate::scenario::ctx::Moment {
-                run: Some(self.r),
-                event: None,
-            },
-            field: field(name),
-            expected,
-            actual,
-            passed: passed || loose,
-            skipped: None,
-            hint: if passed || loose { None } else { hint },
-            note,
-            explain: None,
-        });
-    }
-
-    fn note(&mut self, what: &str, note: String) {
-        self.checks.push(Check {
-            what: format!("run {}: {what}", self.r + 1),
-            at: crate::scenario::ctx::Moment {
-                run: Some(self.r),
-                event: None,
-            },
-            field: "note",
-            expected: String::new(),
-            actual: String::new(),
-            passed: true,
-            skipped: None,
-            hint: None,
-            note: Some(note),
-            explain: None,
-        });
-    }
-
-    /// The run did not end by itself: its expectations are not judged.
-    fn fail_stop(&mut self, run: &crate::model::RunRecord, generic: &[Generic]) {
-        // A generic check (crash, loop at end of input) says it, with its hint; else this.
-        if generic.iter().any(|g| g.run == self.r && g.explains_stop()) {
-            return;
-        }
-        let actual = match run.termination {
-            Termination::TimedOut { after_ms } => format!("still running after {} ms", after_ms),
-            Termination::Signaled { signal, .. } => format!("killed by signal {signal}"),
-            Termination::KilledItsParent { signal } => {
-                format!("killed its parent (signal {signal})")
-            }
-            Termination::Exited { code } => format!("exit status {code}"),
-        };
-        let hint = match run.termination {
-            Termination::TimedOut { .. } if run.exchanges.iter().all(|e| e.answered.is_some()) => {
-                let last = run.exchanges.last().map_or(String::new(), |e| {
-                    format!(" (it last asked \"{}\")", e.asked)
-                });
-                Some(format!("the program was still waiting or working when its time ran out{last}: it asked for more than the assignment's answers, or never finished"))
-            }
-            _ => None,
-        };
-        self.checks.push(Check {
-            what: format!("run {}: ends by itself", self.r + 1),
-            at: crate::scenario::ctx::Moment {
-                run: Some(self.r),
-                event: None,
-            },
-            field: "status",
-            expected: "exits".into(),
-            actual,
-            passed: false,
-            skipped: None,
-            hint,
-            note: None,
-            explain: None,
-        });
-    }
-}
-
-fn field(name: ExpectName) -> &'static str {
-    match name {
-        ExpectName::Segment => "segment",
-        ExpectName::Size | ExpectName::SizeAtLeast => "size",
-        ExpectName::Mode => "mode",
-        ExpectName::Text => "text",
-        ExpectName::WithinSize => "past_size",
-        ExpectName::Nattch => "nattch",
-        ExpectName::SameSegment => "id",
-        ExpectName::OutputContains | ExpectName::OutputMatches => "stdout",
-        ExpectName::ShowsPreviousText => "stdout",
-        ExpectName::CreatedSays => "stdout",
-        ExpectName::ExitStatus => "status",
-    }
-}
-
 fn expect_state(
     c: &mut Run<'_>,
     found: Option<&SegmentState>,
@@ -291,14 +181,14 @@ fn expect_state(
             n.to_string(),
             seg.size.to_string(),
             seg.size == n,
-            Some(format!(
+            Some(Hint::definite(format!(
                 "shmget's size argument was {} instead of {n}",
                 seg.size
-            )),
+            ))),
         );
     }
     if let Some(n) = e.size_at_least {
-        c.check(ExpectName::SizeAtLeast, "size", format!("at least {n} bytes"), seg.size.to_string(), seg.size >= n, Some(format!("the segment holds {} bytes, fewer than the assignment's text needs: ask shmget for at least {n}", seg.size)));
+        c.check(ExpectName::SizeAtLeast, "size", format!("at least {n} bytes"), seg.size.to_string(), seg.size >= n, Some(Hint::definite(format!("the segment holds {} bytes, fewer than the assignment's text needs: ask shmget for at least {n}", seg.size))));
     }
     if let Some(m) = e.mode {
         let mode = seg.mode & 0o777;
@@ -308,10 +198,10 @@ fn expect_state(
             format!("{:04o}", m.0),
             format!("{mode:04o}"),
             mode == m.0,
-            Some(format!(
+            Some(Hint::definite(format!(
                 "the permission bits come from shmget's flags: IPC_CREAT|0{:o}",
                 m.0
-            )),
+            ))),
         );
     }
     if let (Some(want), Some(have)) = (&e.text, text) {
@@ -335,8 +225,9 @@ fn expect_state(
         };
         let hint = match (never_typed, kept) {
             (Some(why), _) => why,
-            (None, Some(k)) if k == have && !typed(run) => "the segment holds what the run before left, and this run was not to change it: the run before did not store its text (see its check)".into(),
-            (None, Some(k)) if k != have && !k.is_empty() => format!("the text \"{}\" the run before left is not there after a run that was not asked to change it: the program clears or overwrites the segment when it starts (memset, a fresh strcpy, or IPC_CREAT on a new segment each time)", k.escape_debug()),
+            // The cause is the run before's, which its own check names.
+            (None, Some(k)) if k == have && !typed(run) => Hint::open("the segment holds what the run before left, and this run was not to change it: the run before did not store its text (see its check)"),
+            (None, Some(k)) if k != have && !k.is_empty() => Hint::definite(format!("the text \"{}\" the run before left is not there after a run that was not asked to change it: the program clears or overwrites the segment when it starts (memset, a fresh strcpy, or IPC_CREAT on a new segment each time)", k.escape_debug())),
             _ => text_hint(want, have),
         };
         c.check(
@@ -361,15 +252,15 @@ fn expect_state(
         );
     }
     if let (Some(true), Some(n)) = (e.within_size, past) {
-        c.check(ExpectName::WithinSize, "bytes past the size", "0".into(), n.to_string(), n == 0, Some(format!("{n} byte(s) were written past the segment's {} bytes: the program copies more than it asked shmget for", seg.size)));
+        c.check(ExpectName::WithinSize, "bytes past the size", "0".into(), n.to_string(), n == 0, Some(Hint::definite(format!("{n} byte(s) were written past the segment's {} bytes: the program copies more than it asked shmget for", seg.size))));
     }
     if let Some(n) = e.nattch {
-        c.check(ExpectName::Nattch, "attachments left", n.to_string(), seg.nattch.to_string(), seg.nattch == n, Some("a process of the program is still attached after it ended (one it started and left running)".into()));
+        c.check(ExpectName::Nattch, "attachments left", n.to_string(), seg.nattch.to_string(), seg.nattch == n, Some(Hint::definite("a process of the program is still attached after it ended (one it started and left running)")));
     }
     if e.same_segment == Some(true) {
         if let Some(prev) = previous {
             let same = prev.id == seg.id;
-            c.check(ExpectName::SameSegment, "the same segment as the run before", format!("segment {}", prev.id), shown(Some(seg)), same, Some("this run made a new segment instead of finding the one the run before left: the key differs between runs (IPC_PRIVATE, a key from the pid or the time, or ftok on a file that changes)".into()));
+            c.check(ExpectName::SameSegment, "the same segment as the run before", format!("segment {}", prev.id), shown(Some(seg)), same, Some(Hint::definite("this run made a new segment instead of finding the one the run before left: the key differs between runs (IPC_PRIVATE, a key from the pid or the time, or ftok on a file that changes)")));
         }
     }
 }
@@ -409,7 +300,7 @@ fn expect_output(
             .filter(|t| !t.is_empty())
         {
             let shown = out.contains(prev);
-            c.check(ExpectName::ShowsPreviousText, "shows what the segment held", format!("\"{prev}\" in the output"), if shown { "shown".into() } else { "not shown".into() }, shown, Some("the program did not print the text the segment held when it started: read it from the segment (after shmat) and print it before asking".into()));
+            c.check(ExpectName::ShowsPreviousText, "shows what the segment held", format!("\"{prev}\" in the output"), if shown { "shown".into() } else { "not shown".into() }, shown, Some(Hint::definite("the program did not print the text the segment held when it started: read it from the segment (after shmat) and print it before asking")));
         }
     }
     if let (Some(p), Some(created)) = (&e.created_says, created) {
@@ -425,7 +316,7 @@ fn expect_output(
                 if says { "said" } else { "not said" },
             )
         };
-        c.check(ExpectName::CreatedSays, "says whether it created the segment", expected, actual.into(), says == created, Some(if created { "the program did not say that it created the segment".into() } else { "the program says it created the segment, but it was already there: tell the cases apart with IPC_CREAT|IPC_EXCL first (EEXIST: it exists), then shmget without IPC_CREAT".into() }));
+        c.check(ExpectName::CreatedSays, "says whether it created the segment", expected, actual.into(), says == created, Some(Hint::definite(if created { "the program did not say that it created the segment" } else { "the program says it created the segment, but it was already there: tell the cases apart with IPC_CREAT|IPC_EXCL first (EEXIST: it exists), then shmget without IPC_CREAT" })));
     }
 }
 

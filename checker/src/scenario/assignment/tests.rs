@@ -140,6 +140,18 @@ fn a_private_segment_per_run_is_a_leak_and_loses_the_text() {
         "{:#?}",
         j.generic
     );
+    // Its check says it is a generic one, and that the segments seen name its one cause;
+    // the run's own expectations are expectations.
+    use crate::model::check::{Certainty, CheckKind};
+    let leak = j.checks.iter().find(|c| c.kind == CheckKind::Generic);
+    let leak = leak.expect("a generic check");
+    assert!(leak.what.contains("leak_per_run"), "{leak:?}");
+    assert_eq!(leak.certainty, Certainty::Definite);
+    assert!(j
+        .checks
+        .iter()
+        .filter(|c| !c.what.contains("leak_per_run"))
+        .all(|c| c.kind == CheckKind::Expectation));
 }
 
 #[test]
@@ -244,7 +256,8 @@ fn removing_run(removes: bool, yes: bool) -> RunRecord {
 
 /// The hint for a segment removed in a run that answered no rests on what the scenario's
 /// other runs show: removed when told yes too (whatever the answer), kept when told yes
-/// (inverted), or no run told yes (either, said as such).
+/// (inverted), or no run told yes (either, said as such): one cause is definite, two are
+/// left open.
 #[test]
 fn a_segment_removed_after_a_no_is_explained_by_the_runs_that_said_yes() {
     let file = FILE.replace(
@@ -262,25 +275,29 @@ fn a_segment_removed_after_a_no_is_explained_by_the_runs_that_said_yes() {
         j.checks
             .iter()
             .find(|c| c.what == "run 1: the segment")
-            .and_then(|c| c.hint.clone())
+            .and_then(|c| Some((c.hint.clone()?, c.certainty)))
             .unwrap()
     };
-    let always = hint_of(true, true);
+    use crate::model::check::Certainty;
+    let (always, sure) = hint_of(true, true);
     assert!(
         always.contains("in every run, whatever the answer"),
         "{always}"
     );
-    let inverted = hint_of(false, true);
+    assert_eq!(sure, Certainty::Definite);
+    let (inverted, sure) = hint_of(false, true);
+    assert_eq!(sure, Certainty::Definite);
     assert!(
         inverted.contains("the test of the answer is inverted"),
         "{inverted}"
     );
     assert!(!inverted.contains("whatever"), "{inverted}");
-    let unknown = hint_of(true, false);
+    let (unknown, sure) = hint_of(true, false);
     assert!(
         unknown.contains("whatever the answer, or its test"),
         "{unknown}"
     );
+    assert_eq!(sure, Certainty::Open);
 }
 
 /// A text the program never waited for (the checker typed its other answers, never the

@@ -7,6 +7,8 @@ use crate::model::timeline::Call;
 use crate::model::RunRecord;
 use crate::scenario::answer::{asks_for_text, text_request_then_question};
 
+use super::hints::Hint;
+
 /// The answer after which the program was to ask for the text: the first yes (or menu
 /// choice) of the run, with its place.
 fn trigger(exchanges: &[Exchange]) -> Option<(usize, &Exchange)> {
@@ -29,56 +31,58 @@ fn quoted(e: &Exchange) -> String {
 
 /// Why the segment does not hold the text when the program never got to read it; `None`
 /// when the text was typed (what the segment holds then says more), or when the
-/// conversation does not tell.
-pub(super) fn text_never_typed(run: &RunRecord, have: &str) -> Option<String> {
+/// conversation does not tell. When it tells, it tells one cause: the conversation shows it.
+pub(super) fn text_never_typed(run: &RunRecord, have: &str) -> Option<Hint> {
     let typed = |e: &Exchange| matches!(e.answer, Some(Answer::Text(_)));
     if run.exchanges.iter().any(typed) {
         return None;
     }
     let (i, yes) = trigger(&run.exchanges)?;
     if !have.is_empty() && have.trim_matches(['\n', '\r']).is_empty() {
-        return Some(format!(
+        return Some(Hint::definite(format!(
             "the program did not wait for the text: after {} it read the newline left behind that answer, and stored it (scanf(\"%c\") and scanf(\"%d\") leave the newline in the input, and fgets or getchar then take it at once): read answers with scanf(\" %c\"), or whole lines with fgets",
             quoted(yes)
-        ));
+        )));
     }
     let next = run.exchanges.get(i + 1);
     if let Some((request, question)) = next.and_then(|n| text_request_then_question(&n.asked)) {
-        return Some(format!(
+        return Some(Hint::definite(format!(
             "the program did not wait for the text: after {} it printed \"{}\" and went on to \"{}\" without reading one: most often the newline left behind that answer, which ends the read at once (scanf(\"%c\") and scanf(\"%d\") leave it in the input; scanf(\"%[^\\n]\") then reads nothing, fgets an empty line): read answers with scanf(\" %c\"), or whole lines with fgets",
             quoted(yes),
             request.escape_debug(),
             question.escape_debug()
-        ));
+        )));
     }
     match next {
         Some(next) if asks_for_text(&next.asked) => None,
-        _ => Some(format!(
+        _ => Some(Hint::definite(format!(
             "the program never asked for the text after {}: it did not take that answer for a yes (a line read with fgets still ends in \"\\n\", so strcmp(line, \"yes\") is not 0: strip the newline, or compare its first letter)",
             quoted(yes)
-        )),
+        ))),
     }
 }
 
 /// Why the segment is still there after a run that was answered yes to deleting it, when
-/// the trace shows no `IPC_RMID`; `None` untraced, or when the program did call it.
-pub(super) fn delete_not_taken(run: &RunRecord, topic: &str) -> Option<String> {
+/// the trace shows no `IPC_RMID`; `None` untraced, or when the program did call it. The
+/// cause stays open: no `IPC_RMID` in the program, or a yes it did not take for one.
+pub(super) fn delete_not_taken(run: &RunRecord, topic: &str) -> Option<Hint> {
     let told = run.exchanges.iter().find(|e| e.decided(topic, true))?;
     let calls = run.timeline.as_ref()?;
     let removed = calls
         .iter()
         .any(|t| matches!(t.call, Call::Shmctl { cmd, .. } if cmd & 0xff == libc::IPC_RMID));
     (!removed).then(|| {
-        format!(
+        Hint::open(format!(
             "the program was answered {} and made no shmctl(IPC_RMID) call: deleting a segment is shmctl(id, IPC_RMID, NULL) (shmdt only detaches it), unless the program did not take that answer for a yes",
             quoted(told)
-        )
+        ))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::check::Certainty;
 
     fn exchange(asked: &str, answered: &str, answer: &str) -> Exchange {
         Exchange {
@@ -110,6 +114,8 @@ mod tests {
             None,
         );
         let hint = text_never_typed(&r, "\n").unwrap();
+        assert_eq!(hint.certainty, Certainty::Definite);
+        let hint = hint.text;
         assert!(hint.contains("did not wait for the text"), "{hint}");
         assert!(hint.contains("\"y\" to \"Change it? (y/n):\""), "{hint}");
     }
@@ -127,7 +133,7 @@ mod tests {
             ],
             None,
         );
-        let hint = text_never_typed(&r, "").unwrap();
+        let hint = text_never_typed(&r, "").unwrap().text;
         assert!(hint.contains("did not wait for the text"), "{hint}");
         assert!(
             hint.contains(
@@ -146,7 +152,7 @@ mod tests {
             ],
             None,
         );
-        let hint = text_never_typed(&r, "").unwrap();
+        let hint = text_never_typed(&r, "").unwrap().text;
         assert!(hint.contains("never asked for the text"), "{hint}");
     }
 
@@ -178,6 +184,9 @@ mod tests {
         let told = vec![exchange("Delete segment? (yes/no)", "yes", "delete: yes")];
         assert_eq!(delete_not_taken(&run(told.clone(), None), "delete"), None);
         let hint = delete_not_taken(&run(told, Some(vec![])), "delete").unwrap();
+        // No IPC_RMID, or a yes not taken for one: the trace alone does not tell which.
+        assert_eq!(hint.certainty, Certainty::Open);
+        let hint = hint.text;
         assert!(hint.contains("made no shmctl(IPC_RMID) call"), "{hint}");
         let not_told = vec![exchange("Delete segment? (yes/no)", "no", "delete: no")];
         assert_eq!(
