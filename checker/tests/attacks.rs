@@ -184,18 +184,28 @@ fn a_segment_of_another_user_with_the_programs_pid_is_not_the_runs() {
         before = pid - 1,
         foreign = foreign.display(),
     );
-    let second = in_pid_namespace(&script);
-    let stdout = String::from_utf8_lossy(&second.stdout);
-    let made_by = stdout.lines().next().unwrap_or_default().trim().to_string();
-    let report = stdout.lines().skip(1).collect::<Vec<_>>().join("\n");
-    let doc: Value = serde_json::from_str(&report)
-        .unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&second.stderr)));
-    let rerun = doc["tests"][0]["extra_data"]["runs"][0]["pid"].as_i64();
-    assert_eq!(
-        (made_by.as_str(), rerun),
-        (pid.to_string().as_str(), Some(pid)),
-        "the pids came round as planned (another user's process, then the program)"
-    );
+    // The pids come round as planned (another user's process, then the program) unless the
+    // checker started a thread more or less before its program this time (a loaded machine):
+    // then the other user's segment is removed and the pair is tried again, up to 3 times.
+    let mut tries = 0;
+    let doc = loop {
+        tries += 1;
+        let second = in_pid_namespace(&script);
+        let stdout = String::from_utf8_lossy(&second.stdout);
+        let made_by = stdout.lines().next().unwrap_or_default().trim().to_string();
+        let report = stdout.lines().skip(1).collect::<Vec<_>>().join("\n");
+        let doc: Value = serde_json::from_str(&report)
+            .unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&second.stderr)));
+        let rerun = doc["tests"][0]["extra_data"]["runs"][0]["pid"].as_i64();
+        if (made_by.as_str(), rerun) == (pid.to_string().as_str(), Some(pid)) {
+            break doc;
+        }
+        assert!(
+            tries < 3,
+            "the pids did not come round as planned in 3 tries (another user's process {made_by}, then the program {rerun:?}, both meant to be {pid})"
+        );
+        drop(RemoveOfSize(4123));
+    };
     assert_eq!(
         segments_of_size(4123).len(),
         1,
