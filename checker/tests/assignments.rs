@@ -484,3 +484,58 @@ fn in_keys_mode_programs_with_their_own_keys_are_checked_one_at_a_time() {
     assert!(csv.contains("\nfirst,6,9,fail,"), "{csv}");
     assert!(csv.contains("\nsecond,6,9,fail,"), "{csv}");
 }
+
+/// A class folder written with a umask of 077: the submission's files are closed to the uid
+/// its program runs as, so the runs' copy leaves them out, the program's `ftok("shm.c")`
+/// fails, and the report says why in every form: the note, the JSON, Gradescope's output.
+#[test]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: only a root checker runs programs as a uid that cannot read the folder"
+)]
+fn what_the_runs_copy_left_out_is_said() {
+    use std::os::unix::fs::PermissionsExt;
+    common::require_root();
+    let dir = common::shared_tempdir("shmlab-asgn-left-out-");
+    let sub = dir.path().join("alice");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::copy(fixtures().join("yesno-ftok/shm.c"), sub.join("shm.c")).unwrap();
+    std::fs::set_permissions(sub.join("shm.c"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let status = shmlab()
+        .arg("grade")
+        .arg(dir.path())
+        .arg("--assignment")
+        .arg(assignment())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--timeout", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0));
+    let report = std::fs::read_to_string(out.path().join("alice.txt")).unwrap();
+    assert!(
+        report.contains(
+            "note: the runs start in a copy of the program's folder, which left out shm.c (not readable by the user programs run as)"
+        ),
+        "{report}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("alice.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["left_out"],
+        serde_json::json!([{"path": "shm.c", "why": "not readable by the user programs run as"}]),
+        "{json:#}"
+    );
+    // Readable by others, nothing is left out and nothing said.
+    std::fs::set_permissions(sub.join("shm.c"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let again = shmlab()
+        .args(["check", "--format", "json", "--assignment"])
+        .arg(assignment())
+        .arg("--dir")
+        .arg(&sub)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(json["left_out"], serde_json::json!([]), "{json:#}");
+}

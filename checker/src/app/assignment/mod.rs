@@ -108,6 +108,7 @@ pub fn check_program(
 ) -> AssignmentReport {
     let mut scenarios = Vec::new();
     let mut seen: Vec<(Kind, String, String)> = Vec::new();
+    let mut left_out = None;
     let problem = program.as_ref().err().cloned();
     for spec in &a.scenarios {
         let base = ScenarioResult {
@@ -133,7 +134,12 @@ pub fn check_program(
             continue;
         }
         let prepared = Prepared::of(a, spec);
-        let result = match run::run_playbook(env, prepared.playbook(), program) {
+        let outcome = run::run_playbook(env, prepared.playbook(), program);
+        if let (None, RunOutcome::Observed(obs)) = (&left_out, &outcome) {
+            // The same folder is copied for every scenario: the first copy says it.
+            left_out = Some(obs.left_out.clone());
+        }
+        let result = match outcome {
             RunOutcome::Observed(obs) => match caught::catch(|| judge(a, spec, &obs)) {
                 Ok(j) => {
                     seen.extend(
@@ -193,6 +199,7 @@ pub fn check_program(
         scenarios,
         generic_points,
         made_files: Vec::new(),
+        left_out: left_out.unwrap_or_default(),
     }
 }
 

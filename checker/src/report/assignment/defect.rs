@@ -128,6 +128,7 @@ mod tests {
                 .collect(),
             generic_points: Vec::new(),
             made_files: Vec::new(),
+            left_out: Vec::new(),
         }
     }
 

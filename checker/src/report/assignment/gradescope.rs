@@ -136,6 +136,9 @@ pub fn results(r: &AssignmentReport, visibility: Visibility) -> Results {
     for f in &r.made_files {
         output.push_str(&format!("\nNote: {}", super::made_file_note(f)));
     }
+    if let Some(note) = crate::report::left_out::note(&r.left_out) {
+        output.push_str(&format!("\nNote: {note}"));
+    }
     Results {
         score: u64::from(score),
         max_score: Some(u64::from(max)),
@@ -213,6 +216,7 @@ mod tests {
                 },
             ],
             made_files: Vec::new(),
+            left_out: Vec::new(),
         }
     }
 

@@ -37,6 +37,8 @@ pub struct AssignmentReport {
     pub generic_points: Vec<GenericPoints>,
     /// Files the program expects that the submission lacked, which the checker made.
     pub made_files: Vec<MadeFile>,
+    /// What the runs' copy of the submission's folder left out.
+    pub left_out: Vec<crate::model::copied::Skipped>,
 }
 
 /// A file the assignment lists that the submission lacked, made in the runs' folder.
@@ -183,6 +185,9 @@ pub fn render_human(r: &AssignmentReport, verbose: bool, out: &mut dyn Write) ->
     }
     for f in &r.made_files {
         writeln!(out, "note: {}", made_file_note(f))?;
+    }
+    if let Some(note) = crate::report::left_out::note(&r.left_out) {
+        writeln!(out, "note: {note}")?;
     }
     if let Some(p) = &r.problem {
         writeln!(out, "\nproblem: {}", neutral(p))?;
@@ -338,6 +343,7 @@ pub fn json_value(r: &AssignmentReport) -> serde_json::Value {
         "passed": summary.passed,
         "main_defect": summary.main_defect,
         "made_files": r.made_files,
+        "left_out": crate::report::left_out::json(&r.left_out),
         "scenarios": r.scenarios.iter().map(|s| serde_json::json!({
             "name": s.name,
             "title": s.title,
