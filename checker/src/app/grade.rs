@@ -22,6 +22,7 @@ use super::pool::{checker_end, in_parallel, run_children};
 use crate::error::{exit_codes, Fatal};
 use crate::model::Lab;
 use crate::plan::{GradePlan, RunOptions};
+use crate::report::neutral::neutral;
 use crate::run::build::BuildBox;
 use crate::run::isolation::IsolationRequest;
 
@@ -35,18 +36,41 @@ struct Prepared {
     problems: BTreeMap<Lab, String>,
 }
 
+/// The students: each subdirectory's path, under the name `grade` gives it in its output,
+/// its messages and its files. The folder's name, neutral ([`neutral`]): a name is chosen by
+/// whoever made the folder, and a newline, an escape or a right-to-left override in it would
+/// forge or hide a line of the progress, a row of the CSV, or a file of another name; bytes
+/// that are not UTF-8 are shown as `\xNN`, so two names that differ only there stay two
+/// students. A name already given (`a\x01` as a folder's own text and as its escape) gets
+/// `~2`, `~3`... so no two students ever share a report.
 fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    use std::os::unix::ffi::OsStrExt;
     // The output directory may sit among the submissions (`grade .`): it is not a student.
     let out_dir = std::fs::canonicalize(out_dir).ok();
-    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(dir)?
+    let mut found: Vec<(std::ffi::OsString, PathBuf)> = std::fs::read_dir(dir)?
         .flatten()
         .filter(|e| e.path().is_dir())
         .filter(|e| std::fs::canonicalize(e.path()).ok() != out_dir)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .filter(|(name, _)| !name.starts_with('.'))
+        .map(|e| (e.file_name(), e.path()))
+        .filter(|(name, _)| !name.as_bytes().starts_with(b"."))
         .collect();
-    out.sort();
-    Ok(out)
+    found.sort();
+    let mut taken = std::collections::BTreeSet::new();
+    Ok(found
+        .into_iter()
+        .map(|(name, path)| {
+            let shown = neutral(name.as_bytes());
+            let unique = (1..)
+                .map(|n| match n {
+                    1 => shown.clone(),
+                    n => format!("{shown}~{n}"),
+                })
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or(shown);
+            taken.insert(unique.clone());
+            (unique, path)
+        })
+        .collect())
 }
 
 /// Copies a student's executable, or compiles their C source, for each lab: from a copy of
@@ -248,6 +272,13 @@ fn per_submission(timeout_secs: f64) -> Duration {
     Duration::from_secs_f64((timeout_secs * scenarios as f64 * 2.0 + 60.0).max(600.0))
 }
 
+/// Where a student's checker writes its JSON before `grade` finishes it: a hidden name, which
+/// no student's own files can have (folders whose name starts with `.` are no students), so
+/// the student `x.raw` never shares a file with the student `x`.
+fn raw_name(student: &str) -> String {
+    format!(".{student}.raw.json")
+}
+
 /// Grades every submission and writes the reports and the CSV.
 pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     let start = Instant::now();
@@ -300,7 +331,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
         cap,
         |i| {
             let p = &prepared[i];
-            let stdout = std::fs::File::create(plan.out.join(format!("{}.raw.json", p.student)))?;
+            let stdout = std::fs::File::create(plan.out.join(raw_name(&p.student)))?;
             let stderr = std::fs::File::create(plan.out.join(format!("{}.log", p.student)))?;
             Command::new(&me)
                 .args(["check", "--format", "json", "--dir"])
@@ -318,7 +349,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
         },
         |i, status| {
             let p = &prepared[i];
-            let raw = plan.out.join(format!("{}.raw.json", p.student));
+            let raw = plan.out.join(raw_name(&p.student));
             let parsed = std::fs::read(&raw)
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
@@ -467,7 +498,49 @@ pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, raw_name, students};
+
+    #[test]
+    fn every_student_folder_gets_a_name_of_its_own_that_forges_nothing() {
+        use std::os::unix::ffi::OsStrExt;
+        let class = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        for name in [
+            &b"bad\xfd"[..],
+            b"bad\xfc",
+            b"bad\\xfd",
+            b"new\ngraded alice (1 of 9): 52",
+            b"\x1b[2Jclear\xe2\x80\xae",
+            b"x",
+            b"x.raw",
+            b".hidden",
+        ] {
+            std::fs::create_dir(class.path().join(std::ffi::OsStr::from_bytes(name))).unwrap();
+        }
+        let names: Vec<String> = students(class.path(), out.path())
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                r"\u{1b}[2Jclear\u{202e}",
+                // The folder named with a backslash sorts first, and keeps its own name.
+                r"bad\xfd",
+                r"bad\xfc",
+                r"bad\xfd~2",
+                r"new\ngraded alice (1 of 9): 52",
+                "x",
+                "x.raw",
+            ]
+        );
+        let files: std::collections::BTreeSet<String> = names
+            .iter()
+            .flat_map(|n| [format!("{n}.json"), raw_name(n)])
+            .collect();
+        assert_eq!(files.len(), 2 * names.len(), "{files:?}");
+    }
 
     #[test]
     fn a_cell_a_spreadsheet_would_run_as_a_formula_is_made_text() {
