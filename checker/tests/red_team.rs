@@ -230,3 +230,48 @@ fn what_a_program_leaves_where_every_user_may_write_is_removed() {
         }
     }
 }
+
+/// What a student adds to a lab so that the compiler quotes it: a C `#error` or Rust's
+/// `compile_error!`, each a command of GitHub's older form and one of the newer form on a
+/// line of its own.
+const C_ERROR: &str = "#error ##[error]FORGED by the C compiler\n";
+const RUST_ERROR: &str =
+    "compile_error!(\"##[error]FORGED by rustc\\n::error::FORGED on its own line\");\n";
+
+#[test]
+fn a_compilers_quote_of_the_students_code_gives_no_order_to_the_ci() {
+    let ws = common::student_workspace();
+    let rust = ws.path().join("labs/src/bin/create.rs");
+    let mut text = std::fs::read_to_string(&rust).unwrap();
+    text.push_str(RUST_ERROR);
+    std::fs::write(&rust, text).unwrap();
+    let c = ws.path().join("labs/c");
+    std::fs::create_dir_all(&c).unwrap();
+    let starters = common::pristine_c();
+    for entry in std::fs::read_dir(starters.path()).unwrap() {
+        let from = entry.unwrap().path();
+        std::fs::copy(&from, c.join(from.file_name().unwrap())).unwrap();
+    }
+    let source = c.join("create.c");
+    let text = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(&source, format!("{C_ERROR}{text}")).unwrap();
+    for lang in ["rust", "c"] {
+        let out = shmlab()
+            .current_dir(ws.path())
+            .args(["check", "create", "--format", "github", "--lang", lang])
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            log.contains("FORGED"),
+            "{lang}: the compiler's messages are shown:\n{log}"
+        );
+        assert_eq!(
+            ci_commands(&out.stderr),
+            Vec::<String>::new(),
+            "{lang}: the build's messages have lines a CI would obey:\n{log}"
+        );
+        let commands = ci_commands(&out.stdout);
+        assert_eq!(commands.len(), 1, "{lang}: {commands:?}");
+    }
+}
