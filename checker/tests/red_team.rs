@@ -275,3 +275,43 @@ fn a_compilers_quote_of_the_students_code_gives_no_order_to_the_ci() {
         assert_eq!(commands.len(), 1, "{lang}: {commands:?}");
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: as a user the programs run as you, who may read it all"
+)]
+fn a_students_program_cannot_read_another_students_build_or_report() {
+    require_root();
+    // A class folder only root can enter, as the note of `grade` asks for; bob's `create`
+    // finds grade's output folder in its checker's command line and lists the builds there.
+    let class = tempfile::tempdir().unwrap();
+    for (name, script) in [
+        ("alice", "#!/bin/sh\necho 0\n"),
+        (
+            "bob",
+            "#!/bin/sh\nd=$(tr '\\0' '\\n' < /proc/$PPID/cmdline | grep -A1 -x -- --dir | tail -n 1)\nls \"$(dirname \"$d\")\" \"$(dirname \"$(dirname \"$d\")\")\" 2>&1\necho 0\n",
+        ),
+    ] {
+        let dir = class.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("create"), script).unwrap();
+        std::fs::set_permissions(dir.join("create"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let out_dir = shared_tempdir("shmlab-red-out-");
+    let out = shmlab()
+        .args(["grade", "--labs", "create", "--jobs", "1", "--out"])
+        .arg(out_dir.path())
+        .arg(class.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.path().join("bob.json")).unwrap()).unwrap();
+    let seen = first_stdout(&report);
+    assert!(seen.contains("Permission denied"), "{seen}");
+    assert!(!seen.contains("alice"), "bob's program saw: {seen}");
+    let csv = std::fs::read_to_string(out_dir.path().join("grades.csv")).unwrap();
+    assert!(csv.contains("\nalice,"), "{csv}");
+}

@@ -170,9 +170,11 @@ fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> Prepared {
             problems.insert(lab, format!("cannot create {}: {e}", build.display()));
         }
     }
-    // Programs run as another user when the checker is root: let it in.
+    // The checker's alone: a student's program, run as another uid when the checker is
+    // root, must not read another student's programs or report here. Each checker copies
+    // the programs it runs where their uid can reach them (`run::program`).
     for d in [out.to_path_buf(), out.join("build"), build.clone()] {
-        let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755));
+        let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700));
     }
     if src.join("Cargo.toml").is_file() {
         let wanted = |name: &str| Lab::from_name(name).is_some_and(|l| labs.contains(&l));
@@ -270,6 +272,17 @@ pub struct Summary {
 fn per_submission(timeout_secs: f64) -> Duration {
     let scenarios = crate::catalogue::all().len();
     Duration::from_secs_f64((timeout_secs * scenarios as f64 * 2.0 + 60.0).max(600.0))
+}
+
+/// Whether a user with no claim on `dir` can enter it: it and every folder above it let
+/// others search them.
+fn open_to_others(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return false;
+    };
+    dir.ancestors()
+        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.mode() & 0o001 != 0))
 }
 
 /// Where a student's checker writes its JSON before `grade` finishes it: a hidden name, which
@@ -474,6 +487,12 @@ pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
     {
         return Err(Fatal::EmptyClass(plan.submissions.clone()));
     }
+    if nix::unistd::geteuid().is_root() && open_to_others(&plan.submissions) {
+        eprintln!(
+            "note: every user can reach {}, so a student's program can read the other submissions while it runs; `chmod 700` it (the programs run in copies, and need no access to it)",
+            plan.submissions.display()
+        );
+    }
     let summary = grade(plan).map_err(Fatal::Grade)?;
     let n = summary.graded;
     let rate = n as f64 / summary.took.as_secs_f64().max(1e-9);
@@ -498,7 +517,21 @@ pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
 
 #[cfg(test)]
 mod tests {
-    use super::{cell, raw_name, students};
+    use super::{cell, open_to_others, raw_name, students};
+
+    #[test]
+    fn a_class_folder_is_open_to_others_when_every_folder_on_its_way_is() {
+        use std::os::unix::fs::PermissionsExt;
+        let class = tempfile::tempdir().unwrap();
+        let mode = |m| std::fs::Permissions::from_mode(m);
+        std::fs::set_permissions(class.path(), mode(0o700)).unwrap();
+        assert!(!open_to_others(class.path()));
+        std::fs::set_permissions(class.path(), mode(0o755)).unwrap();
+        assert_eq!(
+            open_to_others(class.path()),
+            open_to_others(class.path().parent().unwrap())
+        );
+    }
 
     #[test]
     fn every_student_folder_gets_a_name_of_its_own_that_forges_nothing() {
