@@ -315,3 +315,38 @@ fn a_students_program_cannot_read_another_students_build_or_report() {
     let csv = std::fs::read_to_string(out_dir.path().join("grades.csv")).unwrap();
     assert!(csv.contains("\nalice,"), "{csv}");
 }
+
+#[test]
+#[cfg_attr(
+    not(shmlab_root),
+    ignore = "needs root: keys mode as root, whose runs have a uid of their own"
+)]
+fn a_programs_message_queues_and_semaphores_do_not_outlive_it_in_keys_mode() {
+    use shm::others::{remove, Other};
+    require_root();
+    let dir = shared_tempdir("shmlab-red-");
+    let exe = compile_hostile(dir.path(), "leaves_queue", &[]);
+    let (_, doc) = json_report(
+        shmlab()
+            .args(["check", "create/default-mode", "--isolation", "keys"])
+            .arg("--program")
+            .arg(&exe),
+    );
+    let made: Vec<(Other, i32)> = first_stdout(&doc)
+        .lines()
+        .filter_map(|line| match line.split_once(' ')? {
+            ("msg", id) => Some((Other::MessageQueue, id.parse().ok()?)),
+            ("sem", id) => Some((Other::SemaphoreSet, id.parse().ok()?)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(made.len(), 2, "the program made both: {made:?}");
+    // Each is gone already: removing it again finds nothing (and cleans up if not).
+    for (kind, id) in made {
+        assert_eq!(
+            remove(kind, id),
+            Err(shm::Errno::EINVAL),
+            "{kind:?} {id} was left"
+        );
+    }
+}

@@ -1,4 +1,5 @@
-//! What a run's uid leaves in the folders every user can write: `/tmp`, `/var/tmp`, and
+//! What a run's uid leaves behind outside its segments: files in the folders every user
+//! can write, `/tmp`, `/var/tmp`, and
 //! `/dev/shm`, which is memory. A program may leave files there (its own notes, a copy of
 //! its output for a later program to read, megabytes in `/dev/shm` that hold RAM until the
 //! next reboot); none of them is the checker's, and none may outlive the uid's claim.
@@ -8,7 +9,8 @@
 //! killed first; then [`remove_left_by`] removes every entry that uid owns at the top of
 //! those folders, and in the folders there that everyone may write (`/tmp/.X11-unix`).
 //! Nothing is followed: a link is removed as a link, a directory with `remove_dir_all`,
-//! which opens nothing through a link. Only the uids of [`RUN_UIDS`] are ever swept, which
+//! which opens nothing through a link. The System V message queues and semaphore sets the
+//! uid owns or made go too (segments have their own cleanup, by scenario). Only the uids of [`RUN_UIDS`] are ever swept, which
 //! no account has, so a file of a person or of a service is never touched.
 
 use std::os::unix::fs::MetadataExt;
@@ -35,10 +37,22 @@ pub fn remove_left_by(uid: u32) -> usize {
     if !RUN_UIDS.contains(&uid) || !nix::unistd::geteuid().is_root() {
         return 0;
     }
-    shared_folders()
+    let files: usize = shared_folders()
         .iter()
         .map(|folder| remove_in(folder, uid, 1))
-        .sum()
+        .sum();
+    // The message queues and semaphore sets it made or was given: in keys mode they are in
+    // the machine's namespace, and would hold the kernel's memory for good.
+    let others = shm::others::Other::ALL
+        .into_iter()
+        .flat_map(|kind| {
+            shm::others::held_by(kind, uid)
+                .into_iter()
+                .map(move |id| shm::others::remove(kind, id).is_ok())
+        })
+        .filter(|&gone| gone)
+        .count();
+    files + others
 }
 
 /// Removes the entries of `folder` that `uid` owns; looks `depth` levels further into the
