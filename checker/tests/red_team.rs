@@ -7,8 +7,11 @@
 //!   checker/fixtures/hostile/ci_commands.c);
 //! - class folders whose names forge lines of `grade`'s progress, or that only differ in
 //!   bytes that are not UTF-8 and so shared one report;
+//! - the compiler quoting a student's `compile_error!` or `#error` into the log;
 //! - a program holding the machine's memory in segments it no longer maps (shm_hog.c);
-//! - a program leaving files in /tmp, /var/tmp and /dev/shm (leaves_files.c).
+//! - a program leaving files in /tmp, /var/tmp and /dev/shm (leaves_files.c), or message
+//!   queues and semaphore sets in keys mode (leaves_queue.c);
+//! - under `grade`, a program reading another student's build in the output folder.
 
 mod common;
 
