@@ -78,6 +78,17 @@ fn build_script(secret: &Path, proof: &Path) -> String {
     )
 }
 
+/// Where a build script may write its proof: a folder every user may write, but not at the
+/// top of /tmp, where what a build's uid leaves goes with the uid (`run/litter.rs`). The
+/// folder that holds it (removed when dropped), and the folder.
+fn proof_folder() -> (tempfile::TempDir, PathBuf) {
+    let shared = common::shared_tempdir("shmlab-proof-");
+    let proofs = shared.path().join("proofs");
+    std::fs::create_dir(&proofs).unwrap();
+    std::fs::set_permissions(&proofs, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    (shared, proofs)
+}
+
 /// One class graded as root, shared by the tests below: the attacks and two correct
 /// submissions.
 struct Graded {
@@ -139,9 +150,8 @@ fn graded() -> &'static Graded {
         // Held by a static, so removed when the tests have ended.
         let class = common::removed_at_exit(tempfile::tempdir().unwrap());
         let out = common::removed_at_exit(tempfile::tempdir().unwrap());
-        let proofs = common::shared_tempdir("shmlab-proof-");
-        std::fs::set_permissions(proofs.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
-        let proofs = common::removed_at_exit(proofs);
+        let (shared, proofs) = proof_folder();
+        let _ = common::removed_at_exit(shared);
         let root = class.as_path();
 
         // C that includes the secret.
@@ -344,9 +354,8 @@ fn without_mount_namespaces_a_cargo_submission_is_never_built_as_root() {
     require_root();
     let class = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let proofs = common::shared_tempdir("shmlab-proof-");
-    std::fs::set_permissions(proofs.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
-    let proof = proofs.path().join("proof");
+    let (_shared, proofs) = proof_folder();
+    let proof = proofs.join("proof");
     let solution =
         std::fs::read_to_string(workspace().join("solutions/src/bin/solution-create.rs")).unwrap();
     cargo_project(

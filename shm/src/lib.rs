@@ -34,6 +34,7 @@ use std::ptr::NonNull;
 
 pub use nix::errno::Errno;
 
+pub mod others;
 pub mod process;
 mod types;
 

@@ -12,6 +12,7 @@ use super::cargo_build::{build_within, CC_LIMIT, COMPILER_LINES};
 use super::found::{Found, Programs};
 use crate::model::lab::LabProblem;
 use crate::model::Lab;
+use crate::report::neutral::neutral_lines;
 use crate::run::build::BuildBox;
 
 /// The flags every C lab is built with (the starters and solutions compile without a warning).
@@ -130,7 +131,9 @@ fn build_one(
     }
     match build_within(&mut cmd, CC_LIMIT) {
         Ok(o) => {
-            eprint!("{}", String::from_utf8_lossy(&o.stderr));
+            // The compiler quotes the student's code: shown neutral, so that no line of it
+            // reads as a command to a CI's log (`##[error]`, `::error::`).
+            eprint!("{}", neutral_lines(&o.stderr));
             if !o.status.success() {
                 let said = String::from_utf8_lossy(&o.stderr);
                 return Err(LabProblem::SourceDoesNotCompile {

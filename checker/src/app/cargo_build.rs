@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::cargo_messages::{outcome, rendered, Outcome};
 use crate::model::Lab;
+use crate::report::neutral::neutral_lines;
 use crate::run::build::{BoxError, BuildBox, Builder, Skipped};
 
 pub use crate::run::build::toolchain::BuildError;
@@ -76,24 +77,45 @@ pub fn build(workspace: &Path, package: &str, bins: &[String]) -> Result<Outcome
     for b in bins {
         cmd.args(["--bin", b]);
     }
+    // The compiler's messages quote the student's code (a `compile_error!`, a line of
+    // Cargo.toml, a build script's output), so in a log they are shown neutral: a CI reading
+    // that log must not take a line of theirs for a command (`##[error]`, `::error::`). At a
+    // terminal, the person's own code, in the compiler's colours.
     let mut child = cmd
         .current_dir(workspace)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(if terminal {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
         .spawn()
         .map_err(BuildError::NoCargo)?;
+    let cargo_says = child.stderr.take().map(|from| {
+        std::thread::spawn(move || {
+            let mut stderr = std::io::stderr();
+            for line in std::io::BufReader::new(from).split(b'\n') {
+                let Ok(line) = line else { break };
+                let _ = writeln!(stderr, "{}", neutral_lines(&line));
+            }
+        })
+    });
     let mut messages = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         let mut stderr = std::io::stderr();
         for line in std::io::BufReader::new(stdout).split(b'\n') {
             let Ok(line) = line else { break };
             if let Some(text) = rendered(&line) {
-                let _ = stderr.write_all(text.as_bytes());
+                let shown = if terminal { text } else { neutral_lines(&text) };
+                let _ = stderr.write_all(shown.as_bytes());
             }
             messages.extend_from_slice(&line);
             messages.push(b'\n');
         }
+    }
+    if let Some(said) = cargo_says {
+        let _ = said.join();
     }
     child.wait().map_err(BuildError::NoCargo)?;
     Ok(outcome(&messages))

@@ -22,6 +22,7 @@ use super::pool::{checker_end, in_parallel, run_children};
 use crate::error::{exit_codes, Fatal};
 use crate::model::Lab;
 use crate::plan::{GradePlan, RunOptions};
+use crate::report::neutral::neutral;
 use crate::run::build::BuildBox;
 use crate::run::isolation::IsolationRequest;
 
@@ -35,18 +36,41 @@ struct Prepared {
     problems: BTreeMap<Lab, String>,
 }
 
+/// The students: each subdirectory's path, under the name `grade` gives it in its output,
+/// its messages and its files. The folder's name, neutral ([`neutral`]): a name is chosen by
+/// whoever made the folder, and a newline, an escape or a right-to-left override in it would
+/// forge or hide a line of the progress, a row of the CSV, or a file of another name; bytes
+/// that are not UTF-8 are shown as `\xNN`, so two names that differ only there stay two
+/// students. A name already given (`a\x01` as a folder's own text and as its escape) gets
+/// `~2`, `~3`... so no two students ever share a report.
 fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    use std::os::unix::ffi::OsStrExt;
     // The output directory may sit among the submissions (`grade .`): it is not a student.
     let out_dir = std::fs::canonicalize(out_dir).ok();
-    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(dir)?
+    let mut found: Vec<(std::ffi::OsString, PathBuf)> = std::fs::read_dir(dir)?
         .flatten()
         .filter(|e| e.path().is_dir())
         .filter(|e| std::fs::canonicalize(e.path()).ok() != out_dir)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .filter(|(name, _)| !name.starts_with('.'))
+        .map(|e| (e.file_name(), e.path()))
+        .filter(|(name, _)| !name.as_bytes().starts_with(b"."))
         .collect();
-    out.sort();
-    Ok(out)
+    found.sort();
+    let mut taken = std::collections::BTreeSet::new();
+    Ok(found
+        .into_iter()
+        .map(|(name, path)| {
+            let shown = neutral(name.as_bytes());
+            let unique = (1..)
+                .map(|n| match n {
+                    1 => shown.clone(),
+                    n => format!("{shown}~{n}"),
+                })
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or(shown);
+            taken.insert(unique.clone());
+            (unique, path)
+        })
+        .collect())
 }
 
 /// Copies a student's executable, or compiles their C source, for each lab: from a copy of
@@ -146,9 +170,11 @@ fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> Prepared {
             problems.insert(lab, format!("cannot create {}: {e}", build.display()));
         }
     }
-    // Programs run as another user when the checker is root: let it in.
+    // The checker's alone: a student's program, run as another uid when the checker is
+    // root, must not read another student's programs or report here. Each checker copies
+    // the programs it runs where their uid can reach them (`run::program`).
     for d in [out.to_path_buf(), out.join("build"), build.clone()] {
-        let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755));
+        let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700));
     }
     if src.join("Cargo.toml").is_file() {
         let wanted = |name: &str| Lab::from_name(name).is_some_and(|l| labs.contains(&l));
@@ -248,6 +274,24 @@ fn per_submission(timeout_secs: f64) -> Duration {
     Duration::from_secs_f64((timeout_secs * scenarios as f64 * 2.0 + 60.0).max(600.0))
 }
 
+/// Whether a user with no claim on `dir` can enter it: it and every folder above it let
+/// others search them.
+fn open_to_others(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return false;
+    };
+    dir.ancestors()
+        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.mode() & 0o001 != 0))
+}
+
+/// Where a student's checker writes its JSON before `grade` finishes it: a hidden name, which
+/// no student's own files can have (folders whose name starts with `.` are no students), so
+/// the student `x.raw` never shares a file with the student `x`.
+fn raw_name(student: &str) -> String {
+    format!(".{student}.raw.json")
+}
+
 /// Grades every submission and writes the reports and the CSV.
 pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
     let start = Instant::now();
@@ -300,7 +344,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
         cap,
         |i| {
             let p = &prepared[i];
-            let stdout = std::fs::File::create(plan.out.join(format!("{}.raw.json", p.student)))?;
+            let stdout = std::fs::File::create(plan.out.join(raw_name(&p.student)))?;
             let stderr = std::fs::File::create(plan.out.join(format!("{}.log", p.student)))?;
             Command::new(&me)
                 .args(["check", "--format", "json", "--dir"])
@@ -318,7 +362,7 @@ pub fn grade(plan: &GradePlan) -> std::io::Result<Summary> {
         },
         |i, status| {
             let p = &prepared[i];
-            let raw = plan.out.join(format!("{}.raw.json", p.student));
+            let raw = plan.out.join(raw_name(&p.student));
             let parsed = std::fs::read(&raw)
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
@@ -443,6 +487,12 @@ pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
     {
         return Err(Fatal::EmptyClass(plan.submissions.clone()));
     }
+    if nix::unistd::geteuid().is_root() && open_to_others(&plan.submissions) {
+        eprintln!(
+            "note: every user can reach {}, so a student's program can read the other submissions while it runs; `chmod 700` it (the programs run in copies, and need no access to it)",
+            plan.submissions.display()
+        );
+    }
     let summary = grade(plan).map_err(Fatal::Grade)?;
     let n = summary.graded;
     let rate = n as f64 / summary.took.as_secs_f64().max(1e-9);
@@ -467,7 +517,63 @@ pub fn execute(plan: &GradePlan) -> Result<u8, Fatal> {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, open_to_others, raw_name, students};
+
+    #[test]
+    fn a_class_folder_is_open_to_others_when_every_folder_on_its_way_is() {
+        use std::os::unix::fs::PermissionsExt;
+        let class = tempfile::tempdir().unwrap();
+        let mode = |m| std::fs::Permissions::from_mode(m);
+        std::fs::set_permissions(class.path(), mode(0o700)).unwrap();
+        assert!(!open_to_others(class.path()));
+        std::fs::set_permissions(class.path(), mode(0o755)).unwrap();
+        assert_eq!(
+            open_to_others(class.path()),
+            open_to_others(class.path().parent().unwrap())
+        );
+    }
+
+    #[test]
+    fn every_student_folder_gets_a_name_of_its_own_that_forges_nothing() {
+        use std::os::unix::ffi::OsStrExt;
+        let class = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        for name in [
+            &b"bad\xfd"[..],
+            b"bad\xfc",
+            b"bad\\xfd",
+            b"new\ngraded alice (1 of 9): 52",
+            b"\x1b[2Jclear\xe2\x80\xae",
+            b"x",
+            b"x.raw",
+            b".hidden",
+        ] {
+            std::fs::create_dir(class.path().join(std::ffi::OsStr::from_bytes(name))).unwrap();
+        }
+        let names: Vec<String> = students(class.path(), out.path())
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                r"\u{1b}[2Jclear\u{202e}",
+                // The folder named with a backslash sorts first, and keeps its own name.
+                r"bad\xfd",
+                r"bad\xfc",
+                r"bad\xfd~2",
+                r"new\ngraded alice (1 of 9): 52",
+                "x",
+                "x.raw",
+            ]
+        );
+        let files: std::collections::BTreeSet<String> = names
+            .iter()
+            .flat_map(|n| [format!("{n}.json"), raw_name(n)])
+            .collect();
+        assert_eq!(files.len(), 2 * names.len(), "{files:?}");
+    }
 
     #[test]
     fn a_cell_a_spreadsheet_would_run_as_a_formula_is_made_text() {

@@ -3,7 +3,10 @@
 //! be able to write on the reader's terminal through a report (clear the screen, set the
 //! window title, ring the bell, move the cursor back over a line), to forge a line of the
 //! report (a newline, then `PASS  create/default-mode`), or to hide or reorder text
-//! (bidirectional controls, zero-width and other invisible characters).
+//! (bidirectional controls, zero-width and other invisible characters). Nor may it give
+//! orders to the CI that shows the report's log: GitHub Actions obeys a line that starts with
+//! `::` after blanks (`::error::`, `::stop-commands::`) and `##[error]` anywhere in a line,
+//! Azure Pipelines `##vso[`; so the `:` of such a start and that `[` are escaped too.
 //!
 //! [`neutral`] is the one function that decides what is escaped; [`quoted`] and
 //! [`neutral_lines`] are the same function in the two other forms a report needs: a quoted
@@ -55,9 +58,26 @@ fn render(bytes: &[u8], form: Form) -> String {
     // Whether the last thing written was a character kept as it is, which a variation
     // selector may follow.
     let mut after_kept = false;
+    // Whether only blanks were written since the start of the line (a CI's log trims them
+    // before it looks for a command).
+    let mut line_start = form != Form::Quoted;
     for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
+        let mut chars = chunk.valid().chars().peekable();
+        while let Some(c) = chars.next() {
+            let starts_command = match c {
+                ':' => line_start && chars.peek() == Some(&':'),
+                '[' => out.ends_with("##") || out.ends_with("##vso"),
+                _ => false,
+            };
+            line_start = match c {
+                '\n' => form == Form::Lines,
+                c => line_start && c.is_whitespace() && !is_hidden(c),
+            };
             let kept = match c {
+                _ if starts_command => {
+                    escape(&mut out, c);
+                    false
+                }
                 '\n' if form == Form::Lines => {
                     out.push('\n');
                     false
@@ -91,6 +111,7 @@ fn render(bytes: &[u8], form: Form) -> String {
         for b in chunk.invalid() {
             let _ = write!(out, "\\x{b:02x}");
             after_kept = false;
+            line_start = false;
         }
     }
     if form == Form::Quoted {
@@ -288,6 +309,32 @@ mod tests {
             r#""a\u{61c}\u{2060}\u{e0041}\u{ad}""#
         );
         assert_eq!(quoted(b"\xff\""), r#""\xff\"""#);
+    }
+
+    #[test]
+    fn a_ci_command_in_a_programs_text_is_shown_not_obeyed() {
+        let table: &[(&str, &str)] = &[
+            ("::error::forged", r"\u{3a}:error::forged"),
+            (
+                "  \u{a0}::stop-commands::x",
+                "  \u{a0}\\u{3a}:stop-commands::x",
+            ),
+            ("x ##[error]forged", r"x ##\u{5b}error]forged"),
+            (
+                "##vso[task.logissue type=error]x",
+                r"##vso\u{5b}task.logissue type=error]x",
+            ),
+            ("a::b ::c # [d] #[e]", "a::b ::c # [d] #[e]"),
+        ];
+        for (text, shown) in table {
+            assert_eq!(neutral(text), *shown, "{text:?}");
+            assert_eq!(neutral(neutral(text)), *shown, "{text:?}: neutral twice");
+        }
+        assert_eq!(
+            neutral_lines("ok\n ::error::x\n##[warning]y"),
+            "ok\n \\u{3a}:error::x\n##\\u{5b}warning]y"
+        );
+        assert_eq!(quoted("::error::x"), r#""::error::x""#);
     }
 
     #[test]

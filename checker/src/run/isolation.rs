@@ -142,8 +142,29 @@ pub fn prepare(choice: &IsolationChoice) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The most shared memory all the segments of a scenario's namespace may hold together
+/// (`kernel.shmall`, which is the namespace's own). A segment holds memory that no process
+/// maps any more (attach, fill, detach, repeat), so `RLIMIT_AS` does not bound it: without
+/// this cap, one program could take all the machine's memory for as long as its run lasts.
+/// Past it, `shmget` fails with `ENOSPC`.
+pub const SHM_ALL_BYTES: u64 = 512 << 20;
+
 /// Per scenario in namespace mode: leave the previous IPC namespace (which dies with its
-/// segments once nothing is left in it) for a fresh, empty one.
+/// segments once nothing is left in it) for a fresh, empty one, whose segments may hold
+/// [`SHM_ALL_BYTES`] in all. Where `/proc/sys` cannot be written (a container that mounts
+/// it read-only), the namespace keeps the kernel's default.
 pub fn fresh_namespace() -> nix::Result<()> {
-    unshare(CloneFlags::CLONE_NEWIPC)
+    unshare(CloneFlags::CLONE_NEWIPC)?;
+    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .and_then(|p| u64::try_from(p).ok())
+        .filter(|&p| p > 0)
+        .unwrap_or(4096);
+    // The file is the namespace's own: this writes the new namespace's limit only.
+    let _ = std::fs::write(
+        "/proc/sys/kernel/shmall",
+        (SHM_ALL_BYTES / page).to_string(),
+    );
+    Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod isolation;
+pub mod litter;
 mod needs;
 pub mod process;
 pub mod program;

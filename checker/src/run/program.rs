@@ -93,6 +93,7 @@ pub struct OwnUid {
 impl Drop for OwnUid {
     fn drop(&mut self) {
         super::process::kill_uid(self.id);
+        super::litter::remove_left_by(self.id);
     }
 }
 

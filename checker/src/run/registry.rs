@@ -275,6 +275,7 @@ impl Registry {
                     swept.processes += super::process::kill_uid(uid);
                     swept.segments += remove_created_by(uid);
                     super::workdir::sweep_of(uid);
+                    super::litter::remove_left_by(uid);
                 }
             }
             let _ = unlinkat(&self.dir, name.as_str(), UnlinkatFlags::NoRemoveDir);
