@@ -353,3 +353,30 @@ fn a_programs_message_queues_and_semaphores_do_not_outlive_it_in_keys_mode() {
         );
     }
 }
+
+/// A "create" that never calls shmget and prints 0: in a fresh IPC namespace the first
+/// segment's id was 0, so untraced it printed the existing segment's id and passed. The
+/// setup segment's id is now one no program can guess.
+#[test]
+fn a_program_printing_a_constant_id_does_not_pass_untraced() {
+    let dir = shared_tempdir("shmlab-constant-id-");
+    let program = dir.path().join("create");
+    std::fs::write(&program, "#!/bin/sh\necho 0\n").unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for _ in 0..3 {
+        let (code, doc) = json_report(
+            shmlab()
+                .args([
+                    "check",
+                    "create/existing-key",
+                    "--isolation",
+                    "namespace",
+                    "--no-trace",
+                    "--program",
+                ])
+                .arg(&program),
+        );
+        assert_eq!(code, 1, "a constant 0 passed: {doc:#}");
+        assert_eq!(doc["tests"][0]["status"], "failed", "{doc:#}");
+    }
+}

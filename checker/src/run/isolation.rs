@@ -168,3 +168,40 @@ pub fn fresh_namespace() -> nix::Result<()> {
     );
     Ok(())
 }
+
+/// In namespace mode, before the checker makes a setup segment and before each run: the next
+/// segment made in the namespace gets an id no one can guess (`kernel.shm_next_id`, the
+/// namespace's own, good for one segment). In a fresh namespace ids start at 0, so a program
+/// that printed a constant 0 would print the right id untraced. Where the file cannot be
+/// written (a kernel without checkpoint/restore, `/proc/sys` read-only), ids stay as the
+/// kernel gives them.
+pub fn unguessable_next_id() {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let _ = std::fs::write("/proc/sys/kernel/shm_next_id", next_id(random).to_string());
+}
+
+/// An id from `random`: a sequence number from 1 to 65000 and an index below 32768, which
+/// the kernel takes whether or not it extends its ids past 32768 (`ipcmni_extend`), and
+/// below `i32::MAX`.
+fn next_id(random: u64) -> i32 {
+    let seq = 1 + (random >> 16) % 65_000;
+    let idx = random % 32_768;
+    i32::try_from(seq * 32_768 + idx).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod next_id_tests {
+    use super::next_id;
+
+    #[test]
+    fn an_id_is_never_0_and_always_an_int() {
+        for r in [0, 1, u64::MAX, 0xffff, 0x1_0000, 64_999 << 16 | 32_767] {
+            let id = next_id(r);
+            assert!(id >= 32_768, "{r:#x}: {id}");
+        }
+        assert_eq!(next_id(64_999 << 16 | 32_767), 65_000 * 32_768 + 32_767);
+    }
+}

@@ -281,6 +281,9 @@ impl Scene<'_> {
                 self.keys.setup[i] = Key::new(fixed);
             }
             let key = self.keys.setup[i];
+            if self.env.isolation.mode == Isolation::Namespace {
+                isolation::unguessable_next_id();
+            }
             let id = shm::shmget(
                 key,
                 spec.size,
@@ -353,6 +356,9 @@ impl Scene<'_> {
         for step in scenario.steps {
             match step {
                 Step::Run(inv) => {
+                    if self.env.isolation.mode == Isolation::Namespace {
+                        isolation::unguessable_next_id();
+                    }
                     let argv: Vec<String> = inv
                         .args
                         .iter()
