@@ -329,6 +329,15 @@ pub fn filters() -> Vec<(&'static str, &'static str)> {
         (r"= \d{3,}\b", "= [PID]"),
         // The uid of a root checker's programs: one of its own, from 60600..61000.
         (r"\b60[6-9]\d\d\b", "[RUNUID]"),
+        // Segment ids in namespace mode: random from 32768 on (`unguessable_next_id`), where
+        // a report names them, and where a program printed one (a number and its newline).
+        (r"\b(segment|id|shmid) [1-9]\d{4,}\b", "$1 [ID]"),
+        (
+            r#""(id|shmid|segment_id|value)": [1-9]\d{4,}\b"#,
+            r#""$1": "[ID]""#,
+        ),
+        (r"\b(shmctl|shmat)\([1-9]\d{4,}\b", "$1([ID]"),
+        (r"\b[1-9]\d{4,9}(\\+n)", "[ID]$1"),
     ]
 }
 
