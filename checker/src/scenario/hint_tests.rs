@@ -63,6 +63,7 @@ pub(super) fn obs(
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            fault: None,
             exchanges: Vec::new(),
         }],
         after_run: vec![1],

@@ -5,16 +5,21 @@ use crate::assignment::{Assignment, CheckSetting, Weight};
 use crate::model::timeline::{errno_name, signal_name, Return};
 use crate::model::{Call, Observation, Termination};
 use crate::scenario::ctx::errno_text;
+use crate::scenario::fault::{fault_cause, FaultCause};
 use crate::scenario::{signal_meaning, Check};
 
 use super::follow::Follow;
 use super::hints::Hint;
 use crate::model::check::CheckKind;
 
-/// Why the program crashed: right after a failed `shmat`, the `(void *) -1` it returned
-/// (what the trace shows first, then the signal); else the signal, and the last call, which
-/// leave the cause open.
-fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent]) -> Hint {
+/// Why the program crashed: where it struck, when the tracer saw it and the address tells
+/// (definite); else right after a failed `shmat`, the `(void *) -1` it returned (what the
+/// trace shows first, then the signal); else the signal, and the last call, which leave the
+/// cause open.
+fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent], cause: Option<FaultCause>) -> Hint {
+    if let Some(cause) = cause {
+        return Hint::definite(format!("the program crashed: {}", cause.text(signal)));
+    }
     let last = own.last().copied();
     let failed_shmat = last.and_then(|e| match (&e.call, &e.ret) {
         (Call::Shmat { .. }, Some(Return::Errno(errno))) => Some((e, Some(*errno))),
@@ -220,7 +225,9 @@ pub fn look(
                 .flatten()
                 .filter(|e| e.pid == run.pid && !matches!(e.call, Call::Exit { .. }))
                 .collect();
-            see(Kind::Crash, crash_hint(signal, &own));
+            let timeline = run.timeline.as_deref().unwrap_or_default();
+            let cause = run.fault.and_then(|f| fault_cause(&f, timeline, run.pid));
+            see(Kind::Crash, crash_hint(signal, &own, cause));
         }
         Termination::TimedOut { .. }
             if run.exchanges.last().is_some_and(|e| e.answered.is_none()) =>

@@ -9,7 +9,7 @@ use std::os::unix::fs::FileExt;
 use nix::unistd::Pid;
 
 use crate::model::timeline::{Attached, SetFields};
-use crate::model::SegmentState;
+use crate::model::{Fault, SegmentState};
 
 /// `PTRACE_GET_SYSCALL_INFO` (nix passes a size of 0, so it is called directly).
 pub(super) fn syscall_info(pid: Pid) -> nix::Result<libc::ptrace_syscall_info> {
@@ -27,6 +27,22 @@ pub(super) fn syscall_info(pid: Pid) -> nix::Result<libc::ptrace_syscall_info> {
     nix::errno::Errno::result(r)?;
     // SAFETY: zero-initialised, then filled by the kernel; every bit pattern is valid.
     Ok(unsafe { info.assume_init() })
+}
+
+/// Where the SIGSEGV or SIGBUS thread `pid` is stopped at the delivery of struck, from its
+/// `siginfo` (`PTRACE_GETSIGINFO`).
+pub(super) fn fault_of(pid: Pid) -> Option<Fault> {
+    let info = nix::sys::ptrace::getsiginfo(pid).ok()?;
+    // SAFETY: the union member `si_addr` reads is the one SIGSEGV and SIGBUS fill (for
+    // any code; a signal a process sent leaves it as the sender's fields, read as an
+    // address but never taken for one, see `Fault::has_address`); it is a plain pointer
+    // value, not dereferenced.
+    let addr = unsafe { info.si_addr() } as u64;
+    Some(Fault {
+        signal: info.si_signo,
+        addr,
+        code: info.si_code,
+    })
 }
 
 /// The fields `IPC_SET` reads, from the buffer at `addr` in process `pid`'s memory.
