@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The page size the checker's machines map memory in (x86-64 and arm64 with 4 KiB pages):
+/// an attachment covers its size rounded up to it.
+pub const PAGE: u64 = 4096;
+
 /// A SIGSEGV or SIGBUS the program's own process received, as its `siginfo` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
@@ -14,6 +18,12 @@ pub struct Fault {
     /// `si_code`: how it came (`SEGV_MAPERR`, `SEGV_ACCERR`, `BUS_ADRERR`, ...; `SI_USER` and
     /// other codes of zero or less for a signal some process sent).
     pub code: i32,
+    /// Where the memory mapped without a gap up to the page of `addr` starts, from the
+    /// process's memory map at the fault: `addr`'s page itself when the page below it is not
+    /// mapped. A run of writes that went past the end of a segment into the mappings after
+    /// it shows here (the segment is in that run). `None` when the map could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapped_from: Option<u64>,
 }
 
 impl Fault {

@@ -8,12 +8,10 @@
 //! events left out, or an attachment whose address or result is unknown, only what the
 //! address alone tells is said.
 
-use crate::model::timeline::signal_name;
+use crate::model::timeline::{errno_name, signal_name};
 use crate::model::{Call, Fault, Return, TraceEvent};
 
-/// The page size the checker's machines map segments in (x86-64 and arm64 with 4 KiB pages):
-/// an attachment covers its size rounded up to it.
-pub const PAGE: u64 = 4096;
+pub use crate::model::fault::PAGE;
 
 /// What the faulting address says the program did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +29,9 @@ pub enum FaultCause {
     /// after a failed shmat, possibly `(void *) -1` plus an offset, which wraps around there).
     Null { addr: u64, after_failed_shmat: bool },
     /// It struck in the last page of the address space, just below `(void *) -1`, after a
-    /// `shmat` of the process failed: it used what the failed shmat returned.
-    FailedShmat { addr: u64 },
+    /// `shmat` of the process failed (with `errno`, where the trace shows it): it used what
+    /// the failed shmat returned.
+    FailedShmat { addr: u64, errno: Option<i32> },
     /// It struck outside every segment the process attached: in its own memory.
     OwnMemory { addr: u64 },
 }
@@ -56,16 +55,17 @@ impl FaultCause {
                 addr,
                 after_failed_shmat: false,
             } => format!(
-                "{name} at address {addr:#x}: the program used a NULL pointer (address {addr:#x}), not the segment; look at which of its pointers is NULL there (never set, or set to NULL and used again)"
+                "{name}: the program used a NULL pointer (address {addr:#x}), not the segment; look at which of its pointers is NULL there (never set, or set to NULL and used again)"
             ),
             FaultCause::Null {
                 addr,
                 after_failed_shmat: true,
             } => format!(
-                "{name} at address {addr:#x}, in the first page of memory: a NULL pointer (address {addr:#x}), or the (void *) -1 a failed shmat returned with an offset added (which wraps around to there); check shmat's result against (void *) -1, and look at which of its pointers is NULL"
+                "{name} in the first page of memory: a NULL pointer (address {addr:#x}), or the (void *) -1 that a failed shmat returned with an offset added (which wraps around to there); check shmat's result against (void *) -1, and look at which of its pointers is NULL"
             ),
-            FaultCause::FailedShmat { addr } => format!(
-                "{name} at {addr:#x}, just below (void *) -1: the program used the (void *) -1 a failed shmat returned; check shmat's result against (void *) -1 before using it"
+            FaultCause::FailedShmat { addr, errno } => format!(
+                "{name} at {addr:#x}, just below (void *) -1: the program used the (void *) -1 that the failed shmat returned{}; check shmat's result against (void *) -1 before using it",
+                errno.map_or(String::new(), |e| format!(" (it failed with {})", errno_name(e)))
             ),
             FaultCause::OwnMemory { addr } => format!(
                 "{name} at {addr:#x}, outside every segment it attached: in its own memory, not a segment; look at its pointers and arrays (an uninitialised pointer, an index past an array's end, a recursion too deep for the stack)"
@@ -108,6 +108,8 @@ struct Held {
     live: Vec<Mapping>,
     detached: Vec<Mapping>,
     failed_shmat: bool,
+    /// The errno of the last failed `shmat`, where the trace shows it.
+    errno: Option<i32>,
     /// Events left out, or an attach or detach whose result or address is unknown.
     incomplete: bool,
 }
@@ -144,7 +146,14 @@ fn held_by(events: &[TraceEvent], pid: i32) -> Held {
                 h.detached.retain(|d| !overlaps(d, &m));
                 h.live.push(m);
             }
-            (Call::Shmat { .. }, Some(Return::Errno(_) | Return::Failed)) => h.failed_shmat = true,
+            (Call::Shmat { .. }, Some(Return::Errno(errno))) => {
+                h.failed_shmat = true;
+                h.errno = Some(errno);
+            }
+            (Call::Shmat { .. }, Some(Return::Failed)) => {
+                h.failed_shmat = true;
+                h.errno = None;
+            }
             (Call::Shmdt { addr }, Some(Return::Value(_))) => {
                 if let Some(i) = h.live.iter().position(|m| m.start == *addr) {
                     h.detached.push(h.live.remove(i));
@@ -174,7 +183,8 @@ fn overlaps(a: &Mapping, b: &Mapping) -> bool {
 /// Why process `pid` got `fault`, from where it struck and the attachments `events` show;
 /// `None` when that cannot be told: the signal came without an address (sent by a process,
 /// or a fault the kernel gives no address for), it struck inside a live read-write
-/// attachment, or the timeline is incomplete and the address alone says nothing.
+/// attachment or in memory mapped without a gap after one, or the timeline is incomplete
+/// and the address alone says nothing.
 pub fn fault_cause(fault: &Fault, events: &[TraceEvent], pid: i32) -> Option<FaultCause> {
     if !fault.has_address() {
         return None;
@@ -188,7 +198,10 @@ pub fn fault_cause(fault: &Fault, events: &[TraceEvent], pid: i32) -> Option<Fau
         });
     }
     if addr > u64::MAX - PAGE && h.failed_shmat {
-        return Some(FaultCause::FailedShmat { addr });
+        return Some(FaultCause::FailedShmat {
+            addr,
+            errno: h.errno,
+        });
     }
     if h.incomplete {
         return None;
@@ -222,6 +235,13 @@ pub fn fault_cause(fault: &Fault, events: &[TraceEvent], pid: i32) -> Option<Fau
         .find(|m| addr >= m.pages_end() && addr - m.pages_end() < PAGE)
     {
         return Some(past_end(m));
+    }
+    // In memory mapped without a gap from a live attachment up: a run past the end of the
+    // segment into the mappings after it looks so, as does a stray pointer there. Neither
+    // is said. (With no memory map read, any attachment below the address may be one.)
+    let from = fault.mapped_from.unwrap_or(0);
+    if h.live.iter().any(|m| m.start >= from && m.start < addr) {
+        return None;
     }
     Some(FaultCause::OwnMemory { addr })
 }

@@ -64,11 +64,13 @@ fn failed_attach() -> TraceEvent {
     event(call, Some(Return::Errno(libc::EACCES)), None)
 }
 
+/// A SIGSEGV at `addr`, with nothing mapped right below its page.
 fn segv(addr: u64) -> Fault {
     Fault {
         signal: libc::SIGSEGV,
         addr,
         code: SEGV_MAPERR,
+        mapped_from: Some(addr & !(PAGE - 1)),
     }
 }
 
@@ -186,12 +188,16 @@ fn a_fault_just_below_minus_one_after_a_failed_shmat_is_its_result_used() {
     let events = [failed_attach()];
     assert_eq!(
         cause(u64::MAX, &events),
-        Some(FaultCause::FailedShmat { addr: u64::MAX })
+        Some(FaultCause::FailedShmat {
+            addr: u64::MAX,
+            errno: Some(libc::EACCES)
+        })
     );
     assert_eq!(
         cause(u64::MAX - 63, &events),
         Some(FaultCause::FailedShmat {
-            addr: u64::MAX - 63
+            addr: u64::MAX - 63,
+            errno: Some(libc::EACCES)
         })
     );
     // Without a failed shmat, the program's own pointer.
@@ -263,6 +269,7 @@ fn a_signal_without_an_address_names_no_cause() {
             signal: libc::SIGSEGV,
             addr: 0,
             code,
+            mapped_from: None,
         };
         assert!(!sent.has_address());
         assert_eq!(fault_cause(&sent, &events, PID), None, "code {code}");
@@ -271,9 +278,49 @@ fn a_signal_without_an_address_names_no_cause() {
         signal: libc::SIGBUS,
         addr: SEG,
         code: libc::BUS_ADRERR,
+        mapped_from: Some(SEG),
     };
     assert!(matches!(
         fault_cause(&bus, &events, PID),
         Some(FaultCause::AfterShmdt { .. })
     ));
+}
+
+#[test]
+fn a_fault_in_memory_mapped_on_from_a_live_attachment_names_no_cause() {
+    // Writes that ran on past the segment's end into the mappings after it (a library's),
+    // until one faulted: not the program's own memory, and not surely the segment either.
+    let events = [attach(SEG, 4096, 0)];
+    let far = SEG + 0x40_0000;
+    let ran_on = Fault {
+        mapped_from: Some(SEG),
+        ..segv(far)
+    };
+    assert_eq!(fault_cause(&ran_on, &events, PID), None);
+    // A gap after the segment: the fault is elsewhere.
+    let gap = Fault {
+        mapped_from: Some(SEG + 0x20_0000),
+        ..segv(far)
+    };
+    assert_eq!(
+        fault_cause(&gap, &events, PID),
+        Some(FaultCause::OwnMemory { addr: far })
+    );
+    // The memory map not read: an attachment below the address may be the start of it.
+    let unknown = Fault {
+        mapped_from: None,
+        ..segv(far)
+    };
+    assert_eq!(fault_cause(&unknown, &events, PID), None);
+    // Below every attachment, it cannot be one run on.
+    let below = Fault {
+        mapped_from: None,
+        ..segv(0x5555_0000_1000)
+    };
+    assert_eq!(
+        fault_cause(&below, &events, PID),
+        Some(FaultCause::OwnMemory {
+            addr: 0x5555_0000_1000
+        })
+    );
 }

@@ -384,8 +384,14 @@ fn fault() -> impl Strategy<Value = Fault> {
         prop_oneof![Just(libc::SIGSEGV), Just(libc::SIGBUS)],
         prop_oneof![0..8192u64, (u64::MAX - 8192).., any::<u64>()],
         prop_oneof![Just(1), Just(2), Just(libc::SI_KERNEL), any::<i32>()],
+        proptest::option::of(any::<u64>()),
     )
-        .prop_map(|(signal, addr, code)| Fault { signal, addr, code })
+        .prop_map(|(signal, addr, code, mapped_from)| Fault {
+            signal,
+            addr,
+            code,
+            mapped_from,
+        })
 }
 
 /// A fork or clone that failed: at the limit or far from it, with any numbers.

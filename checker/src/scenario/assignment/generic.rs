@@ -274,3 +274,67 @@ pub fn look(
         see(Kind::RemoveWhileAttached, Hint::definite("the program removed the segment (IPC_RMID) while still attached to it: Linux allows it (the segment goes at the last detach), but detaching first is the portable order"));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::check::Certainty;
+    use crate::model::{Effect, TraceEvent};
+
+    fn event(call: Call, ret: i64) -> TraceEvent {
+        TraceEvent {
+            pid: 50,
+            call,
+            ret: Some(Return::Value(ret)),
+            segment: None,
+            segment_id: Some(0),
+            held: None,
+            effect: Effect::Call { before: None },
+            repeats: 0,
+            held_cut: false,
+        }
+    }
+
+    #[test]
+    fn a_crash_whose_address_tells_the_cause_is_definite_and_says_that_cause() {
+        let attach = Call::Shmat {
+            id: 0,
+            addr: 0,
+            flags: 0,
+        };
+        let own = [
+            event(attach, 0x7000),
+            event(Call::Shmdt { addr: 0x7000 }, 0),
+        ];
+        let own: Vec<&TraceEvent> = own.iter().collect();
+        let after = FaultCause::AfterShmdt {
+            addr: 0x7010,
+            detached: 0x7000,
+        };
+        let hint = crash_hint(libc::SIGSEGV, &own, Some(after));
+        assert_eq!(hint.certainty, Certainty::Definite);
+        assert!(
+            hint.text
+                .contains("the program used the segment after shmdt detached it"),
+            "{}",
+            hint.text
+        );
+        // A NULL pointer after a correct shmdt: not the shmdt.
+        let null = FaultCause::Null {
+            addr: 0,
+            after_failed_shmat: false,
+        };
+        let hint = crash_hint(libc::SIGSEGV, &own, Some(null));
+        assert_eq!(hint.certainty, Certainty::Definite);
+        assert!(
+            hint.text.contains("a NULL pointer (address 0x0)"),
+            "{}",
+            hint.text
+        );
+        assert!(!hint.text.contains("after shmdt"), "{}", hint.text);
+        // No address (untraced, or a signal sent): the cause is left open, as before.
+        let hint = crash_hint(libc::SIGSEGV, &own, None);
+        assert_eq!(hint.certainty, Certainty::Open);
+        assert!(hint.text.contains("after its shmdt"), "{}", hint.text);
+    }
+}

@@ -42,7 +42,30 @@ pub(super) fn fault_of(pid: Pid) -> Option<Fault> {
         signal: info.si_signo,
         addr,
         code: info.si_code,
+        mapped_from: None,
     })
+}
+
+/// Where the memory mapped without a gap up to the page of `addr` starts in process `tgid`
+/// (see [`Fault::mapped_from`]), from `/proc/<tgid>/maps`.
+pub(super) fn mapped_from(tgid: i32, addr: u64) -> Option<u64> {
+    let maps = std::fs::read_to_string(format!("/proc/{tgid}/maps")).ok()?;
+    let ranges: Vec<(u64, u64)> = maps
+        .lines()
+        .filter_map(|line| {
+            let (start, end) = line.split_whitespace().next()?.split_once('-')?;
+            Some((
+                u64::from_str_radix(start, 16).ok()?,
+                u64::from_str_radix(end, 16).ok()?,
+            ))
+        })
+        .collect();
+    let mut from = addr & !(crate::model::fault::PAGE - 1);
+    // Down through the mappings that hold the page below where the run found so far starts.
+    while let Some((start, _)) = ranges.iter().find(|(s, e)| *s < from && *e >= from) {
+        from = *start;
+    }
+    Some(from)
 }
 
 /// The fields `IPC_SET` reads, from the buffer at `addr` in process `pid`'s memory.
@@ -312,6 +335,23 @@ mod tests {
         // CAP_IPC_OWNER passes whatever the bits.
         let root = Creds::parse(&STATUS.replace("0000000000000000", "0000000000008000")).unwrap();
         assert!(root.may_attach(&segment(7, 8, 0o000), 0));
+    }
+
+    #[test]
+    fn the_mapped_run_below_an_address_starts_at_the_first_gap() {
+        let flags = shm::IpcFlags::IPC_CREAT | shm::Mode::new(0o600);
+        let id = shm::shmget(shm::Key::PRIVATE, 3 * 4096, flags).unwrap();
+        let a = shm::shmat(id, None, shm::AtFlags::empty()).unwrap();
+        let _ = shm::shmctl(id, shm::ShmctlCmd::IpcRmid);
+        let me = std::process::id() as i32;
+        let start = a.addr() as u64;
+        // Inside the attachment: the run reaches down to its start at least.
+        let from = mapped_from(me, start + 2 * 4096 + 5).unwrap();
+        assert!(from <= start, "{from:#x} > {start:#x}");
+        // The first page is never mapped: nothing below it.
+        assert_eq!(mapped_from(me, 0x10).unwrap(), 0);
+        assert_eq!(mapped_from(me, 0x1010).unwrap(), 0x1000);
+        shm::shmdt(a).unwrap();
     }
 
     #[test]

@@ -62,8 +62,8 @@ use crate::model::run::SpawnFailed;
 use crate::model::timeline::{Call, Effect, Return, TraceEvent};
 use crate::model::{Fault, SegmentState};
 use inspect::{
-    fault_of, ipc_namespace, read_set_fields, read_text, read_tgid, state_by_key, state_of,
-    syscall_info, Creds,
+    fault_of, ipc_namespace, mapped_from, read_set_fields, read_text, read_tgid, state_by_key,
+    state_of, syscall_info, Creds,
 };
 
 /// How long [`Tracer::reap`] keeps looking for the next stop after handling one.
@@ -451,8 +451,11 @@ impl Tracer {
                     if matches!(sig, Signal::SIGSEGV | Signal::SIGBUS) {
                         // A signal-delivery-stop: where the access struck, before the
                         // program's handler (or its death) takes it.
-                        if let Some(fault) = fault_of(pid) {
+                        if let Some(mut fault) = fault_of(pid) {
                             let tgid = self.tgid_of(pid.as_raw());
+                            if fault.has_address() {
+                                fault.mapped_from = mapped_from(tgid, fault.addr);
+                            }
                             self.faults.insert(tgid, fault);
                         }
                     }
