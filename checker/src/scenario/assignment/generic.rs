@@ -13,28 +13,41 @@ use super::hints::Hint;
 use crate::model::check::CheckKind;
 
 /// Why the program crashed: where it struck, when the tracer saw it and the address tells
-/// (definite); else right after a failed `shmat`, the `(void *) -1` it returned (what the
-/// trace shows first, then the signal); else the signal, and the last call, which leave the
-/// cause open.
+/// (definite; for the `(void *) -1` of a failed `shmat`, with that call); else right after a
+/// failed `shmat`, the `(void *) -1` it returned (what the trace shows first, then the
+/// signal); else the signal, and the last call, which leave the cause open.
 fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent], cause: Option<FaultCause>) -> Hint {
-    if let Some(cause) = cause {
-        return Hint::definite(format!("the program crashed: {}", cause.text(signal)));
-    }
-    let last = own.last().copied();
-    let failed_shmat = last.and_then(|e| match (&e.call, &e.ret) {
-        (Call::Shmat { .. }, Some(Return::Errno(errno))) => Some((e, Some(*errno))),
-        (Call::Shmat { .. }, Some(Return::Failed)) => Some((e, None)),
+    let failed = |e: &&crate::model::TraceEvent| match (&e.call, &e.ret) {
+        (Call::Shmat { .. }, Some(Return::Errno(errno))) => Some((e.call.text(), Some(*errno))),
+        (Call::Shmat { .. }, Some(Return::Failed)) => Some((e.call.text(), None)),
         _ => None,
-    });
-    if let Some((e, errno)) = failed_shmat {
-        let why = errno.map_or(String::new(), |n| {
+    };
+    let why = |errno: Option<i32>| {
+        errno.map_or(String::new(), |n| {
             let name = errno_name(n);
             format!(" with {name} ({})", errno_text(&name))
-        });
+        })
+    };
+    let name = signal_name(signal);
+    match cause {
+        Some(FaultCause::FailedShmat { addr, .. }) => {
+            if let Some((call, errno)) = own.iter().rev().find_map(failed) {
+                return Hint::definite(format!(
+                    "the program crashed ({name}) at {addr:#x}, just below (void *) -1, after {call} failed{}: it used the (void *) -1 that the failed shmat returned as the segment's address; check shmat's result against (void *) -1, and see why it failed",
+                    why(errno)
+                ));
+            }
+        }
+        Some(cause) => {
+            return Hint::definite(format!("the program crashed: {}", cause.text(signal)))
+        }
+        None => {}
+    }
+    let last = own.last();
+    if let Some((call, errno)) = last.and_then(failed).filter(|_| cause.is_none()) {
         return Hint::definite(format!(
-            "the program crashed ({}) right after {} failed{why}: a failed shmat returns (void *) -1, which the program most likely went on to use as the segment's address; check shmat's result against (void *) -1, and see why it failed",
-            signal_name(signal),
-            e.call.text()
+            "the program crashed ({name}) right after {call} failed{}: a failed shmat returns (void *) -1, which the program most likely went on to use as the segment's address; check shmat's result against (void *) -1, and see why it failed",
+            why(errno)
         ));
     }
     // SIGSEGV with every attachment detached: the segment's address is no longer mapped.
@@ -332,6 +345,28 @@ mod tests {
             hint.text
         );
         assert!(!hint.text.contains("after shmdt"), "{}", hint.text);
+        // Just below (void *) -1 after a failed shmat: that call, named.
+        let mut failed = event(
+            Call::Shmat {
+                id: -1,
+                addr: 0,
+                flags: 0,
+            },
+            0,
+        );
+        failed.ret = Some(Return::Errno(libc::EINVAL));
+        let minus_one = FaultCause::FailedShmat {
+            addr: u64::MAX - 31,
+            errno: Some(libc::EINVAL),
+        };
+        let hint = crash_hint(libc::SIGSEGV, &[&failed, own[0]], Some(minus_one));
+        assert_eq!(hint.certainty, Certainty::Definite);
+        assert!(
+            hint.text
+                .contains("after shmat(-1, NULL, 0) failed with EINVAL"),
+            "{}",
+            hint.text
+        );
         // No address (untraced, or a signal sent): the cause is left open, as before.
         let hint = crash_hint(libc::SIGSEGV, &own, None);
         assert_eq!(hint.certainty, Certainty::Open);
