@@ -527,6 +527,7 @@ mod tests {
                 children: 0,
                 left_namespace: false,
                 spawn_failed: None,
+                fault: None,
                 exchanges: Vec::new(),
             }],
             after_run: vec![1],

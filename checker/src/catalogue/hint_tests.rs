@@ -211,6 +211,7 @@ fn observe(s: &Scenario, made: &Made) -> Observation {
                 children: 0,
                 left_namespace: false,
                 spawn_failed: None,
+                fault: None,
                 exchanges: Vec::new(),
             });
             segments.extend(made.created.iter().cloned());

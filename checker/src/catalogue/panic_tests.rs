@@ -52,6 +52,7 @@ fn run(pid: i32, stdin: &[u8], stdout: String) -> RunRecord {
         children: 0,
         left_namespace: false,
         spawn_failed: None,
+        fault: None,
         exchanges: Vec::new(),
     }
 }

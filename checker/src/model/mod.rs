@@ -5,6 +5,7 @@
 pub mod check;
 pub mod copied;
 pub mod dialogue;
+pub mod fault;
 pub mod inspect;
 pub mod lab;
 pub mod progress;
@@ -12,6 +13,7 @@ pub mod run;
 pub mod segment;
 pub mod timeline;
 
+pub use fault::Fault;
 pub use lab::Lab;
 pub use run::{Observation, RunRecord, SegmentBytes, Termination};
 pub use segment::{SegmentState, Snapshot};

@@ -126,6 +126,9 @@ pub struct RunRecord {
     /// known only when traced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spawn_failed: Option<SpawnFailed>,
+    /// Where the SIGSEGV or SIGBUS that killed the program struck; known only when traced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<super::fault::Fault>,
     /// What the program asked and the checker answered, when it answered on a terminal
     /// (an assignment's runs).
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -490,6 +490,7 @@ mod tests {
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            fault: None,
             exchanges: Vec::new(),
         });
         let mut r = report(vec![s]);

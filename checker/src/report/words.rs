@@ -412,6 +412,7 @@ mod tests {
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            fault: None,
             exchanges: Vec::new(),
         };
         assert_eq!(

@@ -489,6 +489,7 @@ impl Scene<'_> {
                 limit: Some(program::EXTRA_PROCESSES),
                 ..f
             }),
+            fault: out.fault,
             exchanges: out.exchanges,
         })
     }

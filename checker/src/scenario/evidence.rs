@@ -6,7 +6,9 @@
 //! an answer here (or a snapshot, the output, or how the run ended) shows it; otherwise state
 //! what the lab needs, not what the program "did".
 
+use super::fault::{fault_cause, FaultCause};
 use crate::model::timeline::SetFields;
+use crate::model::Fault;
 use crate::model::{Call, Observation, Return, TraceEvent};
 
 /// The four shm calls, as a hint names them.
@@ -60,6 +62,8 @@ pub struct Evidence<'a> {
     events: Option<&'a [TraceEvent]>,
     /// The pid of the program the checker started.
     pub pid: i32,
+    /// Where the SIGSEGV or SIGBUS that killed it struck, when traced.
+    fault: Option<Fault>,
 }
 
 /// What happened to a failed call the program made, as far as the trace shows.
@@ -86,12 +90,36 @@ impl<'a> Evidence<'a> {
         Evidence {
             events,
             pid: run.pid,
+            fault: run.fault.filter(|_| events.is_some()),
         }
     }
 
     /// Evidence from a timeline, for tests.
     pub fn from_events(events: Option<&'a [TraceEvent]>, pid: i32) -> Evidence<'a> {
-        Evidence { events, pid }
+        Evidence {
+            events,
+            pid,
+            fault: None,
+        }
+    }
+
+    /// The same, with the fault that killed the program (a traced run's).
+    pub fn with_fault(self, fault: Fault) -> Evidence<'a> {
+        Evidence {
+            fault: Some(fault).filter(|_| self.events.is_some()),
+            ..self
+        }
+    }
+
+    /// Whether the tracer saw where the fault that killed the program struck.
+    pub fn has_fault(&self) -> bool {
+        self.fault.is_some()
+    }
+
+    /// What the faulting address says the program did, when it says something (see
+    /// [`fault_cause`]).
+    pub fn fault_cause(&self) -> Option<FaultCause> {
+        fault_cause(&self.fault?, self.events?, self.pid)
     }
 
     /// Whether the run was traced (the answers below are `Some`).

@@ -63,6 +63,7 @@ pub(super) fn obs(
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            fault: None,
             exchanges: Vec::new(),
         }],
         after_run: vec![1],
@@ -366,4 +367,79 @@ fn a_crash_names_only_the_shared_memory_causes_the_trace_shows() {
     let calls = vec![get(), child];
     let hint = crash_hint(libc::SIGSEGV, &Evidence::from_events(Some(&calls), PID));
     assert!(hint.contains("not in shared memory"), "{hint}");
+}
+
+/// A SIGSEGV the tracer saw strike at `addr`.
+fn segv_at(addr: u64, code: i32) -> crate::model::Fault {
+    crate::model::Fault {
+        signal: libc::SIGSEGV,
+        addr,
+        code,
+        mapped_from: Some(addr & !0xfff),
+    }
+}
+
+#[test]
+fn a_crash_is_told_by_where_it_struck_not_by_the_last_call() {
+    let mut attach = attach(0);
+    attach.segment = Some(crate::model::SegmentState {
+        id: 0,
+        key: 1,
+        size: 256,
+        mode: 0o600,
+        uid: 0,
+        gid: 0,
+        cuid: 0,
+        cgid: 0,
+        cpid: PID,
+        lpid: PID,
+        nattch: 1,
+        atime: 0,
+        dtime: 0,
+        ctime: 0,
+    });
+    let calls = vec![
+        attach,
+        event(Call::Shmdt { addr: 0x7000 }, Some(Return::Value(0))),
+    ];
+    let traced = Evidence::from_events(Some(&calls), PID);
+    // Inside what shmdt detached: used after shmdt, with the address.
+    let hint = crash_hint(libc::SIGSEGV, &traced.with_fault(segv_at(0x7004, 1)));
+    assert!(
+        hint.contains("SIGSEGV at 0x7004, inside the attachment shmdt(0x7000) had detached"),
+        "{hint}"
+    );
+    assert!(
+        hint.contains("the program used the segment after shmdt detached it"),
+        "{hint}"
+    );
+    // A NULL pointer right after a correct shmdt: the NULL pointer, not the shmdt.
+    let hint = crash_hint(libc::SIGSEGV, &traced.with_fault(segv_at(0x8, 1)));
+    assert!(hint.contains("a NULL pointer (address 0x8)"), "{hint}");
+    assert!(!hint.contains("after shmdt"), "{hint}");
+    // Elsewhere: its own memory, and no segment cause.
+    let hint = crash_hint(libc::SIGSEGV, &traced.with_fault(segv_at(0x5555_0000, 1)));
+    assert!(
+        hint.contains(
+            "SIGSEGV at 0x55550000, outside every segment it attached: in its own memory"
+        ),
+        "{hint}"
+    );
+    assert!(!hint.contains("shmdt"), "{hint}");
+    // A fault without an address (sent by kill, or SI_KERNEL): no cause is claimed, the
+    // ones the trace allows are listed.
+    let hint = crash_hint(
+        libc::SIGSEGV,
+        &traced.with_fault(segv_at(0, libc::SI_KERNEL)),
+    );
+    assert!(!hint.contains("the program used"), "{hint}");
+    assert!(
+        hint.contains("the trace allows using the segment after shmdt(0x7000) detached it"),
+        "{hint}"
+    );
+    // Untraced, a fault is never taken (there is none): every cause is listed.
+    let untraced = Evidence::from_events(None, PID).with_fault(segv_at(0x8, 1));
+    assert!(!untraced.has_fault());
+    let hint = crash_hint(libc::SIGSEGV, &untraced);
+    assert!(hint.contains("uninitialised or NULL pointer"), "{hint}");
 }

@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod caught;
 pub mod ctx;
 pub mod evidence;
+pub mod fault;
 pub mod spec;
 pub mod status;
 pub mod verdict;

@@ -4,6 +4,7 @@
 
 use super::ctx::{Ctx, Stop};
 use super::evidence::{Evidence, Kind, Outcome};
+use super::fault::FaultCause;
 use crate::model::run::{SpawnCause, MAX_CHILDREN, OUTPUT_CAP};
 use crate::model::timeline::{errno_name, key_text, signal_name};
 use crate::model::{Call, Effect, Return, Termination, TraceEvent};
@@ -286,13 +287,22 @@ pub fn crash_hint(signal: i32, evidence: &Evidence<'_>) -> String {
     let (Some(last), Some(mem)) = (evidence.last_own_call(), evidence.attachments()) else {
         return signal_meaning(signal);
     };
+    // Where it struck, when the tracer saw it: the cause, known. (Outside shared memory when
+    // nothing was attached at all is said below, with where it happened.)
+    match evidence.fault_cause() {
+        Some(FaultCause::OwnMemory { .. }) if !mem.touched_shared_memory() => {}
+        Some(cause) => return cause.text(signal),
+        None => {}
+    }
     let Some(last) = last else {
         return format!(
             "{name} before any shm call: the program had attached no segment, so the crash is not in shared memory: {}",
             OWN_MEMORY.replace("it uses after that call", "of the code that runs before its first shm call")
         );
     };
-    if signal == libc::SIGSEGV {
+    // The last call alone suggests a cause only when the tracer saw no faulting address
+    // (a fault it saw whose address tells nothing rules those guesses out as certain).
+    if signal == libc::SIGSEGV && !evidence.has_fault() {
         match (&last.call, last.ret) {
             (Call::Shmdt { addr }, Some(Return::Value(_))) => return format!(
                 "{name} after shmdt({addr:#x}) succeeded, the program's last shm call: the program used the segment after shmdt detached it; read or copy what you need before shmdt, and do not touch the pointer after it"

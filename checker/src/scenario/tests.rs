@@ -40,6 +40,7 @@ fn run(termination: Termination, stdout: &str, stderr: &str) -> RunRecord {
         children: 0,
         left_namespace: false,
         spawn_failed: None,
+        fault: None,
         exchanges: Vec::new(),
     }
 }

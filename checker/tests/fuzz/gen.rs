@@ -17,7 +17,8 @@ use proptest::sample::select;
 use shmlab_checker::model::run::{Dropped, SpawnFailed};
 use shmlab_checker::model::timeline::{Attached, Effect, Return, SetFields};
 use shmlab_checker::model::{
-    Call, Observation, RunRecord, SegmentBytes, SegmentState, Snapshot, Termination, TraceEvent,
+    Call, Fault, Observation, RunRecord, SegmentBytes, SegmentState, Snapshot, Termination,
+    TraceEvent,
 };
 use shmlab_checker::scenario::{Arg, Scenario, Step, OTHER_GID, OTHER_UID};
 
@@ -340,7 +341,10 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
             prop_oneof![3 => 0..3usize, 1 => any::<usize>()],
             any::<bool>(),
         ),
-        proptest::option::weighted(0.2, spawn_failed()),
+        (
+            proptest::option::weighted(0.2, spawn_failed()),
+            proptest::option::weighted(0.3, fault()),
+        ),
     )
         .prop_map(
             move |(
@@ -349,7 +353,7 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
                 (dropped, out, err),
                 timeline,
                 (survivors, children, left_namespace),
-                spawn_failed,
+                (spawn_failed, fault),
             )| RunRecord {
                 argv: argv.clone(),
                 stdin: stdin.clone(),
@@ -368,9 +372,26 @@ fn run(n: usize, argv: Vec<String>, stdin: Option<String>) -> impl Strategy<Valu
                 children,
                 left_namespace,
                 spawn_failed,
+                fault,
                 exchanges: Vec::new(),
             },
         )
+}
+
+/// Where a SIGSEGV or SIGBUS struck: in the first page, the last, or anywhere, with any code.
+fn fault() -> impl Strategy<Value = Fault> {
+    (
+        prop_oneof![Just(libc::SIGSEGV), Just(libc::SIGBUS)],
+        prop_oneof![0..8192u64, (u64::MAX - 8192).., any::<u64>()],
+        prop_oneof![Just(1), Just(2), Just(libc::SI_KERNEL), any::<i32>()],
+        proptest::option::of(any::<u64>()),
+    )
+        .prop_map(|(signal, addr, code, mapped_from)| Fault {
+            signal,
+            addr,
+            code,
+            mapped_from,
+        })
 }
 
 /// A fork or clone that failed: at the limit or far from it, with any numbers.

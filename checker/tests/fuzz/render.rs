@@ -306,6 +306,7 @@ fn trace_case() -> impl Strategy<Value = TraceCase> {
                 children,
                 left_namespace,
                 spawn_failed: None,
+                fault: None,
                 ends,
                 exchanges: Vec::new(),
             },

@@ -95,6 +95,10 @@ pub struct RunOutput {
     /// left for the caller, who set it); known only when traced.
     #[serde(default)]
     pub spawn_failed: Option<crate::model::run::SpawnFailed>,
+    /// Where the SIGSEGV or SIGBUS that killed the program's own process struck (its last
+    /// one, as the tracer saw it delivered); known only when traced.
+    #[serde(default)]
+    pub fault: Option<crate::model::Fault>,
     /// What the program asked and the checker answered, when it ran with [`Input::Ask`].
     #[serde(default)]
     pub exchanges: Vec<crate::model::dialogue::Exchange>,
@@ -401,6 +405,7 @@ impl Capture {
             children: 0,
             left_namespace: false,
             spawn_failed: None,
+            fault: None,
             ends: Vec::new(),
             exchanges,
         }

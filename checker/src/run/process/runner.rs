@@ -144,6 +144,7 @@ pub fn run_from_runner(
                 children: 0,
                 left_namespace: false,
                 spawn_failed: None,
+                fault: None,
                 ends: Vec::new(),
                 exchanges: Vec::new(),
             },

@@ -5,31 +5,49 @@ use crate::assignment::{Assignment, CheckSetting, Weight};
 use crate::model::timeline::{errno_name, signal_name, Return};
 use crate::model::{Call, Observation, Termination};
 use crate::scenario::ctx::errno_text;
+use crate::scenario::fault::{fault_cause, FaultCause};
 use crate::scenario::{signal_meaning, Check};
 
 use super::follow::Follow;
 use super::hints::Hint;
 use crate::model::check::CheckKind;
 
-/// Why the program crashed: right after a failed `shmat`, the `(void *) -1` it returned
-/// (what the trace shows first, then the signal); else the signal, and the last call, which
-/// leave the cause open.
-fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent]) -> Hint {
-    let last = own.last().copied();
-    let failed_shmat = last.and_then(|e| match (&e.call, &e.ret) {
-        (Call::Shmat { .. }, Some(Return::Errno(errno))) => Some((e, Some(*errno))),
-        (Call::Shmat { .. }, Some(Return::Failed)) => Some((e, None)),
+/// Why the program crashed: where it struck, when the tracer saw it and the address tells
+/// (definite; for the `(void *) -1` of a failed `shmat`, with that call); else right after a
+/// failed `shmat`, the `(void *) -1` it returned (what the trace shows first, then the
+/// signal); else the signal, and the last call, which leave the cause open.
+fn crash_hint(signal: i32, own: &[&crate::model::TraceEvent], cause: Option<FaultCause>) -> Hint {
+    let failed = |e: &&crate::model::TraceEvent| match (&e.call, &e.ret) {
+        (Call::Shmat { .. }, Some(Return::Errno(errno))) => Some((e.call.text(), Some(*errno))),
+        (Call::Shmat { .. }, Some(Return::Failed)) => Some((e.call.text(), None)),
         _ => None,
-    });
-    if let Some((e, errno)) = failed_shmat {
-        let why = errno.map_or(String::new(), |n| {
+    };
+    let why = |errno: Option<i32>| {
+        errno.map_or(String::new(), |n| {
             let name = errno_name(n);
             format!(" with {name} ({})", errno_text(&name))
-        });
+        })
+    };
+    let name = signal_name(signal);
+    match cause {
+        Some(FaultCause::FailedShmat { addr, .. }) => {
+            if let Some((call, errno)) = own.iter().rev().find_map(failed) {
+                return Hint::definite(format!(
+                    "the program crashed ({name}) at {addr:#x}, just below (void *) -1, after {call} failed{}: it used the (void *) -1 that the failed shmat returned as the segment's address; check shmat's result against (void *) -1, and see why it failed",
+                    why(errno)
+                ));
+            }
+        }
+        Some(cause) => {
+            return Hint::definite(format!("the program crashed: {}", cause.text(signal)))
+        }
+        None => {}
+    }
+    let last = own.last();
+    if let Some((call, errno)) = last.and_then(failed).filter(|_| cause.is_none()) {
         return Hint::definite(format!(
-            "the program crashed ({}) right after {} failed{why}: a failed shmat returns (void *) -1, which the program most likely went on to use as the segment's address; check shmat's result against (void *) -1, and see why it failed",
-            signal_name(signal),
-            e.call.text()
+            "the program crashed ({name}) right after {call} failed{}: a failed shmat returns (void *) -1, which the program most likely went on to use as the segment's address; check shmat's result against (void *) -1, and see why it failed",
+            why(errno)
         ));
     }
     // SIGSEGV with every attachment detached: the segment's address is no longer mapped.
@@ -220,7 +238,9 @@ pub fn look(
                 .flatten()
                 .filter(|e| e.pid == run.pid && !matches!(e.call, Call::Exit { .. }))
                 .collect();
-            see(Kind::Crash, crash_hint(signal, &own));
+            let timeline = run.timeline.as_deref().unwrap_or_default();
+            let cause = run.fault.and_then(|f| fault_cause(&f, timeline, run.pid));
+            see(Kind::Crash, crash_hint(signal, &own, cause));
         }
         Termination::TimedOut { .. }
             if run.exchanges.last().is_some_and(|e| e.answered.is_none()) =>
@@ -265,5 +285,91 @@ pub fn look(
     });
     if rmid_attached {
         see(Kind::RemoveWhileAttached, Hint::definite("the program removed the segment (IPC_RMID) while still attached to it: Linux allows it (the segment goes at the last detach), but detaching first is the portable order"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::check::Certainty;
+    use crate::model::{Effect, TraceEvent};
+
+    fn event(call: Call, ret: i64) -> TraceEvent {
+        TraceEvent {
+            pid: 50,
+            call,
+            ret: Some(Return::Value(ret)),
+            segment: None,
+            segment_id: Some(0),
+            held: None,
+            effect: Effect::Call { before: None },
+            repeats: 0,
+            held_cut: false,
+        }
+    }
+
+    #[test]
+    fn a_crash_whose_address_tells_the_cause_is_definite_and_says_that_cause() {
+        let attach = Call::Shmat {
+            id: 0,
+            addr: 0,
+            flags: 0,
+        };
+        let own = [
+            event(attach, 0x7000),
+            event(Call::Shmdt { addr: 0x7000 }, 0),
+        ];
+        let own: Vec<&TraceEvent> = own.iter().collect();
+        let after = FaultCause::AfterShmdt {
+            addr: 0x7010,
+            detached: 0x7000,
+        };
+        let hint = crash_hint(libc::SIGSEGV, &own, Some(after));
+        assert_eq!(hint.certainty, Certainty::Definite);
+        assert!(
+            hint.text
+                .contains("the program used the segment after shmdt detached it"),
+            "{}",
+            hint.text
+        );
+        // A NULL pointer after a correct shmdt: not the shmdt.
+        let null = FaultCause::Null {
+            addr: 0,
+            after_failed_shmat: false,
+        };
+        let hint = crash_hint(libc::SIGSEGV, &own, Some(null));
+        assert_eq!(hint.certainty, Certainty::Definite);
+        assert!(
+            hint.text.contains("a NULL pointer (address 0x0)"),
+            "{}",
+            hint.text
+        );
+        assert!(!hint.text.contains("after shmdt"), "{}", hint.text);
+        // Just below (void *) -1 after a failed shmat: that call, named.
+        let mut failed = event(
+            Call::Shmat {
+                id: -1,
+                addr: 0,
+                flags: 0,
+            },
+            0,
+        );
+        failed.ret = Some(Return::Errno(libc::EINVAL));
+        let minus_one = FaultCause::FailedShmat {
+            addr: u64::MAX - 31,
+            errno: Some(libc::EINVAL),
+        };
+        let hint = crash_hint(libc::SIGSEGV, &[&failed, own[0]], Some(minus_one));
+        assert_eq!(hint.certainty, Certainty::Definite);
+        assert!(
+            hint.text
+                .contains("after shmat(-1, NULL, 0) failed with EINVAL"),
+            "{}",
+            hint.text
+        );
+        // No address (untraced, or a signal sent): the cause is left open, as before.
+        let hint = crash_hint(libc::SIGSEGV, &own, None);
+        assert_eq!(hint.certainty, Certainty::Open);
+        assert!(hint.text.contains("after its shmdt"), "{}", hint.text);
     }
 }

@@ -54,6 +54,7 @@ pub(super) fn run(stdout: &str) -> RunRecord {
         children: 0,
         left_namespace: false,
         spawn_failed: None,
+        fault: None,
         exchanges: Vec::new(),
     }
 }

@@ -9,7 +9,7 @@ use std::os::unix::fs::FileExt;
 use nix::unistd::Pid;
 
 use crate::model::timeline::{Attached, SetFields};
-use crate::model::SegmentState;
+use crate::model::{Fault, SegmentState};
 
 /// `PTRACE_GET_SYSCALL_INFO` (nix passes a size of 0, so it is called directly).
 pub(super) fn syscall_info(pid: Pid) -> nix::Result<libc::ptrace_syscall_info> {
@@ -27,6 +27,45 @@ pub(super) fn syscall_info(pid: Pid) -> nix::Result<libc::ptrace_syscall_info> {
     nix::errno::Errno::result(r)?;
     // SAFETY: zero-initialised, then filled by the kernel; every bit pattern is valid.
     Ok(unsafe { info.assume_init() })
+}
+
+/// Where the SIGSEGV or SIGBUS thread `pid` is stopped at the delivery of struck, from its
+/// `siginfo` (`PTRACE_GETSIGINFO`).
+pub(super) fn fault_of(pid: Pid) -> Option<Fault> {
+    let info = nix::sys::ptrace::getsiginfo(pid).ok()?;
+    // SAFETY: the union member `si_addr` reads is the one SIGSEGV and SIGBUS fill (for
+    // any code; a signal a process sent leaves it as the sender's fields, read as an
+    // address but never taken for one, see `Fault::has_address`); it is a plain pointer
+    // value, not dereferenced.
+    let addr = unsafe { info.si_addr() } as u64;
+    Some(Fault {
+        signal: info.si_signo,
+        addr,
+        code: info.si_code,
+        mapped_from: None,
+    })
+}
+
+/// Where the memory mapped without a gap up to the page of `addr` starts in process `tgid`
+/// (see [`Fault::mapped_from`]), from `/proc/<tgid>/maps`.
+pub(super) fn mapped_from(tgid: i32, addr: u64) -> Option<u64> {
+    let maps = std::fs::read_to_string(format!("/proc/{tgid}/maps")).ok()?;
+    let ranges: Vec<(u64, u64)> = maps
+        .lines()
+        .filter_map(|line| {
+            let (start, end) = line.split_whitespace().next()?.split_once('-')?;
+            Some((
+                u64::from_str_radix(start, 16).ok()?,
+                u64::from_str_radix(end, 16).ok()?,
+            ))
+        })
+        .collect();
+    let mut from = addr & !(crate::model::fault::PAGE - 1);
+    // Down through the mappings that hold the page below where the run found so far starts.
+    while let Some((start, _)) = ranges.iter().find(|(s, e)| *s < from && *e >= from) {
+        from = *start;
+    }
+    Some(from)
 }
 
 /// The fields `IPC_SET` reads, from the buffer at `addr` in process `pid`'s memory.
@@ -296,6 +335,23 @@ mod tests {
         // CAP_IPC_OWNER passes whatever the bits.
         let root = Creds::parse(&STATUS.replace("0000000000000000", "0000000000008000")).unwrap();
         assert!(root.may_attach(&segment(7, 8, 0o000), 0));
+    }
+
+    #[test]
+    fn the_mapped_run_below_an_address_starts_at_the_first_gap() {
+        let flags = shm::IpcFlags::IPC_CREAT | shm::Mode::new(0o600);
+        let id = shm::shmget(shm::Key::PRIVATE, 3 * 4096, flags).unwrap();
+        let a = shm::shmat(id, None, shm::AtFlags::empty()).unwrap();
+        let _ = shm::shmctl(id, shm::ShmctlCmd::IpcRmid);
+        let me = std::process::id() as i32;
+        let start = a.addr() as u64;
+        // Inside the attachment: the run reaches down to its start at least.
+        let from = mapped_from(me, start + 2 * 4096 + 5).unwrap();
+        assert!(from <= start, "{from:#x} > {start:#x}");
+        // The first page is never mapped: nothing below it.
+        assert_eq!(mapped_from(me, 0x10).unwrap(), 0);
+        assert_eq!(mapped_from(me, 0x1010).unwrap(), 0x1000);
+        shm::shmdt(a).unwrap();
     }
 
     #[test]

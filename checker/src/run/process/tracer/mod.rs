@@ -60,10 +60,10 @@ use super::seccomp::{is_namespace_call, is_process_call};
 use super::{Ended, KillReason, ProcessEnd, Watch};
 use crate::model::run::SpawnFailed;
 use crate::model::timeline::{Call, Effect, Return, TraceEvent};
-use crate::model::SegmentState;
+use crate::model::{Fault, SegmentState};
 use inspect::{
-    ipc_namespace, read_set_fields, read_text, read_tgid, state_by_key, state_of, syscall_info,
-    Creds,
+    fault_of, ipc_namespace, mapped_from, read_set_fields, read_text, read_tgid, state_by_key,
+    state_of, syscall_info, Creds,
 };
 
 /// How long [`Tracer::reap`] keeps looking for the next stop after handling one.
@@ -146,6 +146,9 @@ struct Tracer {
     /// The state of a segment just read when the deferred call was settled: the state
     /// before the call being handled, if it concerns that segment.
     fresh: Option<SegmentState>,
+    /// The last SIGSEGV or SIGBUS each process (by thread-group id) was delivered, where it
+    /// struck.
+    faults: HashMap<i32, Fault>,
 }
 
 impl Tracer {
@@ -444,6 +447,17 @@ impl Tracer {
                     let new = self.tracees.insert(pid.as_raw());
                     if new {
                         self.register(pid.as_raw());
+                    }
+                    if matches!(sig, Signal::SIGSEGV | Signal::SIGBUS) {
+                        // A signal-delivery-stop: where the access struck, before the
+                        // program's handler (or its death) takes it.
+                        if let Some(mut fault) = fault_of(pid) {
+                            let tgid = self.tgid_of(pid.as_raw());
+                            if fault.has_address() {
+                                fault.mapped_from = mapped_from(tgid, fault.addr);
+                            }
+                            self.faults.insert(tgid, fault);
+                        }
                     }
                     let deliver = if new && sig == Signal::SIGSTOP {
                         None

@@ -20,6 +20,7 @@ use super::super::{feed, prepare, supervise, Capture, Ended, Input, KillReason, 
 use super::inspect::ipc_namespace;
 use super::{kept, Tracer, Tracing};
 use crate::model::timeline::TraceEvent;
+use crate::model::Termination;
 
 impl Watch for Tracer {
     fn fd(&self) -> Option<BorrowedFd<'_>> {
@@ -217,6 +218,7 @@ fn traced(
         creds: HashMap::new(),
         maps_read: 0,
         fresh: None,
+        faults: HashMap::new(),
     };
     let out = supervise(&mut tracer, &mut capture, start, timeout);
     tracer.kill_all(KillReason::Outlived);
@@ -236,6 +238,11 @@ fn traced(
     output.children = children;
     output.left_namespace = tracer.left_namespace;
     output.spawn_failed = tracer.spawn_failed;
+    // The fault that killed the program, if one did: its last SIGSEGV or SIGBUS, of the
+    // signal it died of.
+    output.fault = tracer.faults.remove(&pid).filter(|f| {
+        matches!(output.termination, Termination::Signaled { signal, .. } if signal == f.signal)
+    });
     output.ends = std::mem::take(&mut tracer.ends);
     for end in &mut output.ends {
         end.after_events = place(end.after_events);
