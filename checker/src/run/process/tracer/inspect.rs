@@ -50,7 +50,7 @@ pub(super) fn fault_of(pid: Pid) -> Option<Fault> {
 /// (see [`Fault::mapped_from`]), from `/proc/<tgid>/maps`.
 pub(super) fn mapped_from(tgid: i32, addr: u64) -> Option<u64> {
     let maps = std::fs::read_to_string(format!("/proc/{tgid}/maps")).ok()?;
-    let ranges: Vec<(u64, u64)> = maps
+    let mut ranges: Vec<(u64, u64)> = maps
         .lines()
         .filter_map(|line| {
             let (start, end) = line.split_whitespace().next()?.split_once('-')?;
@@ -60,10 +60,17 @@ pub(super) fn mapped_from(tgid: i32, addr: u64) -> Option<u64> {
             ))
         })
         .collect();
+    // In order (the kernel lists them so; sorted anyway), walked down once: a program may
+    // have tens of thousands of mappings.
+    ranges.sort_unstable();
     let mut from = addr & !(crate::model::fault::PAGE - 1);
+    let below = ranges.partition_point(|(s, _)| *s < from);
     // Down through the mappings that hold the page below where the run found so far starts.
-    while let Some((start, _)) = ranges.iter().find(|(s, e)| *s < from && *e >= from) {
-        from = *start;
+    for (start, end) in ranges[..below].iter().rev() {
+        if *end < from {
+            break;
+        }
+        from = from.min(*start);
     }
     Some(from)
 }
