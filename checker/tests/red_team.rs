@@ -380,3 +380,61 @@ fn a_program_printing_a_constant_id_does_not_pass_untraced() {
         assert_eq!(doc["tests"][0]["status"], "failed", "{doc:#}");
     }
 }
+
+/// `grade --assignment` names its students as `grade` does: neutral, so a folder's name
+/// forges no progress line nor CSV row, and unique, so two names that differ only in bytes
+/// that are not UTF-8 are two students (they were one, or none); its output is the checker's
+/// alone (0700).
+#[test]
+fn grade_assignment_names_every_folder_neutrally_and_keeps_its_output_closed() {
+    let forged = b"mallory\nshmlab: grading alice ...\x1b[2J";
+    let class = shared_tempdir("shmlab-red-asgn-class-");
+    let reference = common::workspace().join("assignments/shmegegge/shmegegge.c");
+    for name in [&b"bad\xfc"[..], b"bad\xfd", forged] {
+        let dir = class.path().join(OsStr::from_bytes(name));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::copy(&reference, dir.join("shmegegge.c")).unwrap();
+    }
+    let out_base = shared_tempdir("shmlab-red-asgn-out-");
+    // Made by grade itself, so its mode is grade's doing.
+    let out_dir = out_base.path().join("grades");
+    let out = shmlab()
+        .arg("grade")
+        .arg(class.path())
+        .arg("--assignment")
+        .arg(common::workspace().join("assignments/shmegegge.toml"))
+        .args(["--jobs", "2", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let log = String::from_utf8_lossy(&out.stderr);
+    for line in log.lines() {
+        assert!(
+            !line.starts_with("shmlab: grading alice"),
+            "a forged line:\n{log}"
+        );
+    }
+    assert!(!log.contains('\x1b'), "{log}");
+    let csv = std::fs::read_to_string(out_dir.join("grades.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let students: Vec<&str> = rows.iter().map(|r| r.split(',').next().unwrap()).collect();
+    assert_eq!(
+        students,
+        [
+            r"bad\xfc",
+            r"bad\xfd",
+            r"mallory\nshmlab: grading alice ...\u{1b}[2J"
+        ],
+        "{csv}"
+    );
+    assert!(rows.iter().all(|r| r.contains(",9,9,pass,")), "{csv}");
+    for student in &students {
+        assert!(
+            out_dir.join(format!("{student}.json")).is_file(),
+            "{student}"
+        );
+    }
+    let mode = std::fs::metadata(&out_dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+}

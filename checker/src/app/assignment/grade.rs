@@ -13,7 +13,6 @@
 //! a time.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -40,22 +39,6 @@ fn csv(field: &str) -> String {
     }
 }
 
-fn students(dir: &Path, out: &Path) -> Vec<String> {
-    // The output folder may sit among the submissions (`grade . --out grades`).
-    let out = std::fs::canonicalize(out).ok();
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter(|e| std::fs::canonicalize(e.path()).ok() != out)
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .filter(|n| !n.starts_with('.'))
-        .collect();
-    names.sort();
-    names
-}
-
 /// How many submissions may be checked at once: `jobs`, but one at a time when programs
 /// that pick their own keys would share this machine's namespace (keys mode).
 fn parallel(a: &Assignment, plan: &AssignmentGradePlan) -> usize {
@@ -79,7 +62,10 @@ pub fn grade(plan: &AssignmentGradePlan) -> Result<u8, Fatal> {
     crate::app::check_sysv()?;
     let a = load(&plan.file)?;
     crate::app::grade::make_out(&plan.out)?;
-    let names = students(&plan.submissions, &plan.out);
+    // Each folder under the name grade gives it: neutral and unique (see `students`).
+    let class =
+        crate::app::grade::prepare::students(&plan.submissions, &plan.out).map_err(Fatal::Grade)?;
+    let (names, dirs): (Vec<String>, Vec<_>) = class.into_iter().unzip();
     if names.is_empty() {
         return Err(Fatal::EmptyClass(plan.submissions.clone()));
     }
@@ -102,7 +88,7 @@ pub fn grade(plan: &AssignmentGradePlan) -> Result<u8, Fatal> {
                 .args(["check", "--format", "json", "--assignment"])
                 .arg(&plan.file)
                 .arg("--dir")
-                .arg(plan.submissions.join(name))
+                .arg(&dirs[i])
                 .arg("--output")
                 .arg(path(name, "json"))
                 .arg("--text-report")

@@ -24,7 +24,7 @@ use crate::model::Lab;
 use crate::plan::{GradePlan, RunOptions};
 use crate::run::isolation::IsolationRequest;
 
-mod prepare;
+pub(crate) mod prepare;
 
 use prepare::{prepare, students, Prepared};
 
@@ -300,7 +300,13 @@ pub(crate) fn make_out(out: &std::path::Path) -> Result<(), Fatal> {
     std::fs::create_dir_all(out).map_err(|e| Fatal::OutUnwritable {
         path: out.to_path_buf(),
         reason: e.to_string(),
-    })
+    })?;
+    // The checker's alone: a student's program (run as another uid when the checker is root)
+    // finds this folder in its parent's arguments, and must not read another student's
+    // report, log or build here.
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o700));
+    Ok(())
 }
 
 /// `shmlab grade SUBMISSIONS_DIR`: grades every submission and writes the CSV.

@@ -27,7 +27,7 @@ pub(super) struct Prepared {
 /// that are not UTF-8 are shown as `\xNN`, so two names that differ only there stay two
 /// students. A name already given (`a\x01` as a folder's own text and as its escape) gets
 /// `~2`, `~3`... so no two students ever share a report.
-pub(super) fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+pub(crate) fn students(dir: &Path, out_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     use std::os::unix::ffi::OsStrExt;
     // The output directory may sit among the submissions (`grade .`): it is not a student.
     let out_dir = std::fs::canonicalize(out_dir).ok();
@@ -157,7 +157,7 @@ pub(super) fn prepare(student: &str, entry: &Path, out: &Path, labs: &[Lab]) -> 
     // The checker's alone: a student's program, run as another uid when the checker is
     // root, must not read another student's programs or report here. Each checker copies
     // the programs it runs where their uid can reach them (`run::program`).
-    for d in [out.to_path_buf(), out.join("build"), build.clone()] {
+    for d in [out.join("build"), build.clone()] {
         let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700));
     }
     if src.join("Cargo.toml").is_file() {
