@@ -53,8 +53,6 @@ mod tests {
     use super::*;
     use crate::assignment::Visibility;
     use crate::report::assignment::ScenarioResult;
-    use crate::report::RunsAs;
-    use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
     use crate::scenario::ctx::Moment;
 
     /// A failed check with that hint.
@@ -99,37 +97,21 @@ mod tests {
 
     /// A report whose scenarios hold these checks, in this order.
     fn report(scenarios: Vec<Vec<Check>>) -> AssignmentReport {
-        AssignmentReport {
-            name: "t".into(),
-            title: "a test".into(),
-            program: "prog".into(),
-            problem: None,
-            isolation: IsolationChoice {
-                mode: Isolation::Namespace,
-                reason: IsolationReason::NamespacesAllowed {
-                    in_user_namespace: false,
-                },
-            },
-            runs_as: RunsAs::OwnUid(1000),
-            tracing: None,
-            scenarios: scenarios
-                .into_iter()
-                .enumerate()
-                .map(|(i, checks)| ScenarioResult {
-                    name: format!("s{i}"),
-                    title: format!("scenario {i}"),
-                    points: 1,
-                    earned: 0,
-                    visibility: Visibility::Visible,
-                    verdict: Verdict::Failed,
-                    checks,
-                    runs: Vec::new(),
-                })
-                .collect(),
-            generic_points: Vec::new(),
-            made_files: Vec::new(),
-            left_out: Vec::new(),
-        }
+        let scenarios = scenarios
+            .into_iter()
+            .enumerate()
+            .map(|(i, checks)| ScenarioResult {
+                name: format!("s{i}"),
+                title: format!("scenario {i}"),
+                points: 1,
+                earned: 0,
+                visibility: Visibility::Visible,
+                verdict: Verdict::Failed,
+                checks,
+                runs: Vec::new(),
+            })
+            .collect();
+        AssignmentReport::sample(scenarios, Vec::new())
     }
 
     #[test]

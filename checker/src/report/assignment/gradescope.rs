@@ -153,8 +153,6 @@ pub fn results(r: &AssignmentReport, visibility: Visibility) -> Results {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::RunsAs;
-    use crate::run::isolation::{Isolation, IsolationChoice, IsolationReason};
     use crate::scenario::assignment::Kind;
 
     fn scenario(
@@ -180,20 +178,8 @@ mod tests {
     }
 
     fn report() -> AssignmentReport {
-        AssignmentReport {
-            name: "t".into(),
-            title: "a test".into(),
-            program: "prog".into(),
-            problem: None,
-            isolation: IsolationChoice {
-                mode: Isolation::Namespace,
-                reason: IsolationReason::NamespacesAllowed {
-                    in_user_namespace: false,
-                },
-            },
-            runs_as: RunsAs::OwnUid(1000),
-            tracing: None,
-            scenarios: vec![
+        AssignmentReport::sample(
+            vec![
                 scenario("a", 2, Verdict::Passed, assignment::Visibility::Visible),
                 scenario("b", 3, Verdict::Failed, assignment::Visibility::Hidden),
                 scenario(
@@ -203,7 +189,7 @@ mod tests {
                     assignment::Visibility::Visible,
                 ),
             ],
-            generic_points: vec![
+            vec![
                 GenericPoints {
                     kind: Kind::LeakPerRun,
                     points: 2,
@@ -215,9 +201,7 @@ mod tests {
                     seen: Vec::new(),
                 },
             ],
-            made_files: Vec::new(),
-            left_out: Vec::new(),
-        }
+        )
     }
 
     #[test]

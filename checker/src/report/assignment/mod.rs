@@ -107,6 +107,35 @@ impl ScenarioResult {
     }
 }
 
+/// A report of a made-up program with these scenarios and generic points, for tests.
+#[cfg(test)]
+impl AssignmentReport {
+    pub(crate) fn sample(
+        scenarios: Vec<ScenarioResult>,
+        generic_points: Vec<GenericPoints>,
+    ) -> AssignmentReport {
+        use crate::run::isolation::{Isolation, IsolationReason};
+        AssignmentReport {
+            name: "t".into(),
+            title: "a test".into(),
+            program: "prog".into(),
+            problem: None,
+            isolation: IsolationChoice {
+                mode: Isolation::Namespace,
+                reason: IsolationReason::NamespacesAllowed {
+                    in_user_namespace: false,
+                },
+            },
+            runs_as: RunsAs::OwnUid(1000),
+            tracing: None,
+            scenarios,
+            generic_points,
+            made_files: Vec::new(),
+            left_out: Vec::new(),
+        }
+    }
+}
+
 impl AssignmentReport {
     /// Points earned, and the most there are.
     pub fn score(&self) -> (u32, u32) {
